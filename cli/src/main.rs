@@ -1,0 +1,38 @@
+//! `marketdesk`: the local stack and operator commands.
+
+mod dev;
+mod token;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(name = "marketdesk", version, about = "marketdesk: helpdesk backend for e-commerce sellers")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the local stack: AWS emulator, table and queues from the SAM template, demo tenant,
+    /// the API on loopback. Ctrl-C stops everything.
+    Dev(dev::DevArgs),
+    /// Mint a development token for the local stack's API.
+    Token(token::TokenArgs),
+}
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Dev(args) => dev::run(args).await,
+        Command::Token(args) => token::run(args),
+    };
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("marketdesk: {err}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,9 @@
+//! The local stack: the moto AWS emulator, the table and queues created from the SAM template,
+//! and what tests need to use them. `marketdesk dev` and the tests in `tests/` share it.
+
+pub mod emulator;
+pub mod template;
+pub mod testing;
+
+pub use emulator::{Emulator, EmulatorError};
+pub use template::{Resources, StackResources};

@@ -1,0 +1,64 @@
+//! Inbox and ticket view.
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use marketdesk::domain::{TicketId, TicketStatus};
+use marketdesk::store::{Page, PageRequest, TicketQueue, TicketStore};
+use serde::{Deserialize, Serialize};
+
+use crate::{AppState, Authenticated, Problem};
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InboxParams {
+    #[serde(default)]
+    status: Option<String>,
+    #[serde(default)]
+    limit: Option<u32>,
+    #[serde(default)]
+    cursor: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct TicketPage {
+    items: Vec<marketdesk::domain::Ticket>,
+    next_cursor: Option<String>,
+}
+
+pub async fn inbox<S: TicketStore>(
+    State(state): State<AppState<S>>,
+    Authenticated(caller): Authenticated,
+    Query(params): Query<InboxParams>,
+) -> Result<Json<TicketPage>, Problem> {
+    let wanted = params.status.as_deref().unwrap_or("open");
+    let status = TicketStatus::ALL
+        .into_iter()
+        .find(|st| st.as_str() == wanted)
+        .ok_or_else(|| Problem::invalid("status", format!("'{wanted}' is not one of open, pending, resolved")))?;
+    if let Some(limit) = params.limit.filter(|l| !(1..=PageRequest::MAX_LIMIT).contains(l)) {
+        return Err(Problem::invalid("limit", format!("{limit} is not between 1 and {}", PageRequest::MAX_LIMIT)));
+    }
+    let page = PageRequest { limit: params.limit, cursor: params.cursor };
+    let Page { items, next } = state.store.queue(&caller.tenant, &TicketQueue::Status(status), &page).await?;
+    Ok(Json(TicketPage { items, next_cursor: next }))
+}
+
+#[derive(Debug, Serialize)]
+pub struct TicketDetail {
+    ticket: marketdesk::domain::Ticket,
+    messages: Vec<marketdesk::domain::Message>,
+    events: Vec<marketdesk::domain::TicketEvent>,
+    notes: Vec<marketdesk::domain::Note>,
+}
+
+pub async fn view<S: TicketStore>(
+    State(state): State<AppState<S>>,
+    Authenticated(caller): Authenticated,
+    Path(id): Path<String>,
+) -> Result<Json<TicketDetail>, Problem> {
+    // An id that cannot exist is answered like one that does not: no probing.
+    let not_found = || Problem::not_found(format!("no ticket {id}"));
+    let ticket_id = TicketId::parse(id.as_str()).map_err(|_| not_found())?;
+    let view = state.store.ticket_view(&caller.tenant, &ticket_id).await?.ok_or_else(not_found)?;
+    Ok(Json(TicketDetail { ticket: view.ticket, messages: view.messages, events: view.events, notes: view.notes }))
+}

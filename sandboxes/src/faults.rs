@@ -1,0 +1,149 @@
+//! Fault injection and the record of requests, shared by every sandbox.
+//!
+//! Each route has a name (the vendor's operation name, e.g. `searchOrders`). A test queues
+//! faults for a route; the next requests of that route take them in order, one fault each;
+//! requests after the queue is empty are answered normally.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+/// A misbehaviour to inject into one request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Fault {
+    /// HTTP 429 in the protocol's shape, with `Retry-After: <seconds>` if given.
+    Throttle { retry_after: Option<u64> },
+    /// An HTTP 5xx (500, 502, 503…) in the protocol's shape.
+    ServerError(u16),
+    /// Waits, then answers normally; longer than the client's timeout it looks like a hang.
+    Delay(Duration),
+    /// Answers normally but sends only the first half of the body.
+    TruncatedBody,
+    /// HTTP 200 with a body that is not JSON.
+    InvalidJson,
+    /// The credentials are refused as if expired: the API answers as for a stale access token,
+    /// a token endpoint answers `invalid_grant`.
+    ExpiredToken,
+    /// Any status and body, sent verbatim (e.g. Slack's `404 channel_not_found`).
+    Status { status: u16, body: String },
+}
+
+/// One request as the sandbox saw it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recorded {
+    pub route: &'static str,
+    pub method: String,
+    pub path: String,
+    pub query: Option<String>,
+    /// The fault applied to it, if any.
+    pub fault: Option<Fault>,
+}
+
+/// The fault queues and request log of one sandbox. Cloning shares them.
+#[derive(Debug, Clone, Default)]
+pub struct Faults {
+    queues: Arc<Mutex<HashMap<String, VecDeque<Fault>>>>,
+    log: Arc<Mutex<Vec<Recorded>>>,
+}
+
+impl Faults {
+    /// Applies `fault` to the next request of `route`.
+    pub fn push(&self, route: &str, fault: Fault) {
+        self.push_n(route, fault, 1);
+    }
+
+    /// Applies `fault` to each of the next `n` requests of `route`.
+    pub fn push_n(&self, route: &str, fault: Fault, n: usize) {
+        let mut queues = self.queues.lock().unwrap();
+        let queue = queues.entry(route.to_owned()).or_default();
+        queue.extend(std::iter::repeat_n(fault, n));
+    }
+
+    /// Faults still waiting for a request of `route`.
+    pub fn pending(&self, route: &str) -> usize {
+        self.queues.lock().unwrap().get(route).map_or(0, VecDeque::len)
+    }
+
+    pub fn clear(&self) {
+        self.queues.lock().unwrap().clear();
+    }
+
+    /// Every request received so far, in order.
+    pub fn requests(&self) -> Vec<Recorded> {
+        self.log.lock().unwrap().clone()
+    }
+
+    /// How many requests of `route` were received.
+    pub fn count(&self, route: &str) -> usize {
+        self.log.lock().unwrap().iter().filter(|r| r.route == route).count()
+    }
+
+    fn take(&self, route: &str) -> Option<Fault> {
+        self.queues.lock().unwrap().get_mut(route).and_then(VecDeque::pop_front)
+    }
+
+    fn record(&self, entry: Recorded) {
+        self.log.lock().unwrap().push(entry);
+    }
+}
+
+/// Renders the faults whose body depends on the protocol (429, 5xx, stale credentials).
+pub(crate) type Renderer = fn(route: &'static str, fault: &Fault) -> Response;
+
+#[derive(Clone)]
+pub(crate) struct FaultLayer {
+    pub faults: Faults,
+    pub route: &'static str,
+    pub render: Renderer,
+}
+
+/// Middleware for one route: records the request and applies the next queued fault.
+pub(crate) async fn apply(State(layer): State<FaultLayer>, request: Request, next: Next) -> Response {
+    let fault = layer.faults.take(layer.route);
+    layer.faults.record(Recorded {
+        route: layer.route,
+        method: request.method().to_string(),
+        path: request.uri().path().to_owned(),
+        query: request.uri().query().map(str::to_owned),
+        fault: fault.clone(),
+    });
+    match fault {
+        None => next.run(request).await,
+        Some(Fault::Delay(wait)) => {
+            tokio::time::sleep(wait).await;
+            next.run(request).await
+        }
+        Some(Fault::TruncatedBody) => {
+            let response = next.run(request).await;
+            let (mut parts, body) = response.into_parts();
+            let bytes = axum::body::to_bytes(body, usize::MAX).await.unwrap_or_default();
+            parts.headers.remove(header::CONTENT_LENGTH);
+            let half = bytes.slice(..bytes.len() / 2);
+            Response::from_parts(parts, Body::from(half))
+        }
+        Some(Fault::InvalidJson) => {
+            let mut response = (StatusCode::OK, "{\"orders\": [ {\"orderId\": 'oops' ").into_response();
+            response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+            response
+        }
+        Some(Fault::Status { status, body }) => {
+            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            (status, body).into_response()
+        }
+        Some(fault) => (layer.render)(layer.route, &fault),
+    }
+}
+
+/// `Retry-After` for a throttle fault.
+pub(crate) fn with_retry_after(mut response: Response, retry_after: Option<u64>) -> Response {
+    if let Some(secs) = retry_after {
+        response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
+    }
+    response
+}

@@ -1,0 +1,184 @@
+//! Channel accounts and their poll cursors with leases.
+
+use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
+use aws_sdk_dynamodb::types::ReturnValue;
+use chrono::{DateTime, Utc};
+
+use super::items::{Attributes, Item, from_attributes, n, s};
+use super::keys::{self, CURSOR};
+use super::tickets::is_conditional_failure;
+use super::{DynamoStore, backend};
+use crate::domain::{AccountId, ChannelAccount, TenantId};
+use crate::store::{AccountStore, PollCursor, StoreError, StoreResult};
+
+fn cursor_from(attrs: Attributes, account: &AccountId) -> StoreResult<PollCursor> {
+    let get_s = |k: &str| attrs.get(k).and_then(|v| v.as_s().ok()).cloned();
+    let get_n = |k: &str| attrs.get(k).and_then(|v| v.as_n().ok()).and_then(|v| v.parse::<i64>().ok());
+    Ok(PollCursor {
+        account: account.clone(),
+        position: get_s("position"),
+        lease_owner: get_s("lease_owner"),
+        lease_until: get_n("lease_until_ms").and_then(DateTime::<Utc>::from_timestamp_millis),
+        version: get_n("version").and_then(|v| u64::try_from(v).ok()).unwrap_or(0),
+    })
+}
+
+fn lease_conflict<R>(err: &SdkError<UpdateItemError, R>) -> bool {
+    matches!(err.as_service_error(), Some(UpdateItemError::ConditionalCheckFailedException(_)))
+}
+
+impl AccountStore for DynamoStore {
+    async fn accounts(&self, tenant: &TenantId) -> StoreResult<Vec<ChannelAccount>> {
+        let out = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("PK = :pk")
+            .expression_attribute_values(":pk", s(keys::accounts_pk(tenant)))
+            .send()
+            .await
+            .map_err(|e| backend(tenant, "QueryAccounts", e))?;
+        out.items.unwrap_or_default().into_iter().map(from_attributes).collect()
+    }
+
+    async fn account(&self, tenant: &TenantId, id: &AccountId) -> StoreResult<Option<ChannelAccount>> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key("PK", s(keys::accounts_pk(tenant)))
+            .key("SK", s(keys::account_sk(id)))
+            .send()
+            .await
+            .map_err(|e| backend(tenant, "GetAccount", e))?;
+        out.item.map(from_attributes).transpose()
+    }
+
+    async fn save_account(
+        &self,
+        account: &ChannelAccount,
+        expected_version: Option<u64>,
+    ) -> StoreResult<ChannelAccount> {
+        let tenant = &account.tenant;
+        let mut next = account.clone();
+        next.version = expected_version.map_or(1, |v| v + 1);
+        let item = Item::new(keys::accounts_pk(tenant), keys::account_sk(&account.id), &next)
+            .to_attributes()?;
+        let mut request = self.client.put_item().table_name(&self.table).set_item(Some(item));
+        request = match expected_version {
+            None => request.condition_expression("attribute_not_exists(PK)"),
+            Some(v) => request
+                .condition_expression("#v = :expected")
+                .expression_attribute_names("#v", "version")
+                .expression_attribute_values(":expected", n(v)),
+        };
+        match request.send().await {
+            Ok(_) => Ok(next),
+            Err(e) if is_conditional_failure(&e) => Err(StoreError::Conflict {
+                tenant: tenant.clone(),
+                entity: "channel account",
+                id: account.id.to_string(),
+                expected: expected_version,
+            }),
+            Err(e) => Err(backend(tenant, "SaveAccount", e)),
+        }
+    }
+
+    async fn acquire_lease(
+        &self,
+        tenant: &TenantId,
+        account: &AccountId,
+        owner: &str,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> StoreResult<PollCursor> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("PK", s(keys::account_pk(tenant, account)))
+            .key("SK", s(CURSOR))
+            .update_expression(
+                "SET lease_owner = :owner, lease_until_ms = :until, \
+                 version = if_not_exists(version, :zero) + :one",
+            )
+            .condition_expression(
+                "attribute_not_exists(lease_until_ms) OR lease_until_ms < :now OR lease_owner = :owner",
+            )
+            .expression_attribute_values(":owner", s(owner))
+            .expression_attribute_values(":until", n(until.timestamp_millis()))
+            .expression_attribute_values(":now", n(now.timestamp_millis()))
+            .expression_attribute_values(":zero", n(0))
+            .expression_attribute_values(":one", n(1))
+            .return_values(ReturnValue::AllNew)
+            .send()
+            .await;
+        match result {
+            Ok(out) => cursor_from(out.attributes.unwrap_or_default(), account),
+            Err(e) if lease_conflict(&e) => Err(StoreError::Conflict {
+                tenant: tenant.clone(),
+                entity: "poll lease",
+                id: account.to_string(),
+                expected: None,
+            }),
+            Err(e) => Err(backend(tenant, "AcquireLease", e)),
+        }
+    }
+
+    async fn advance_cursor(
+        &self,
+        tenant: &TenantId,
+        cursor: &PollCursor,
+        owner: &str,
+        position: Option<String>,
+        release: bool,
+    ) -> StoreResult<PollCursor> {
+        let mut set = vec!["version = version + :one"];
+        let mut remove = Vec::new();
+        match &position {
+            Some(_) => set.push("#pos = :position"),
+            None => remove.push("#pos"),
+        }
+        if release {
+            remove.extend(["lease_owner", "lease_until_ms"]);
+        }
+        let mut expression = format!("SET {}", set.join(", "));
+        if !remove.is_empty() {
+            expression.push_str(&format!(" REMOVE {}", remove.join(", ")));
+        }
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("PK", s(keys::account_pk(tenant, &cursor.account)))
+            .key("SK", s(CURSOR))
+            .update_expression(expression)
+            .condition_expression("lease_owner = :owner AND version = :v")
+            // POSITION is a DynamoDB reserved word.
+            .expression_attribute_names("#pos", "position")
+            .set_expression_attribute_values(Some(
+                [
+                    (":owner".to_string(), s(owner)),
+                    (":v".to_string(), n(cursor.version)),
+                    (":one".to_string(), n(1)),
+                ]
+                .into_iter()
+                .chain(position.clone().map(|p| (":position".to_string(), s(p))))
+                .collect(),
+            ))
+            .return_values(ReturnValue::AllNew)
+            .send()
+            .await;
+        match result {
+            Ok(out) => cursor_from(out.attributes.unwrap_or_default(), &cursor.account),
+            Err(e) if lease_conflict(&e) => Err(StoreError::Conflict {
+                tenant: tenant.clone(),
+                entity: "poll cursor",
+                id: cursor.account.to_string(),
+                expected: Some(cursor.version),
+            }),
+            Err(e) => Err(backend(tenant, "AdvanceCursor", e)),
+        }
+    }
+}

@@ -1,0 +1,163 @@
+//! Key construction for the single table. Every partition key of tenant data starts with
+//! `T#{tenant}#`; tenant ids cannot contain `#` (see `domain::ids`), so no key built for one
+//! tenant can name another tenant's item.
+
+use chrono::{DateTime, NaiveDate, Utc};
+
+use crate::domain::{
+    AccountId, AgentId, Channel, CustomerId, Identity, OrderId, TenantId, TicketId, TicketStatus,
+};
+use crate::store::{SeenKey, ThreadKey};
+
+pub const PK: &str = "PK";
+pub const SK: &str = "SK";
+pub const GSI1: &str = "GSI1";
+pub const GSI1PK: &str = "GSI1PK";
+pub const GSI1SK: &str = "GSI1SK";
+pub const GSI2: &str = "GSI2";
+pub const GSI2PK: &str = "GSI2PK";
+pub const GSI2SK: &str = "GSI2SK";
+
+/// Sort key of an entity's own item within its partition.
+pub const META: &str = "A#META";
+/// Sort key of single-item partitions (lookups, seen records).
+pub const ONE: &str = "A";
+pub const CURSOR: &str = "CURSOR";
+
+/// Sorts after every real deadline, so tickets without one come last in a queue.
+const NO_DEADLINE: &str = "9999-12-31T23:59:59.999Z";
+
+pub fn tenant_prefix(tenant: &TenantId) -> String {
+    format!("T#{tenant}#")
+}
+
+/// Fixed-width UTC timestamp: sorts lexicographically in time order.
+pub fn sortable(at: DateTime<Utc>) -> String {
+    at.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
+}
+
+pub fn ticket_pk(tenant: &TenantId, ticket: &TicketId) -> String {
+    format!("T#{tenant}#TKT#{ticket}")
+}
+
+pub fn message_sk(at: DateTime<Utc>, id: &impl std::fmt::Display) -> String {
+    format!("MSG#{}#{id}", sortable(at))
+}
+
+pub fn event_sk(at: DateTime<Utc>, id: &impl std::fmt::Display) -> String {
+    format!("EVT#{}#{id}", sortable(at))
+}
+
+pub fn note_sk(at: DateTime<Utc>, id: &impl std::fmt::Display) -> String {
+    format!("NOTE#{}#{id}", sortable(at))
+}
+
+pub fn status_queue_pk(tenant: &TenantId, status: TicketStatus) -> String {
+    format!("T#{tenant}#Q#{}", status.as_str())
+}
+
+pub fn agent_queue_pk(tenant: &TenantId, agent: &AgentId) -> String {
+    format!("T#{tenant}#AGENT#{agent}")
+}
+
+pub fn due_sk(due: Option<DateTime<Utc>>, ticket: &TicketId) -> String {
+    let due = due.map(sortable).unwrap_or_else(|| NO_DEADLINE.to_string());
+    format!("{due}#{ticket}")
+}
+
+pub fn thread_pk(tenant: &TenantId, thread: &ThreadKey) -> String {
+    format!("T#{tenant}#THREAD#{}#{}", thread.channel, thread.external)
+}
+
+pub fn identity_pk(tenant: &TenantId, identity: &Identity) -> String {
+    format!("T#{tenant}#ID#{}#{}", identity.kind.as_str(), identity.value)
+}
+
+pub fn customer_pk(tenant: &TenantId, customer: &CustomerId) -> String {
+    format!("T#{tenant}#CUS#{customer}")
+}
+
+/// History entries sort by time within the customer's partition, across channels.
+pub const HISTORY_PREFIX: &str = "H#";
+
+pub fn history_ticket_sk(at: DateTime<Utc>, ticket: &TicketId) -> String {
+    format!("H#{}#TKT#{ticket}", sortable(at))
+}
+
+pub fn history_order_sk(at: DateTime<Utc>, channel: Channel, order: &OrderId) -> String {
+    format!("H#{}#ORD#{channel}#{order}", sortable(at))
+}
+
+pub fn order_pk(tenant: &TenantId, channel: Channel, order: &OrderId) -> String {
+    format!("T#{tenant}#ORD#{channel}#{order}")
+}
+
+pub fn seen_pk(tenant: &TenantId, seen: &SeenKey) -> String {
+    format!("T#{tenant}#SEEN#{}#{}", seen.source, seen.external_id)
+}
+
+pub fn accounts_pk(tenant: &TenantId) -> String {
+    format!("T#{tenant}#ACCOUNTS")
+}
+
+pub fn account_sk(account: &AccountId) -> String {
+    format!("ACCT#{account}")
+}
+
+pub fn account_pk(tenant: &TenantId, account: &AccountId) -> String {
+    format!("T#{tenant}#ACCT#{account}")
+}
+
+pub fn stats_pk(tenant: &TenantId, year: i32, month: u32) -> String {
+    format!("T#{tenant}#STATS#{year:04}-{month:02}")
+}
+
+pub fn stats_sk(day: NaiveDate, channel: Channel, agent: Option<&AgentId>) -> String {
+    let agent = agent.map(AgentId::as_str).unwrap_or("-");
+    format!("{}#{channel}#{agent}", day.format("%d"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tenant(s: &str) -> TenantId {
+        TenantId::parse(s).unwrap()
+    }
+
+    #[test]
+    fn every_tenant_key_starts_with_its_tenant_prefix() {
+        let t = tenant("acme");
+        let at = DateTime::parse_from_rfc3339("2026-03-29T01:30:00Z").unwrap().to_utc();
+        let ticket = TicketId::parse("tkt_1").unwrap();
+        let keys = [
+            ticket_pk(&t, &ticket),
+            status_queue_pk(&t, TicketStatus::Open),
+            agent_queue_pk(&t, &AgentId::parse("u1").unwrap()),
+            thread_pk(&t, &ThreadKey { channel: Channel::Ebay, external: "c#1".into() }),
+            identity_pk(&t, &Identity::new(crate::domain::IdentityKind::Email, "a@b.c")),
+            customer_pk(&t, &CustomerId::parse("cus_1").unwrap()),
+            order_pk(&t, Channel::Amazon, &OrderId::parse("305-1234567-1234567").unwrap()),
+            seen_pk(&t, &SeenKey { source: "ebay-msg".into(), external_id: "m1".into() }),
+            accounts_pk(&t),
+            account_pk(&t, &AccountId::parse("acct_1").unwrap()),
+            stats_pk(&t, 2026, 3),
+        ];
+        for key in keys {
+            assert!(key.starts_with("T#acme#"), "{key}");
+            assert!(!key.starts_with(&tenant_prefix(&tenant("acm"))), "{key}");
+        }
+        assert_eq!(message_sk(at, &"m1"), "MSG#2026-03-29T01:30:00.000Z#m1");
+    }
+
+    #[test]
+    fn deadlines_sort_in_time_order_and_missing_ones_last() {
+        let id = TicketId::parse("tkt_1").unwrap();
+        let early = DateTime::parse_from_rfc3339("2026-01-01T10:00:00.5Z").unwrap().to_utc();
+        let late = DateTime::parse_from_rfc3339("2026-01-01T10:00:01Z").unwrap().to_utc();
+        let mut keys = [due_sk(None, &id), due_sk(Some(late), &id), due_sk(Some(early), &id)];
+        keys.sort();
+        assert_eq!(keys[0], due_sk(Some(early), &id));
+        assert_eq!(keys[2], due_sk(None, &id));
+    }
+}

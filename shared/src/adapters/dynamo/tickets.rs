@@ -1,0 +1,318 @@
+//! Tickets, their messages, events and notes, the queues and thread lookups.
+
+use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::operation::put_item::PutItemError;
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
+use chrono::Duration;
+use serde::{Deserialize, Serialize};
+
+use super::items::{Attributes, Item, from_attributes, n, s};
+use super::keys::{self, GSI1, GSI1PK, GSI2, GSI2PK, META, ONE};
+use super::{DynamoStore, backend, cursor};
+use crate::domain::{
+    Message, MessageId, Note, TenantId, Ticket, TicketEvent, TicketId, TicketStatus,
+};
+use crate::store::{
+    InboundOutcome, InboundWrite, Page, PageRequest, StoreError, StoreResult, ThreadKey,
+    TicketQueue, TicketStore, TicketView,
+};
+
+/// How long a seen record keeps a redelivered event from being recorded twice. SQS keeps a
+/// message 14 days at most; marketplaces re-list a conversation for longer, so keep 90.
+const SEEN_RETENTION: Duration = Duration::days(90);
+
+#[derive(Debug, Serialize, Deserialize)]
+struct ThreadLink {
+    ticket: TicketId,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct SeenRecord {
+    ticket: TicketId,
+    message: MessageId,
+}
+
+/// The ticket item with its queue keys: GSI1 by status, GSI2 by assignee.
+fn ticket_item(ticket: &Ticket) -> StoreResult<Attributes> {
+    let mut item = Item::new(keys::ticket_pk(&ticket.tenant, &ticket.id), META, ticket);
+    item.gsi1pk = Some(keys::status_queue_pk(&ticket.tenant, ticket.status));
+    // Resolved tickets are listed most recently updated first by their own queue.
+    let due = match ticket.status {
+        TicketStatus::Resolved => Some(ticket.updated_at),
+        _ => ticket.queue_due(),
+    };
+    item.gsi1sk = Some(keys::due_sk(due, &ticket.id));
+    if let Some(agent) = &ticket.assignee {
+        item.gsi2pk = Some(keys::agent_queue_pk(&ticket.tenant, agent));
+        item.gsi2sk = Some(keys::due_sk(ticket.queue_due(), &ticket.id));
+    }
+    item.to_attributes()
+}
+
+fn message_item(tenant: &TenantId, message: &Message) -> StoreResult<Attributes> {
+    Item::new(
+        keys::ticket_pk(tenant, &message.ticket),
+        keys::message_sk(message.sent_at, &message.id),
+        message,
+    )
+    .to_attributes()
+}
+
+fn event_item(tenant: &TenantId, event: &TicketEvent) -> StoreResult<Attributes> {
+    Item::new(keys::ticket_pk(tenant, &event.ticket), keys::event_sk(event.at, &event.id), event)
+        .to_attributes()
+}
+
+fn note_item(tenant: &TenantId, note: &Note) -> StoreResult<Attributes> {
+    Item::new(keys::ticket_pk(tenant, &note.ticket), keys::note_sk(note.at, &note.id), note)
+        .to_attributes()
+}
+
+/// A transactional Put of `item` under `condition`; `version` fills `#v = :expected`.
+pub(super) fn put(
+    table: &str,
+    item: Attributes,
+    condition: &str,
+    version: Option<u64>,
+) -> StoreResult<TransactWriteItem> {
+    let mut builder = Put::builder()
+        .table_name(table)
+        .set_item(Some(item))
+        .condition_expression(condition);
+    if let Some(v) = version {
+        builder = builder
+            .expression_attribute_names("#v", "version")
+            .expression_attribute_values(":expected", n(v));
+    }
+    let put = builder
+        .build()
+        .map_err(|e| StoreError::Corrupt { key: table.to_string(), reason: e.to_string() })?;
+    Ok(TransactWriteItem::builder().put(put).build())
+}
+
+pub(super) fn is_conditional_failure<R>(err: &SdkError<PutItemError, R>) -> bool {
+    matches!(
+        err.as_service_error(),
+        Some(PutItemError::ConditionalCheckFailedException(_))
+    )
+}
+
+impl DynamoStore {
+    fn conflict(tenant: &TenantId, entity: &'static str, id: &str, expected: Option<u64>) -> StoreError {
+        StoreError::Conflict { tenant: tenant.clone(), entity, id: id.to_string(), expected }
+    }
+
+    async fn put_new(&self, tenant: &TenantId, item: Attributes, operation: &'static str) -> StoreResult<()> {
+        let id = item.get("SK").and_then(|v| v.as_s().ok()).cloned().unwrap_or_default();
+        match self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(PK)")
+            .send()
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(e) if is_conditional_failure(&e) => Err(Self::conflict(tenant, "item", &id, None)),
+            Err(e) => Err(backend(tenant, operation, e)),
+        }
+    }
+}
+
+impl TicketStore for DynamoStore {
+    async fn ticket(&self, tenant: &TenantId, id: &TicketId) -> StoreResult<Option<Ticket>> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key("PK", s(keys::ticket_pk(tenant, id)))
+            .key("SK", s(META))
+            .send()
+            .await
+            .map_err(|e| backend(tenant, "GetTicket", e))?;
+        out.item.map(from_attributes).transpose()
+    }
+
+    async fn ticket_view(&self, tenant: &TenantId, id: &TicketId) -> StoreResult<Option<TicketView>> {
+        let out = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("PK = :pk")
+            .expression_attribute_values(":pk", s(keys::ticket_pk(tenant, id)))
+            .send()
+            .await
+            .map_err(|e| backend(tenant, "QueryTicket", e))?;
+        let mut ticket = None;
+        let (mut messages, mut events, mut notes) = (Vec::new(), Vec::new(), Vec::new());
+        for item in out.items.unwrap_or_default() {
+            let sk = item.get("SK").and_then(|v| v.as_s().ok()).cloned().unwrap_or_default();
+            match sk.split('#').next() {
+                Some("A") => ticket = Some(from_attributes::<Ticket>(item)?),
+                Some("MSG") => messages.push(from_attributes(item)?),
+                Some("EVT") => events.push(from_attributes(item)?),
+                Some("NOTE") => notes.push(from_attributes(item)?),
+                _ => {}
+            }
+        }
+        Ok(ticket.map(|ticket| TicketView { ticket, messages, events, notes }))
+    }
+
+    async fn update_ticket(&self, ticket: &Ticket) -> StoreResult<Ticket> {
+        let mut next = ticket.clone();
+        next.version = ticket.version + 1;
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(ticket_item(&next)?))
+            .condition_expression("#v = :expected")
+            .expression_attribute_names("#v", "version")
+            .expression_attribute_values(":expected", n(ticket.version))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(next),
+            Err(e) if is_conditional_failure(&e) => Err(Self::conflict(
+                &ticket.tenant,
+                "ticket",
+                ticket.id.as_str(),
+                Some(ticket.version),
+            )),
+            Err(e) => Err(backend(&ticket.tenant, "UpdateTicket", e)),
+        }
+    }
+
+    async fn record_inbound(&self, write: &InboundWrite) -> StoreResult<InboundOutcome> {
+        let tenant = &write.ticket.tenant;
+        let mut ticket = write.ticket.clone();
+        ticket.version = write.expected_version.map_or(1, |v| v + 1);
+
+        let mut seen = Item::new(
+            keys::seen_pk(tenant, &write.seen),
+            ONE,
+            SeenRecord { ticket: ticket.id.clone(), message: write.message.id.clone() },
+        );
+        seen.ttl = Some((write.message.received_at + SEEN_RETENTION).timestamp());
+
+        let not_exists = "attribute_not_exists(PK)";
+        // The seen record comes first: its index in the cancellation reasons tells a duplicate
+        // from a concurrent ticket change.
+        let mut items = vec![
+            put(&self.table, seen.to_attributes()?, not_exists, None)?,
+            put(&self.table, message_item(tenant, &write.message)?, not_exists, None)?,
+        ];
+        let ticket_condition = match write.expected_version {
+            None => not_exists,
+            Some(_) => "#v = :expected",
+        };
+        items.push(put(&self.table, ticket_item(&ticket)?, ticket_condition, write.expected_version)?);
+        if let Some(thread) = &write.thread {
+            let link = Item::new(keys::thread_pk(tenant, thread), ONE, ThreadLink { ticket: ticket.id.clone() });
+            items.push(put(&self.table, link.to_attributes()?, not_exists, None)?);
+        }
+        if write.expected_version.is_none() {
+            let entry = crate::store::HistoryEntry::Ticket {
+                ticket: ticket.id.clone(),
+                channel: ticket.channel,
+                subject: ticket.subject.clone(),
+                at: ticket.created_at,
+            };
+            let history = Item::new(
+                keys::customer_pk(tenant, &ticket.customer),
+                keys::history_ticket_sk(ticket.created_at, &ticket.id),
+                entry,
+            );
+            items.push(put(&self.table, history.to_attributes()?, not_exists, None)?);
+        }
+        for event in &write.events {
+            items.push(put(&self.table, event_item(tenant, event)?, not_exists, None)?);
+        }
+
+        let result = self
+            .client
+            .transact_write_items()
+            .set_transact_items(Some(items))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(InboundOutcome::Recorded),
+            Err(err) => {
+                let reasons = match err.as_service_error() {
+                    Some(TransactWriteItemsError::TransactionCanceledException(e)) => {
+                        e.cancellation_reasons().to_vec()
+                    }
+                    _ => return Err(backend(tenant, "RecordInbound", err)),
+                };
+                let failed = |i: usize| {
+                    reasons.get(i).and_then(|r| r.code()) == Some("ConditionalCheckFailed")
+                };
+                if failed(0) {
+                    Ok(InboundOutcome::Duplicate)
+                } else if reasons.iter().any(|r| r.code() == Some("ConditionalCheckFailed")) {
+                    Err(Self::conflict(tenant, "ticket", ticket.id.as_str(), write.expected_version))
+                } else {
+                    Err(backend(tenant, "RecordInbound", err))
+                }
+            }
+        }
+    }
+
+    async fn append_event(&self, tenant: &TenantId, event: &TicketEvent) -> StoreResult<()> {
+        self.put_new(tenant, event_item(tenant, event)?, "AppendEvent").await
+    }
+
+    async fn append_note(&self, tenant: &TenantId, note: &Note) -> StoreResult<()> {
+        self.put_new(tenant, note_item(tenant, note)?, "AppendNote").await
+    }
+
+    async fn queue(
+        &self,
+        tenant: &TenantId,
+        queue: &TicketQueue,
+        page: &PageRequest,
+    ) -> StoreResult<Page<Ticket>> {
+        let (index, pk_attr, pk) = match queue {
+            TicketQueue::Status(status) => (GSI1, GSI1PK, keys::status_queue_pk(tenant, *status)),
+            TicketQueue::Agent(agent) => (GSI2, GSI2PK, keys::agent_queue_pk(tenant, agent)),
+        };
+        let start = page.cursor.as_deref().map(|c| cursor::decode(c, pk_attr, &pk)).transpose()?;
+        let resolved = matches!(queue, TicketQueue::Status(TicketStatus::Resolved));
+        let out = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(index)
+            .key_condition_expression("#pk = :pk")
+            .expression_attribute_names("#pk", pk_attr)
+            .expression_attribute_values(":pk", s(pk))
+            .scan_index_forward(!resolved)
+            .limit(page.effective_limit() as i32)
+            .set_exclusive_start_key(start)
+            .send()
+            .await
+            .map_err(|e| backend(tenant, "QueryQueue", e))?;
+        let items = out
+            .items
+            .unwrap_or_default()
+            .into_iter()
+            .map(from_attributes)
+            .collect::<StoreResult<Vec<Ticket>>>()?;
+        Ok(Page { items, next: cursor::encode(out.last_evaluated_key.as_ref()) })
+    }
+
+    async fn find_thread(&self, tenant: &TenantId, thread: &ThreadKey) -> StoreResult<Option<TicketId>> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key("PK", s(keys::thread_pk(tenant, thread)))
+            .key("SK", s(ONE))
+            .send()
+            .await
+            .map_err(|e| backend(tenant, "FindThread", e))?;
+        Ok(out.item.map(from_attributes::<ThreadLink>).transpose()?.map(|l| l.ticket))
+    }
+}

@@ -1,0 +1,67 @@
+//! Lambda event glue shared by the SQS-driven functions.
+
+use std::fmt::Display;
+use std::future::Future;
+
+use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
+use futures::StreamExt;
+
+/// How many records of one batch are handled at once.
+pub const BATCH_CONCURRENCY: usize = 8;
+
+/// Runs `handle` on every record with bounded concurrency and reports each failed record by
+/// id, so SQS retries only those (ReportBatchItemFailures) and one bad message never fails
+/// its batch. A record without an id cannot be reported: it is logged and, as SQS would with
+/// an invalid response, the whole batch is retried.
+pub async fn for_each_record<F, Fut, E>(event: SqsEvent, handle: F) -> SqsBatchResponse
+where
+    F: Fn(SqsMessage) -> Fut,
+    Fut: Future<Output = Result<(), E>>,
+    E: Display,
+{
+    let results: Vec<(Option<String>, Result<(), E>)> = futures::stream::iter(event.records)
+        .map(|record| {
+            let id = record.message_id.clone();
+            let fut = handle(record);
+            async move { (id, fut.await) }
+        })
+        .buffer_unordered(BATCH_CONCURRENCY)
+        .collect()
+        .await;
+    let mut response = SqsBatchResponse::default();
+    for (id, result) in results {
+        if let Err(err) = result {
+            tracing::warn!(message_id = id.as_deref().unwrap_or("?"), error = %err, "record failed");
+            response.add_failure(id.unwrap_or_default());
+        }
+    }
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(ids: &[&str]) -> SqsEvent {
+        let records: Vec<_> = ids
+            .iter()
+            .map(|id| serde_json::json!({"messageId": id, "body": id, "eventSource": "aws:sqs"}))
+            .collect();
+        serde_json::from_value(serde_json::json!({ "Records": records })).unwrap()
+    }
+
+    #[tokio::test]
+    async fn only_the_failed_records_are_reported() {
+        let response = for_each_record(event(&["a", "bad-1", "b", "bad-2"]), |m| async move {
+            match m.body.as_deref() {
+                Some(b) if b.starts_with("bad") => Err(format!("{b} is malformed")),
+                _ => Ok(()),
+            }
+        })
+        .await;
+        let mut failed: Vec<_> =
+            response.batch_item_failures.iter().map(|f| f.item_identifier.clone()).collect();
+        failed.sort();
+        assert_eq!(failed, ["bad-1", "bad-2"]);
+    }
+}

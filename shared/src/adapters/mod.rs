@@ -1,0 +1,6 @@
+//! Adapters: implementations of the ports on real technology. The only modules that import an
+//! AWS SDK.
+
+pub mod aws;
+pub mod dynamo;
+pub mod lambda;

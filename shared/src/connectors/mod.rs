@@ -1,0 +1,115 @@
+//! Connectors: HTTP clients of the marketplaces and Slack, behind one small port per concern.
+//!
+//! Ports are traits with native `async fn` semantics, written as `fn … -> impl Future + Send`
+//! so that handlers running on a multi-threaded runtime can hold them across `.await`s. They
+//! are used as generics (`H: OrderLookup`), not as `dyn` objects: no boxing, no `async-trait`
+//! dependency. A caller that needs to pick an implementation at run time wraps the concrete
+//! clients in an enum.
+//!
+//! Every client shares [`http`]: secrets that never print, per-request timeouts, one retry
+//! policy (exponential backoff with jitter, `Retry-After` and rate-limit headers honoured, a
+//! total budget), a token bucket per account and operation, and one error type
+//! ([`ConnectorError`]). Base URLs are configurable so that tests and the local stack point
+//! the clients at the sandboxes (`marketdesk-sandboxes`).
+
+use std::future::Future;
+
+use chrono::{DateTime, Utc};
+
+use crate::domain::{Order, OrderId};
+
+pub mod amazon;
+pub mod error;
+pub mod http;
+pub mod money;
+pub mod slack;
+pub mod token;
+
+pub use error::{CallContext, ConnectorError, ErrorKind};
+pub use http::{HttpConfig, RateLimit, RetryPolicy, Secret};
+
+/// A message for the team (escalations, broken hooks); each notifier renders it its own way.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Notification {
+    /// One line, shown as the heading.
+    pub title: String,
+    /// Plain text; it may quote buyers and is escaped by the notifier.
+    pub body: String,
+    /// `(label, value)` pairs such as ("Channel", "amazon.it").
+    pub fields: Vec<(String, String)>,
+    /// `(label, url)` buttons such as ("Open ticket", "https://…").
+    pub links: Vec<(String, String)>,
+    /// Small print under the message.
+    pub footer: Option<String>,
+}
+
+/// Tells the team something.
+pub trait Notifier: Send + Sync {
+    fn notify(&self, notification: &Notification) -> impl Future<Output = Result<(), ConnectorError>> + Send;
+}
+
+/// Reads one order of the channel account the implementation is bound to.
+pub trait OrderLookup: Send + Sync {
+    /// The order with its items and shipments, or `None` if the channel does not know it.
+    fn order(&self, id: &OrderId) -> impl Future<Output = Result<Option<Order>, ConnectorError>> + Send;
+}
+
+/// One page of changed orders.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OrderPage {
+    pub orders: Vec<Order>,
+    /// Pass it back to get the next page; `None` on the last page.
+    pub next_page: Option<String>,
+    /// The channel's statement that every change before this instant has been listed (SP-API's
+    /// `lastUpdatedBefore`); the next poll can start there.
+    pub complete_until: Option<DateTime<Utc>>,
+}
+
+/// Lists the orders of the bound account that changed since an instant, a page at a time, so a
+/// poller can save its place after each page and resume from it after a failure.
+pub trait OrderSource: Send + Sync {
+    /// The page after `page_token` (the first page if `None`) of orders updated at or after
+    /// `since`. A failed page's error carries `resume_from` = the token to ask for again.
+    fn changed_orders(
+        &self,
+        since: DateTime<Utc>,
+        page_token: Option<&str>,
+    ) -> impl Future<Output = Result<OrderPage, ConnectorError>> + Send;
+}
+
+/// Orders fetched before a page failed: keep them, and resume from `error.resume_from`.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{error} ({} order(s) fetched before the failure)", fetched.len())]
+pub struct PartialFetch {
+    pub fetched: Vec<Order>,
+    pub error: ConnectorError,
+}
+
+/// Follows the pages of `source` from `page_token` up to `max_pages` pages. On failure the
+/// orders already fetched come back with the error, whose `resume_from` is the failed page's
+/// token; on success the token of the first page not fetched (if the limit stopped it) is
+/// returned with the orders.
+pub async fn fetch_changed_orders<S: OrderSource>(
+    source: &S,
+    since: DateTime<Utc>,
+    mut page_token: Option<String>,
+    max_pages: usize,
+) -> Result<(Vec<Order>, Option<String>), PartialFetch> {
+    let mut fetched = Vec::new();
+    for _ in 0..max_pages {
+        match source.changed_orders(since, page_token.as_deref()).await {
+            Ok(page) => {
+                fetched.extend(page.orders);
+                page_token = page.next_page;
+                if page_token.is_none() {
+                    break;
+                }
+            }
+            Err(error) => {
+                let error = ConnectorError { resume_from: page_token, ..error };
+                return Err(PartialFetch { fetched, error });
+            }
+        }
+    }
+    Ok((fetched, page_token))
+}

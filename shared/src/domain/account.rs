@@ -1,0 +1,45 @@
+//! Tenants and the channel accounts they connect.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::{AccountId, Channel, Marketplace, TenantId};
+
+/// A seller organisation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Tenant {
+    pub id: TenantId,
+    pub name: String,
+    /// IANA time zone used for reports and business calendars (e.g. `Europe/Rome`).
+    pub time_zone: chrono_tz::Tz,
+    pub created_at: DateTime<Utc>,
+    pub version: u64,
+}
+
+/// Where an account's credentials live: a Secrets Manager secret name or ARN. The secret itself
+/// never enters the domain, the table or a log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct SecretRef(pub String);
+
+/// A connected marketplace seller account or mailbox.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChannelAccount {
+    pub id: AccountId,
+    pub tenant: TenantId,
+    pub channel: Channel,
+    pub marketplace: Marketplace,
+    /// SP-API region (`na`, `eu`, `fe`) for Amazon; unused elsewhere.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    pub display_name: String,
+    pub credentials: SecretRef,
+    /// Approved sender address replies go out from (Amazon relay, store mailbox).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sender_address: Option<String>,
+    /// Minutes between two polls of the channel's APIs.
+    pub poll_interval_minutes: u32,
+    pub enabled: bool,
+    pub created_at: DateTime<Utc>,
+    pub version: u64,
+}

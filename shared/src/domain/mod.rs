@@ -1,0 +1,23 @@
+//! The pure domain: entities and rules, no I/O, no clock reads.
+
+pub mod account;
+pub mod channel;
+pub mod claim;
+pub mod customer;
+pub mod ids;
+pub mod message;
+pub mod order;
+pub mod ticket;
+
+pub use account::{ChannelAccount, SecretRef, Tenant};
+pub use channel::{Channel, Marketplace};
+pub use claim::{Claim, ClaimKind, ClaimStatus, Feedback, FeedbackRating};
+pub use customer::{Customer, Identity, IdentityKind};
+pub use ids::*;
+pub use message::{Attachment, AuthorKind, DeliveryState, Direction, ExternalRefs, Message};
+pub use order::{
+    FulfillmentChannel, Money, Order, OrderItem, OrderRef, Shipment, ShipmentStatus, TrackingEvent,
+};
+pub use ticket::{
+    Intent, Note, Priority, Risk, SlaState, Ticket, TicketEvent, TicketEventKind, TicketStatus,
+};

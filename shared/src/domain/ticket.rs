@@ -1,0 +1,174 @@
+//! Tickets: one conversation with a buyer, its state, SLA clock and history.
+
+use std::collections::BTreeSet;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::{
+    AccountId, AgentId, AuthorKind, Channel, CustomerId, EventId, NoteId, OrderRef, TenantId,
+    TicketId,
+};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TicketStatus {
+    Open,
+    /// Waiting on the customer: pauses business-hour clocks, never Amazon's.
+    Pending,
+    Resolved,
+}
+
+impl TicketStatus {
+    pub const ALL: [TicketStatus; 3] =
+        [TicketStatus::Open, TicketStatus::Pending, TicketStatus::Resolved];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TicketStatus::Open => "open",
+            TicketStatus::Pending => "pending",
+            TicketStatus::Resolved => "resolved",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Priority {
+    Low,
+    Normal,
+    High,
+    Urgent,
+}
+
+/// What the buyer wants, as triage reads it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Intent {
+    WhereIsMyOrder,
+    Return,
+    Refund,
+    DamagedOrDefective,
+    Cancellation,
+    ProductQuestion,
+    Invoice,
+    Feedback,
+    Claim,
+    Other,
+}
+
+/// What puts the seller account at risk; any risk means top priority.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Risk {
+    AToZClaim,
+    Chargeback,
+    EbayItemNotReceived,
+    NegativeFeedback,
+}
+
+/// The SLA clock of a ticket as last computed by the SLA module.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SlaState {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy: Option<String>,
+    /// The buyer message whose answer is due (channel timestamp).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clock_started_at: Option<DateTime<Utc>>,
+    /// The marketplace's (external) deadline.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub due_at: Option<DateTime<Utc>>,
+    /// The team's own, tighter deadline.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub internal_due_at: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_response_at: Option<DateTime<Utc>>,
+    /// Set while a business clock is paused (pending on customer).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub paused_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub breached: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Ticket {
+    pub id: TicketId,
+    pub tenant: TenantId,
+    pub channel: Channel,
+    pub account: AccountId,
+    /// The channel's thread key (eBay conversation id, relay alias + order, Message-ID root).
+    pub thread: String,
+    pub subject: String,
+    pub status: TicketStatus,
+    pub priority: Priority,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assignee: Option<AgentId>,
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub tags: BTreeSet<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub intent: Option<Intent>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub risk: Option<Risk>,
+    pub customer: CustomerId,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order: Option<OrderRef>,
+    #[serde(default)]
+    pub sla: SlaState,
+    pub message_count: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_buyer_message_at: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_agent_reply_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    /// Optimistic-locking counter: every write is conditional on it.
+    pub version: u64,
+}
+
+impl Ticket {
+    /// The instant the inbox sorts by: the earliest deadline still ahead of the team, or none.
+    pub fn queue_due(&self) -> Option<DateTime<Utc>> {
+        match (self.sla.internal_due_at, self.sla.due_at) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+}
+
+/// Who did something to a ticket.
+pub type Actor = AuthorKind;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum TicketEventKind {
+    Created,
+    StatusChanged { from: TicketStatus, to: TicketStatus, reason: Option<String> },
+    Reopened,
+    Assigned { from: Option<AgentId>, to: Option<AgentId> },
+    PriorityChanged { from: Priority, to: Priority },
+    TagsChanged { added: Vec<String>, removed: Vec<String> },
+    SlaEscalated { threshold: String, due_at: DateTime<Utc> },
+    ComplianceOverridden { reason: String },
+    CustomerMerged { from: CustomerId, into: CustomerId },
+}
+
+/// An audit entry on a ticket.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TicketEvent {
+    pub id: EventId,
+    pub ticket: TicketId,
+    pub at: DateTime<Utc>,
+    pub actor: Actor,
+    #[serde(flatten)]
+    pub kind: TicketEventKind,
+}
+
+/// An internal note agents leave for each other; never sent to the buyer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Note {
+    pub id: NoteId,
+    pub ticket: TicketId,
+    pub author: AgentId,
+    pub body: String,
+    pub at: DateTime<Utc>,
+}

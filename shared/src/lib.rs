@@ -1,0 +1,15 @@
+//! marketdesk: the library behind every function.
+//!
+//! `domain`, `sla`, `compliance` and `inbound_mail` are pure (no I/O, no clock reads: time is
+//! passed in). `store` holds the storage ports; `adapters` implement them and are the only
+//! modules that import an AWS SDK.
+
+pub mod adapters;
+pub mod auth;
+pub mod compliance;
+pub mod config;
+pub mod connectors;
+pub mod domain;
+pub mod inbound_mail;
+pub mod sla;
+pub mod store;

@@ -1,0 +1,323 @@
+//! Storage ports: what the domain needs from persistence, named for the domain, not for the
+//! technology. `adapters::dynamo` implements every one of them on one DynamoDB table; each
+//! method is one request (a GetItem, a Query, a conditional write or one transaction).
+
+use std::future::Future;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::domain::{
+    AccountId, AgentId, Channel, ChannelAccount, Customer, CustomerId, Identity, Message, Note,
+    Order, OrderId, TenantId, Ticket, TicketEvent, TicketId, TicketStatus,
+};
+
+/// The storage layer's one error type.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A conditional write lost: the item changed since it was read (optimistic locking) or
+    /// already exists. Nothing was written.
+    #[error("{entity} {id} of tenant {tenant} changed concurrently (expected version {expected:?})")]
+    Conflict {
+        tenant: TenantId,
+        entity: &'static str,
+        id: String,
+        expected: Option<u64>,
+    },
+    /// A pagination cursor that is malformed or was issued for another tenant or listing.
+    #[error("invalid cursor: {0}")]
+    InvalidCursor(String),
+    /// An item that does not deserialize into its entity: data written by a newer or broken
+    /// writer. Names the key, never the content.
+    #[error("corrupt item {key}: {reason}")]
+    Corrupt { key: String, reason: String },
+    /// The store itself failed (network, throttling after retries, permissions).
+    #[error("{operation} failed for tenant {tenant}: {message}")]
+    Backend {
+        tenant: TenantId,
+        operation: &'static str,
+        message: String,
+    },
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// A page request: how many items, and where the previous page ended.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PageRequest {
+    pub limit: Option<u32>,
+    /// Opaque cursor from a previous [`Page::next`].
+    pub cursor: Option<String>,
+}
+
+impl PageRequest {
+    pub const DEFAULT_LIMIT: u32 = 25;
+    pub const MAX_LIMIT: u32 = 100;
+
+    pub fn first(limit: u32) -> Self {
+        PageRequest { limit: Some(limit), cursor: None }
+    }
+
+    /// The limit clamped to 1..=MAX_LIMIT.
+    pub fn effective_limit(&self) -> u32 {
+        self.limit.unwrap_or(Self::DEFAULT_LIMIT).clamp(1, Self::MAX_LIMIT)
+    }
+}
+
+/// One page of a listing; `next` is an opaque cursor, `None` on the last page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next: Option<String>,
+}
+
+/// Which queue of tickets to list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TicketQueue {
+    /// Every ticket of a status, earliest deadline first.
+    Status(TicketStatus),
+    /// An agent's assigned tickets, earliest deadline first.
+    Agent(AgentId),
+}
+
+/// Everything shown when a ticket is opened, read in one Query.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TicketView {
+    pub ticket: Ticket,
+    pub messages: Vec<Message>,
+    pub events: Vec<TicketEvent>,
+    pub notes: Vec<Note>,
+}
+
+/// Where an inbound event came from, for idempotency: the same `(source, external_id)` is
+/// recorded once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SeenKey {
+    /// e.g. `ebay-msg`, `amazon-mail`, `shopify-webhook`.
+    pub source: String,
+    pub external_id: String,
+}
+
+/// An inbound message and the ticket state it produces, written atomically with its seen
+/// record so a redelivered event leaves one message.
+#[derive(Debug, Clone)]
+pub struct InboundWrite {
+    pub seen: SeenKey,
+    /// The ticket as it is after this message. Its `version` is the version being written.
+    pub ticket: Ticket,
+    /// `None` when the ticket is new (the write fails if it exists), else the version it was
+    /// read at.
+    pub expected_version: Option<u64>,
+    pub message: Message,
+    /// For a new ticket: the channel thread key that finds it again.
+    pub thread: Option<ThreadKey>,
+    /// Events to record with the message (created, reopened…).
+    pub events: Vec<TicketEvent>,
+}
+
+/// A channel's external thread identifier (eBay conversation id, relay alias + order id…).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ThreadKey {
+    pub channel: Channel,
+    pub external: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InboundOutcome {
+    Recorded,
+    /// This event was recorded before; nothing was written.
+    Duplicate,
+}
+
+/// Which kind of entity a customer-history entry points at.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum HistoryEntry {
+    Ticket { ticket: TicketId, channel: Channel, subject: String, at: DateTime<Utc> },
+    Order { channel: Channel, order: OrderId, at: DateTime<Utc> },
+}
+
+/// The poll position of a channel account and who holds its lease.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PollCursor {
+    pub account: AccountId,
+    /// The channel's own resume point (a timestamp, page token or offset), opaque here.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub position: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lease_owner: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lease_until: Option<DateTime<Utc>>,
+    pub version: u64,
+}
+
+pub trait TicketStore: Send + Sync {
+    /// GetItem of the ticket alone.
+    fn ticket(
+        &self,
+        tenant: &TenantId,
+        id: &TicketId,
+    ) -> impl Future<Output = StoreResult<Option<Ticket>>> + Send;
+
+    /// The ticket with its messages, events and notes: one Query.
+    fn ticket_view(
+        &self,
+        tenant: &TenantId,
+        id: &TicketId,
+    ) -> impl Future<Output = StoreResult<Option<TicketView>>> + Send;
+
+    /// Writes `ticket` with `version + 1` if the stored version is still `ticket.version`;
+    /// returns the written ticket or [`StoreError::Conflict`] having changed nothing.
+    fn update_ticket(&self, ticket: &Ticket) -> impl Future<Output = StoreResult<Ticket>> + Send;
+
+    /// Records an inbound message, its ticket and its seen record in one transaction.
+    fn record_inbound(
+        &self,
+        write: &InboundWrite,
+    ) -> impl Future<Output = StoreResult<InboundOutcome>> + Send;
+
+    /// Appends an audit event or note (never overwritten).
+    fn append_event(
+        &self,
+        tenant: &TenantId,
+        event: &TicketEvent,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+
+    fn append_note(&self, tenant: &TenantId, note: &Note) -> impl Future<Output = StoreResult<()>> + Send;
+
+    /// One page of a queue, earliest deadline first: one Query on a sparse index.
+    fn queue(
+        &self,
+        tenant: &TenantId,
+        queue: &TicketQueue,
+        page: &PageRequest,
+    ) -> impl Future<Output = StoreResult<Page<Ticket>>> + Send;
+
+    /// The ticket a channel thread belongs to.
+    fn find_thread(
+        &self,
+        tenant: &TenantId,
+        thread: &ThreadKey,
+    ) -> impl Future<Output = StoreResult<Option<TicketId>>> + Send;
+}
+
+pub trait CustomerStore: Send + Sync {
+    fn customer(
+        &self,
+        tenant: &TenantId,
+        id: &CustomerId,
+    ) -> impl Future<Output = StoreResult<Option<Customer>>> + Send;
+
+    /// The customer an identity belongs to.
+    fn find_by_identity(
+        &self,
+        tenant: &TenantId,
+        identity: &Identity,
+    ) -> impl Future<Output = StoreResult<Option<CustomerId>>> + Send;
+
+    /// Creates the customer with all its identities in one transaction; fails with a conflict
+    /// if any identity already belongs to someone (so two workers never create two customers
+    /// for one buyer).
+    fn create_customer(
+        &self,
+        tenant: &TenantId,
+        customer: &Customer,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+
+    /// Adds a history entry (ticket or order) to the customer's partition.
+    fn add_history(
+        &self,
+        tenant: &TenantId,
+        customer: &CustomerId,
+        entry: &HistoryEntry,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+
+    /// The customer's tickets and orders on every channel, newest first: one Query.
+    fn history(
+        &self,
+        tenant: &TenantId,
+        customer: &CustomerId,
+        page: &PageRequest,
+    ) -> impl Future<Output = StoreResult<Page<HistoryEntry>>> + Send;
+}
+
+pub trait OrderStore: Send + Sync {
+    fn order(
+        &self,
+        tenant: &TenantId,
+        channel: Channel,
+        id: &OrderId,
+    ) -> impl Future<Output = StoreResult<Option<Order>>> + Send;
+
+    /// Writes the order unless a copy with a newer channel `updated_at` is stored (a late,
+    /// older copy never overwrites a newer one). Returns whether it was written.
+    fn save_order(&self, tenant: &TenantId, order: &Order) -> impl Future<Output = StoreResult<bool>> + Send;
+}
+
+pub trait AccountStore: Send + Sync {
+    /// Every channel account of the tenant: one Query.
+    fn accounts(&self, tenant: &TenantId) -> impl Future<Output = StoreResult<Vec<ChannelAccount>>> + Send;
+
+    fn account(
+        &self,
+        tenant: &TenantId,
+        id: &AccountId,
+    ) -> impl Future<Output = StoreResult<Option<ChannelAccount>>> + Send;
+
+    /// Creates (`expected_version` None) or updates the account, conditional on its version.
+    fn save_account(
+        &self,
+        account: &ChannelAccount,
+        expected_version: Option<u64>,
+    ) -> impl Future<Output = StoreResult<ChannelAccount>> + Send;
+
+    /// Takes the account's poll lease for `owner` until `until`, if it is free or expired at
+    /// `now`. Returns the cursor under the lease, or a conflict if another run holds it.
+    fn acquire_lease(
+        &self,
+        tenant: &TenantId,
+        account: &AccountId,
+        owner: &str,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> impl Future<Output = StoreResult<PollCursor>> + Send;
+
+    /// Moves the cursor to `position`, only while `owner` still holds the lease; with
+    /// `release` the lease is given up in the same write.
+    fn advance_cursor(
+        &self,
+        tenant: &TenantId,
+        cursor: &PollCursor,
+        owner: &str,
+        position: Option<String>,
+        release: bool,
+    ) -> impl Future<Output = StoreResult<PollCursor>> + Send;
+}
+
+/// Counters of one day, channel and agent for reports (atomic additions).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DailyCounters {
+    pub inbound: u64,
+    pub replies: u64,
+    pub replied_within_24h: u64,
+    pub first_response_seconds_sum: u64,
+}
+
+pub trait StatsStore: Send + Sync {
+    fn add_counters(
+        &self,
+        tenant: &TenantId,
+        day: chrono::NaiveDate,
+        channel: Channel,
+        agent: Option<&AgentId>,
+        add: &DailyCounters,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+
+    /// The counters of every day, channel and agent of a month: one Query.
+    fn month_counters(
+        &self,
+        tenant: &TenantId,
+        year: i32,
+        month: u32,
+    ) -> impl Future<Output = StoreResult<Vec<(String, DailyCounters)>>> + Send;
+}
