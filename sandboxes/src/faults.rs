@@ -17,12 +17,19 @@ use axum::response::{IntoResponse, Response};
 /// A misbehaviour to inject into one request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Fault {
+    /// No fault: answers normally. Queue it first to let earlier requests through.
+    Pass,
     /// HTTP 429 in the protocol's shape, with `Retry-After: <seconds>` if given.
     Throttle { retry_after: Option<u64> },
     /// An HTTP 5xx (500, 502, 503…) in the protocol's shape.
     ServerError(u16),
     /// Waits, then answers normally; longer than the client's timeout it looks like a hang.
+    /// If the client gives up first the request is dropped with its connection and never
+    /// carried out (see [`Fault::SlowAnswer`] for the other case).
     Delay(Duration),
+    /// Carries the request out, then waits before answering: past the client's timeout the
+    /// client cannot tell whether it worked (a sent message, say).
+    SlowAnswer(Duration),
     /// Answers normally but sends only the first half of the body.
     TruncatedBody,
     /// HTTP 200 with a body that is not JSON.
@@ -67,7 +74,11 @@ impl Faults {
 
     /// Faults still waiting for a request of `route`.
     pub fn pending(&self, route: &str) -> usize {
-        self.queues.lock().unwrap().get(route).map_or(0, VecDeque::len)
+        self.queues
+            .lock()
+            .unwrap()
+            .get(route)
+            .map_or(0, VecDeque::len)
     }
 
     pub fn clear(&self) {
@@ -81,11 +92,20 @@ impl Faults {
 
     /// How many requests of `route` were received.
     pub fn count(&self, route: &str) -> usize {
-        self.log.lock().unwrap().iter().filter(|r| r.route == route).count()
+        self.log
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|r| r.route == route)
+            .count()
     }
 
     fn take(&self, route: &str) -> Option<Fault> {
-        self.queues.lock().unwrap().get_mut(route).and_then(VecDeque::pop_front)
+        self.queues
+            .lock()
+            .unwrap()
+            .get_mut(route)
+            .and_then(VecDeque::pop_front)
     }
 
     fn record(&self, entry: Recorded) {
@@ -104,7 +124,11 @@ pub(crate) struct FaultLayer {
 }
 
 /// Middleware for one route: records the request and applies the next queued fault.
-pub(crate) async fn apply(State(layer): State<FaultLayer>, request: Request, next: Next) -> Response {
+pub(crate) async fn apply(
+    State(layer): State<FaultLayer>,
+    request: Request,
+    next: Next,
+) -> Response {
     let fault = layer.faults.take(layer.route);
     layer.faults.record(Recorded {
         route: layer.route,
@@ -114,22 +138,33 @@ pub(crate) async fn apply(State(layer): State<FaultLayer>, request: Request, nex
         fault: fault.clone(),
     });
     match fault {
-        None => next.run(request).await,
+        None | Some(Fault::Pass) => next.run(request).await,
         Some(Fault::Delay(wait)) => {
             tokio::time::sleep(wait).await;
             next.run(request).await
         }
+        Some(Fault::SlowAnswer(wait)) => {
+            let response = next.run(request).await;
+            tokio::time::sleep(wait).await;
+            response
+        }
         Some(Fault::TruncatedBody) => {
             let response = next.run(request).await;
             let (mut parts, body) = response.into_parts();
-            let bytes = axum::body::to_bytes(body, usize::MAX).await.unwrap_or_default();
+            let bytes = axum::body::to_bytes(body, usize::MAX)
+                .await
+                .unwrap_or_default();
             parts.headers.remove(header::CONTENT_LENGTH);
             let half = bytes.slice(..bytes.len() / 2);
             Response::from_parts(parts, Body::from(half))
         }
         Some(Fault::InvalidJson) => {
-            let mut response = (StatusCode::OK, "{\"orders\": [ {\"orderId\": 'oops' ").into_response();
-            response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+            let mut response =
+                (StatusCode::OK, "{\"orders\": [ {\"orderId\": 'oops' ").into_response();
+            response.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            );
             response
         }
         Some(Fault::Status { status, body }) => {
@@ -143,7 +178,9 @@ pub(crate) async fn apply(State(layer): State<FaultLayer>, request: Request, nex
 /// `Retry-After` for a throttle fault.
 pub(crate) fn with_retry_after(mut response: Response, retry_after: Option<u64>) -> Response {
     if let Some(secs) = retry_after {
-        response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(secs));
     }
     response
 }

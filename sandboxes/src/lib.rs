@@ -1,5 +1,5 @@
 //! Sandboxes: local HTTP servers that speak the Slack incoming-webhook, Login with Amazon /
-//! SP-API Orders and eBay protocols, for tests and the local stack.
+//! SP-API Orders and eBay Commerce Message protocols, for tests and the local stack.
 //!
 //! Each sandbox binds 127.0.0.1 on an ephemeral port (`start().await`, then `base_url()`) and
 //! stops when its handle is dropped. Each keeps a deterministic store built from a seed, lets a
@@ -7,9 +7,11 @@
 //! route applied to the next requests of that route (see [`Fault`]).
 
 pub mod amazon;
+pub mod ebay;
 pub mod faults;
 mod rng;
 mod server;
 pub mod slack;
+mod tokens;
 
 pub use faults::{Fault, Faults, Recorded};

@@ -35,7 +35,9 @@ impl Rng {
     }
 
     pub fn digits(&mut self, n: usize) -> String {
-        (0..n).map(|_| char::from(b'0' + self.below(10) as u8)).collect()
+        (0..n)
+            .map(|_| char::from(b'0' + self.below(10) as u8))
+            .collect()
     }
 
     pub fn alnum_upper(&mut self, n: usize) -> String {

@@ -16,10 +16,6 @@ impl Running {
     pub fn base_url(&self) -> String {
         format!("http://{}", self.addr)
     }
-
-    pub fn addr(&self) -> SocketAddr {
-        self.addr
-    }
 }
 
 impl Drop for Running {
@@ -39,11 +35,17 @@ pub(crate) async fn serve(router: Router, addr: SocketAddr) -> std::io::Result<R
         let shutdown = async {
             let _ = rx.await;
         };
-        if let Err(err) = axum::serve(listener, router).with_graceful_shutdown(shutdown).await {
+        if let Err(err) = axum::serve(listener, router)
+            .with_graceful_shutdown(shutdown)
+            .await
+        {
             tracing::warn!(%err, "sandbox server stopped");
         }
     });
-    Ok(Running { addr, shutdown: Some(tx) })
+    Ok(Running {
+        addr,
+        shutdown: Some(tx),
+    })
 }
 
 pub(crate) fn localhost() -> SocketAddr {

@@ -85,7 +85,11 @@ impl SlackSandbox {
     pub async fn start_at(addr: SocketAddr) -> std::io::Result<Self> {
         let state = SinkState::default();
         let faults = Faults::default();
-        let layer = FaultLayer { faults: faults.clone(), route: ROUTE, render };
+        let layer = FaultLayer {
+            faults: faults.clone(),
+            route: ROUTE,
+            render,
+        };
         let router = Router::new()
             .route(
                 "/services/{*hook}",
@@ -93,7 +97,11 @@ impl SlackSandbox {
             )
             .with_state(state.clone());
         let server = server::serve(router, addr).await?;
-        Ok(Self { server, state, faults })
+        Ok(Self {
+            server,
+            state,
+            faults,
+        })
     }
 
     pub fn base_url(&self) -> String {
@@ -107,7 +115,11 @@ impl SlackSandbox {
 
     /// Puts the hook `name` (as given to [`Self::webhook_url`]) in a state.
     pub fn set_hook_state(&self, name: &str, state: HookState) {
-        self.state.hooks.lock().unwrap().insert(hook_path(name), state);
+        self.state
+            .hooks
+            .lock()
+            .unwrap()
+            .insert(hook_path(name), state);
     }
 
     pub fn faults(&self) -> &Faults {
@@ -121,25 +133,46 @@ impl SlackSandbox {
 
     /// The payloads Slack would have shown (answered `200 ok`), in order.
     pub fn delivered(&self) -> Vec<Value> {
-        self.posts().into_iter().filter(|p| p.status == 200).filter_map(|p| p.payload).collect()
+        self.posts()
+            .into_iter()
+            .filter(|p| p.status == 200)
+            .filter_map(|p| p.payload)
+            .collect()
     }
 
     /// Delivered payloads of the hook `name`.
     pub fn delivered_to(&self, name: &str) -> Vec<Value> {
         let path = hook_path(name);
-        self.posts().into_iter().filter(|p| p.status == 200 && p.hook == path).filter_map(|p| p.payload).collect()
+        self.posts()
+            .into_iter()
+            .filter(|p| p.status == 200 && p.hook == path)
+            .filter_map(|p| p.payload)
+            .collect()
     }
 }
 
 fn hook_path(name: &str) -> String {
-    let safe: String = name.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '_' }).collect();
+    let safe: String = name
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect();
     format!("T0SANDBOX/B0{safe}/xoxsandboxsecret{safe}")
 }
 
-async fn receive(State(state): State<SinkState>, Path(hook): Path<String>, body: Bytes) -> Response {
+async fn receive(
+    State(state): State<SinkState>,
+    Path(hook): Path<String>,
+    body: Bytes,
+) -> Response {
     let body_text = String::from_utf8_lossy(&body).into_owned();
     let payload: Option<Value> = serde_json::from_slice(&body).ok();
-    let hook_state = state.hooks.lock().unwrap().get(&hook).copied().unwrap_or(HookState::Active);
+    let hook_state = state
+        .hooks
+        .lock()
+        .unwrap()
+        .get(&hook)
+        .copied()
+        .unwrap_or(HookState::Active);
     let (status, answer) = match (hook_state.refusal(), &payload) {
         (Some(refusal), _) => refusal,
         (None, None) => (StatusCode::BAD_REQUEST, "invalid_payload"),
@@ -160,7 +193,9 @@ async fn receive(State(state): State<SinkState>, Path(hook): Path<String>, body:
 
 /// Slack's checks of a webhook payload: text or blocks present, Block Kit limits kept.
 pub fn validate(payload: &Value) -> Result<(), &'static str> {
-    let Some(object) = payload.as_object() else { return Err("invalid_payload") };
+    let Some(object) = payload.as_object() else {
+        return Err("invalid_payload");
+    };
     let text = object.get("text").and_then(Value::as_str).unwrap_or("");
     let blocks = match object.get("blocks") {
         None => &Vec::new(),
@@ -177,7 +212,10 @@ pub fn validate(payload: &Value) -> Result<(), &'static str> {
 }
 
 fn chars(value: Option<&Value>) -> usize {
-    value.and_then(|t| t.get("text")).and_then(Value::as_str).map_or(0, |s| s.chars().count())
+    value
+        .and_then(|t| t.get("text"))
+        .and_then(Value::as_str)
+        .map_or(0, |s| s.chars().count())
 }
 
 fn text_object_ok(value: &Value, max: usize, plain_only: bool) -> bool {
@@ -199,26 +237,41 @@ fn validate_block(block: &Value) -> Result<(), &'static str> {
             _ => bad,
         },
         Some("section") => {
-            let text_ok = block.get("text").is_none_or(|t| text_object_ok(t, 3000, false));
+            let text_ok = block
+                .get("text")
+                .is_none_or(|t| text_object_ok(t, 3000, false));
             let fields = block.get("fields").and_then(Value::as_array);
-            let fields_ok = fields.is_none_or(|f| f.len() <= 10 && f.iter().all(|x| text_object_ok(x, 2000, false)));
+            let fields_ok = fields
+                .is_none_or(|f| f.len() <= 10 && f.iter().all(|x| text_object_ok(x, 2000, false)));
             let has_content = block.get("text").is_some() || fields.is_some_and(|f| !f.is_empty());
-            if text_ok && fields_ok && has_content { Ok(()) } else { bad }
+            if text_ok && fields_ok && has_content {
+                Ok(())
+            } else {
+                bad
+            }
         }
         Some("actions") => {
-            let Some(elements) = block.get("elements").and_then(Value::as_array) else { return bad };
+            let Some(elements) = block.get("elements").and_then(Value::as_array) else {
+                return bad;
+            };
             let ok = !elements.is_empty()
                 && elements.len() <= 25
                 && elements.iter().all(|e| {
                     e.get("type").and_then(Value::as_str) == Some("button")
                         && e.get("text").is_some_and(|t| text_object_ok(t, 75, true))
-                        && e.get("url").and_then(Value::as_str).is_none_or(|u| u.chars().count() <= 3000)
+                        && e.get("url")
+                            .and_then(Value::as_str)
+                            .is_none_or(|u| u.chars().count() <= 3000)
                 });
             if ok { Ok(()) } else { bad }
         }
         Some("context") => {
-            let Some(elements) = block.get("elements").and_then(Value::as_array) else { return bad };
-            let ok = !elements.is_empty() && elements.len() <= 10 && elements.iter().all(|e| text_object_ok(e, 3000, false));
+            let Some(elements) = block.get("elements").and_then(Value::as_array) else {
+                return bad;
+            };
+            let ok = !elements.is_empty()
+                && elements.len() <= 10
+                && elements.iter().all(|e| text_object_ok(e, 3000, false));
             if ok { Ok(()) } else { bad }
         }
         Some("divider") => Ok(()),
@@ -228,9 +281,10 @@ fn validate_block(block: &Value) -> Result<(), &'static str> {
 
 fn render(_route: &'static str, fault: &Fault) -> Response {
     match fault {
-        Fault::Throttle { retry_after } => {
-            faults::with_retry_after((StatusCode::TOO_MANY_REQUESTS, "rate_limited").into_response(), *retry_after)
-        }
+        Fault::Throttle { retry_after } => faults::with_retry_after(
+            (StatusCode::TOO_MANY_REQUESTS, "rate_limited").into_response(),
+            *retry_after,
+        ),
         Fault::ServerError(status) => {
             let status = StatusCode::from_u16(*status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
             (status, "internal_error").into_response()
@@ -258,10 +312,15 @@ mod tests {
         let header = |n: usize| json!({"text": "t", "blocks": [{"type": "header", "text": {"type": "plain_text", "text": "h".repeat(n)}}]});
         assert_eq!(validate(&header(150)), Ok(()));
         assert_eq!(validate(&header(151)), Err("invalid_blocks"));
-        let fields: Vec<_> = (0..11).map(|_| json!({"type": "mrkdwn", "text": "f"})).collect();
+        let fields: Vec<_> = (0..11)
+            .map(|_| json!({"type": "mrkdwn", "text": "f"}))
+            .collect();
         let section = json!({"text": "t", "blocks": [{"type": "section", "fields": fields}]});
         assert_eq!(validate(&section), Err("invalid_blocks"));
         let many: Vec<_> = (0..51).map(|_| json!({"type": "divider"})).collect();
-        assert_eq!(validate(&json!({"text": "t", "blocks": many})), Err("invalid_blocks"));
+        assert_eq!(
+            validate(&json!({"text": "t", "blocks": many})),
+            Err("invalid_blocks")
+        );
     }
 }

@@ -1,40 +1,23 @@
-//! Acts on SLA threshold schedules.
+//! Acts on SLA threshold events delivered by EventBridge Scheduler.
 //!
-//! Until the pipeline of its issue lands, the handler validates each record's JSON body and
-//! reports the malformed ones as batch-item failures (so they reach the DLQ with their reason
-//! in the log); well-formed records are acknowledged without further work.
+//! Thin for now: each record's body must be JSON; malformed records are reported as
+//! batch-item failures (SQS redelivers them, then moves them to the DLQ) and well-formed ones
+//! are acknowledged. The real work arrives with its issue (see docs/architecture.md, Status).
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
-use marketdesk::adapters::{aws, dynamo::DynamoStore, lambda::for_each_record};
-use marketdesk::config::Settings;
+use marketdesk::adapters::lambda::{for_each_record, json_body};
 
-#[derive(Debug, thiserror::Error)]
-pub enum RecordError {
-    #[error("record {id} has no body")]
-    NoBody { id: String },
-    #[error("record {id} is not JSON: {reason}")]
-    NotJson { id: String, reason: String },
+pub async fn handle(event: SqsEvent) -> SqsBatchResponse {
+    for_each_record(event, |record| async move { json_body(&record).map(|_| ()) }).await
 }
 
-pub struct Handler {
-    pub store: DynamoStore,
-}
-
-impl Handler {
-    pub async fn from_env() -> Result<Handler, marketdesk::config::ConfigError> {
-        let settings = Settings::from_env()?;
-        let store = DynamoStore::from_config(&aws::load_config().await, &settings.table);
-        Ok(Handler { store })
-    }
-
-    pub async fn handle(&self, event: SqsEvent) -> SqsBatchResponse {
-        for_each_record(event, |record| async move {
-            let id = record.message_id.clone().unwrap_or_default();
-            let body = record.body.ok_or_else(|| RecordError::NoBody { id: id.clone() })?;
-            serde_json::from_str::<serde_json::Value>(&body)
-                .map(|_| ())
-                .map_err(|e| RecordError::NotJson { id, reason: e.to_string() })
-        })
-        .await
+#[cfg(test)]
+mod tests {
+    #[tokio::test]
+    async fn the_sample_batch_reports_exactly_its_malformed_records() {
+        let event = serde_json::from_str(include_str!("../../../events/sqs_escalation.json")).unwrap();
+        let response = super::handle(event).await;
+        let failed: Vec<&str> = response.batch_item_failures.iter().map(|f| f.item_identifier.as_str()).collect();
+        assert!(failed.is_empty(), "{failed:?}");
     }
 }

@@ -50,3 +50,43 @@ pub async fn handle<S: AccountStore>(store: &S, request: PollRequest) -> Result<
         events_sent: 0,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use marketdesk::domain::{ChannelAccount, Marketplace, SecretRef};
+    use marketdesk_devstack::testing::fresh_table;
+
+    use super::*;
+
+    #[tokio::test]
+    async fn the_scheduled_request_names_an_account_that_is_then_polled() {
+        let request: PollRequest = serde_json::from_str(include_str!("../../../events/poll_request.json")).unwrap();
+        let t = fresh_table().await;
+        let missing = handle(&t.store, request.clone()).await.unwrap_err();
+        assert!(matches!(missing, PollError::UnknownAccount { .. }), "{missing}");
+
+        let account = ChannelAccount {
+            id: request.account.clone(),
+            tenant: request.tenant.clone(),
+            channel: Channel::Ebay,
+            marketplace: Marketplace { id: "EBAY_IT".into(), country: Some("IT".into()), language: Some("it".into()) },
+            region: None,
+            display_name: "eBay Italia".into(),
+            credentials: SecretRef("marketdesk/demo/acct_ebay_it".into()),
+            sender_address: None,
+            poll_interval_minutes: 5,
+            enabled: true,
+            created_at: chrono::DateTime::from_timestamp(1_790_000_000, 0).unwrap(),
+            version: 0,
+        };
+        t.store.save_account(&account, None).await.unwrap();
+        let report = handle(&t.store, request).await.unwrap();
+        assert_eq!((report.channel, report.polled), (Channel::Ebay, true));
+    }
+
+    #[test]
+    fn a_request_with_an_invalid_tenant_or_extra_fields_is_refused() {
+        assert!(serde_json::from_str::<PollRequest>(r#"{"tenant":"a#b","account":"x"}"#).is_err());
+        assert!(serde_json::from_str::<PollRequest>(r#"{"tenant":"a","account":"x","extra":1}"#).is_err());
+    }
+}

@@ -38,6 +38,22 @@ where
     response
 }
 
+/// Why a record could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum RecordError {
+    #[error("record {id} has no body")]
+    NoBody { id: String },
+    #[error("record {id} is not JSON: {reason}")]
+    NotJson { id: String, reason: String },
+}
+
+/// The record's body as JSON, or why it is not.
+pub fn json_body(record: &SqsMessage) -> Result<serde_json::Value, RecordError> {
+    let id = record.message_id.clone().unwrap_or_default();
+    let body = record.body.as_deref().ok_or_else(|| RecordError::NoBody { id: id.clone() })?;
+    serde_json::from_str(body).map_err(|e| RecordError::NotJson { id, reason: e.to_string() })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

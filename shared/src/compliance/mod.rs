@@ -9,12 +9,14 @@
 //!   "verdict": "block",
 //!   "language": "it",
 //!   "findings": [
-//!     { "rule": "amazon.review_request", "severity": "block", "start": 27, "end": 40,
+//!     { "rule": "amazon.review_request", "severity": "block", "start": 9, "end": 22,
 //!       "excerpt": "cinque stelle", "message": "Review, feedback, rating or stars wording.",
-//!       "suggestion": "Remove any mention of reviews, …" }
+//!       "suggestion": "Remove any mention of reviews, feedback, ratings or stars. …" }
 //!   ]
 //! }
 //! ```
+//!
+//! (for `{"channel": "amazon", "marketplace": "amazon.it", "body": "Ci lasci cinque stelle"}`)
 //!
 //! - `verdict` is `block` if any finding blocks, `warn` if any warns, else `pass`. A `block`
 //!   makes the API answer 422 and keeps the reply out of the outbound queue.
@@ -152,7 +154,7 @@ pub fn check(request: &CheckRequest) -> Verdict {
         .into_iter()
         .map(|r| finding(body, r))
         .collect();
-    findings.sort_by(|a, b| (a.start, a.end, a.rule).cmp(&(b.start, b.end, b.rule)));
+    findings.sort_by_key(|f| (f.start, f.end, f.rule));
     let verdict = findings.iter().map(|f| match f.severity {
         Severity::Warn => Outcome::Warn,
         Severity::Block => Outcome::Block,
@@ -315,6 +317,42 @@ mod tests {
         );
         assert_eq!(rules(&v), ["amazon.external_link"]);
         assert!(v.findings[0].message.contains("https"));
+    }
+
+    #[test]
+    fn amazon_review_link_is_a_review_request_and_lookalike_domains_are_external() {
+        let v = amazon(
+            "en",
+            "Write it here: https://www.amazon.co.uk/review/create-review?asin=B0ABCDEF12",
+        );
+        assert_eq!(v.verdict, Outcome::Block);
+        assert!(rules(&v).iter().all(|r| *r == "amazon.review_request"));
+        let v = amazon(
+            "en",
+            "Deals at https://amazon.co.uk.deals-now.com/x, orders on www.amazon.it",
+        );
+        assert_eq!(rules(&v), ["amazon.external_link"]);
+        assert_eq!(
+            v.findings[0].excerpt,
+            "https://amazon.co.uk.deals-now.com/x"
+        );
+    }
+
+    #[test]
+    fn business_english_around_review_and_contact_passes() {
+        for body in [
+            "Please review the attached invoice.",
+            "We will review your order and get back to you.",
+            "Please contact us directly through Amazon messages.",
+            "The ISBN is 978-3-16-148410-0 and the SN: 2023-0045-7789.",
+        ] {
+            let v = amazon("en", body);
+            assert_eq!(v.verdict, Outcome::Pass, "{body}: {:?}", v.findings);
+        }
+        assert_eq!(
+            rules(&amazon("en", "Please review your purchase.")),
+            ["amazon.review_request"]
+        );
     }
 
     #[test]

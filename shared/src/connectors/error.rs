@@ -16,11 +16,15 @@ pub struct CallContext {
 
 impl CallContext {
     pub fn new(service: &'static str, account: impl Into<String>, call: &'static str) -> Self {
-        Self { service, account: account.into(), call }
+        Self {
+            service,
+            account: account.into(),
+            call,
+        }
     }
 
     pub fn error(&self, kind: ErrorKind) -> ConnectorError {
-        ConnectorError {
+        ConnectorError::from(ErrorDetails {
             service: self.service,
             account: self.account.clone(),
             call: self.call,
@@ -28,14 +32,20 @@ impl CallContext {
             attempts: 1,
             request_id: None,
             resume_from: None,
-        }
+        })
     }
 }
 
-/// A failed call to a marketplace, carrier or Slack.
+/// A failed call to a marketplace, carrier or Slack. Boxed so that `Result`s stay small; the
+/// details are read through `Deref` (`err.kind`, `err.account`…).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error(transparent)]
+pub struct ConnectorError(Box<ErrorDetails>);
+
+/// What a [`ConnectorError`] knows.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[error("{service} {call} for account '{account}' failed after {attempts} attempt(s): {kind}")]
-pub struct ConnectorError {
+pub struct ErrorDetails {
     pub service: &'static str,
     pub account: String,
     pub call: &'static str,
@@ -48,11 +58,34 @@ pub struct ConnectorError {
     pub resume_from: Option<String>,
 }
 
+impl From<ErrorDetails> for ConnectorError {
+    fn from(details: ErrorDetails) -> Self {
+        Self(Box::new(details))
+    }
+}
+
+impl std::ops::Deref for ConnectorError {
+    type Target = ErrorDetails;
+    fn deref(&self) -> &ErrorDetails {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for ConnectorError {
+    fn deref_mut(&mut self) -> &mut ErrorDetails {
+        &mut self.0
+    }
+}
+
 /// What went wrong, as far as the caller needs to decide what to do next.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum ErrorKind {
     #[error("no answer within {0:?}")]
     Timeout(Duration),
+    /// No connection could be made: the request certainly did not reach the server.
+    #[error("cannot connect: {0}")]
+    Connect(String),
+    /// The connection failed once the request may have been sent.
     #[error("network error: {0}")]
     Network(String),
     #[error("throttled (HTTP 429){}", retry_note(.retry_after))]
@@ -62,20 +95,37 @@ pub enum ErrorKind {
     /// Credentials or token refused (LWA `invalid_grant`, SP-API `Unauthorized` after a fresh
     /// token, eBay `invalid_grant`): a person must reconnect the account.
     #[error("credentials rejected (HTTP {status}, {code}): {detail}")]
-    Unauthorized { status: u16, code: String, detail: String },
+    Unauthorized {
+        status: u16,
+        code: String,
+        detail: String,
+    },
     /// A permanent refusal of this request (4xx other than 429): retrying cannot help.
     #[error("rejected (HTTP {status}, {code}): {detail}")]
-    Rejected { status: u16, code: String, detail: String },
+    Rejected {
+        status: u16,
+        code: String,
+        detail: String,
+    },
     /// The body could not be read as the documented model. `transient` when it looks cut off or
     /// garbled in transit (worth retrying), not when its shape differs from the model.
     #[error("unreadable response (HTTP {status}): {detail}")]
-    InvalidResponse { status: u16, detail: String, transient: bool },
+    InvalidResponse {
+        status: u16,
+        detail: String,
+        transient: bool,
+    },
     /// The response was well-formed but cannot become a domain value (e.g. a malformed order id).
     #[error("response cannot be mapped: {0}")]
     Mapping(String),
     /// The request was refused before it was sent (e.g. a query the API would reject).
     #[error("invalid request: {0}")]
     InvalidRequest(String),
+    /// A request that must not run twice (sending a message) failed in a way that leaves open
+    /// whether the server carried it out, and checking did not settle it. Do not resend
+    /// blindly: look at the conversation first.
+    #[error("outcome unknown: {0}")]
+    OutcomeUnknown(String),
 }
 
 fn retry_note(retry_after: &Option<Duration>) -> String {
@@ -90,6 +140,7 @@ impl ConnectorError {
     pub fn is_transient(&self) -> bool {
         match &self.kind {
             ErrorKind::Timeout(_)
+            | ErrorKind::Connect(_)
             | ErrorKind::Network(_)
             | ErrorKind::Throttled { .. }
             | ErrorKind::Server { .. } => true,
@@ -97,7 +148,8 @@ impl ConnectorError {
             ErrorKind::Unauthorized { .. }
             | ErrorKind::Rejected { .. }
             | ErrorKind::Mapping(_)
-            | ErrorKind::InvalidRequest(_) => false,
+            | ErrorKind::InvalidRequest(_)
+            | ErrorKind::OutcomeUnknown(_) => false,
         }
     }
 
@@ -138,7 +190,14 @@ mod tests {
             detail: "bad order id".into(),
         });
         let text = err.to_string();
-        for part in ["sp-api", "getOrder", "acct_1", "400", "InvalidInput", "bad order id"] {
+        for part in [
+            "sp-api",
+            "getOrder",
+            "acct_1",
+            "400",
+            "InvalidInput",
+            "bad order id",
+        ] {
             assert!(text.contains(part), "{text} lacks {part}");
         }
     }
@@ -146,16 +205,44 @@ mod tests {
     #[test]
     fn only_transport_throttling_and_server_errors_are_transient() {
         let ctx = CallContext::new("slack", "ops", "postMessage");
-        assert!(ctx.error(ErrorKind::Throttled { retry_after: None }).is_transient());
-        assert!(ctx.error(ErrorKind::Server { status: 503, detail: String::new() }).is_transient());
-        assert!(ctx.error(ErrorKind::Timeout(Duration::from_secs(1))).is_transient());
-        let garbled = ErrorKind::InvalidResponse { status: 200, detail: String::new(), transient: true };
+        assert!(
+            ctx.error(ErrorKind::Throttled { retry_after: None })
+                .is_transient()
+        );
+        assert!(
+            ctx.error(ErrorKind::Server {
+                status: 503,
+                detail: String::new()
+            })
+            .is_transient()
+        );
+        assert!(
+            ctx.error(ErrorKind::Timeout(Duration::from_secs(1)))
+                .is_transient()
+        );
+        let garbled = ErrorKind::InvalidResponse {
+            status: 200,
+            detail: String::new(),
+            transient: true,
+        };
         assert!(ctx.error(garbled).is_transient());
-        let reshaped = ErrorKind::InvalidResponse { status: 200, detail: String::new(), transient: false };
+        let reshaped = ErrorKind::InvalidResponse {
+            status: 200,
+            detail: String::new(),
+            transient: false,
+        };
         assert!(!ctx.error(reshaped).is_transient());
-        let rejected = ErrorKind::Rejected { status: 404, code: "channel_not_found".into(), detail: String::new() };
+        let rejected = ErrorKind::Rejected {
+            status: 404,
+            code: "channel_not_found".into(),
+            detail: String::new(),
+        };
         assert!(!ctx.error(rejected).is_transient());
-        let unauthorized = ErrorKind::Unauthorized { status: 400, code: "invalid_grant".into(), detail: String::new() };
+        let unauthorized = ErrorKind::Unauthorized {
+            status: 400,
+            code: "invalid_grant".into(),
+            detail: String::new(),
+        };
         assert!(!ctx.error(unauthorized).is_transient());
     }
 }

@@ -71,7 +71,21 @@ impl Default for RetryPolicy {
 impl RetryPolicy {
     /// Runs `attempt` until it succeeds, fails permanently, or the policy is spent. The error
     /// returned is the last one, with the number of requests made.
-    pub async fn run<T, F, Fut>(&self, mut attempt: F) -> Result<T, ConnectorError>
+    pub async fn run<T, F, Fut>(&self, attempt: F) -> Result<T, ConnectorError>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<T, ConnectorError>>,
+    {
+        self.run_if(ConnectorError::is_transient, attempt).await
+    }
+
+    /// Like [`Self::run`], retrying only the errors `retryable` accepts (e.g. for a request that
+    /// must not be repeated once the server may have carried it out).
+    pub async fn run_if<T, F, Fut>(
+        &self,
+        retryable: fn(&ConnectorError) -> bool,
+        mut attempt: F,
+    ) -> Result<T, ConnectorError>
     where
         F: FnMut() -> Fut,
         Fut: Future<Output = Result<T, ConnectorError>>,
@@ -89,7 +103,7 @@ impl RetryPolicy {
             attempt()
         })
         .retry(backoff)
-        .when(ConnectorError::is_transient)
+        .when(retryable)
         .adjust(|err, next| {
             // `next` is None once the attempts are spent; the server's wait replaces ours.
             let wait = err.retry_after().unwrap_or(next?);
@@ -189,12 +203,19 @@ impl RateLimiter {
     }
 
     pub fn rate(&self) -> f64 {
-        self.bucket.lock().unwrap_or_else(|p| p.into_inner()).per_second
+        self.bucket
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .per_second
     }
 }
 
 fn positive_or(value: f64, fallback: f64) -> f64 {
-    if value.is_finite() && value > 0.0 { value } else { fallback }
+    if value.is_finite() && value > 0.0 {
+        value
+    } else {
+        fallback
+    }
 }
 
 /// Timeouts and retries of one client.
@@ -252,7 +273,10 @@ impl RawResponse {
         }
         // Adapters may read the clock; only the domain may not.
         let at = chrono::DateTime::parse_from_rfc2822(value).ok()?;
-        (at.to_utc() - chrono::Utc::now()).to_std().ok().or(Some(Duration::ZERO))
+        (at.to_utc() - chrono::Utc::now())
+            .to_std()
+            .ok()
+            .or(Some(Duration::ZERO))
     }
 
     /// A numeric header such as `x-amzn-RateLimit-Limit`.
@@ -269,7 +293,11 @@ impl RawResponse {
     pub fn json<T: DeserializeOwned>(&self, ctx: &CallContext) -> Result<T, ConnectorError> {
         serde_json::from_slice(&self.body).map_err(|e| {
             let transient = e.is_eof() || e.is_syntax();
-            ctx.error(ErrorKind::InvalidResponse { status: self.status, detail: e.to_string(), transient })
+            ctx.error(ErrorKind::InvalidResponse {
+                status: self.status,
+                detail: e.to_string(),
+                transient,
+            })
         })
     }
 }
@@ -281,17 +309,29 @@ pub(crate) async fn execute(
     request: reqwest::RequestBuilder,
     timeout: Duration,
 ) -> Result<RawResponse, ConnectorError> {
-    let response = request.timeout(timeout).send().await.map_err(|e| transport_error(ctx, e, timeout))?;
+    let response = request
+        .timeout(timeout)
+        .send()
+        .await
+        .map_err(|e| transport_error(ctx, e, timeout))?;
     let status = response.status().as_u16();
     let headers = response.headers().clone();
-    let body = response.bytes().await.map_err(|e| transport_error(ctx, e, timeout))?;
-    Ok(RawResponse { status, headers, body: body.to_vec() })
+    let body = response
+        .bytes()
+        .await
+        .map_err(|e| transport_error(ctx, e, timeout))?;
+    Ok(RawResponse {
+        status,
+        headers,
+        body: body.to_vec(),
+    })
 }
 
 fn transport_error(ctx: &CallContext, err: reqwest::Error, timeout: Duration) -> ConnectorError {
     if err.is_timeout() {
         return ctx.error(ErrorKind::Timeout(timeout));
     }
+    let connect = err.is_connect();
     let err = err.without_url();
     let mut reason = err.to_string();
     let mut source = std::error::Error::source(&err);
@@ -300,7 +340,11 @@ fn transport_error(ctx: &CallContext, err: reqwest::Error, timeout: Duration) ->
         reason.push_str(&cause.to_string());
         source = cause.source();
     }
-    ctx.error(ErrorKind::Network(reason))
+    if connect {
+        ctx.error(ErrorKind::Connect(reason))
+    } else {
+        ctx.error(ErrorKind::Network(reason))
+    }
 }
 
 /// The start of a body for an error message: one line, at most `max` characters.
@@ -345,12 +389,19 @@ mod tests {
         for (k, v) in headers {
             map.insert(*k, v.parse().unwrap());
         }
-        RawResponse { status: 429, headers: map, body: Vec::new() }
+        RawResponse {
+            status: 429,
+            headers: map,
+            body: Vec::new(),
+        }
     }
 
     #[test]
     fn retry_after_is_read_in_seconds_and_as_a_date() {
-        assert_eq!(raw(&[("retry-after", "3")]).retry_after(), Some(Duration::from_secs(3)));
+        assert_eq!(
+            raw(&[("retry-after", "3")]).retry_after(),
+            Some(Duration::from_secs(3))
+        );
         let past = raw(&[("retry-after", "Wed, 21 Oct 2015 07:28:00 GMT")]).retry_after();
         assert_eq!(past, Some(Duration::ZERO));
         assert_eq!(raw(&[("retry-after", "soon")]).retry_after(), None);
@@ -362,7 +413,10 @@ mod tests {
         let limiter = RateLimiter::new(RateLimit::new(20.0, 2));
         let started = Instant::now();
         for _ in 0..4 {
-            limiter.acquire_within(Duration::from_secs(1)).await.unwrap();
+            limiter
+                .acquire_within(Duration::from_secs(1))
+                .await
+                .unwrap();
         }
         // Two from the burst, then two at 20/s: about 100 ms.
         let elapsed = started.elapsed();
@@ -374,11 +428,17 @@ mod tests {
     async fn bucket_refuses_a_wait_longer_than_allowed_without_taking_a_token() {
         let limiter = RateLimiter::new(RateLimit::new(0.01, 1));
         limiter.acquire_within(Duration::ZERO).await.unwrap();
-        let wait = limiter.acquire_within(Duration::from_secs(1)).await.unwrap_err();
+        let wait = limiter
+            .acquire_within(Duration::from_secs(1))
+            .await
+            .unwrap_err();
         assert!(wait > Duration::from_secs(90), "{wait:?}");
         limiter.set_rate(1000.0);
         tokio::time::sleep(Duration::from_millis(5)).await;
-        limiter.acquire_within(Duration::from_millis(1)).await.unwrap();
+        limiter
+            .acquire_within(Duration::from_millis(1))
+            .await
+            .unwrap();
     }
 
     fn policy(attempts: u32, budget_ms: u64) -> RetryPolicy {
@@ -397,7 +457,10 @@ mod tests {
         let out = policy(5, 1000)
             .run(|| async {
                 match calls.fetch_add(1, Ordering::SeqCst) {
-                    0 | 1 => Err(ctx.error(ErrorKind::Server { status: 503, detail: String::new() })),
+                    0 | 1 => Err(ctx.error(ErrorKind::Server {
+                        status: 503,
+                        detail: String::new(),
+                    })),
                     _ => Ok("done"),
                 }
             })
@@ -438,7 +501,9 @@ mod tests {
         let started = Instant::now();
         let err = policy(5, 500)
             .run(|| async {
-                Err::<(), _>(ctx.error(ErrorKind::Throttled { retry_after: Some(Duration::from_secs(60)) }))
+                Err::<(), _>(ctx.error(ErrorKind::Throttled {
+                    retry_after: Some(Duration::from_secs(60)),
+                }))
             })
             .await
             .unwrap_err();

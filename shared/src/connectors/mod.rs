@@ -16,16 +16,17 @@ use std::future::Future;
 
 use chrono::{DateTime, Utc};
 
-use crate::domain::{Order, OrderId};
+use crate::domain::{AccountId, Attachment, Channel, Direction, Order, OrderId};
 
 pub mod amazon;
+pub mod ebay;
 pub mod error;
 pub mod http;
 pub mod money;
 pub mod slack;
 pub mod token;
 
-pub use error::{CallContext, ConnectorError, ErrorKind};
+pub use error::{CallContext, ConnectorError, ErrorDetails, ErrorKind};
 pub use http::{HttpConfig, RateLimit, RetryPolicy, Secret};
 
 /// A message for the team (escalations, broken hooks); each notifier renders it its own way.
@@ -45,13 +46,19 @@ pub struct Notification {
 
 /// Tells the team something.
 pub trait Notifier: Send + Sync {
-    fn notify(&self, notification: &Notification) -> impl Future<Output = Result<(), ConnectorError>> + Send;
+    fn notify(
+        &self,
+        notification: &Notification,
+    ) -> impl Future<Output = Result<(), ConnectorError>> + Send;
 }
 
 /// Reads one order of the channel account the implementation is bound to.
 pub trait OrderLookup: Send + Sync {
     /// The order with its items and shipments, or `None` if the channel does not know it.
-    fn order(&self, id: &OrderId) -> impl Future<Output = Result<Option<Order>, ConnectorError>> + Send;
+    fn order(
+        &self,
+        id: &OrderId,
+    ) -> impl Future<Output = Result<Option<Order>, ConnectorError>> + Send;
 }
 
 /// One page of changed orders.
@@ -105,11 +112,87 @@ pub async fn fetch_changed_orders<S: OrderSource>(
                     break;
                 }
             }
-            Err(error) => {
-                let error = ConnectorError { resume_from: page_token, ..error };
+            Err(mut error) => {
+                error.resume_from = page_token;
                 return Err(PartialFetch { fetched, error });
             }
         }
     }
     Ok((fetched, page_token))
+}
+
+/// A message as a channel delivered it, before it is threaded into a ticket.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChannelMessage {
+    pub channel: Channel,
+    pub account: AccountId,
+    /// The channel's conversation id (eBay `conversationId`).
+    pub conversation: String,
+    /// The channel's message id, for dedupe.
+    pub message_id: String,
+    /// `Inbound` from the buyer, `Outbound` from the seller (sent from another tool, say).
+    pub direction: Direction,
+    /// The buyer's user name on the channel, whichever way the message went.
+    pub counterparty: Option<String>,
+    pub subject: Option<String>,
+    pub body: String,
+    /// When the channel says the message was sent; SLA clocks start here.
+    pub sent_at: DateTime<Utc>,
+    /// Media as the channel hosts it (`location` = its URL; size unknown = 0).
+    pub attachments: Vec<Attachment>,
+    /// The listing the conversation is about (eBay item id): with the buyer's user name it
+    /// finds the order.
+    pub listing: Option<String>,
+}
+
+/// One page of messages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MessagePage {
+    /// Oldest first.
+    pub messages: Vec<ChannelMessage>,
+    /// Pass it back to get the next page; `None` on the last page.
+    pub next_page: Option<String>,
+}
+
+/// Reads buyer conversations of the bound account.
+pub trait ConversationSource: Send + Sync {
+    /// Messages sent at or after `since` in conversations with buyers, a page of
+    /// conversations at a time. A failed page's error carries `resume_from`.
+    fn messages_since(
+        &self,
+        since: DateTime<Utc>,
+        page_token: Option<&str>,
+    ) -> impl Future<Output = Result<MessagePage, ConnectorError>> + Send;
+}
+
+/// A reply to send through a channel's own messaging API.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OutgoingReply {
+    /// The conversation to answer in; `None` starts one with `recipient`.
+    pub conversation: Option<String>,
+    /// The buyer's user name, for a new conversation.
+    pub recipient: Option<String>,
+    /// The listing a new conversation is about.
+    pub listing: Option<String>,
+    pub body: String,
+    /// Each must have an `https://` `location` the channel can fetch.
+    pub attachments: Vec<Attachment>,
+}
+
+/// What the channel said about a sent reply. Both fields are `None` when the channel accepted
+/// the message but its answer could not be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SentReply {
+    pub message_id: Option<String>,
+    pub sent_at: Option<DateTime<Utc>>,
+}
+
+/// Sends replies through a channel's messaging API. An implementation never sends a message
+/// twice: when it cannot tell whether a failed attempt went through it checks the
+/// conversation, and if that fails too it answers [`ErrorKind::OutcomeUnknown`].
+pub trait ReplyTransport: Send + Sync {
+    fn send_reply(
+        &self,
+        reply: &OutgoingReply,
+    ) -> impl Future<Output = Result<SentReply, ConnectorError>> + Send;
 }

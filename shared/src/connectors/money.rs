@@ -5,8 +5,8 @@ use crate::domain::Money;
 /// Digits after the decimal point of an ISO 4217 currency (2 unless listed).
 pub fn minor_digits(currency: &str) -> u32 {
     match currency {
-        "BIF" | "CLP" | "DJF" | "GNF" | "ISK" | "JPY" | "KMF" | "KRW" | "PYG" | "RWF" | "UGX" | "UYI"
-        | "VND" | "VUV" | "XAF" | "XOF" | "XPF" => 0,
+        "BIF" | "CLP" | "DJF" | "GNF" | "ISK" | "JPY" | "KMF" | "KRW" | "PYG" | "RWF" | "UGX"
+        | "UYI" | "VND" | "VUV" | "XAF" | "XOF" | "XPF" => 0,
         "BHD" | "IQD" | "JOD" | "KWD" | "LYD" | "OMR" | "TND" => 3,
         _ => 2,
     }
@@ -35,9 +35,14 @@ pub fn parse_money(amount: &str, currency: &str) -> Result<Money, String> {
             .ok_or_else(|| format!("'{amount}' is too large"))?;
     }
     if fraction.as_bytes().get(scale).is_some_and(|&d| d >= b'5') {
-        minor = minor.checked_add(1).ok_or_else(|| format!("'{amount}' is too large"))?;
+        minor = minor
+            .checked_add(1)
+            .ok_or_else(|| format!("'{amount}' is too large"))?;
     }
-    Ok(Money { minor: if negative { -minor } else { minor }, currency: currency.to_owned() })
+    Ok(Money {
+        minor: if negative { -minor } else { minor },
+        currency: currency.to_owned(),
+    })
 }
 
 #[cfg(test)]

@@ -100,7 +100,9 @@ pub enum Element {
 
 /// Escapes the three characters Slack's markup reserves.
 pub fn escape(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
 /// Truncates escaped markup without cutting an `&amp;`-style entity in half.
@@ -112,7 +114,9 @@ fn truncate_markup(text: &str, max: usize) -> String {
     let body = cut.strip_suffix('…').unwrap_or(&cut);
     let tail_start = body.char_indices().rev().nth(5).map_or(0, |(i, _)| i);
     match body[tail_start..].rfind('&') {
-        Some(amp) if !body[tail_start + amp..].contains(';') => format!("{}…", &body[..tail_start + amp]),
+        Some(amp) if !body[tail_start + amp..].contains(';') => {
+            format!("{}…", &body[..tail_start + amp])
+        }
         _ => cut,
     }
 }
@@ -132,11 +136,14 @@ impl SlackMessage {
                         text.truncate(limits::SECTION_TEXT);
                     }
                     fields.truncate(limits::SECTION_FIELDS);
-                    fields.iter_mut().for_each(|f| f.truncate(limits::FIELD_TEXT));
+                    fields
+                        .iter_mut()
+                        .for_each(|f| f.truncate(limits::FIELD_TEXT));
                 }
                 Block::Actions { elements } => {
                     elements.retain(|Element::Button { url, .. }| {
-                        url.as_ref().is_none_or(|u| u.chars().count() <= limits::BUTTON_URL)
+                        url.as_ref()
+                            .is_none_or(|u| u.chars().count() <= limits::BUTTON_URL)
                     });
                     elements.truncate(limits::ACTIONS_ELEMENTS);
                     for Element::Button { text, .. } in elements.iter_mut() {
@@ -145,7 +152,9 @@ impl SlackMessage {
                 }
                 Block::Context { elements } => {
                     elements.truncate(limits::CONTEXT_ELEMENTS);
-                    elements.iter_mut().for_each(|e| e.truncate(limits::CONTEXT_TEXT));
+                    elements
+                        .iter_mut()
+                        .for_each(|e| e.truncate(limits::CONTEXT_TEXT));
                 }
                 Block::Divider => {}
             }
@@ -153,7 +162,9 @@ impl SlackMessage {
         // Slack rejects empty blocks; truncation may have emptied some.
         self.blocks.retain(|block| match block {
             Block::Header { text } => !text.as_str().is_empty(),
-            Block::Section { text, fields } => text.as_ref().is_some_and(|t| !t.as_str().is_empty()) || !fields.is_empty(),
+            Block::Section { text, fields } => {
+                text.as_ref().is_some_and(|t| !t.as_str().is_empty()) || !fields.is_empty()
+            }
             Block::Actions { elements } => !elements.is_empty(),
             Block::Context { elements } => !elements.is_empty(),
             Block::Divider => true,
@@ -164,7 +175,9 @@ impl SlackMessage {
                 .iter()
                 .find_map(|b| match b {
                     Block::Header { text } => Some(text.as_str().to_owned()),
-                    Block::Section { text: Some(text), .. } => Some(text.as_str().to_owned()),
+                    Block::Section {
+                        text: Some(text), ..
+                    } => Some(text.as_str().to_owned()),
                     _ => None,
                 })
                 .unwrap_or_else(|| "(no text)".to_owned());
@@ -176,15 +189,22 @@ impl SlackMessage {
 
 impl From<&Notification> for SlackMessage {
     fn from(n: &Notification) -> Self {
-        let mut blocks = vec![Block::Header { text: Text::plain(&n.title) }];
+        let mut blocks = vec![Block::Header {
+            text: Text::plain(&n.title),
+        }];
         if !n.body.trim().is_empty() {
-            blocks.push(Block::Section { text: Some(Text::escaped_mrkdwn(&n.body)), fields: Vec::new() });
+            blocks.push(Block::Section {
+                text: Some(Text::escaped_mrkdwn(&n.body)),
+                fields: Vec::new(),
+            });
         }
         // More than ten fields go into further sections rather than being dropped.
         for chunk in n.fields.chunks(limits::SECTION_FIELDS) {
             let fields = chunk
                 .iter()
-                .map(|(label, value)| Text::Mrkdwn { text: format!("*{}*\n{}", escape(label), escape(value)) })
+                .map(|(label, value)| Text::Mrkdwn {
+                    text: format!("*{}*\n{}", escape(label), escape(value)),
+                })
                 .collect();
             blocks.push(Block::Section { text: None, fields });
         }
@@ -192,14 +212,24 @@ impl From<&Notification> for SlackMessage {
             let elements = n
                 .links
                 .iter()
-                .map(|(label, url)| Element::Button { text: Text::plain(label), url: Some(url.clone()), action_id: None })
+                .map(|(label, url)| Element::Button {
+                    text: Text::plain(label),
+                    url: Some(url.clone()),
+                    action_id: None,
+                })
                 .collect();
             blocks.push(Block::Actions { elements });
         }
         if let Some(footer) = n.footer.as_deref().filter(|f| !f.trim().is_empty()) {
-            blocks.push(Block::Context { elements: vec![Text::escaped_mrkdwn(footer)] });
+            blocks.push(Block::Context {
+                elements: vec![Text::escaped_mrkdwn(footer)],
+            });
         }
-        let text = if n.body.trim().is_empty() { n.title.clone() } else { format!("{}: {}", n.title, n.body) };
+        let text = if n.body.trim().is_empty() {
+            n.title.clone()
+        } else {
+            format!("{}: {}", n.title, n.body)
+        };
         SlackMessage { text, blocks }.within_limits()
     }
 }
@@ -215,7 +245,10 @@ pub struct SlackWebhook {
 
 impl fmt::Debug for SlackWebhook {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("SlackWebhook").field("name", &self.name).field("url", &"<redacted>").finish()
+        f.debug_struct("SlackWebhook")
+            .field("name", &self.name)
+            .field("url", &"<redacted>")
+            .finish()
     }
 }
 
@@ -231,8 +264,19 @@ impl SlackWebhook {
 
     /// `name` identifies the hook in errors and logs (e.g. `acme/escalations`); `url` is the
     /// webhook URL, kept secret.
-    pub fn new(name: impl Into<String>, url: Secret, http: reqwest::Client, config: HttpConfig) -> Self {
-        Self { name: name.into(), url, http, config, limiter: RateLimiter::new(Self::DEFAULT_RATE) }
+    pub fn new(
+        name: impl Into<String>,
+        url: Secret,
+        http: reqwest::Client,
+        config: HttpConfig,
+    ) -> Self {
+        Self {
+            name: name.into(),
+            url,
+            http,
+            config,
+            limiter: RateLimiter::new(Self::DEFAULT_RATE),
+        }
     }
 
     pub fn with_rate_limit(mut self, limit: RateLimit) -> Self {
@@ -255,7 +299,9 @@ impl SlackWebhook {
             .retry
             .run(|| async {
                 if let Err(wait) = self.limiter.acquire_within(budget).await {
-                    return Err(ctx.error(ErrorKind::Throttled { retry_after: Some(wait) }));
+                    return Err(ctx.error(ErrorKind::Throttled {
+                        retry_after: Some(wait),
+                    }));
                 }
                 let request = self.http.post(self.url.expose()).json(&payload);
                 let response = http::execute(&ctx, request, self.config.timeout).await?;
@@ -272,8 +318,13 @@ fn classify(ctx: &CallContext, response: &RawResponse) -> Result<(), ConnectorEr
     }
     let code = http::excerpt(&response.body, 100);
     let kind = match status {
-        429 => ErrorKind::Throttled { retry_after: response.retry_after() },
-        500..=599 => ErrorKind::Server { status, detail: code },
+        429 => ErrorKind::Throttled {
+            retry_after: response.retry_after(),
+        },
+        500..=599 => ErrorKind::Server {
+            status,
+            detail: code,
+        },
         _ => {
             let detail = match code.as_str() {
                 "invalid_payload" => "the payload is not valid Block Kit JSON",
@@ -285,7 +336,11 @@ fn classify(ctx: &CallContext, response: &RawResponse) -> Result<(), ConnectorEr
                 "channel_is_archived" => "the channel is archived",
                 _ => "refused by Slack",
             };
-            ErrorKind::Rejected { status, code, detail: detail.to_owned() }
+            ErrorKind::Rejected {
+                status,
+                code,
+                detail: detail.to_owned(),
+            }
         }
     };
     Err(ctx.error(kind))
@@ -309,24 +364,51 @@ mod tests {
     fn every_block_kit_limit_is_enforced_by_truncation() {
         let fields = (0..15).map(|_| Text::plain(long(2500))).collect();
         let buttons = (0..30)
-            .map(|i| Element::Button { text: Text::plain(long(100)), url: Some(format!("https://x/{i}")), action_id: None })
+            .map(|i| Element::Button {
+                text: Text::plain(long(100)),
+                url: Some(format!("https://x/{i}")),
+                action_id: None,
+            })
             .collect();
         let mut blocks = vec![
-            Block::Header { text: Text::plain(long(200)) },
-            Block::Section { text: Some(Text::plain(long(5000))), fields },
+            Block::Header {
+                text: Text::plain(long(200)),
+            },
+            Block::Section {
+                text: Some(Text::plain(long(5000))),
+                fields,
+            },
             Block::Actions { elements: buttons },
         ];
         blocks.extend((0..60).map(|_| Block::Divider));
-        let msg = SlackMessage { text: String::new(), blocks }.within_limits();
+        let msg = SlackMessage {
+            text: String::new(),
+            blocks,
+        }
+        .within_limits();
 
         assert_eq!(msg.blocks.len(), limits::BLOCKS);
-        let Block::Header { text } = &msg.blocks[0] else { panic!() };
+        let Block::Header { text } = &msg.blocks[0] else {
+            panic!()
+        };
         assert_eq!(text.as_str().chars().count(), limits::HEADER_TEXT);
-        let Block::Section { text: Some(text), fields } = &msg.blocks[1] else { panic!() };
+        let Block::Section {
+            text: Some(text),
+            fields,
+        } = &msg.blocks[1]
+        else {
+            panic!()
+        };
         assert_eq!(text.as_str().chars().count(), limits::SECTION_TEXT);
         assert_eq!(fields.len(), limits::SECTION_FIELDS);
-        assert!(fields.iter().all(|f| f.as_str().chars().count() == limits::FIELD_TEXT));
-        let Block::Actions { elements } = &msg.blocks[2] else { panic!() };
+        assert!(
+            fields
+                .iter()
+                .all(|f| f.as_str().chars().count() == limits::FIELD_TEXT)
+        );
+        let Block::Actions { elements } = &msg.blocks[2] else {
+            panic!()
+        };
         assert_eq!(elements.len(), limits::ACTIONS_ELEMENTS);
         let Element::Button { text, .. } = &elements[0];
         assert_eq!(text.as_str().chars().count(), limits::BUTTON_TEXT);
@@ -336,11 +418,25 @@ mod tests {
     #[test]
     fn a_button_with_an_overlong_url_is_dropped_not_cut() {
         let elements = vec![
-            Element::Button { text: Text::plain("ok"), url: Some("https://a/".into()), action_id: None },
-            Element::Button { text: Text::plain("long"), url: Some(format!("https://a/{}", long(3000))), action_id: None },
+            Element::Button {
+                text: Text::plain("ok"),
+                url: Some("https://a/".into()),
+                action_id: None,
+            },
+            Element::Button {
+                text: Text::plain("long"),
+                url: Some(format!("https://a/{}", long(3000))),
+                action_id: None,
+            },
         ];
-        let msg = SlackMessage { text: "t".into(), blocks: vec![Block::Actions { elements }] }.within_limits();
-        let Block::Actions { elements } = &msg.blocks[0] else { panic!() };
+        let msg = SlackMessage {
+            text: "t".into(),
+            blocks: vec![Block::Actions { elements }],
+        }
+        .within_limits();
+        let Block::Actions { elements } = &msg.blocks[0] else {
+            panic!()
+        };
         assert_eq!(elements.len(), 1);
     }
 
@@ -356,18 +452,26 @@ mod tests {
         let n = Notification {
             title: "SLA at risk: ticket tkt_1".into(),
             body: "Buyer wrote <!channel> & more".into(),
-            fields: (0..12).map(|i| (format!("k{i}"), format!("v{i}"))).collect(),
+            fields: (0..12)
+                .map(|i| (format!("k{i}"), format!("v{i}")))
+                .collect(),
             links: vec![("Open ticket".into(), "https://app.example/t/1".into())],
             footer: Some("amazon.it".into()),
         };
         let msg = SlackMessage::from(&n);
         let json = serde_json::to_value(&msg).unwrap();
         assert_eq!(json["blocks"][0]["type"], "header");
-        assert_eq!(json["blocks"][1]["text"]["text"], "Buyer wrote &lt;!channel&gt; &amp; more");
+        assert_eq!(
+            json["blocks"][1]["text"]["text"],
+            "Buyer wrote &lt;!channel&gt; &amp; more"
+        );
         assert_eq!(json["blocks"][2]["fields"].as_array().unwrap().len(), 10);
         assert_eq!(json["blocks"][3]["fields"].as_array().unwrap().len(), 2);
         assert_eq!(json["blocks"][4]["elements"][0]["type"], "button");
-        assert_eq!(json["blocks"][4]["elements"][0]["url"], "https://app.example/t/1");
+        assert_eq!(
+            json["blocks"][4]["elements"][0]["url"],
+            "https://app.example/t/1"
+        );
         assert!(msg.text.starts_with("SLA at risk"));
     }
 
@@ -380,7 +484,10 @@ mod tests {
             HttpConfig::default(),
         );
         for shown in [format!("{hook:?}"), format!("{hook}"), format!("{hook:#?}")] {
-            assert!(!shown.contains("s3cr3t") && !shown.contains("hooks.slack.com"), "{shown}");
+            assert!(
+                !shown.contains("s3cr3t") && !shown.contains("hooks.slack.com"),
+                "{shown}"
+            );
             assert!(shown.contains("acme/escalations"));
         }
     }

@@ -43,7 +43,11 @@ impl TokenCache {
     /// A token is renewed `margin` before it expires (at most a fifth of its lifetime, so
     /// short-lived tokens are still used).
     pub fn new(margin: Duration) -> Self {
-        Self { slot: Mutex::new(Slot::default()), margin, refusal_ttl: Duration::from_secs(30) }
+        Self {
+            slot: Mutex::new(Slot::default()),
+            margin,
+            refusal_ttl: Duration::from_secs(30),
+        }
     }
 
     /// The cached token, or a new one from `refresh` if there is none or it is about to expire.
@@ -56,7 +60,11 @@ impl TokenCache {
     }
 
     /// After the API refused `rejected`: a new token, unless another caller already replaced it.
-    pub async fn replace<F, Fut>(&self, rejected: &Secret, refresh: F) -> Result<Secret, ConnectorError>
+    pub async fn replace<F, Fut>(
+        &self,
+        rejected: &Secret,
+        refresh: F,
+    ) -> Result<Secret, ConnectorError>
     where
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<FreshToken, ConnectorError>>,
@@ -64,7 +72,11 @@ impl TokenCache {
         self.get_inner(Some(rejected), refresh).await
     }
 
-    async fn get_inner<F, Fut>(&self, rejected: Option<&Secret>, refresh: F) -> Result<Secret, ConnectorError>
+    async fn get_inner<F, Fut>(
+        &self,
+        rejected: Option<&Secret>,
+        refresh: F,
+    ) -> Result<Secret, ConnectorError>
     where
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<FreshToken, ConnectorError>>,
@@ -114,10 +126,16 @@ mod tests {
     use super::*;
     use crate::connectors::error::{CallContext, ErrorKind};
 
-    fn issuer(counter: Arc<AtomicU32>, lifetime: Duration) -> impl Fn() -> std::future::Ready<Result<FreshToken, ConnectorError>> {
+    fn issuer(
+        counter: Arc<AtomicU32>,
+        lifetime: Duration,
+    ) -> impl Fn() -> std::future::Ready<Result<FreshToken, ConnectorError>> {
         move || {
             let n = counter.fetch_add(1, Ordering::SeqCst);
-            std::future::ready(Ok(FreshToken { value: Secret::new(format!("tok{n}")), expires_in: lifetime }))
+            std::future::ready(Ok(FreshToken {
+                value: Secret::new(format!("tok{n}")),
+                expires_in: lifetime,
+            }))
         }
     }
 
@@ -142,9 +160,18 @@ mod tests {
     async fn a_rejected_token_is_replaced_once_however_many_callers_saw_it_fail() {
         let cache = TokenCache::default();
         let calls = Arc::new(AtomicU32::new(0));
-        let first = cache.get(issuer(calls.clone(), Duration::from_secs(3600))).await.unwrap();
-        let second = cache.replace(&first, issuer(calls.clone(), Duration::from_secs(3600))).await.unwrap();
-        let third = cache.replace(&first, issuer(calls.clone(), Duration::from_secs(3600))).await.unwrap();
+        let first = cache
+            .get(issuer(calls.clone(), Duration::from_secs(3600)))
+            .await
+            .unwrap();
+        let second = cache
+            .replace(&first, issuer(calls.clone(), Duration::from_secs(3600)))
+            .await
+            .unwrap();
+        let third = cache
+            .replace(&first, issuer(calls.clone(), Duration::from_secs(3600)))
+            .await
+            .unwrap();
         assert_ne!(first, second);
         assert_eq!(second, third);
         assert_eq!(calls.load(Ordering::SeqCst), 2);
@@ -154,10 +181,16 @@ mod tests {
     async fn a_token_is_renewed_before_it_expires() {
         let cache = TokenCache::default();
         let calls = Arc::new(AtomicU32::new(0));
-        cache.get(issuer(calls.clone(), Duration::from_millis(100))).await.unwrap();
+        cache
+            .get(issuer(calls.clone(), Duration::from_millis(100)))
+            .await
+            .unwrap();
         // Renewal is due at 80 ms (a fifth of the lifetime early).
         tokio::time::sleep(Duration::from_millis(85)).await;
-        let token = cache.get(issuer(calls.clone(), Duration::from_millis(100))).await.unwrap();
+        let token = cache
+            .get(issuer(calls.clone(), Duration::from_millis(100)))
+            .await
+            .unwrap();
         assert_eq!(token.expose(), "tok1");
     }
 

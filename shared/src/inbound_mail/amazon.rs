@@ -147,8 +147,10 @@ pub fn strip_relay_display_name(name: &str) -> Option<String> {
     let stripped = SUFFIX.replace(name.trim(), "");
     let stripped = stripped.trim().trim_matches('"').trim();
     static ONLY_AMAZON: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r"(?i)^(?:amazon(?:\.[a-z]{2,3}){0,2}(?:\s+marketplace)?|marketplace(?:\s+amazon)?)$")
-            .expect("valid regex")
+        Regex::new(
+            r"(?i)^(?:amazon(?:\.[a-z]{2,3}){0,2}(?:\s+marketplace)?|marketplace(?:\s+amazon)?)$",
+        )
+        .expect("valid regex")
     });
     if stripped.is_empty() || ONLY_AMAZON.is_match(stripped) {
         None

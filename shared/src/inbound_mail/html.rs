@@ -9,8 +9,16 @@ use html2text::render::TextDecorator;
 /// Wide enough that no line of a mail is re-wrapped: line breaks are the author's.
 const RENDER_WIDTH: usize = 10_000;
 
+/// Deeper nesting than this is not a mail client's output but an attempt to burn CPU:
+/// html2text's rendering time grows with the square of the depth (60 000 nested `<div>`s take
+/// ten seconds), so such documents get the crude tag stripper instead.
+const MAX_NESTING: usize = 400;
+
 /// The readable text of an HTML body; links keep their text only, quotes get `> `.
 pub fn html_to_text(html: &str) -> String {
+    if nesting_depth(html) > MAX_NESTING {
+        return strip_tags_fallback(html);
+    }
     let rendered = html2text::config::with_decorator(MailDecorator)
         .raw_mode(true)
         .allow_width_overflow()
@@ -23,6 +31,49 @@ pub fn html_to_text(html: &str) -> String {
         .map(str::trim_end)
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+/// The deepest element nesting, roughly: void elements, self-closing tags and elements that
+/// authors often leave unclosed (`p`, `li`, table cells) do not count, comments are skipped.
+fn nesting_depth(html: &str) -> usize {
+    const NOT_NESTING: [&str; 22] = [
+        "br", "img", "hr", "meta", "input", "link", "col", "area", "base", "wbr", "source",
+        "track", "embed", "param", "p", "li", "td", "th", "tr", "option", "dt", "dd",
+    ];
+    let bytes = html.as_bytes();
+    let (mut depth, mut max, mut i) = (0usize, 0usize, 0usize);
+    while let Some(offset) = bytes[i..].iter().position(|&b| b == b'<') {
+        let start = i + offset + 1;
+        let end = bytes[start..]
+            .iter()
+            .position(|&b| b == b'>')
+            .map_or(bytes.len(), |e| start + e);
+        let tag = &html[start..end];
+        i = (end + 1).min(bytes.len());
+        if tag.starts_with('!') || tag.starts_with('?') || tag.ends_with('/') {
+            continue;
+        }
+        let closing = tag.starts_with('/');
+        let name: String = tag
+            .trim_start_matches('/')
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric())
+            .collect::<String>()
+            .to_ascii_lowercase();
+        if name.is_empty() || NOT_NESTING.contains(&name.as_str()) {
+            continue;
+        }
+        if closing {
+            depth = depth.saturating_sub(1);
+        } else {
+            depth += 1;
+            max = max.max(depth);
+        }
+        if i >= bytes.len() {
+            break;
+        }
+    }
+    max
 }
 
 /// Used only when html2text gives up on a document: crude, but never loses the words.
@@ -123,6 +174,15 @@ mod tests {
                 "- due"
             ]
         );
+    }
+
+    #[test]
+    fn hostile_nesting_is_stripped_crudely_instead_of_rendered() {
+        let nested = format!("{}deep{}", "<div>".repeat(5_000), "</div>".repeat(5_000));
+        assert_eq!(nesting_depth(&nested), 5_000);
+        assert_eq!(html_to_text(&nested).trim(), "deep");
+        let ordinary = "<div><p>a<p>b<br><img src=x><div>c</div></div><!-- <div> -->";
+        assert_eq!(nesting_depth(ordinary), 2);
     }
 
     #[test]

@@ -38,6 +38,15 @@ pub const DEFAULT_MAX_BYTES: usize = 30 * 1024 * 1024;
 /// signature pictures rather than something the sender meant to show.
 const SIGNATURE_IMAGE_MAX_BYTES: usize = 20 * 1024;
 
+/// Machine-readable parts of a delivery or disposition report: read into [`DeliveryReport`],
+/// not shown as attachments.
+const REPORT_PARTS: [&str; 4] = [
+    "message/delivery-status",
+    "message/global-delivery-status",
+    "message/disposition-notification",
+    "text/rfc822-headers",
+];
+
 /// Limits of [`parse_with`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ParseOptions {
@@ -279,9 +288,11 @@ pub fn parse_with(raw: &[u8], options: &ParseOptions) -> Result<InboundMail, Mai
         .map(|s| s.trim().to_string())
         .unwrap_or_default();
 
+    // The topmost dated Received header is the one our side (SES) added: the only one a
+    // sender cannot forge.
     let received_at = message
-        .received()
-        .and_then(|r| r.date())
+        .received_all()
+        .find_map(|r| r.date())
         .and_then(|d| to_utc(&d));
     let (sent_at, date_source) = match message.date().and_then(to_utc) {
         Some(date) => (date, DateSource::DateHeader),
@@ -444,6 +455,9 @@ fn attachments(message: &Message<'_>) -> Vec<MailAttachment> {
             continue;
         };
         let content_type = content_type_of(part);
+        if REPORT_PARTS.contains(&content_type.as_str()) {
+            continue;
+        }
         let size = part.len();
         let cid = part.content_id().map(clean_id);
         let referenced = cid
@@ -607,6 +621,9 @@ fn detect_language(text: &str, marketplace: Option<&AmazonMarketplace>) -> Optio
         Lang::Jpn,
         Lang::Ara,
     ]);
+    // The opening of a message says its language; detecting on megabytes only costs time.
+    let sample: String = text.chars().take(2_000).collect();
+    let text = sample.as_str();
     let detected = detector.detect(text).filter(|info| {
         info.is_reliable() || (info.confidence() > 0.5 && text.chars().count() >= 40)
     });
@@ -699,6 +716,61 @@ mod tests {
         let relay = mail.amazon.unwrap();
         assert_eq!(relay.buyer_name.as_deref(), Some("Mario R."));
         assert_eq!(relay.marketplace.id, "APJ6JRA9NG5V4");
+    }
+
+    fn kind_of(headers: &str, body: &str) -> MailKind {
+        let raw = format!("{headers}\r\nDate: Tue, 03 Nov 2026 10:12:00 +0100\r\n\r\n{body}\r\n");
+        classify(&parse(raw.as_bytes()).unwrap())
+    }
+
+    #[test]
+    fn buyer_subject_that_sounds_like_a_bounce_is_still_a_buyer_message() {
+        let kind = kind_of(
+            "From: x@marketplace.amazon.de\r\nSubject: Delivery failed?",
+            "Der Paketbote sagt, die Zustellung ist fehlgeschlagen.",
+        );
+        assert_eq!(kind.name(), "buyer_message");
+    }
+
+    #[test]
+    fn relay_mail_marked_auto_generated_is_not_taken_for_an_auto_reply() {
+        let kind = kind_of(
+            "From: x@marketplace.amazon.it\r\nAuto-Submitted: auto-generated\r\nSubject: Domanda",
+            "Il prodotto è compatibile con il modello precedente?",
+        );
+        assert_eq!(kind.name(), "buyer_message");
+        let kind = kind_of(
+            "From: shopper@example.com\r\nAuto-Submitted: auto-generated\r\nSubject: Hi",
+            "Automated notice.",
+        );
+        assert_eq!(kind.name(), "auto_reply");
+    }
+
+    #[test]
+    fn look_alike_amazon_domain_gets_no_notice_treatment() {
+        let kind = kind_of(
+            "From: atoz-guarantee-no-reply@amazon.it.example.com\r\nSubject: A-to-z claim 405-1234567-1234567",
+            "Pay the claim at this link.",
+        );
+        assert_eq!(kind.name(), "store_message");
+    }
+
+    #[test]
+    fn mailer_daemon_delay_warning_is_not_a_failed_delivery() {
+        let kind = kind_of(
+            "From: Mail Delivery Subsystem <mailer-daemon@example.net>\r\nSubject: Delivery Status Notification (Delay)",
+            "Delivery to x@example.org is delayed. Status 4.4.1. We will keep trying.",
+        );
+        assert_eq!(kind.name(), "auto_reply");
+        let kind = kind_of(
+            "From: Mail Delivery Subsystem <mailer-daemon@example.net>\r\nSubject: Returned",
+            "Delivery to x@example.org failed permanently: 5.1.1 no such user.",
+        );
+        let MailKind::DeliveryFailed(failure) = kind else {
+            panic!("{kind:?}")
+        };
+        assert_eq!(failure.failed_recipient.as_deref(), Some("x@example.org"));
+        assert_eq!(failure.status.as_deref(), Some("5.1.1"));
     }
 
     #[test]

@@ -130,7 +130,15 @@ impl MailKind {
     pub fn channel(&self) -> Channel {
         match self {
             MailKind::StoreMessage(_) => Channel::Email,
-            MailKind::DeliveryFailed(_) => Channel::Email,
+            // A reply that bounced at a relay alias belongs to the Amazon conversation.
+            MailKind::DeliveryFailed(d)
+                if !d
+                    .failed_recipient
+                    .as_deref()
+                    .is_some_and(amazon::is_relay_address) =>
+            {
+                Channel::Email
+            }
             MailKind::AutoReply(a) if a.relay_alias.is_none() => Channel::Email,
             _ => Channel::Amazon,
         }
@@ -214,7 +222,7 @@ pub fn classify(mail: &InboundMail) -> MailKind {
 
 static BOUNCE_SUBJECT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)\b(?:undeliverable|undelivered mail|delivery status notification \((?:failure|delay)\)|delivery (?:has )?failed|delivery failure|mail delivery failed|returned mail|failure notice|message not delivered|could not be delivered|non recapitabile|mancato recapito|consegna non riuscita|impossibile recapitare|messaggio non consegnato|unzustellbar|nicht zugestellt|zustellung fehlgeschlagen|non remis|non distribuable|\x{e9}chec de (?:la )?(?:remise|distribution)|n'a pas pu \x{ea}tre (?:remis|distribu\x{e9})|no se (?:pudo|puede) entregar|no entregado|error de entrega|entrega fallida)",
+        r"(?i)\b(?:undeliverable|undelivered mail|delivery status notification \(failure\)|delivery (?:has )?failed|delivery failure|mail delivery failed|returned mail|failure notice|message not delivered|could not be delivered|non recapitabile|mancato recapito|consegna non riuscita|impossibile recapitare|messaggio non consegnato|unzustellbar|nicht zugestellt|zustellung fehlgeschlagen|non remis|non distribuable|\x{e9}chec de (?:la )?(?:remise|distribution)|n'a pas pu \x{ea}tre (?:remis|distribu\x{e9})|no se (?:pudo|puede) entregar|no entregado|error de entrega|entrega fallida)",
     )
     .expect("valid regex")
 });
@@ -248,10 +256,14 @@ fn delivery_failure(mail: &InboundMail) -> Option<DeliveryFailure> {
         }
         return None;
     }
-    let machine = is_mailer_daemon(mail)
+    // Without a report, a bounce is machine mail that says so in its subject, or a
+    // mailer-daemon message with a permanent (5.x.x) status; a delay warning is neither.
+    let daemon = is_mailer_daemon(mail);
+    let machine = daemon
         || amazon::is_amazon_system_address(&mail.from.address)
         || mail.auto.auto_submitted.is_some();
-    if !(is_mailer_daemon(mail) || machine && BOUNCE_SUBJECT.is_match(&mail.subject)) {
+    let permanent = status_in_text(&mail.text).is_some_and(|s| s.starts_with('5'));
+    if !(machine && (BOUNCE_SUBJECT.is_match(&mail.subject) || daemon && permanent)) {
         return None;
     }
     Some(DeliveryFailure {
@@ -307,10 +319,8 @@ pub(super) fn read_delivery_status(text: &str, report: &mut DeliveryReport) {
         }
         let failed = action.as_deref() == Some("failed")
             || (action.is_none() && status.as_deref().is_some_and(|s| s.starts_with('5')));
-        if failed {
-            if let Some(r) = recipient {
-                report.failed_recipients.push(r);
-            }
+        if failed && let Some(r) = recipient {
+            report.failed_recipients.push(r);
         }
         if (failed || report.status.is_none()) && status.is_some() {
             report.status = status;
@@ -325,12 +335,12 @@ pub(super) fn read_delivery_status(text: &str, report: &mut DeliveryReport) {
 fn unfold(block: &str) -> Vec<String> {
     let mut lines: Vec<String> = Vec::new();
     for line in block.lines() {
-        if line.starts_with([' ', '\t']) {
-            if let Some(last) = lines.last_mut() {
-                last.push(' ');
-                last.push_str(line.trim());
-                continue;
-            }
+        if line.starts_with([' ', '\t'])
+            && let Some(last) = lines.last_mut()
+        {
+            last.push(' ');
+            last.push_str(line.trim());
+            continue;
         }
         lines.push(line.to_string());
     }
@@ -430,6 +440,15 @@ fn amazon_notice(mail: &InboundMail) -> MailKind {
             }),
             comment: comment_in_text(&mail.text),
             marketplace,
+        });
+    }
+    // Some notices (return requests) put the buyer's alias in Reply-To: they are for answering.
+    if let Some(relay) = &mail.amazon {
+        return MailKind::BuyerMessage(BuyerMessage {
+            alias: relay.alias.clone(),
+            buyer_name: relay.buyer_name.clone(),
+            marketplace: relay.marketplace,
+            order_id: mail.order_id.clone(),
         });
     }
     MailKind::MarketplaceNotice(MarketplaceNotice {
@@ -738,10 +757,10 @@ fn auto_reply_signal(mail: &InboundMail) -> Option<AutoReplySignal> {
     // The relay may pass machine-generated headers of its own; from a relay alias only an
     // explicit auto-reply counts, never a bare `auto-generated`.
     let relayed = mail.amazon.is_some();
-    if let Some(value) = &mail.auto.auto_submitted {
-        if value == "auto-replied" || !relayed {
-            return Some(AutoReplySignal::AutoSubmitted);
-        }
+    if let Some(value) = &mail.auto.auto_submitted
+        && (value == "auto-replied" || !relayed)
+    {
+        return Some(AutoReplySignal::AutoSubmitted);
     }
     if mail.auto.x_autoreply {
         return Some(AutoReplySignal::XAutoreply);
@@ -752,7 +771,7 @@ fn auto_reply_signal(mail: &InboundMail) -> Option<AutoReplySignal> {
     if AUTO_REPLY_SUBJECT.is_match(mail.subject.trim()) {
         return Some(AutoReplySignal::Subject);
     }
-    if mail.report.is_some() {
+    if mail.report.is_some() || is_mailer_daemon(mail) {
         return Some(AutoReplySignal::DeliveryStatus);
     }
     None

@@ -11,7 +11,9 @@
 
 use std::collections::VecDeque;
 
-use chrono::{DateTime, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, TimeDelta, TimeZone, Utc};
+use chrono::{
+    DateTime, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, TimeDelta, TimeZone, Utc,
+};
 use chrono_tz::Tz;
 
 use super::error::SlaError;
@@ -73,7 +75,10 @@ pub fn deadline(
         }
         remaining -= e - s;
     }
-    Err(SlaError::NoWorkingTime { from: start, days: SEARCH_DAYS })
+    Err(SlaError::NoWorkingTime {
+        from: start,
+        days: SEARCH_DAYS,
+    })
 }
 
 fn seconds(delta: TimeDelta) -> SlaDuration {
@@ -86,8 +91,8 @@ fn local_date(tz: Tz, at: DateTime<Utc>) -> NaiveDate {
 
 /// The instant of `at` on local `date` in `tz`, by the first-time-shown rule of the module doc.
 pub(crate) fn resolve_local(tz: Tz, date: NaiveDate, at: TimeOfDay) -> DateTime<Utc> {
-    let naive = date.and_time(NaiveTime::MIN)
-        + TimeDelta::seconds(i64::from(at.seconds_from_midnight()));
+    let naive =
+        date.and_time(NaiveTime::MIN) + TimeDelta::seconds(i64::from(at.seconds_from_midnight()));
     match tz.from_local_datetime(&naive) {
         LocalResult::Single(t) => t.to_utc(),
         LocalResult::Ambiguous(a, b) => a.to_utc().min(b.to_utc()),
@@ -214,7 +219,11 @@ pub(crate) mod tests {
     }
 
     fn period(days: &[Day], start: &str, end: &str) -> Period {
-        Period { days: days.to_vec(), start: start.parse().unwrap(), end: end.parse().unwrap() }
+        Period {
+            days: days.to_vec(),
+            start: start.parse().unwrap(),
+            end: end.parse().unwrap(),
+        }
     }
 
     pub(crate) fn business(periods: Vec<Period>, holidays: &[&str], yearly: &[&str]) -> Clock {
@@ -222,7 +231,10 @@ pub(crate) mod tests {
             time_zone: Rome,
             periods,
             holidays: holidays.iter().map(|d| date(d)).collect(),
-            yearly_holidays: yearly.iter().map(|d| d.parse::<MonthDay>().unwrap()).collect(),
+            yearly_holidays: yearly
+                .iter()
+                .map(|d| d.parse::<MonthDay>().unwrap())
+                .collect(),
         })
     }
 
@@ -231,7 +243,11 @@ pub(crate) mod tests {
     }
 
     pub(crate) fn office_rome() -> Clock {
-        business(vec![period(&Day::WEEKDAYS, "09:00", "18:00")], &[], &["12-25", "12-26"])
+        business(
+            vec![period(&Day::WEEKDAYS, "09:00", "18:00")],
+            &[],
+            &["12-25", "12-26"],
+        )
     }
 
     fn night_desk() -> Clock {
@@ -255,8 +271,14 @@ pub(crate) mod tests {
         assert_eq!(due, utc("2026-03-29T22:30:00Z"));
         // On the wall clock that is 25 hours later.
         assert_eq!(local(due), "2026-03-30T00:30:00+02:00");
-        assert_eq!(deadline(&Clock::Calendar, start, hours(12)).unwrap(), utc("2026-03-29T10:30:00Z"));
-        assert_eq!(working_time_between(&Clock::Calendar, start, due), hours(24));
+        assert_eq!(
+            deadline(&Clock::Calendar, start, hours(12)).unwrap(),
+            utc("2026-03-29T10:30:00Z")
+        );
+        assert_eq!(
+            working_time_between(&Clock::Calendar, start, due),
+            hours(24)
+        );
     }
 
     #[test]
@@ -273,15 +295,27 @@ pub(crate) mod tests {
             ("2026-03-28T22:30:00Z", "2026-03-29T22:30:00Z"),
             ("2026-10-24T21:30:00Z", "2026-10-25T21:30:00Z"),
         ] {
-            assert_eq!(deadline(&always_open(), utc(start), hours(24)).unwrap(), utc(due));
-            assert_eq!(working_time_between(&always_open(), utc(start), utc(due)), hours(24));
+            assert_eq!(
+                deadline(&always_open(), utc(start), hours(24)).unwrap(),
+                utc(due)
+            );
+            assert_eq!(
+                working_time_between(&always_open(), utc(start), utc(due)),
+                hours(24)
+            );
         }
         // The local days of the switches are 23 and 25 hours long.
         let day = |d: &str, n: &str| {
             working_time_between(&always_open(), utc(d), utc(n)).as_secs() / 3600
         };
-        assert_eq!(day("2026-03-29T00:00:00+01:00", "2026-03-30T00:00:00+02:00"), 23);
-        assert_eq!(day("2026-10-25T00:00:00+02:00", "2026-10-26T00:00:00+01:00"), 25);
+        assert_eq!(
+            day("2026-03-29T00:00:00+01:00", "2026-03-30T00:00:00+02:00"),
+            23
+        );
+        assert_eq!(
+            day("2026-10-25T00:00:00+02:00", "2026-10-26T00:00:00+01:00"),
+            25
+        );
     }
 
     #[test]
@@ -289,16 +323,30 @@ pub(crate) mod tests {
         let clock = business(vec![period(&Day::ALL, "01:00", "04:00")], &[], &[]);
         // 28 March: 01:00–04:00 CET = 00:00–03:00Z; 29 March: 01:00 CET – 04:00 CEST = 2 h.
         assert_eq!(
-            working_time_between(&clock, utc("2026-03-28T00:00:00Z"), utc("2026-03-29T12:00:00Z")),
+            working_time_between(
+                &clock,
+                utc("2026-03-28T00:00:00Z"),
+                utc("2026-03-29T12:00:00Z")
+            ),
             hours(5)
         );
-        assert_eq!(deadline(&clock, utc("2026-03-29T00:30:00Z"), hours(1)).unwrap(), utc("2026-03-29T01:30:00Z"));
+        assert_eq!(
+            deadline(&clock, utc("2026-03-29T00:30:00Z"), hours(1)).unwrap(),
+            utc("2026-03-29T01:30:00Z")
+        );
         // 25 October: 01:00 CEST – 04:00 CET = 4 real hours.
         assert_eq!(
-            working_time_between(&clock, utc("2026-10-24T12:00:00Z"), utc("2026-10-25T12:00:00Z")),
+            working_time_between(
+                &clock,
+                utc("2026-10-24T12:00:00Z"),
+                utc("2026-10-25T12:00:00Z")
+            ),
             hours(4)
         );
-        assert_eq!(deadline(&clock, utc("2026-10-24T23:00:00Z"), hours(4)).unwrap(), utc("2026-10-25T03:00:00Z"));
+        assert_eq!(
+            deadline(&clock, utc("2026-10-24T23:00:00Z"), hours(4)).unwrap(),
+            utc("2026-10-25T03:00:00Z")
+        );
     }
 
     #[test]
@@ -308,14 +356,22 @@ pub(crate) mod tests {
         let t = resolve_local(Rome, date("2026-03-29"), "02:30".parse().unwrap());
         assert_eq!(t, utc("2026-03-29T01:00:00Z"));
         assert_eq!(
-            working_time_between(&clock, utc("2026-03-28T12:00:00Z"), utc("2026-03-29T12:00:00Z")),
+            working_time_between(
+                &clock,
+                utc("2026-03-28T12:00:00Z"),
+                utc("2026-03-29T12:00:00Z")
+            ),
             hours(2)
         );
         // 25 October: opens the first time the clock shows 02:30 (CEST), closes 05:00 CET.
         let t = resolve_local(Rome, date("2026-10-25"), "02:30".parse().unwrap());
         assert_eq!(t, utc("2026-10-25T00:30:00Z"));
         assert_eq!(
-            working_time_between(&clock, utc("2026-10-24T12:00:00Z"), utc("2026-10-25T12:00:00Z")),
+            working_time_between(
+                &clock,
+                utc("2026-10-24T12:00:00Z"),
+                utc("2026-10-25T12:00:00Z")
+            ),
             SlaDuration::from_mins(210)
         );
     }
@@ -348,7 +404,11 @@ pub(crate) mod tests {
         assert_eq!(working_time_between(&office_rome(), start, due), hours(4));
         // Nothing counts over the holidays and the weekend.
         assert_eq!(
-            working_time_between(&office_rome(), utc("2026-12-24T17:00:00Z"), utc("2026-12-28T08:00:00Z")),
+            working_time_between(
+                &office_rome(),
+                utc("2026-12-24T17:00:00Z"),
+                utc("2026-12-28T08:00:00Z")
+            ),
             SlaDuration::ZERO
         );
     }
@@ -368,19 +428,32 @@ pub(crate) mod tests {
         let saturday = utc("2026-06-06T11:00:00+02:00");
         let due = deadline(&office_rome(), saturday, SlaDuration::from_mins(90)).unwrap();
         assert_eq!(due, utc("2026-06-08T08:30:00Z"));
-        assert_eq!(deadline(&office_rome(), saturday, SlaDuration::ZERO).unwrap(), saturday);
+        assert_eq!(
+            deadline(&office_rome(), saturday, SlaDuration::ZERO).unwrap(),
+            saturday
+        );
     }
 
     #[test]
     fn night_periods_run_past_midnight() {
         // Wednesday 01:00 in Rome: one hour left tonight, two more from 22:00.
         let start = utc("2026-06-03T01:00:00+02:00");
-        assert_eq!(deadline(&night_desk(), start, hours(3)).unwrap(), utc("2026-06-03T22:00:00Z"));
+        assert_eq!(
+            deadline(&night_desk(), start, hours(3)).unwrap(),
+            utc("2026-06-03T22:00:00Z")
+        );
         // At noon nothing counts until 22:00.
         let noon = utc("2026-06-03T12:00:00+02:00");
-        assert_eq!(deadline(&night_desk(), noon, hours(1)).unwrap(), utc("2026-06-03T21:00:00Z"));
         assert_eq!(
-            working_time_between(&night_desk(), utc("2026-06-03T00:00:00Z"), utc("2026-06-04T00:00:00Z")),
+            deadline(&night_desk(), noon, hours(1)).unwrap(),
+            utc("2026-06-03T21:00:00Z")
+        );
+        assert_eq!(
+            working_time_between(
+                &night_desk(),
+                utc("2026-06-03T00:00:00Z"),
+                utc("2026-06-04T00:00:00Z")
+            ),
             hours(4)
         );
     }
@@ -389,7 +462,11 @@ pub(crate) mod tests {
     fn a_night_period_ending_in_the_skipped_hour_ends_at_the_switch() {
         // Saturday 28 March 22:00 CET until "02:00", which on the 29th does not exist.
         assert_eq!(
-            working_time_between(&night_desk(), utc("2026-03-28T20:00:00Z"), utc("2026-03-29T12:00:00Z")),
+            working_time_between(
+                &night_desk(),
+                utc("2026-03-28T20:00:00Z"),
+                utc("2026-03-29T12:00:00Z")
+            ),
             hours(4)
         );
     }
@@ -398,7 +475,11 @@ pub(crate) mod tests {
     fn a_holiday_cancels_the_periods_that_start_on_it() {
         let friday_night = |holidays: &[&str]| {
             let clock = business(vec![period(&[Day::Fri], "22:00", "02:00")], holidays, &[]);
-            working_time_between(&clock, utc("2026-06-01T00:00:00Z"), utc("2026-06-08T00:00:00Z"))
+            working_time_between(
+                &clock,
+                utc("2026-06-01T00:00:00Z"),
+                utc("2026-06-08T00:00:00Z"),
+            )
         };
         assert_eq!(friday_night(&[]), hours(4));
         assert_eq!(friday_night(&["2026-06-05"]), SlaDuration::ZERO);
@@ -427,16 +508,29 @@ pub(crate) mod tests {
         // 00:00–01:00), 09:00–14:00, Sunday 22:00–24:00.
         assert_eq!(two_weeks, hours(20));
         let start = utc("2026-06-08T12:30:00+02:00");
-        assert_eq!(deadline(&clock, start, SlaDuration::from_mins(90)).unwrap(), utc("2026-06-08T12:00:00Z"));
+        assert_eq!(
+            deadline(&clock, start, SlaDuration::from_mins(90)).unwrap(),
+            utc("2026-06-08T12:00:00Z")
+        );
     }
 
     #[test]
     fn a_clock_without_working_time_has_no_deadline() {
         let never = business(vec![], &[], &[]);
         let err = deadline(&never, utc("2026-06-01T00:00:00Z"), hours(1)).unwrap_err();
-        assert!(matches!(err, SlaError::NoWorkingTime { days: SEARCH_DAYS, .. }));
+        assert!(matches!(
+            err,
+            SlaError::NoWorkingTime {
+                days: SEARCH_DAYS,
+                ..
+            }
+        ));
         assert_eq!(
-            working_time_between(&never, utc("2026-06-01T00:00:00Z"), utc("2026-07-01T00:00:00Z")),
+            working_time_between(
+                &never,
+                utc("2026-06-01T00:00:00Z"),
+                utc("2026-07-01T00:00:00Z")
+            ),
             SlaDuration::ZERO
         );
     }
@@ -444,8 +538,14 @@ pub(crate) mod tests {
     #[test]
     fn reversed_ranges_hold_no_working_time() {
         let (a, b) = (utc("2026-06-08T10:00:00Z"), utc("2026-06-08T12:00:00Z"));
-        assert_eq!(working_time_between(&Clock::Calendar, b, a), SlaDuration::ZERO);
-        assert_eq!(working_time_between(&office_rome(), b, a), SlaDuration::ZERO);
+        assert_eq!(
+            working_time_between(&Clock::Calendar, b, a),
+            SlaDuration::ZERO
+        );
+        assert_eq!(
+            working_time_between(&office_rome(), b, a),
+            SlaDuration::ZERO
+        );
         assert_eq!(working_time_between(&office_rome(), a, b), hours(2));
     }
 
@@ -502,7 +602,11 @@ pub(crate) mod tests {
                 let start = base + TimeDelta::seconds(rng.below(420 * 86_400) as i64);
                 let target = SlaDuration::from_secs(1 + rng.below(60 * 3600));
                 let due = deadline(&clock, start, target).unwrap();
-                assert_eq!(working_time_between(&clock, start, due), target, "{name} from {start}");
+                assert_eq!(
+                    working_time_between(&clock, start, due),
+                    target,
+                    "{name} from {start}"
+                );
                 let just_before = due - TimeDelta::seconds(1);
                 assert!(
                     working_time_between(&clock, start, just_before) < target,
@@ -559,11 +663,14 @@ pub(crate) mod tests {
                         || MonthDay::of(d) == "12-26".parse().unwrap()
                 })
                 .count() as u64;
-            assert_eq!(working_time_between(&office_rome(), from, to), hours(45 - 9 * closed), "{monday}");
+            assert_eq!(
+                working_time_between(&office_rome(), from, to),
+                hours(45 - 9 * closed),
+                "{monday}"
+            );
             weeks.insert(monday);
             monday += TimeDelta::days(7);
         }
         assert_eq!(weeks.len(), 104);
     }
-
 }

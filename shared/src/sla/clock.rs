@@ -152,7 +152,9 @@ impl SlaClock {
     /// Whether the clock's deadline has passed without an answer. A reply at the deadline's
     /// very second is on time; an unanswered clock at that second is breached.
     pub fn is_breached(&self, now: DateTime<Utc>) -> bool {
-        let Some(breach) = self.threshold(BREACH) else { return false };
+        let Some(breach) = self.threshold(BREACH) else {
+            return false;
+        };
         match self.state {
             ClockState::Running | ClockState::Paused => breach.at <= now,
             ClockState::Stopped => self.stopped_at.is_some_and(|s| breach.at < s),
@@ -229,7 +231,11 @@ impl Cycle {
     }
 
     /// The instant the clock's working time reaches `amount`, if the events determine it.
-    fn instant_at(&self, clock: &Clock, amount: SlaDuration) -> Result<Option<DateTime<Utc>>, SlaError> {
+    fn instant_at(
+        &self,
+        clock: &Clock,
+        amount: SlaDuration,
+    ) -> Result<Option<DateTime<Utc>>, SlaError> {
         let mut left = amount;
         let last = self.segments.len().saturating_sub(1);
         for (i, (start, end)) in self.segments.iter().enumerate() {
@@ -310,10 +316,10 @@ impl Ledger {
                     }
                 }
                 ClockEventKind::Reopened | ClockEventKind::Resumed => {
-                    if std::mem::take(&mut pending) {
-                        if let Some(cycle) = open {
-                            cycle.resume(at);
-                        }
+                    if std::mem::take(&mut pending)
+                        && let Some(cycle) = open
+                    {
+                        cycle.resume(at);
                     }
                 }
                 ClockEventKind::Resolved => {
@@ -329,14 +335,18 @@ impl Ledger {
 
     /// Index of the first cycle a reply ended.
     fn first_response(&self) -> Option<usize> {
-        self.cycles
-            .iter()
-            .position(|c| matches!(c.stop, Some((_, StopReason::AgentReply | StopReason::AutoReply))))
+        self.cycles.iter().position(|c| {
+            matches!(
+                c.stop,
+                Some((_, StopReason::AgentReply | StopReason::AutoReply))
+            )
+        })
     }
 
     pub(crate) fn clock(&self, policy: &SlaPolicy) -> Result<SlaClock, SlaError> {
-        let first_response_at =
-            self.first_response().and_then(|i| self.cycles[i].stop.map(|s| s.0));
+        let first_response_at = self
+            .first_response()
+            .and_then(|i| self.cycles[i].stop.map(|s| s.0));
         let Some(cycle) = self.cycles.last() else {
             return Ok(SlaClock {
                 policy: policy.id.clone(),
@@ -357,7 +367,11 @@ impl Ledger {
         let mut thresholds = Vec::new();
         for (name, amount) in threshold_amounts(policy, target) {
             if let Some(at) = cycle.instant_at(&policy.clock, amount)? {
-                thresholds.push(Threshold { name, at, working_time: amount });
+                thresholds.push(Threshold {
+                    name,
+                    at,
+                    working_time: amount,
+                });
             }
         }
         // Equal instants keep the order warn, internal breach, breach.
@@ -520,3 +534,7 @@ pub fn outcome(
         responses,
     })
 }
+
+#[cfg(test)]
+#[path = "clock_tests.rs"]
+mod tests;

@@ -7,7 +7,11 @@ pub enum SlaError {
     /// A policy that deserialized but breaks a rule; `field` is its JSON path
     /// (`clock.periods[1].end`), so an API can point at it.
     #[error("SLA policy '{policy}': {field}: {reason}")]
-    InvalidPolicy { policy: String, field: String, reason: String },
+    InvalidPolicy {
+        policy: String,
+        field: String,
+        reason: String,
+    },
 
     #[error("SLA policy JSON: {0}")]
     PolicyJson(#[from] serde_json::Error),
@@ -21,11 +25,18 @@ pub enum SlaError {
     NoWorkingTime { from: DateTime<Utc>, days: u32 },
 
     #[error("a prior event at {event_at} is later than the previewed message at {message_at}")]
-    EventAfterPreviewedMessage { event_at: DateTime<Utc>, message_at: DateTime<Utc> },
+    EventAfterPreviewedMessage {
+        event_at: DateTime<Utc>,
+        message_at: DateTime<Utc>,
+    },
 }
 
 impl SlaError {
-    pub(crate) fn invalid(policy: &str, field: impl Into<String>, reason: impl Into<String>) -> Self {
+    pub(crate) fn invalid(
+        policy: &str,
+        field: impl Into<String>,
+        reason: impl Into<String>,
+    ) -> Self {
         SlaError::InvalidPolicy {
             policy: policy.to_string(),
             field: field.into(),

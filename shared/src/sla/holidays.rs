@@ -71,25 +71,37 @@ impl BusinessHours {
 pub fn import_ics(text: &str) -> Result<HolidayImport, SlaError> {
     let text = text.trim_start_matches('\u{feff}').trim_start();
     if !text.starts_with("BEGIN:VCALENDAR") {
-        return Err(SlaError::Ics("the text does not start with BEGIN:VCALENDAR".into()));
+        return Err(SlaError::Ics(
+            "the text does not start with BEGIN:VCALENDAR".into(),
+        ));
     }
     let unfolded = unfold(text);
     let calendar = read_calendar(&unfolded).map_err(SlaError::Ics)?;
     let mut import = HolidayImport::default();
-    for event in calendar.components.iter().filter(|c| c.name.as_str() == "VEVENT") {
+    for event in calendar
+        .components
+        .iter()
+        .filter(|c| c.name.as_str() == "VEVENT")
+    {
         if let Err(reason) = import_event(event, &mut import) {
             let label = prop(event, "SUMMARY")
                 .or_else(|| prop(event, "UID"))
                 .map(|p| p.val.clone().unescape_text().as_str().to_string())
                 .unwrap_or_else(|| "(unnamed event)".into());
-            import.skipped.push(SkippedEvent { event: label, reason });
+            import.skipped.push(SkippedEvent {
+                event: label,
+                reason,
+            });
         }
     }
     Ok(import)
 }
 
 fn prop<'c>(event: &'c Component<'_>, name: &str) -> Option<&'c Property<'c>> {
-    event.properties.iter().find(|p| p.name.as_str().eq_ignore_ascii_case(name))
+    event
+        .properties
+        .iter()
+        .find(|p| p.name.as_str().eq_ignore_ascii_case(name))
 }
 
 fn import_event(event: &Component<'_>, import: &mut HolidayImport) -> Result<(), String> {
@@ -118,7 +130,9 @@ fn import_event(event: &Component<'_>, import: &mut HolidayImport) -> Result<(),
             for year in 0..count {
                 for d in &span {
                     // A 29 February occurrence does not exist in common years (RFC 5545).
-                    let Some(occurrence) = d.with_year(d.year() + year as i32) else { continue };
+                    let Some(occurrence) = d.with_year(d.year() + year as i32) else {
+                        continue;
+                    };
                     if !excluded.contains(&occurrence) {
                         import.dates.insert(occurrence);
                     }
@@ -133,11 +147,16 @@ fn import_event(event: &Component<'_>, import: &mut HolidayImport) -> Result<(),
 fn date_of(p: &Property<'_>) -> Result<NaiveDate, String> {
     let is_date_param = p.params.iter().any(|x| {
         x.key.as_str().eq_ignore_ascii_case("VALUE")
-            && x.val.as_ref().is_some_and(|v| v.as_str().eq_ignore_ascii_case("DATE"))
+            && x.val
+                .as_ref()
+                .is_some_and(|v| v.as_str().eq_ignore_ascii_case("DATE"))
     });
     let value = p.val.as_str().trim();
     if !is_date_param && value.len() != 8 {
-        return Err(format!("{} {value} is a time, not an all-day date", p.name.as_str()));
+        return Err(format!(
+            "{} {value} is a time, not an all-day date",
+            p.name.as_str()
+        ));
     }
     parse_date(value).ok_or_else(|| format!("{} '{value}' is not a date", p.name.as_str()))
 }
@@ -184,7 +203,9 @@ fn yearly_repetitions(rule: &str, start: NaiveDate) -> Result<Option<u32>, Strin
     let mut count = None;
     let mut until = None;
     for part in rule.split(';').filter(|p| !p.is_empty()) {
-        let (key, value) = part.split_once('=').ok_or_else(|| format!("RRULE {rule} is malformed"))?;
+        let (key, value) = part
+            .split_once('=')
+            .ok_or_else(|| format!("RRULE {rule} is malformed"))?;
         match key.to_ascii_uppercase().as_str() {
             "FREQ" => yearly = value.eq_ignore_ascii_case("YEARLY"),
             "INTERVAL" if value == "1" => {}
@@ -192,7 +213,9 @@ fn yearly_repetitions(rule: &str, start: NaiveDate) -> Result<Option<u32>, Strin
             "BYMONTHDAY" if value.parse() == Ok(start.day()) => {}
             "WKST" => {}
             "COUNT" => {
-                let n: u32 = value.parse().map_err(|_| format!("RRULE COUNT {value} is not a number"))?;
+                let n: u32 = value
+                    .parse()
+                    .map_err(|_| format!("RRULE COUNT {value} is not a number"))?;
                 count = Some(n.min(MAX_YEARS));
             }
             "UNTIL" => {
@@ -215,7 +238,11 @@ fn yearly_repetitions(rule: &str, start: NaiveDate) -> Result<Option<u32>, Strin
 
 fn excluded_dates(event: &Component<'_>) -> Result<BTreeSet<NaiveDate>, String> {
     let mut out = BTreeSet::new();
-    for p in event.properties.iter().filter(|p| p.name.as_str().eq_ignore_ascii_case("EXDATE")) {
+    for p in event
+        .properties
+        .iter()
+        .filter(|p| p.name.as_str().eq_ignore_ascii_case("EXDATE"))
+    {
         for value in p.val.as_str().split(',') {
             let value = value.trim();
             out.insert(parse_date(value).ok_or_else(|| format!("EXDATE {value} is not a date"))?);
@@ -271,7 +298,12 @@ mod tests {
         ));
         let import = import_ics(&text).unwrap();
         let expected: BTreeSet<_> = [
-            "2026-12-25", "2026-08-10", "2026-08-11", "2026-08-12", "2027-01-04", "2027-01-05",
+            "2026-12-25",
+            "2026-08-10",
+            "2026-08-11",
+            "2026-08-12",
+            "2027-01-04",
+            "2027-01-05",
             "2026-12-07",
         ]
         .into_iter()
@@ -295,9 +327,16 @@ mod tests {
             "RRULE:FREQ=YEARLY;UNTIL=20280914\r\nEND:VEVENT\r\n",
         ));
         let import = import_ics(&text).unwrap();
-        assert_eq!(import.yearly, [md("01-01"), md("12-25"), md("12-26")].into_iter().collect());
-        let expected: BTreeSet<_> =
-            ["2026-06-29", "2028-06-29", "2026-09-15", "2027-09-15"].into_iter().map(d).collect();
+        assert_eq!(
+            import.yearly,
+            [md("01-01"), md("12-25"), md("12-26")]
+                .into_iter()
+                .collect()
+        );
+        let expected: BTreeSet<_> = ["2026-06-29", "2028-06-29", "2026-09-15", "2027-09-15"]
+            .into_iter()
+            .map(d)
+            .collect();
         assert_eq!(import.dates, expected);
         assert!(import.skipped.is_empty(), "{:?}", import.skipped);
     }
@@ -316,9 +355,20 @@ mod tests {
         let import = import_ics(&text).unwrap();
         assert!(import.dates.is_empty() && import.yearly.is_empty());
         let names: Vec<_> = import.skipped.iter().map(|s| s.event.as_str()).collect();
-        assert_eq!(names, ["Riunione", "Ogni lunedì", "Annullato", "no-summary"]);
-        assert!(import.skipped[0].reason.contains("not an all-day date"), "{:?}", import.skipped);
-        assert!(import.skipped[1].reason.contains("YEARLY"), "{:?}", import.skipped);
+        assert_eq!(
+            names,
+            ["Riunione", "Ogni lunedì", "Annullato", "no-summary"]
+        );
+        assert!(
+            import.skipped[0].reason.contains("not an all-day date"),
+            "{:?}",
+            import.skipped
+        );
+        assert!(
+            import.skipped[1].reason.contains("YEARLY"),
+            "{:?}",
+            import.skipped
+        );
     }
 
     #[test]
@@ -331,7 +381,10 @@ mod tests {
     #[test]
     fn text_that_is_not_icalendar_is_an_error() {
         assert!(matches!(import_ics("hello"), Err(SlaError::Ics(_))));
-        assert!(matches!(import_ics("BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\n"), Err(SlaError::Ics(_))));
+        assert!(matches!(
+            import_ics("BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\n"),
+            Err(SlaError::Ics(_))
+        ));
     }
 
     #[test]

@@ -22,7 +22,11 @@ pub struct SlaPolicy {
     pub name: String,
     pub channel: ChannelScope,
     /// Narrows the policy to some tickets of its channel; empty matches all of them.
-    #[serde(rename = "match", default, skip_serializing_if = "PolicyMatch::is_empty")]
+    #[serde(
+        rename = "match",
+        default,
+        skip_serializing_if = "PolicyMatch::is_empty"
+    )]
     pub matches: PolicyMatch,
     pub clock: Clock,
     /// Target for the answer to the first buyer message of a ticket.
@@ -83,7 +87,9 @@ impl Serialize for ChannelScope {
 
 impl<'de> Deserialize<'de> for ChannelScope {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        String::deserialize(d)?.parse().map_err(serde::de::Error::custom)
+        String::deserialize(d)?
+            .parse()
+            .map_err(serde::de::Error::custom)
     }
 }
 
@@ -138,7 +144,10 @@ impl<'a> PolicyContext<'a> {
 
 /// The first policy, in list order, that applies to `ctx`: tenants list narrower policies
 /// (risk, high-value customers) before the per-channel defaults.
-pub fn select_policy<'p>(policies: &'p [SlaPolicy], ctx: &PolicyContext<'_>) -> Option<&'p SlaPolicy> {
+pub fn select_policy<'p>(
+    policies: &'p [SlaPolicy],
+    ctx: &PolicyContext<'_>,
+) -> Option<&'p SlaPolicy> {
     policies
         .iter()
         .find(|p| p.channel.includes(ctx.channel) && p.matches.matches(ctx))
@@ -182,7 +191,22 @@ impl From<Clock> for ClockJson {
     }
 }
 
+/// The kind of a [`Clock`], for display.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClockKind {
+    Calendar,
+    Business,
+}
+
 impl Clock {
+    pub fn kind(&self) -> ClockKind {
+        match self {
+            Clock::Calendar => ClockKind::Calendar,
+            Clock::Business(_) => ClockKind::Business,
+        }
+    }
+
     pub fn is_business(&self) -> bool {
         matches!(self, Clock::Business(_))
     }
@@ -272,7 +296,10 @@ impl SlaPolicy {
         let bad = |field: &str, reason: &str| Err(SlaError::invalid(&self.id, field, reason));
         if self.id.is_empty()
             || self.id.len() > MAX_ID_LEN
-            || !self.id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+            || !self
+                .id
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
         {
             return bad(
                 "id",
@@ -308,7 +335,10 @@ impl SlaPolicy {
                 return bad(&format!("warn_at_percent[{i}]"), "must be between 1 and 99");
             }
             if i > 0 && self.warn_at_percent[i - 1] >= *p {
-                return bad(&format!("warn_at_percent[{i}]"), "must be greater than the one before");
+                return bad(
+                    &format!("warn_at_percent[{i}]"),
+                    "must be greater than the one before",
+                );
             }
         }
         Ok(())
@@ -334,7 +364,11 @@ impl SlaPolicy {
         }
         let mut seen = HashSet::new();
         if let Some(i) = m.risks.iter().position(|r| !seen.insert(*r)) {
-            return Err(SlaError::invalid(&self.id, format!("match.risks[{i}]"), "is repeated"));
+            return Err(SlaError::invalid(
+                &self.id,
+                format!("match.risks[{i}]"),
+                "is repeated",
+            ));
         }
         Ok(())
     }
@@ -361,7 +395,10 @@ impl SlaPolicy {
                 return bad("start", "must be before 24:00");
             }
             if p.start == p.end {
-                return bad("end", "must differ from start (use 00:00 to 24:00 for a whole day)");
+                return bad(
+                    "end",
+                    "must differ from start (use 00:00 to 24:00 for a whole day)",
+                );
             }
         }
         if hours.yearly_holidays.len() >= 366 {
@@ -381,7 +418,11 @@ pub fn validate_policies(policies: &[SlaPolicy]) -> Result<(), SlaError> {
     for (i, p) in policies.iter().enumerate() {
         p.validate()?;
         if !ids.insert(p.id.as_str()) {
-            return Err(SlaError::invalid(&p.id, format!("[{i}].id"), "is used by an earlier policy"));
+            return Err(SlaError::invalid(
+                &p.id,
+                format!("[{i}].id"),
+                "is used by an earlier policy",
+            ));
         }
     }
     Ok(())
@@ -390,6 +431,9 @@ pub fn validate_policies(policies: &[SlaPolicy]) -> Result<(), SlaError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A change to a policy's JSON.
+    type Edit = Box<dyn Fn(&mut serde_json::Value)>;
 
     fn amazon_json() -> serde_json::Value {
         serde_json::json!({
@@ -444,12 +488,17 @@ mod tests {
             assert_eq!(serde_json::to_value(&policy).unwrap(), v);
         }
         let shopify = parse(shopify_json()).unwrap();
-        let Clock::Business(hours) = &shopify.clock else { panic!("business clock expected") };
+        let Clock::Business(hours) = &shopify.clock else {
+            panic!("business clock expected")
+        };
         assert_eq!(hours.time_zone, chrono_tz::Europe::Rome);
         assert!(hours.is_holiday(NaiveDate::from_ymd_opt(2031, 12, 25).unwrap()));
         assert!(hours.is_holiday(NaiveDate::from_ymd_opt(2026, 4, 6).unwrap()));
         assert!(!hours.is_holiday(NaiveDate::from_ymd_opt(2027, 4, 6).unwrap()));
-        assert_eq!(shopify.escalation.fallback_assignee.unwrap().as_str(), "agent-lead");
+        assert_eq!(
+            shopify.escalation.fallback_assignee.unwrap().as_str(),
+            "agent-lead"
+        );
     }
 
     #[test]
@@ -497,24 +546,38 @@ mod tests {
 
     #[test]
     fn validation_names_the_offending_field() {
-        let cases: Vec<(&str, Box<dyn Fn(&mut serde_json::Value)>)> = vec![
+        let cases: Vec<(&str, Edit)> = vec![
             ("id", Box::new(|v| v["id"] = "amazon#1".into())),
             ("name", Box::new(|v| v["name"] = "  ".into())),
-            ("first_response.due", Box::new(|v| v["first_response"]["due"] = "0s".into())),
+            (
+                "first_response.due",
+                Box::new(|v| v["first_response"]["due"] = "0s".into()),
+            ),
             (
                 "next_response.internal_due",
                 Box::new(|v| v["next_response"]["internal_due"] = "25h".into()),
             ),
-            ("warn_at_percent[1]", Box::new(|v| v["warn_at_percent"] = serde_json::json!([80, 50]))),
-            ("warn_at_percent[0]", Box::new(|v| v["warn_at_percent"] = serde_json::json!([100]))),
+            (
+                "warn_at_percent[1]",
+                Box::new(|v| v["warn_at_percent"] = serde_json::json!([80, 50])),
+            ),
+            (
+                "warn_at_percent[0]",
+                Box::new(|v| v["warn_at_percent"] = serde_json::json!([100])),
+            ),
             (
                 "match.min_lifetime_value_minor",
                 Box::new(|v| v["match"] = serde_json::json!({"min_lifetime_value_minor": 0})),
             ),
-            ("match.tags[1]", Box::new(|v| v["match"] = serde_json::json!({"tags": ["vip", " x"]}))),
+            (
+                "match.tags[1]",
+                Box::new(|v| v["match"] = serde_json::json!({"tags": ["vip", " x"]})),
+            ),
             (
                 "match.risks[1]",
-                Box::new(|v| v["match"] = serde_json::json!({"risks": ["chargeback", "chargeback"]})),
+                Box::new(|v| {
+                    v["match"] = serde_json::json!({"risks": ["chargeback", "chargeback"]})
+                }),
             ),
         ];
         for (field, edit) in cases {
@@ -522,15 +585,27 @@ mod tests {
             edit(&mut v);
             assert_eq!(field_of(parse(v).unwrap_err()), field);
         }
-        let business: Vec<(&str, Box<dyn Fn(&mut serde_json::Value)>)> = vec![
-            ("clock.periods", Box::new(|v| v["clock"]["periods"] = serde_json::json!([]))),
-            ("clock.periods[0].days", Box::new(|v| v["clock"]["periods"][0]["days"] = serde_json::json!([]))),
+        let business: Vec<(&str, Edit)> = vec![
+            (
+                "clock.periods",
+                Box::new(|v| v["clock"]["periods"] = serde_json::json!([])),
+            ),
+            (
+                "clock.periods[0].days",
+                Box::new(|v| v["clock"]["periods"][0]["days"] = serde_json::json!([])),
+            ),
             (
                 "clock.periods[0].days",
                 Box::new(|v| v["clock"]["periods"][0]["days"] = serde_json::json!(["mon", "mon"])),
             ),
-            ("clock.periods[0].start", Box::new(|v| v["clock"]["periods"][0]["start"] = "24:00".into())),
-            ("clock.periods[0].end", Box::new(|v| v["clock"]["periods"][0]["end"] = "09:00".into())),
+            (
+                "clock.periods[0].start",
+                Box::new(|v| v["clock"]["periods"][0]["start"] = "24:00".into()),
+            ),
+            (
+                "clock.periods[0].end",
+                Box::new(|v| v["clock"]["periods"][0]["end"] = "09:00".into()),
+            ),
         ];
         for (field, edit) in business {
             let mut v = shopify_json();
@@ -543,7 +618,10 @@ mod tests {
     fn duplicate_policy_ids_are_refused() {
         let a = parse(amazon_json()).unwrap();
         assert!(validate_policies(std::slice::from_ref(&a)).is_ok());
-        assert_eq!(field_of(validate_policies(&[a.clone(), a]).unwrap_err()), "[1].id");
+        assert_eq!(
+            field_of(validate_policies(&[a.clone(), a]).unwrap_err()),
+            "[1].id"
+        );
     }
 
     #[test]
@@ -562,19 +640,45 @@ mod tests {
         let none = BTreeSet::new();
         let vip_tags = tags(&["wholesale"]);
         let pick = |channel, risk, value, tags| {
-            let ctx = PolicyContext { channel, risk, lifetime_value_minor: value, tags };
+            let ctx = PolicyContext {
+                channel,
+                risk,
+                lifetime_value_minor: value,
+                tags,
+            };
             select_policy(&policies, &ctx).map(|p| p.id.as_str())
         };
         assert_eq!(pick(Channel::Amazon, None, 0, &none), Some("amazon"));
-        assert_eq!(pick(Channel::Amazon, Some(Risk::AToZClaim), 0, &none), Some("risk"));
-        assert_eq!(pick(Channel::Shopify, Some(Risk::Chargeback), 0, &none), Some("risk"));
+        assert_eq!(
+            pick(Channel::Amazon, Some(Risk::AToZClaim), 0, &none),
+            Some("risk")
+        );
+        assert_eq!(
+            pick(Channel::Shopify, Some(Risk::Chargeback), 0, &none),
+            Some("risk")
+        );
         // A risk the risk policy does not list falls through to the channel's policy.
-        assert_eq!(pick(Channel::Amazon, Some(Risk::NegativeFeedback), 0, &none), Some("amazon"));
+        assert_eq!(
+            pick(Channel::Amazon, Some(Risk::NegativeFeedback), 0, &none),
+            Some("amazon")
+        );
         // Value and tag are both required for the VIP policy.
-        assert_eq!(pick(Channel::Shopify, None, 150_000, &vip_tags), Some("vip"));
-        assert_eq!(pick(Channel::Shopify, None, 100_000, &vip_tags), Some("vip"));
-        assert_eq!(pick(Channel::Shopify, None, 99_999, &vip_tags), Some("shopify-it"));
-        assert_eq!(pick(Channel::Shopify, None, 150_000, &none), Some("shopify-it"));
+        assert_eq!(
+            pick(Channel::Shopify, None, 150_000, &vip_tags),
+            Some("vip")
+        );
+        assert_eq!(
+            pick(Channel::Shopify, None, 100_000, &vip_tags),
+            Some("vip")
+        );
+        assert_eq!(
+            pick(Channel::Shopify, None, 99_999, &vip_tags),
+            Some("shopify-it")
+        );
+        assert_eq!(
+            pick(Channel::Shopify, None, 150_000, &none),
+            Some("shopify-it")
+        );
         assert_eq!(pick(Channel::Email, None, 0, &none), None);
     }
 

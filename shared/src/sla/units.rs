@@ -126,7 +126,11 @@ impl TimeOfDay {
 impl fmt::Display for TimeOfDay {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let (h, m, s) = (self.0 / 3600, self.0 / 60 % 60, self.0 % 60);
-        if s == 0 { write!(f, "{h:02}:{m:02}") } else { write!(f, "{h:02}:{m:02}:{s:02}") }
+        if s == 0 {
+            write!(f, "{h:02}:{m:02}")
+        } else {
+            write!(f, "{h:02}:{m:02}:{s:02}")
+        }
     }
 }
 
@@ -162,7 +166,15 @@ pub enum Day {
 
 impl Day {
     pub const WEEKDAYS: [Day; 5] = [Day::Mon, Day::Tue, Day::Wed, Day::Thu, Day::Fri];
-    pub const ALL: [Day; 7] = [Day::Mon, Day::Tue, Day::Wed, Day::Thu, Day::Fri, Day::Sat, Day::Sun];
+    pub const ALL: [Day; 7] = [
+        Day::Mon,
+        Day::Tue,
+        Day::Wed,
+        Day::Thu,
+        Day::Fri,
+        Day::Sat,
+        Day::Sun,
+    ];
 
     pub fn of(date: NaiveDate) -> Day {
         match date.weekday() {
@@ -192,7 +204,10 @@ impl MonthDay {
     }
 
     pub fn of(date: NaiveDate) -> Self {
-        MonthDay { month: date.month(), day: date.day() }
+        MonthDay {
+            month: date.month(),
+            day: date.day(),
+        }
     }
 
     pub fn month(self) -> u32 {
@@ -255,7 +270,9 @@ mod tests {
         assert_eq!("1h30m".parse(), Ok(SlaDuration::from_mins(90)));
         assert_eq!("2h0m5s".parse(), Ok(SlaDuration::from_secs(7205)));
         assert_eq!("90s".parse(), Ok(SlaDuration::from_secs(90)));
-        for bad in ["", "h", "24", "30m1h", "1h1h", "1d", "-1h", "1.5h", " 1h", "1H"] {
+        for bad in [
+            "", "h", "24", "30m1h", "1h1h", "1d", "-1h", "1.5h", " 1h", "1H",
+        ] {
             assert!(bad.parse::<SlaDuration>().is_err(), "{bad:?} accepted");
         }
     }
@@ -266,22 +283,40 @@ mod tests {
         assert_eq!(SlaDuration::from_secs(5400).to_string(), "1h30m");
         assert_eq!(SlaDuration::from_secs(3601).to_string(), "1h1s");
         assert_eq!(SlaDuration::ZERO.to_string(), "0s");
-        assert_eq!(serde_json::to_string(&SlaDuration::from_mins(45)).unwrap(), "\"45m\"");
+        assert_eq!(
+            serde_json::to_string(&SlaDuration::from_mins(45)).unwrap(),
+            "\"45m\""
+        );
         let back: SlaDuration = serde_json::from_str("\"36h\"").unwrap();
         assert_eq!(back, SlaDuration::from_hours(36));
     }
 
     #[test]
     fn percent_rounds_down_to_the_second() {
-        assert_eq!(SlaDuration::from_hours(4).percent(80), SlaDuration::from_secs(11_520));
-        assert_eq!(SlaDuration::from_secs(7).percent(50), SlaDuration::from_secs(3));
+        assert_eq!(
+            SlaDuration::from_hours(4).percent(80),
+            SlaDuration::from_secs(11_520)
+        );
+        assert_eq!(
+            SlaDuration::from_secs(7).percent(50),
+            SlaDuration::from_secs(3)
+        );
     }
 
     #[test]
     fn times_of_day_accept_end_of_day_and_seconds() {
-        assert_eq!("09:00".parse::<TimeOfDay>().unwrap().seconds_from_midnight(), 32_400);
+        assert_eq!(
+            "09:00"
+                .parse::<TimeOfDay>()
+                .unwrap()
+                .seconds_from_midnight(),
+            32_400
+        );
         assert_eq!("24:00".parse::<TimeOfDay>(), Ok(TimeOfDay::END_OF_DAY));
-        assert_eq!("17:30:15".parse::<TimeOfDay>().unwrap().to_string(), "17:30:15");
+        assert_eq!(
+            "17:30:15".parse::<TimeOfDay>().unwrap().to_string(),
+            "17:30:15"
+        );
         assert_eq!(TimeOfDay::from_hms(9, 0, 0).unwrap().to_string(), "09:00");
         for bad in ["24:01", "9:00", "12:60", "12", "aa:bb", "12:00:60", "25:00"] {
             assert!(bad.parse::<TimeOfDay>().is_err(), "{bad:?} accepted");

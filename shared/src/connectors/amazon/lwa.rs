@@ -20,7 +20,9 @@ pub struct LwaCredentials {
 
 impl fmt::Debug for LwaCredentials {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("LwaCredentials").field("client_id", &self.client_id).finish_non_exhaustive()
+        f.debug_struct("LwaCredentials")
+            .field("client_id", &self.client_id)
+            .finish_non_exhaustive()
     }
 }
 
@@ -49,7 +51,10 @@ pub struct LwaClient {
 
 impl fmt::Debug for LwaClient {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("LwaClient").field("account", &self.account).field("endpoint", &self.endpoint).finish_non_exhaustive()
+        f.debug_struct("LwaClient")
+            .field("account", &self.account)
+            .field("endpoint", &self.endpoint)
+            .finish_non_exhaustive()
     }
 }
 
@@ -114,12 +119,22 @@ fn classify_error(ctx: &CallContext, response: &RawResponse) -> ConnectorError {
         Err(_) => (String::new(), response.excerpt()),
     };
     let kind = match (status, code.as_str()) {
-        (429, _) => ErrorKind::Throttled { retry_after: response.retry_after() },
+        (429, _) => ErrorKind::Throttled {
+            retry_after: response.retry_after(),
+        },
         (500..=599, _) => ErrorKind::Server { status, detail },
         (_, "invalid_grant" | "invalid_client" | "unauthorized_client") | (401, _) => {
-            ErrorKind::Unauthorized { status, code, detail }
+            ErrorKind::Unauthorized {
+                status,
+                code,
+                detail,
+            }
         }
-        _ => ErrorKind::Rejected { status, code, detail },
+        _ => ErrorKind::Rejected {
+            status,
+            code,
+            detail,
+        },
     };
     ctx.error(kind)
 }
@@ -136,7 +151,10 @@ mod tests {
         .unwrap();
         let shown = format!("{creds:?}");
         assert!(shown.contains("amzn1.application-oa2-client.x"));
-        assert!(!shown.contains("cs-123") && !shown.contains("Atzr"), "{shown}");
+        assert!(
+            !shown.contains("cs-123") && !shown.contains("Atzr"),
+            "{shown}"
+        );
     }
 
     #[test]

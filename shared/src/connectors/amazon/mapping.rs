@@ -1,7 +1,9 @@
 //! SP-API Orders 2026-01-01 → domain `Order`.
 
 use crate::connectors::money::parse_money;
-use crate::domain::{self, AccountId, Channel, FulfillmentChannel, OrderId, Shipment, ShipmentStatus};
+use crate::domain::{
+    self, AccountId, Channel, FulfillmentChannel, OrderId, Shipment, ShipmentStatus,
+};
 
 use super::model;
 
@@ -13,11 +15,11 @@ pub fn to_domain_order(
     account: &AccountId,
     default_marketplace: &str,
 ) -> Result<domain::Order, String> {
-    let id = OrderId::parse(order.order_id.as_str()).map_err(|e| format!("order id '{}': {e}", order.order_id))?;
-    let fulfillment = order
-        .fulfillment
-        .as_ref()
-        .ok_or_else(|| format!("order {id} has no fulfillment data (includedData=FULFILLMENT missing)"))?;
+    let id = OrderId::parse(order.order_id.as_str())
+        .map_err(|e| format!("order id '{}': {e}", order.order_id))?;
+    let fulfillment = order.fulfillment.as_ref().ok_or_else(|| {
+        format!("order {id} has no fulfillment data (includedData=FULFILLMENT missing)")
+    })?;
     let channel = match fulfillment.fulfilled_by.as_deref() {
         Some("AMAZON") => FulfillmentChannel::Marketplace,
         Some("MERCHANT") => FulfillmentChannel::Merchant,
@@ -27,13 +29,20 @@ pub fn to_domain_order(
             FulfillmentChannel::Merchant
         }
     };
-    let money = |m: &model::Money| parse_money(&m.amount, &m.currency_code).map_err(|e| format!("order {id}: {e}"));
+    let money = |m: &model::Money| {
+        parse_money(&m.amount, &m.currency_code).map_err(|e| format!("order {id}: {e}"))
+    };
     let items = order
         .order_items
         .iter()
         .map(|item| {
             let product = &item.product;
-            let unit_price = product.price.as_ref().and_then(|p| p.unit_price.as_ref()).map(money).transpose()?;
+            let unit_price = product
+                .price
+                .as_ref()
+                .and_then(|p| p.unit_price.as_ref())
+                .map(money)
+                .transpose()?;
             Ok(domain::OrderItem {
                 product_id: product
                     .asin
@@ -47,13 +56,19 @@ pub fn to_domain_order(
             })
         })
         .collect::<Result<Vec<_>, String>>()?;
-    let estimated_delivery = fulfillment.deliver_by_window.as_ref().and_then(|w| w.latest_date_time);
+    let estimated_delivery = fulfillment
+        .deliver_by_window
+        .as_ref()
+        .and_then(|w| w.latest_date_time);
     let shipments = order
         .packages
         .iter()
         .filter_map(|package| {
             // A package without a tracking number has nothing to track yet.
-            let tracking_number = package.tracking_number.clone().filter(|n| !n.trim().is_empty())?;
+            let tracking_number = package
+                .tracking_number
+                .clone()
+                .filter(|n| !n.trim().is_empty())?;
             Some(Shipment {
                 carrier: carrier_code(package.carrier.as_deref().unwrap_or("unknown")),
                 tracking_number,
@@ -65,12 +80,21 @@ pub fn to_domain_order(
             })
         })
         .collect();
-    let total = order.proceeds.as_ref().and_then(|p| p.grand_total.as_ref()).map(money).transpose()?;
+    let total = order
+        .proceeds
+        .as_ref()
+        .and_then(|p| p.grand_total.as_ref())
+        .map(money)
+        .transpose()?;
     Ok(domain::Order {
         channel: Channel::Amazon,
         id,
         account: account.clone(),
-        marketplace_id: order.sales_channel.marketplace_id.clone().unwrap_or_else(|| default_marketplace.to_owned()),
+        marketplace_id: order
+            .sales_channel
+            .marketplace_id
+            .clone()
+            .unwrap_or_else(|| default_marketplace.to_owned()),
         status: fulfillment.fulfillment_status.as_str().to_owned(),
         fulfillment: channel,
         purchased_at: order.created_time,
@@ -84,12 +108,19 @@ pub fn to_domain_order(
 }
 
 fn package_status(status: Option<&model::PackageStatus>) -> ShipmentStatus {
-    let Some(status) = status else { return ShipmentStatus::Unknown };
+    let Some(status) = status else {
+        return ShipmentStatus::Unknown;
+    };
     match status.detailed_status.as_deref() {
         Some("OUT_FOR_DELIVERY") => return ShipmentStatus::OutForDelivery,
         Some("DELIVERED") => return ShipmentStatus::Delivered,
         Some(
-            "REJECTED_BY_BUYER" | "UNDELIVERABLE" | "RETURNING_TO_SELLER" | "RETURNED_TO_SELLER" | "LOST" | "DAMAGED"
+            "REJECTED_BY_BUYER"
+            | "UNDELIVERABLE"
+            | "RETURNING_TO_SELLER"
+            | "RETURNED_TO_SELLER"
+            | "LOST"
+            | "DAMAGED"
             | "LABEL_CANCELLED",
         ) => return ShipmentStatus::Exception,
         _ => {}
@@ -98,7 +129,9 @@ fn package_status(status: Option<&model::PackageStatus>) -> ShipmentStatus {
         model::PackageState::Pending => ShipmentStatus::LabelCreated,
         model::PackageState::InTransit | model::PackageState::Shipped => ShipmentStatus::InTransit,
         model::PackageState::Delivered => ShipmentStatus::Delivered,
-        model::PackageState::Cancelled | model::PackageState::Undeliverable => ShipmentStatus::Exception,
+        model::PackageState::Cancelled | model::PackageState::Undeliverable => {
+            ShipmentStatus::Exception
+        }
         model::PackageState::Unknown => ShipmentStatus::Unknown,
     }
 }
@@ -145,12 +178,27 @@ mod tests {
     #[test]
     fn detailed_package_status_wins_over_the_coarse_one() {
         let status = |s, d: Option<&str>| {
-            package_status(Some(&model::PackageStatus { status: s, detailed_status: d.map(str::to_owned) }))
+            package_status(Some(&model::PackageStatus {
+                status: s,
+                detailed_status: d.map(str::to_owned),
+            }))
         };
-        assert_eq!(status(model::PackageState::InTransit, Some("OUT_FOR_DELIVERY")), ShipmentStatus::OutForDelivery);
-        assert_eq!(status(model::PackageState::InTransit, Some("LOST")), ShipmentStatus::Exception);
-        assert_eq!(status(model::PackageState::Shipped, None), ShipmentStatus::InTransit);
-        assert_eq!(status(model::PackageState::Pending, None), ShipmentStatus::LabelCreated);
+        assert_eq!(
+            status(model::PackageState::InTransit, Some("OUT_FOR_DELIVERY")),
+            ShipmentStatus::OutForDelivery
+        );
+        assert_eq!(
+            status(model::PackageState::InTransit, Some("LOST")),
+            ShipmentStatus::Exception
+        );
+        assert_eq!(
+            status(model::PackageState::Shipped, None),
+            ShipmentStatus::InTransit
+        );
+        assert_eq!(
+            status(model::PackageState::Pending, None),
+            ShipmentStatus::LabelCreated
+        );
         assert_eq!(package_status(None), ShipmentStatus::Unknown);
     }
 }

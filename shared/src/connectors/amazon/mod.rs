@@ -70,7 +70,10 @@ impl Region {
 
     /// The region serving a marketplace id, if it is a known one.
     pub fn for_marketplace(marketplace_id: &str) -> Option<Region> {
-        MARKETPLACES.iter().find(|(id, _, _)| *id == marketplace_id).map(|(_, _, r)| *r)
+        MARKETPLACES
+            .iter()
+            .find(|(id, _, _)| *id == marketplace_id)
+            .map(|(_, _, r)| *r)
     }
 
     pub fn as_str(self) -> &'static str {
@@ -109,10 +112,22 @@ mod tests {
     #[test]
     fn marketplaces_map_to_their_regional_endpoint() {
         let host = |id| Region::for_marketplace(id).map(Region::endpoint);
-        assert_eq!(host("APJ6JRA9NG5V4"), Some("https://sellingpartnerapi-eu.amazon.com"));
-        assert_eq!(host("A1F83G8C2ARO7P"), Some("https://sellingpartnerapi-eu.amazon.com"));
-        assert_eq!(host("ATVPDKIKX0DER"), Some("https://sellingpartnerapi-na.amazon.com"));
-        assert_eq!(host("A1VC38T7YXB528"), Some("https://sellingpartnerapi-fe.amazon.com"));
+        assert_eq!(
+            host("APJ6JRA9NG5V4"),
+            Some("https://sellingpartnerapi-eu.amazon.com")
+        );
+        assert_eq!(
+            host("A1F83G8C2ARO7P"),
+            Some("https://sellingpartnerapi-eu.amazon.com")
+        );
+        assert_eq!(
+            host("ATVPDKIKX0DER"),
+            Some("https://sellingpartnerapi-na.amazon.com")
+        );
+        assert_eq!(
+            host("A1VC38T7YXB528"),
+            Some("https://sellingpartnerapi-fe.amazon.com")
+        );
         assert_eq!(host("NOPE"), None);
         assert_eq!("EU".parse::<Region>(), Ok(Region::Europe));
         assert!("us".parse::<Region>().is_err());

@@ -23,8 +23,14 @@ const REQUEST_ID_HEADER: &str = "x-amzn-requestid";
 /// `lastUpdatedAfter`, which this type makes the only possibility.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SearchWindow {
-    Created { after: DateTime<Utc>, before: Option<DateTime<Utc>> },
-    LastUpdated { after: DateTime<Utc>, before: Option<DateTime<Utc>> },
+    Created {
+        after: DateTime<Utc>,
+        before: Option<DateTime<Utc>>,
+    },
+    LastUpdated {
+        after: DateTime<Utc>,
+        before: Option<DateTime<Utc>>,
+    },
 }
 
 /// The query parameters of `searchOrders`.
@@ -46,7 +52,10 @@ impl SearchOrdersQuery {
     /// Orders updated at or after `after`, in every marketplace, no datasets.
     pub fn updated_since(after: DateTime<Utc>) -> Self {
         Self {
-            window: SearchWindow::LastUpdated { after, before: None },
+            window: SearchWindow::LastUpdated {
+                after,
+                before: None,
+            },
             marketplace_ids: Vec::new(),
             fulfillment_statuses: Vec::new(),
             fulfilled_by: Vec::new(),
@@ -61,8 +70,12 @@ impl SearchOrdersQuery {
         let csv = |items: Vec<&str>| items.join(",");
         let mut pairs = Vec::new();
         let (after_name, before_name, after, before) = match &self.window {
-            SearchWindow::Created { after, before } => ("createdAfter", "createdBefore", after, before),
-            SearchWindow::LastUpdated { after, before } => ("lastUpdatedAfter", "lastUpdatedBefore", after, before),
+            SearchWindow::Created { after, before } => {
+                ("createdAfter", "createdBefore", after, before)
+            }
+            SearchWindow::LastUpdated { after, before } => {
+                ("lastUpdatedAfter", "lastUpdatedBefore", after, before)
+            }
         };
         if before.is_some_and(|b| b < *after) {
             return Err(format!("{before_name} is earlier than {after_name}"));
@@ -72,7 +85,14 @@ impl SearchOrdersQuery {
             pairs.push((before_name, time(before)));
         }
         if !self.fulfillment_statuses.is_empty() {
-            pairs.push(("fulfillmentStatuses", csv(self.fulfillment_statuses.iter().map(|s| s.as_str()).collect())));
+            pairs.push((
+                "fulfillmentStatuses",
+                csv(self
+                    .fulfillment_statuses
+                    .iter()
+                    .map(|s| s.as_str())
+                    .collect()),
+            ));
         }
         if self.marketplace_ids.len() > 50 {
             return Err("at most 50 marketplaceIds".to_owned());
@@ -81,7 +101,10 @@ impl SearchOrdersQuery {
             pairs.push(("marketplaceIds", self.marketplace_ids.join(",")));
         }
         if !self.fulfilled_by.is_empty() {
-            pairs.push(("fulfilledBy", csv(self.fulfilled_by.iter().map(|s| s.as_str()).collect())));
+            pairs.push((
+                "fulfilledBy",
+                csv(self.fulfilled_by.iter().map(|s| s.as_str()).collect()),
+            ));
         }
         if let Some(n) = self.max_results_per_page {
             if !(1..=100).contains(&n) {
@@ -93,7 +116,10 @@ impl SearchOrdersQuery {
             pairs.push(("paginationToken", token.clone()));
         }
         if !self.included_data.is_empty() {
-            pairs.push(("includedData", csv(self.included_data.iter().map(|d| d.as_str()).collect())));
+            pairs.push((
+                "includedData",
+                csv(self.included_data.iter().map(|d| d.as_str()).collect()),
+            ));
         }
         Ok(pairs)
     }
@@ -126,7 +152,11 @@ impl SpApiConfig {
             region,
             endpoint: None,
             marketplace_ids,
-            included_data: vec![IncludedData::Fulfillment, IncludedData::Packages, IncludedData::Proceeds],
+            included_data: vec![
+                IncludedData::Fulfillment,
+                IncludedData::Packages,
+                IncludedData::Proceeds,
+            ],
             page_size: 100,
             search_rate: RateLimit::new(0.0056, 20),
             get_rate: RateLimit::new(0.5, 30),
@@ -135,7 +165,10 @@ impl SpApiConfig {
     }
 
     fn base_url(&self) -> &str {
-        self.endpoint.as_deref().unwrap_or(self.region.endpoint()).trim_end_matches('/')
+        self.endpoint
+            .as_deref()
+            .unwrap_or(self.region.endpoint())
+            .trim_end_matches('/')
     }
 
     fn datasets(&self) -> Vec<IncludedData> {
@@ -159,7 +192,10 @@ pub struct SpApiOrders {
 
 impl fmt::Debug for SpApiOrders {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("SpApiOrders").field("account", &self.config.account).field("region", &self.config.region).finish()
+        f.debug_struct("SpApiOrders")
+            .field("account", &self.config.account)
+            .field("region", &self.config.region)
+            .finish()
     }
 }
 
@@ -179,32 +215,73 @@ impl SpApiOrders {
     }
 
     /// One page of `searchOrders`, as Amazon sent it.
-    pub async fn search_orders(&self, query: &SearchOrdersQuery) -> Result<model::SearchOrdersResponse, ConnectorError> {
+    pub async fn search_orders(
+        &self,
+        query: &SearchOrdersQuery,
+    ) -> Result<model::SearchOrdersResponse, ConnectorError> {
         let ctx = self.context("searchOrders");
-        let pairs = query.to_pairs().map_err(|e| ctx.error(ErrorKind::InvalidRequest(e)))?;
-        let response = self.request(&ctx, &self.search_limiter, ORDERS_PATH.to_owned(), pairs, false).await?;
-        response.ok_or_else(|| ctx.error(ErrorKind::Mapping("searchOrders answered 404".to_owned())))
+        let pairs = query
+            .to_pairs()
+            .map_err(|e| ctx.error(ErrorKind::InvalidRequest(e)))?;
+        let response = self
+            .request(
+                &ctx,
+                &self.search_limiter,
+                ORDERS_PATH.to_owned(),
+                pairs,
+                false,
+            )
+            .await?;
+        response
+            .ok_or_else(|| ctx.error(ErrorKind::Mapping("searchOrders answered 404".to_owned())))
     }
 
     /// `getOrder` with the given datasets; `None` if Amazon does not know the order.
-    pub async fn get_order(&self, order_id: &str, included: &[IncludedData]) -> Result<Option<model::Order>, ConnectorError> {
+    pub async fn get_order(
+        &self,
+        order_id: &str,
+        included: &[IncludedData],
+    ) -> Result<Option<model::Order>, ConnectorError> {
         let ctx = self.context("getOrder");
         let mut pairs = Vec::new();
         if !included.is_empty() {
-            pairs.push(("includedData", included.iter().map(|d| d.as_str()).collect::<Vec<_>>().join(",")));
+            pairs.push((
+                "includedData",
+                included
+                    .iter()
+                    .map(|d| d.as_str())
+                    .collect::<Vec<_>>()
+                    .join(","),
+            ));
         }
         // Order ids are digits and dashes; anything else must not reach the path.
-        if order_id.is_empty() || !order_id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
-            return Err(ctx.error(ErrorKind::InvalidRequest(format!("'{order_id}' is not an Amazon order id"))));
+        if order_id.is_empty()
+            || !order_id
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-')
+        {
+            return Err(ctx.error(ErrorKind::InvalidRequest(format!(
+                "'{order_id}' is not an Amazon order id"
+            ))));
         }
         let path = format!("{ORDERS_PATH}/{order_id}");
-        let response: Option<model::GetOrderResponse> = self.request(&ctx, &self.get_limiter, path, pairs, true).await?;
+        let response: Option<model::GetOrderResponse> = self
+            .request(&ctx, &self.get_limiter, path, pairs, true)
+            .await?;
         Ok(response.map(|r| r.order))
     }
 
     /// The domain view of an order this client fetched.
-    pub fn to_domain(&self, call: &'static str, order: &model::Order) -> Result<domain::Order, ConnectorError> {
-        let default_marketplace = self.config.marketplace_ids.first().map_or("", String::as_str);
+    pub fn to_domain(
+        &self,
+        call: &'static str,
+        order: &model::Order,
+    ) -> Result<domain::Order, ConnectorError> {
+        let default_marketplace = self
+            .config
+            .marketplace_ids
+            .first()
+            .map_or("", String::as_str);
         mapping::to_domain_order(order, &self.config.account, default_marketplace)
             .map_err(|e| self.context(call).error(ErrorKind::Mapping(e)))
     }
@@ -230,7 +307,9 @@ impl SpApiOrders {
             .retry
             .run(|| async {
                 if let Err(wait) = limiter.acquire_within(budget).await {
-                    return Err(ctx.error(ErrorKind::Throttled { retry_after: Some(wait) }));
+                    return Err(ctx.error(ErrorKind::Throttled {
+                        retry_after: Some(wait),
+                    }));
                 }
                 let token = self.lwa.access_token().await?;
                 let mut response = self.send(ctx, &url, &query, &token).await?;
@@ -280,7 +359,8 @@ fn token_refused(response: &RawResponse) -> bool {
         401 => true,
         403 => error_list(response).is_some_and(|list| {
             list.errors.iter().any(|e| {
-                let text = format!("{} {}", e.message, e.details.as_deref().unwrap_or("")).to_ascii_lowercase();
+                let text = format!("{} {}", e.message, e.details.as_deref().unwrap_or(""))
+                    .to_ascii_lowercase();
                 e.code == "Unauthorized" && text.contains("token")
             })
         }),
@@ -307,11 +387,21 @@ fn classify_error(ctx: &CallContext, response: &RawResponse) -> ConnectorError {
                 .number_header(RATE_HEADER)
                 .filter(|r| r.is_finite() && *r > 0.0)
                 .map(|r| Duration::from_secs_f64((1.0 / r).min(86_400.0)));
-            ErrorKind::Throttled { retry_after: response.retry_after().or(refill) }
+            ErrorKind::Throttled {
+                retry_after: response.retry_after().or(refill),
+            }
         }
         500..=599 => ErrorKind::Server { status, detail },
-        401 | 403 if code == "Unauthorized" || status == 401 => ErrorKind::Unauthorized { status, code, detail },
-        _ => ErrorKind::Rejected { status, code, detail },
+        401 | 403 if code == "Unauthorized" || status == 401 => ErrorKind::Unauthorized {
+            status,
+            code,
+            detail,
+        },
+        _ => ErrorKind::Rejected {
+            status,
+            code,
+            detail,
+        },
     };
     ctx.error(kind)
 }
@@ -327,10 +417,17 @@ impl OrderLookup for SpApiOrders {
 }
 
 impl OrderSource for SpApiOrders {
-    async fn changed_orders(&self, since: DateTime<Utc>, page_token: Option<&str>) -> Result<OrderPage, ConnectorError> {
+    async fn changed_orders(
+        &self,
+        since: DateTime<Utc>,
+        page_token: Option<&str>,
+    ) -> Result<OrderPage, ConnectorError> {
         let resume = || page_token.map(str::to_owned);
         let query = SearchOrdersQuery {
-            window: SearchWindow::LastUpdated { after: since, before: None },
+            window: SearchWindow::LastUpdated {
+                after: since,
+                before: None,
+            },
             marketplace_ids: self.config.marketplace_ids.clone(),
             fulfillment_statuses: Vec::new(),
             fulfilled_by: Vec::new(),
@@ -338,7 +435,10 @@ impl OrderSource for SpApiOrders {
             included_data: self.config.datasets(),
             pagination_token: resume(),
         };
-        let page = self.search_orders(&query).await.map_err(|e| e.with_resume_from(resume()))?;
+        let page = self
+            .search_orders(&query)
+            .await
+            .map_err(|e| e.with_resume_from(resume()))?;
         let orders = page
             .orders
             .iter()
@@ -387,12 +487,19 @@ mod tests {
         q.max_results_per_page = Some(101);
         assert!(q.to_pairs().is_err());
         let mut q = SearchOrdersQuery::updated_since(at("2026-11-01T10:00:00Z"));
-        q.window = SearchWindow::Created { after: at("2026-11-02T00:00:00Z"), before: Some(at("2026-11-01T00:00:00Z")) };
+        q.window = SearchWindow::Created {
+            after: at("2026-11-02T00:00:00Z"),
+            before: Some(at("2026-11-01T00:00:00Z")),
+        };
         assert!(q.to_pairs().is_err());
     }
 
     fn response(status: u16, body: &str) -> RawResponse {
-        RawResponse { status, headers: Default::default(), body: body.as_bytes().to_vec() }
+        RawResponse {
+            status,
+            headers: Default::default(),
+            body: body.as_bytes().to_vec(),
+        }
     }
 
     #[test]
@@ -406,7 +513,10 @@ mod tests {
 
     #[test]
     fn a_throttle_without_retry_after_waits_for_the_bucket_to_refill() {
-        let mut r = response(429, r#"{"errors":[{"code":"QuotaExceeded","message":"You exceeded your quota."}]}"#);
+        let mut r = response(
+            429,
+            r#"{"errors":[{"code":"QuotaExceeded","message":"You exceeded your quota."}]}"#,
+        );
         r.headers.insert(RATE_HEADER, "0.5".parse().unwrap());
         let err = classify_error(&CallContext::new("sp-api", "a", "getOrder"), &r);
         assert_eq!(err.retry_after(), Some(Duration::from_secs(2)));

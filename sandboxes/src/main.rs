@@ -1,0 +1,54 @@
+//! Runs the Slack, Amazon and eBay sandboxes for the local stack until Ctrl-C.
+//!
+//! Addresses come from `SANDBOX_SLACK_ADDR`, `SANDBOX_AMAZON_ADDR` and `SANDBOX_EBAY_ADDR`
+//! (defaults 127.0.0.1:4601, :4602, :4603); `SANDBOX_SEED` picks the generated data.
+
+use std::net::SocketAddr;
+
+use marketdesk_sandboxes::amazon::{AmazonConfig, AmazonSandbox};
+use marketdesk_sandboxes::ebay::{EbayConfig, EbaySandbox};
+use marketdesk_sandboxes::slack::SlackSandbox;
+
+fn addr(var: &str, default: &str) -> Result<SocketAddr, String> {
+    let value = std::env::var(var).unwrap_or_else(|_| default.to_owned());
+    value.parse().map_err(|e| format!("{var}={value}: {e}"))
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let seed = std::env::var("SANDBOX_SEED")
+        .ok()
+        .map(|s| s.parse::<u64>())
+        .transpose()?
+        .unwrap_or(1);
+    let slack = SlackSandbox::start_at(addr("SANDBOX_SLACK_ADDR", "127.0.0.1:4601")?).await?;
+    let amazon = AmazonSandbox::start_at(
+        addr("SANDBOX_AMAZON_ADDR", "127.0.0.1:4602")?,
+        AmazonConfig {
+            seed,
+            ..Default::default()
+        },
+    )
+    .await?;
+    let ebay = EbaySandbox::start_at(
+        addr("SANDBOX_EBAY_ADDR", "127.0.0.1:4603")?,
+        EbayConfig {
+            seed,
+            ..Default::default()
+        },
+    )
+    .await?;
+    println!("slack  webhook  {}", slack.webhook_url("escalations"));
+    println!(
+        "amazon sp-api   {}  lwa {}",
+        amazon.base_url(),
+        amazon.token_url()
+    );
+    println!(
+        "ebay   messages {}  oauth {}",
+        ebay.message_api_url(),
+        ebay.token_url()
+    );
+    tokio::signal::ctrl_c().await?;
+    Ok(())
+}
