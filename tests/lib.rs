@@ -6,7 +6,9 @@ use marketdesk::domain::*;
 use marketdesk::store::{InboundWrite, SeenKey, ThreadKey};
 
 pub fn at(rfc3339: &str) -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(rfc3339).expect("valid RFC 3339").to_utc()
+    DateTime::parse_from_rfc3339(rfc3339)
+        .expect("valid RFC 3339")
+        .to_utc()
 }
 
 pub fn tenant(id: &str) -> TenantId {
@@ -17,7 +19,10 @@ pub fn tenant(id: &str) -> TenantId {
 pub fn new_ticket(tenant: &TenantId, sent: DateTime<Utc>) -> Ticket {
     let id = TicketId::generate(sent);
     Ticket {
-        thread: format!("x7k2m9q@marketplace.amazon.it|305-1234567-{}", &id.as_str()[20..]),
+        thread: format!(
+            "x7k2m9q@marketplace.amazon.it|305-1234567-{}",
+            &id.as_str()[20..]
+        ),
         id,
         tenant: tenant.clone(),
         channel: Channel::Amazon,
@@ -80,11 +85,17 @@ pub fn buyer_message(ticket: &Ticket, external_id: &str, sent: DateTime<Utc>) ->
 pub fn first_inbound(ticket: &Ticket, external_id: &str) -> InboundWrite {
     let sent = ticket.created_at;
     InboundWrite {
-        seen: SeenKey { source: "amazon-mail".into(), external_id: external_id.into() },
+        seen: SeenKey {
+            source: "amazon-mail".into(),
+            external_id: external_id.into(),
+        },
         ticket: ticket.clone(),
         expected_version: None,
         message: buyer_message(ticket, external_id, sent),
-        thread: Some(ThreadKey { channel: ticket.channel, external: ticket.thread.clone() }),
+        thread: Some(ThreadKey {
+            channel: ticket.channel,
+            external: ticket.thread.clone(),
+        }),
         events: vec![TicketEvent {
             id: EventId::generate(sent),
             ticket: ticket.id.clone(),

@@ -30,7 +30,12 @@ pub const DEMO_TENANT: &str = "demo";
 
 fn demo_accounts(tenant: &TenantId) -> Vec<ChannelAccount> {
     let now = Utc::now();
-    let account = |id: &str, channel, market: Marketplace, name: &str, region: Option<&str>, sender: Option<&str>| {
+    let account = |id: &str,
+                   channel,
+                   market: Marketplace,
+                   name: &str,
+                   region: Option<&str>,
+                   sender: Option<&str>| {
         ChannelAccount {
             id: AccountId::parse(id).expect("static id"),
             tenant: tenant.clone(),
@@ -52,9 +57,30 @@ fn demo_accounts(tenant: &TenantId) -> Vec<ChannelAccount> {
         language: Some(lang.into()),
     };
     vec![
-        account("acct_amazon_it", Channel::Amazon, market("APJ6JRA9NG5V4", "IT", "it"), "Amazon.it", Some("eu"), Some("assistenza@demo-shop.example")),
-        account("acct_ebay_it", Channel::Ebay, market("EBAY_IT", "IT", "it"), "eBay Italia", None, None),
-        account("acct_shopify", Channel::Shopify, market("demo-shop.myshopify.com", "IT", "it"), "Demo Shop (Shopify)", None, Some("ciao@demo-shop.example")),
+        account(
+            "acct_amazon_it",
+            Channel::Amazon,
+            market("APJ6JRA9NG5V4", "IT", "it"),
+            "Amazon.it",
+            Some("eu"),
+            Some("assistenza@demo-shop.example"),
+        ),
+        account(
+            "acct_ebay_it",
+            Channel::Ebay,
+            market("EBAY_IT", "IT", "it"),
+            "eBay Italia",
+            None,
+            None,
+        ),
+        account(
+            "acct_shopify",
+            Channel::Shopify,
+            market("demo-shop.myshopify.com", "IT", "it"),
+            "Demo Shop (Shopify)",
+            None,
+            Some("ciao@demo-shop.example"),
+        ),
     ]
 }
 
@@ -74,14 +100,20 @@ async fn seed(store: &DynamoStore, tenant: &TenantId) -> Result<usize, StoreErro
 pub async fn run(args: DevArgs) -> Result<(), Box<dyn std::error::Error>> {
     let emulator = Emulator::start_with(&default_venv(), args.emulator_port)?;
     let config = sdk_config_for(&emulator.endpoint()).await;
-    let stack = Resources::from_template()?.create(&config, "marketdesk").await?;
+    let stack = Resources::from_template()?
+        .create(&config, "marketdesk")
+        .await?;
     let store = DynamoStore::from_config(&config, &stack.table);
     let tenant = TenantId::parse(DEMO_TENANT)?;
     seed(&store, &tenant).await?;
     let accounts = store.accounts(&tenant).await?;
 
     // A fresh secret per run; `marketdesk token` reads it from the file.
-    let secret = format!("{:x}{:x}", Utc::now().timestamp_nanos_opt().unwrap_or_default(), std::process::id());
+    let secret = format!(
+        "{:x}{:x}",
+        Utc::now().timestamp_nanos_opt().unwrap_or_default(),
+        std::process::id()
+    );
     std::fs::create_dir_all(".devstack")?;
     std::fs::write(token::secret_path(), &secret)?;
 
@@ -101,16 +133,28 @@ pub async fn run(args: DevArgs) -> Result<(), Box<dyn std::error::Error>> {
     let addr = SocketAddr::from(([127, 0, 0, 1], args.port));
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let dev_token = token::mint(
-        &TokenArgs { tenant: DEMO_TENANT.into(), user: "dev-agent".into(), role: RoleArg::Admin, hours: 12, json: false },
+        &TokenArgs {
+            tenant: DEMO_TENANT.into(),
+            user: "dev-agent".into(),
+            role: RoleArg::Admin,
+            hours: 12,
+            json: false,
+        },
         secret.clone().into_bytes(),
     )?
     .0;
-    let app = api::app(api::AppState::local(store, DevTokens::new(secret.into_bytes())));
+    let app = api::app(api::AppState::local(
+        store,
+        DevTokens::new(secret.into_bytes()),
+    ));
     let url = format!("http://{addr}");
     println!("marketdesk local stack");
     println!("  AWS emulator   {}", emulator.endpoint());
     println!("  table          {}", stack.table);
-    println!("  demo tenant    {DEMO_TENANT} with {} channel accounts", accounts.len());
+    println!(
+        "  demo tenant    {DEMO_TENANT} with {} channel accounts",
+        accounts.len()
+    );
     println!("  API            {url}");
     println!();
     println!("Development token (admin of tenant {DEMO_TENANT}, 12 h):");

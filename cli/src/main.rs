@@ -6,7 +6,11 @@ mod token;
 use clap::{Parser, Subcommand};
 
 #[derive(Debug, Parser)]
-#[command(name = "marketdesk", version, about = "marketdesk: helpdesk backend for e-commerce sellers")]
+#[command(
+    name = "marketdesk",
+    version,
+    about = "marketdesk: helpdesk backend for e-commerce sellers"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

@@ -68,7 +68,9 @@ impl Emulator {
     fn wait_ready(&self, limit: Duration) -> Result<(), EmulatorError> {
         let started = Instant::now();
         while started.elapsed() < limit {
-            if let Ok(mut stream) = TcpStream::connect_timeout(&self.addr, Duration::from_millis(200)) {
+            if let Ok(mut stream) =
+                TcpStream::connect_timeout(&self.addr, Duration::from_millis(200))
+            {
                 use std::io::Write;
                 let _ = stream.set_read_timeout(Some(Duration::from_secs(2)));
                 let request = "GET /moto-api/ HTTP/1.0\r\nHost: localhost\r\n\r\n";
@@ -99,7 +101,13 @@ pub async fn sdk_config_for(endpoint: &str) -> SdkConfig {
     marketdesk::adapters::aws::config_loader()
         .endpoint_url(endpoint)
         .region(Region::new("us-east-1"))
-        .credentials_provider(Credentials::new("testing", "testing", None, None, "marketdesk-devstack"))
+        .credentials_provider(Credentials::new(
+            "testing",
+            "testing",
+            None,
+            None,
+            "marketdesk-devstack",
+        ))
         .load()
         .await
 }

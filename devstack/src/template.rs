@@ -125,12 +125,21 @@ impl Resources {
             resources
                 .iter()
                 .filter(move |(_, r)| r.get("Type").and_then(Value::as_str) == Some(t))
-                .map(|(id, r)| (id.as_str().unwrap_or_default().to_string(), r.get("Properties").cloned()))
+                .map(|(id, r)| {
+                    (
+                        id.as_str().unwrap_or_default().to_string(),
+                        r.get("Properties").cloned(),
+                    )
+                })
         };
         let mut tables = of_type("AWS::DynamoDB::Table");
-        let (_, table) = tables.next().ok_or_else(|| invalid("no AWS::DynamoDB::Table"))?;
+        let (_, table) = tables
+            .next()
+            .ok_or_else(|| invalid("no AWS::DynamoDB::Table"))?;
         if tables.next().is_some() {
-            return Err(invalid("more than one table: marketdesk uses a single table"));
+            return Err(invalid(
+                "more than one table: marketdesk uses a single table",
+            ));
         }
         let table: TableDefinition = serde_yaml::from_value(table.unwrap_or_default())
             .map_err(|e| invalid(format!("table properties: {e}")))?;
@@ -139,7 +148,11 @@ impl Resources {
             .map(|(logical_id, props)| queue_definition(logical_id, props.unwrap_or_default()))
             .collect::<Result<Vec<_>, _>>()?;
         let schedule_group = of_type("AWS::Scheduler::ScheduleGroup").next().is_some();
-        Ok(Resources { table, queues, schedule_group })
+        Ok(Resources {
+            table,
+            queues,
+            schedule_group,
+        })
     }
 
     /// Creates every resource on the emulator with names starting with `prefix`.
@@ -149,8 +162,11 @@ impl Resources {
         prefix: &str,
     ) -> Result<StackResources, TemplateError> {
         let table = format!("{prefix}-table");
-        self.create_table(&aws_sdk_dynamodb::Client::new(config), &table).await?;
-        let queues = self.create_queues(&aws_sdk_sqs::Client::new(config), prefix).await?;
+        self.create_table(&aws_sdk_dynamodb::Client::new(config), &table)
+            .await?;
+        let queues = self
+            .create_queues(&aws_sdk_sqs::Client::new(config), prefix)
+            .await?;
         let schedule_group = format!("{prefix}-schedules");
         if self.schedule_group {
             aws_sdk_scheduler::Client::new(config)
@@ -160,7 +176,11 @@ impl Resources {
                 .await
                 .map_err(|e| create_error(&schedule_group, e))?;
         }
-        Ok(StackResources { table, queues, schedule_group })
+        Ok(StackResources {
+            table,
+            queues,
+            schedule_group,
+        })
     }
 
     pub async fn create_table(
@@ -192,7 +212,9 @@ impl Resources {
                     .set_key_schema(Some(key_schema(&index.key_schema)?))
                     .projection(
                         Projection::builder()
-                            .projection_type(ProjectionType::from(index.projection.projection_type.as_str()))
+                            .projection_type(ProjectionType::from(
+                                index.projection.projection_type.as_str(),
+                            ))
                             .build(),
                     )
                     .build()
@@ -234,13 +256,15 @@ impl Resources {
                 request = request.attributes(QueueAttributeName::VisibilityTimeout, v.to_string());
             }
             if let Some(v) = q.retention {
-                request = request.attributes(QueueAttributeName::MessageRetentionPeriod, v.to_string());
+                request =
+                    request.attributes(QueueAttributeName::MessageRetentionPeriod, v.to_string());
             }
             if let Some((dlq, max)) = &q.redrive {
-                let dlq: &Queue = created
-                    .get(dlq)
-                    .ok_or_else(|| invalid(format!("{}: unknown dead-letter queue {dlq}", q.logical_id)))?;
-                let policy = serde_json::json!({"deadLetterTargetArn": dlq.arn, "maxReceiveCount": max});
+                let dlq: &Queue = created.get(dlq).ok_or_else(|| {
+                    invalid(format!("{}: unknown dead-letter queue {dlq}", q.logical_id))
+                })?;
+                let policy =
+                    serde_json::json!({"deadLetterTargetArn": dlq.arn, "maxReceiveCount": max});
                 request = request.attributes(QueueAttributeName::RedrivePolicy, policy.to_string());
             }
             let url = request
@@ -291,7 +315,11 @@ fn queue_definition(logical_id: String, props: Value) -> Result<QueueDefinition,
                     .map(str::to_string),
                 _ => None,
             }
-            .ok_or_else(|| invalid(format!("{logical_id}: deadLetterTargetArn must be !GetAtt <Queue>.Arn")))?;
+            .ok_or_else(|| {
+                invalid(format!(
+                    "{logical_id}: deadLetterTargetArn must be !GetAtt <Queue>.Arn"
+                ))
+            })?;
             let max = policy
                 .get("maxReceiveCount")
                 .and_then(Value::as_u64)
@@ -327,13 +355,33 @@ mod tests {
     #[test]
     fn template_declares_the_keys_and_indexes_the_adapter_uses() {
         let r = Resources::from_template().unwrap();
-        let attrs: Vec<_> = r.table.attribute_definitions.iter().map(|a| a.attribute_name.as_str()).collect();
-        for key in [keys::PK, keys::SK, keys::GSI1PK, keys::GSI1SK, keys::GSI2PK, keys::GSI2SK] {
+        let attrs: Vec<_> = r
+            .table
+            .attribute_definitions
+            .iter()
+            .map(|a| a.attribute_name.as_str())
+            .collect();
+        for key in [
+            keys::PK,
+            keys::SK,
+            keys::GSI1PK,
+            keys::GSI1SK,
+            keys::GSI2PK,
+            keys::GSI2SK,
+        ] {
             assert!(attrs.contains(&key), "{key} missing from the template");
         }
-        let indexes: Vec<_> = r.table.global_secondary_indexes.iter().map(|i| i.index_name.as_str()).collect();
+        let indexes: Vec<_> = r
+            .table
+            .global_secondary_indexes
+            .iter()
+            .map(|i| i.index_name.as_str())
+            .collect();
         assert_eq!(indexes, [keys::GSI1, keys::GSI2]);
-        assert_eq!(r.table.time_to_live_specification.unwrap().attribute_name, "ttl");
+        assert_eq!(
+            r.table.time_to_live_specification.unwrap().attribute_name,
+            "ttl"
+        );
         assert_eq!(r.table.billing_mode, "PAY_PER_REQUEST");
     }
 

@@ -47,7 +47,13 @@ pub async fn fresh_table() -> TestTable {
         .expect("table is created on the emulator");
     let requests = RequestCounter::default();
     let counted = aws_sdk_dynamodb::Client::from_conf(
-        aws_sdk_dynamodb::config::Builder::from(&config).interceptor(requests.clone()).build(),
+        aws_sdk_dynamodb::config::Builder::from(&config)
+            .interceptor(requests.clone())
+            .build(),
     );
-    TestTable { store: DynamoStore::new(counted, &name), requests, name }
+    TestTable {
+        store: DynamoStore::new(counted, &name),
+        requests,
+        name,
+    }
 }

@@ -45,11 +45,19 @@ pub enum AuthError {
 
 impl Claims {
     pub fn caller(&self) -> Result<Caller, AuthError> {
-        let tenant = TenantId::parse(&self.tenant)
-            .map_err(|e| AuthError::InvalidClaim { claim: "custom:tenant", reason: e.to_string() })?;
-        let user = AgentId::parse(&self.sub)
-            .map_err(|e| AuthError::InvalidClaim { claim: "sub", reason: e.to_string() })?;
-        Ok(Caller { tenant, user, role: self.role })
+        let tenant = TenantId::parse(&self.tenant).map_err(|e| AuthError::InvalidClaim {
+            claim: "custom:tenant",
+            reason: e.to_string(),
+        })?;
+        let user = AgentId::parse(&self.sub).map_err(|e| AuthError::InvalidClaim {
+            claim: "sub",
+            reason: e.to_string(),
+        })?;
+        Ok(Caller {
+            tenant,
+            user,
+            role: self.role,
+        })
     }
 }
 
@@ -71,7 +79,9 @@ impl std::fmt::Debug for DevTokens {
 
 impl DevTokens {
     pub fn new(secret: impl Into<Vec<u8>>) -> Self {
-        DevTokens { secret: secret.into() }
+        DevTokens {
+            secret: secret.into(),
+        }
     }
 
     /// A token for `user` of `tenant` valid until `exp` (epoch seconds).
@@ -83,8 +93,12 @@ impl DevTokens {
             iss: DEV_ISSUER.into(),
             exp,
         };
-        jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &EncodingKey::from_secret(&self.secret))
-            .expect("HS256 signing of plain claims cannot fail")
+        jsonwebtoken::encode(
+            &Header::new(Algorithm::HS256),
+            &claims,
+            &EncodingKey::from_secret(&self.secret),
+        )
+        .expect("HS256 signing of plain claims cannot fail")
     }
 
     /// Verifies signature, issuer and expiry, and returns the caller.
@@ -92,8 +106,12 @@ impl DevTokens {
         let mut validation = Validation::new(Algorithm::HS256);
         validation.set_issuer(&[DEV_ISSUER]);
         validation.validate_aud = false;
-        let data = jsonwebtoken::decode::<Claims>(token, &DecodingKey::from_secret(&self.secret), &validation)
-            .map_err(|e| AuthError::InvalidToken(e.to_string()))?;
+        let data = jsonwebtoken::decode::<Claims>(
+            token,
+            &DecodingKey::from_secret(&self.secret),
+            &validation,
+        )
+        .map_err(|e| AuthError::InvalidToken(e.to_string()))?;
         data.claims.caller()
     }
 }
@@ -112,15 +130,26 @@ mod tests {
         let tenant = TenantId::parse("demo").unwrap();
         let user = AgentId::parse("alice").unwrap();
         let token = tokens.mint(&tenant, &user, Role::Admin, far_future());
-        assert_eq!(tokens.verify(&token).unwrap(), Caller { tenant, user, role: Role::Admin });
+        assert_eq!(
+            tokens.verify(&token).unwrap(),
+            Caller {
+                tenant,
+                user,
+                role: Role::Admin
+            }
+        );
     }
 
     #[test]
     fn tokens_with_another_secret_or_expired_are_refused() {
         let tenant = TenantId::parse("demo").unwrap();
         let user = AgentId::parse("alice").unwrap();
-        let token = DevTokens::new(b"other".to_vec()).mint(&tenant, &user, Role::Agent, far_future());
-        assert!(matches!(DevTokens::new(b"mine".to_vec()).verify(&token), Err(AuthError::InvalidToken(_))));
+        let token =
+            DevTokens::new(b"other".to_vec()).mint(&tenant, &user, Role::Agent, far_future());
+        assert!(matches!(
+            DevTokens::new(b"mine".to_vec()).verify(&token),
+            Err(AuthError::InvalidToken(_))
+        ));
         let tokens = DevTokens::new(b"mine".to_vec());
         let expired = tokens.mint(&tenant, &user, Role::Agent, 1_000_000_000);
         assert!(tokens.verify(&expired).is_err());
@@ -136,6 +165,12 @@ mod tests {
             iss: DEV_ISSUER.into(),
             exp: far_future(),
         };
-        assert!(matches!(claims.caller(), Err(AuthError::InvalidClaim { claim: "custom:tenant", .. })));
+        assert!(matches!(
+            claims.caller(),
+            Err(AuthError::InvalidClaim {
+                claim: "custom:tenant",
+                ..
+            })
+        ));
     }
 }

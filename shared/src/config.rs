@@ -51,7 +51,12 @@ impl Settings {
             mail_bucket: get("MARKETDESK_MAIL_BUCKET"),
             frontend_url: get("MARKETDESK_FRONTEND_URL"),
             cors_origins: get("MARKETDESK_CORS_ORIGINS")
-                .map(|v| v.split(',').map(|o| o.trim().to_string()).filter(|o| !o.is_empty()).collect())
+                .map(|v| {
+                    v.split(',')
+                        .map(|o| o.trim().to_string())
+                        .filter(|o| !o.is_empty())
+                        .collect()
+                })
                 .unwrap_or_default(),
         })
     }
@@ -63,7 +68,10 @@ mod tests {
 
     #[test]
     fn the_table_is_required_and_the_rest_optional() {
-        assert_eq!(Settings::from_lookup(|_| None), Err(ConfigError::Missing("MARKETDESK_TABLE")));
+        assert_eq!(
+            Settings::from_lookup(|_| None),
+            Err(ConfigError::Missing("MARKETDESK_TABLE"))
+        );
         let s = Settings::from_lookup(|name| match name {
             "MARKETDESK_TABLE" => Some("md".into()),
             "MARKETDESK_CORS_ORIGINS" => Some("https://a.example, https://b.example,".into()),

@@ -31,7 +31,11 @@ fn from_authorizer(parts: &Parts) -> Option<Result<Caller, Problem>> {
         iss: claim("iss"),
         exp: 0,
     };
-    Some(claims.caller().map_err(|e| Problem::unauthorized(e.to_string())))
+    Some(
+        claims
+            .caller()
+            .map_err(|e| Problem::unauthorized(e.to_string())),
+    )
 }
 
 impl<S: Send + Sync> FromRequestParts<AppState<S>> for Authenticated {
@@ -51,6 +55,9 @@ impl<S: Send + Sync> FromRequestParts<AppState<S>> for Authenticated {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer "))
             .ok_or_else(|| Problem::unauthorized("missing bearer token"))?;
-        tokens.verify(token).map(Authenticated).map_err(|e| Problem::unauthorized(e.to_string()))
+        tokens
+            .verify(token)
+            .map(Authenticated)
+            .map_err(|e| Problem::unauthorized(e.to_string()))
     }
 }

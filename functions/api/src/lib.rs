@@ -25,25 +25,37 @@ pub struct AppState<S> {
 
 impl<S> Clone for AppState<S> {
     fn clone(&self) -> Self {
-        AppState { store: self.store.clone(), dev_tokens: self.dev_tokens.clone() }
+        AppState {
+            store: self.store.clone(),
+            dev_tokens: self.dev_tokens.clone(),
+        }
     }
 }
 
 impl<S> AppState<S> {
     /// Behind API Gateway: identity comes from the JWT authorizer's claims only.
     pub fn deployed(store: S) -> Self {
-        AppState { store: Arc::new(store), dev_tokens: None }
+        AppState {
+            store: Arc::new(store),
+            dev_tokens: None,
+        }
     }
 
     /// On the local stack: development tokens are verified with the stack's own secret.
     pub fn local(store: S, dev_tokens: DevTokens) -> Self {
-        AppState { store: Arc::new(store), dev_tokens: Some(dev_tokens) }
+        AppState {
+            store: Arc::new(store),
+            dev_tokens: Some(dev_tokens),
+        }
     }
 }
 
 pub fn app<S: TicketStore + 'static>(state: AppState<S>) -> Router {
     Router::new()
-        .route("/v1/health", get(|| async { axum::Json(serde_json::json!({"status": "ok"})) }))
+        .route(
+            "/v1/health",
+            get(|| async { axum::Json(serde_json::json!({"status": "ok"})) }),
+        )
         .route("/v1/tickets", get(tickets::inbox::<S>))
         .route("/v1/tickets/{id}", get(tickets::view::<S>))
         .fallback(|| async { Problem::not_found("no such route") })

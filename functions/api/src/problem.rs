@@ -50,7 +50,12 @@ impl IntoResponse for Problem {
     fn into_response(self) -> Response {
         let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let body = serde_json::to_vec(&self).unwrap_or_default();
-        (status, [(header::CONTENT_TYPE, "application/problem+json")], body).into_response()
+        (
+            status,
+            [(header::CONTENT_TYPE, "application/problem+json")],
+            body,
+        )
+            .into_response()
     }
 }
 
@@ -58,10 +63,16 @@ impl From<StoreError> for Problem {
     fn from(err: StoreError) -> Self {
         match err {
             StoreError::InvalidCursor(reason) => Problem::invalid("cursor", reason),
-            StoreError::Conflict { .. } => Problem::new(StatusCode::CONFLICT, "conflict", err.to_string()),
+            StoreError::Conflict { .. } => {
+                Problem::new(StatusCode::CONFLICT, "conflict", err.to_string())
+            }
             other => {
                 tracing::error!(error = %other, "store failure");
-                Problem::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "the store is unavailable; retry")
+                Problem::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "unavailable",
+                    "the store is unavailable; retry",
+                )
             }
         }
     }

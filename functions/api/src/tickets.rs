@@ -34,13 +34,33 @@ pub async fn inbox<S: TicketStore>(
     let status = TicketStatus::ALL
         .into_iter()
         .find(|st| st.as_str() == wanted)
-        .ok_or_else(|| Problem::invalid("status", format!("'{wanted}' is not one of open, pending, resolved")))?;
-    if let Some(limit) = params.limit.filter(|l| !(1..=PageRequest::MAX_LIMIT).contains(l)) {
-        return Err(Problem::invalid("limit", format!("{limit} is not between 1 and {}", PageRequest::MAX_LIMIT)));
+        .ok_or_else(|| {
+            Problem::invalid(
+                "status",
+                format!("'{wanted}' is not one of open, pending, resolved"),
+            )
+        })?;
+    if let Some(limit) = params
+        .limit
+        .filter(|l| !(1..=PageRequest::MAX_LIMIT).contains(l))
+    {
+        return Err(Problem::invalid(
+            "limit",
+            format!("{limit} is not between 1 and {}", PageRequest::MAX_LIMIT),
+        ));
     }
-    let page = PageRequest { limit: params.limit, cursor: params.cursor };
-    let Page { items, next } = state.store.queue(&caller.tenant, &TicketQueue::Status(status), &page).await?;
-    Ok(Json(TicketPage { items, next_cursor: next }))
+    let page = PageRequest {
+        limit: params.limit,
+        cursor: params.cursor,
+    };
+    let Page { items, next } = state
+        .store
+        .queue(&caller.tenant, &TicketQueue::Status(status), &page)
+        .await?;
+    Ok(Json(TicketPage {
+        items,
+        next_cursor: next,
+    }))
 }
 
 #[derive(Debug, Serialize)]
@@ -59,6 +79,15 @@ pub async fn view<S: TicketStore>(
     // An id that cannot exist is answered like one that does not: no probing.
     let not_found = || Problem::not_found(format!("no ticket {id}"));
     let ticket_id = TicketId::parse(id.as_str()).map_err(|_| not_found())?;
-    let view = state.store.ticket_view(&caller.tenant, &ticket_id).await?.ok_or_else(not_found)?;
-    Ok(Json(TicketDetail { ticket: view.ticket, messages: view.messages, events: view.events, notes: view.notes }))
+    let view = state
+        .store
+        .ticket_view(&caller.tenant, &ticket_id)
+        .await?
+        .ok_or_else(not_found)?;
+    Ok(Json(TicketDetail {
+        ticket: view.ticket,
+        messages: view.messages,
+        events: view.events,
+        notes: view.notes,
+    }))
 }

@@ -13,15 +13,27 @@ use tower::ServiceExt;
 const SECRET: &[u8] = b"router-test-secret";
 
 fn token(tenant: &TenantId) -> String {
-    DevTokens::new(SECRET).mint(tenant, &AgentId::parse("alice").unwrap(), Role::Agent, 4_102_444_800)
+    DevTokens::new(SECRET).mint(
+        tenant,
+        &AgentId::parse("alice").unwrap(),
+        Role::Agent,
+        4_102_444_800,
+    )
 }
 
-async fn call(app: axum::Router, path: &str, bearer: Option<&str>) -> (StatusCode, String, serde_json::Value) {
+async fn call(
+    app: axum::Router,
+    path: &str,
+    bearer: Option<&str>,
+) -> (StatusCode, String, serde_json::Value) {
     let mut request = Request::get(path);
     if let Some(t) = bearer {
         request = request.header(header::AUTHORIZATION, format!("Bearer {t}"));
     }
-    let response = app.oneshot(request.body(Body::empty()).unwrap()).await.unwrap();
+    let response = app
+        .oneshot(request.body(Body::empty()).unwrap())
+        .await
+        .unwrap();
     let status = response.status();
     let content_type = response
         .headers()
@@ -29,21 +41,34 @@ async fn call(app: axum::Router, path: &str, bearer: Option<&str>) -> (StatusCod
         .map(|v| v.to_str().unwrap().to_string())
         .unwrap_or_default();
     let bytes = response.into_body().collect().await.unwrap().to_bytes();
-    (status, content_type, serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null))
+    (
+        status,
+        content_type,
+        serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null),
+    )
 }
 
 async fn app_with_ticket_of(owner: &TenantId) -> (axum::Router, marketdesk::domain::TicketId) {
     let t = fresh_table().await;
     let ticket = new_ticket(owner, at("2026-11-20T10:00:00Z"));
-    t.store.record_inbound(&first_inbound(&ticket, "<r1@relay>")).await.unwrap();
-    (api::app(api::AppState::local(t.store, DevTokens::new(SECRET))), ticket.id)
+    t.store
+        .record_inbound(&first_inbound(&ticket, "<r1@relay>"))
+        .await
+        .unwrap();
+    (
+        api::app(api::AppState::local(t.store, DevTokens::new(SECRET))),
+        ticket.id,
+    )
 }
 
 #[tokio::test]
 async fn health_needs_no_token_but_tickets_do() {
     let (app, _) = app_with_ticket_of(&tenant("acme")).await;
     let (status, _, body) = call(app.clone(), "/v1/health", None).await;
-    assert_eq!((status, body["status"].as_str()), (StatusCode::OK, Some("ok")));
+    assert_eq!(
+        (status, body["status"].as_str()),
+        (StatusCode::OK, Some("ok"))
+    );
 
     let (status, content_type, body) = call(app.clone(), "/v1/tickets", None).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
@@ -68,7 +93,12 @@ async fn a_tenant_sees_its_own_tickets_and_another_tenant_gets_404() {
     let (status, _, body) = call(app.clone(), "/v1/tickets?status=open", Some(&token(&acme))).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body["items"][0]["id"], id.as_str());
-    let (status, _, body) = call(app.clone(), &format!("/v1/tickets/{id}"), Some(&token(&acme))).await;
+    let (status, _, body) = call(
+        app.clone(),
+        &format!("/v1/tickets/{id}"),
+        Some(&token(&acme)),
+    )
+    .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body["messages"].as_array().unwrap().len(), 1);
 
@@ -76,20 +106,43 @@ async fn a_tenant_sees_its_own_tickets_and_another_tenant_gets_404() {
     let (status, _, body) = call(app.clone(), "/v1/tickets", Some(&token(&other))).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body["items"], serde_json::json!([]));
-    let (status, content_type, _) = call(app, &format!("/v1/tickets/{id}"), Some(&token(&other))).await;
-    assert_eq!((status, content_type.as_str()), (StatusCode::NOT_FOUND, "application/problem+json"));
+    let (status, content_type, _) =
+        call(app, &format!("/v1/tickets/{id}"), Some(&token(&other))).await;
+    assert_eq!(
+        (status, content_type.as_str()),
+        (StatusCode::NOT_FOUND, "application/problem+json")
+    );
 }
 
 #[tokio::test]
 async fn bad_query_parameters_are_named_in_the_problem() {
     let acme = tenant("acme");
     let (app, _) = app_with_ticket_of(&acme).await;
-    let (status, _, body) = call(app.clone(), "/v1/tickets?status=closed", Some(&token(&acme))).await;
-    assert_eq!((status, body["field"].as_str()), (StatusCode::BAD_REQUEST, Some("status")));
+    let (status, _, body) = call(
+        app.clone(),
+        "/v1/tickets?status=closed",
+        Some(&token(&acme)),
+    )
+    .await;
+    assert_eq!(
+        (status, body["field"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("status"))
+    );
     let (status, _, body) = call(app.clone(), "/v1/tickets?limit=1000", Some(&token(&acme))).await;
-    assert_eq!((status, body["field"].as_str()), (StatusCode::BAD_REQUEST, Some("limit")));
-    let (status, _, body) = call(app.clone(), "/v1/tickets?cursor=bm9wZQ", Some(&token(&acme))).await;
-    assert_eq!((status, body["field"].as_str()), (StatusCode::BAD_REQUEST, Some("cursor")));
+    assert_eq!(
+        (status, body["field"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("limit"))
+    );
+    let (status, _, body) = call(
+        app.clone(),
+        "/v1/tickets?cursor=bm9wZQ",
+        Some(&token(&acme)),
+    )
+    .await;
+    assert_eq!(
+        (status, body["field"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("cursor"))
+    );
     let (status, _, _) = call(app, "/v1/nowhere", Some(&token(&acme))).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
@@ -100,12 +153,18 @@ async fn behind_api_gateway_the_tenant_comes_from_the_jwt_authorizer_claims() {
     let demo = tenant("demo");
     let t = fresh_table().await;
     let ticket = new_ticket(&demo, at("2026-11-20T10:00:00Z"));
-    t.store.record_inbound(&first_inbound(&ticket, "<r2@relay>")).await.unwrap();
+    t.store
+        .record_inbound(&first_inbound(&ticket, "<r2@relay>"))
+        .await
+        .unwrap();
     let deployed = api::app(api::AppState::deployed(t.store));
 
     let raw = include_str!("../../../events/apigw_get_inbox.json");
     let request = lambda_http::request::from_str(raw).unwrap();
-    let response = deployed.oneshot(request.map(|b| Body::from(b.to_vec()))).await.unwrap();
+    let response = deployed
+        .oneshot(request.map(|b| Body::from(b.to_vec())))
+        .await
+        .unwrap();
     assert_eq!(response.status(), StatusCode::OK);
     let bytes = response.into_body().collect().await.unwrap().to_bytes();
     let body: serde_json::Value = serde_json::from_slice(&bytes).unwrap();

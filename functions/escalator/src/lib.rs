@@ -8,16 +8,25 @@ use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use marketdesk::adapters::lambda::{for_each_record, json_body};
 
 pub async fn handle(event: SqsEvent) -> SqsBatchResponse {
-    for_each_record(event, |record| async move { json_body(&record).map(|_| ()) }).await
+    for_each_record(
+        event,
+        |record| async move { json_body(&record).map(|_| ()) },
+    )
+    .await
 }
 
 #[cfg(test)]
 mod tests {
     #[tokio::test]
     async fn the_sample_batch_reports_exactly_its_malformed_records() {
-        let event = serde_json::from_str(include_str!("../../../events/sqs_escalation.json")).unwrap();
+        let event =
+            serde_json::from_str(include_str!("../../../events/sqs_escalation.json")).unwrap();
         let response = super::handle(event).await;
-        let failed: Vec<&str> = response.batch_item_failures.iter().map(|f| f.item_identifier.as_str()).collect();
+        let failed: Vec<&str> = response
+            .batch_item_failures
+            .iter()
+            .map(|f| f.item_identifier.as_str())
+            .collect();
         assert!(failed.is_empty(), "{failed:?}");
     }
 }

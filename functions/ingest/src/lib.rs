@@ -8,7 +8,11 @@ use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use marketdesk::adapters::lambda::{for_each_record, json_body};
 
 pub async fn handle(event: SqsEvent) -> SqsBatchResponse {
-    for_each_record(event, |record| async move { json_body(&record).map(|_| ()) }).await
+    for_each_record(
+        event,
+        |record| async move { json_body(&record).map(|_| ()) },
+    )
+    .await
 }
 
 #[cfg(test)]
@@ -17,7 +21,11 @@ mod tests {
     async fn the_sample_batch_reports_exactly_its_malformed_records() {
         let event = serde_json::from_str(include_str!("../../../events/sqs_ingest.json")).unwrap();
         let response = super::handle(event).await;
-        let failed: Vec<&str> = response.batch_item_failures.iter().map(|f| f.item_identifier.as_str()).collect();
+        let failed: Vec<&str> = response
+            .batch_item_failures
+            .iter()
+            .map(|f| f.item_identifier.as_str())
+            .collect();
         assert_eq!(failed, ["0c7e8a1e-4c53-4b6e-9d5c-000000000002"]);
     }
 }

@@ -28,12 +28,18 @@ pub struct PollReport {
 #[derive(Debug, thiserror::Error)]
 pub enum PollError {
     #[error("tenant {tenant} has no channel account {account}")]
-    UnknownAccount { tenant: TenantId, account: AccountId },
+    UnknownAccount {
+        tenant: TenantId,
+        account: AccountId,
+    },
     #[error(transparent)]
     Store(#[from] StoreError),
 }
 
-pub async fn handle<S: AccountStore>(store: &S, request: PollRequest) -> Result<PollReport, PollError> {
+pub async fn handle<S: AccountStore>(
+    store: &S,
+    request: PollRequest,
+) -> Result<PollReport, PollError> {
     let account = store
         .account(&request.tenant, &request.account)
         .await?
@@ -60,16 +66,24 @@ mod tests {
 
     #[tokio::test]
     async fn the_scheduled_request_names_an_account_that_is_then_polled() {
-        let request: PollRequest = serde_json::from_str(include_str!("../../../events/poll_request.json")).unwrap();
+        let request: PollRequest =
+            serde_json::from_str(include_str!("../../../events/poll_request.json")).unwrap();
         let t = fresh_table().await;
         let missing = handle(&t.store, request.clone()).await.unwrap_err();
-        assert!(matches!(missing, PollError::UnknownAccount { .. }), "{missing}");
+        assert!(
+            matches!(missing, PollError::UnknownAccount { .. }),
+            "{missing}"
+        );
 
         let account = ChannelAccount {
             id: request.account.clone(),
             tenant: request.tenant.clone(),
             channel: Channel::Ebay,
-            marketplace: Marketplace { id: "EBAY_IT".into(), country: Some("IT".into()), language: Some("it".into()) },
+            marketplace: Marketplace {
+                id: "EBAY_IT".into(),
+                country: Some("IT".into()),
+                language: Some("it".into()),
+            },
             region: None,
             display_name: "eBay Italia".into(),
             credentials: SecretRef("marketdesk/demo/acct_ebay_it".into()),
@@ -87,6 +101,9 @@ mod tests {
     #[test]
     fn a_request_with_an_invalid_tenant_or_extra_fields_is_refused() {
         assert!(serde_json::from_str::<PollRequest>(r#"{"tenant":"a#b","account":"x"}"#).is_err());
-        assert!(serde_json::from_str::<PollRequest>(r#"{"tenant":"a","account":"x","extra":1}"#).is_err());
+        assert!(
+            serde_json::from_str::<PollRequest>(r#"{"tenant":"a","account":"x","extra":1}"#)
+                .is_err()
+        );
     }
 }

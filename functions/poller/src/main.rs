@@ -10,10 +10,12 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let settings = Settings::from_env()?;
     let store = DynamoStore::from_config(&aws::load_config().await, &settings.table);
     let store = &store;
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<poller::PollRequest>| async move {
-        poller::handle(store, event.payload)
-            .await
-            .map_err(lambda_runtime::Error::from)
-    }))
+    lambda_runtime::run(service_fn(
+        move |event: LambdaEvent<poller::PollRequest>| async move {
+            poller::handle(store, event.payload)
+                .await
+                .map_err(lambda_runtime::Error::from)
+        },
+    ))
     .await
 }

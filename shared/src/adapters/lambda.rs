@@ -50,8 +50,14 @@ pub enum RecordError {
 /// The record's body as JSON, or why it is not.
 pub fn json_body(record: &SqsMessage) -> Result<serde_json::Value, RecordError> {
     let id = record.message_id.clone().unwrap_or_default();
-    let body = record.body.as_deref().ok_or_else(|| RecordError::NoBody { id: id.clone() })?;
-    serde_json::from_str(body).map_err(|e| RecordError::NotJson { id, reason: e.to_string() })
+    let body = record
+        .body
+        .as_deref()
+        .ok_or_else(|| RecordError::NoBody { id: id.clone() })?;
+    serde_json::from_str(body).map_err(|e| RecordError::NotJson {
+        id,
+        reason: e.to_string(),
+    })
 }
 
 #[cfg(test)]
@@ -75,8 +81,11 @@ mod tests {
             }
         })
         .await;
-        let mut failed: Vec<_> =
-            response.batch_item_failures.iter().map(|f| f.item_identifier.clone()).collect();
+        let mut failed: Vec<_> = response
+            .batch_item_failures
+            .iter()
+            .map(|f| f.item_identifier.clone())
+            .collect();
         failed.sort();
         assert_eq!(failed, ["bad-1", "bad-2"]);
     }

@@ -16,7 +16,12 @@ pub enum Channel {
 }
 
 impl Channel {
-    pub const ALL: [Channel; 4] = [Channel::Amazon, Channel::Ebay, Channel::Shopify, Channel::Email];
+    pub const ALL: [Channel; 4] = [
+        Channel::Amazon,
+        Channel::Ebay,
+        Channel::Shopify,
+        Channel::Email,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {

@@ -44,7 +44,11 @@ impl Identity {
             IdentityKind::Phone => {
                 let trimmed = value.trim();
                 let digits: String = trimmed.chars().filter(char::is_ascii_digit).collect();
-                if trimmed.starts_with('+') { format!("+{digits}") } else { digits }
+                if trimmed.starts_with('+') {
+                    format!("+{digits}")
+                } else {
+                    digits
+                }
             }
             IdentityKind::ShopifyCustomer => value.trim().to_string(),
             _ => value.trim().to_lowercase(),
@@ -79,7 +83,10 @@ mod tests {
             Identity::new(IdentityKind::Email, " Mario.Rossi@Example.IT ").value,
             "mario.rossi@example.it"
         );
-        assert_eq!(Identity::new(IdentityKind::Phone, "+39 02-1234 567").value, "+39021234567");
+        assert_eq!(
+            Identity::new(IdentityKind::Phone, "+39 02-1234 567").value,
+            "+39021234567"
+        );
         assert_eq!(
             Identity::new(IdentityKind::AmazonRelay, "ABC123@marketplace.amazon.it"),
             Identity::new(IdentityKind::AmazonRelay, "abc123@marketplace.amazon.it")

@@ -26,7 +26,10 @@ fn validate(kind: &'static str, value: &str) -> Result<(), IdError> {
         return Err(IdError::Empty { kind });
     }
     if value.chars().count() > MAX_ID_LEN {
-        return Err(IdError::TooLong { kind, max: MAX_ID_LEN });
+        return Err(IdError::TooLong {
+            kind,
+            max: MAX_ID_LEN,
+        });
     }
     if value
         .chars()
@@ -157,8 +160,12 @@ mod tests {
 
     #[test]
     fn generated_ids_sort_by_creation_time_and_are_unique() {
-        let t1 = DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z").unwrap().to_utc();
-        let t2 = DateTime::parse_from_rfc3339("2026-01-01T00:00:01Z").unwrap().to_utc();
+        let t1 = DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z")
+            .unwrap()
+            .to_utc();
+        let t2 = DateTime::parse_from_rfc3339("2026-01-01T00:00:01Z")
+            .unwrap()
+            .to_utc();
         let a = TicketId::generate(t1);
         let b = TicketId::generate(t1);
         let c = TicketId::generate(t2);

@@ -18,8 +18,12 @@ pub enum Direction {
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum AuthorKind {
     Buyer,
-    Agent { agent: AgentId },
-    Automation { rule: String },
+    Agent {
+        agent: AgentId,
+    },
+    Automation {
+        rule: String,
+    },
     /// The marketplace itself: claim notices, feedback notifications, bounces.
     System,
 }

@@ -103,6 +103,9 @@ pub struct Order {
 
 impl Order {
     pub fn reference(&self) -> OrderRef {
-        OrderRef { channel: self.channel, order: self.id.clone() }
+        OrderRef {
+            channel: self.channel,
+            order: self.id.clone(),
+        }
     }
 }

@@ -20,8 +20,11 @@ pub enum TicketStatus {
 }
 
 impl TicketStatus {
-    pub const ALL: [TicketStatus; 3] =
-        [TicketStatus::Open, TicketStatus::Pending, TicketStatus::Resolved];
+    pub const ALL: [TicketStatus; 3] = [
+        TicketStatus::Open,
+        TicketStatus::Pending,
+        TicketStatus::Resolved,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -142,14 +145,35 @@ pub type Actor = AuthorKind;
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum TicketEventKind {
     Created,
-    StatusChanged { from: TicketStatus, to: TicketStatus, reason: Option<String> },
+    StatusChanged {
+        from: TicketStatus,
+        to: TicketStatus,
+        reason: Option<String>,
+    },
     Reopened,
-    Assigned { from: Option<AgentId>, to: Option<AgentId> },
-    PriorityChanged { from: Priority, to: Priority },
-    TagsChanged { added: Vec<String>, removed: Vec<String> },
-    SlaEscalated { threshold: String, due_at: DateTime<Utc> },
-    ComplianceOverridden { reason: String },
-    CustomerMerged { from: CustomerId, into: CustomerId },
+    Assigned {
+        from: Option<AgentId>,
+        to: Option<AgentId>,
+    },
+    PriorityChanged {
+        from: Priority,
+        to: Priority,
+    },
+    TagsChanged {
+        added: Vec<String>,
+        removed: Vec<String>,
+    },
+    SlaEscalated {
+        threshold: String,
+        due_at: DateTime<Utc>,
+    },
+    ComplianceOverridden {
+        reason: String,
+    },
+    CustomerMerged {
+        from: CustomerId,
+        into: CustomerId,
+    },
 }
 
 /// An audit entry on a ticket.

@@ -17,7 +17,9 @@ use crate::domain::{
 pub enum StoreError {
     /// A conditional write lost: the item changed since it was read (optimistic locking) or
     /// already exists. Nothing was written.
-    #[error("{entity} {id} of tenant {tenant} changed concurrently (expected version {expected:?})")]
+    #[error(
+        "{entity} {id} of tenant {tenant} changed concurrently (expected version {expected:?})"
+    )]
     Conflict {
         tenant: TenantId,
         entity: &'static str,
@@ -55,12 +57,17 @@ impl PageRequest {
     pub const MAX_LIMIT: u32 = 100;
 
     pub fn first(limit: u32) -> Self {
-        PageRequest { limit: Some(limit), cursor: None }
+        PageRequest {
+            limit: Some(limit),
+            cursor: None,
+        }
     }
 
     /// The limit clamped to 1..=MAX_LIMIT.
     pub fn effective_limit(&self) -> u32 {
-        self.limit.unwrap_or(Self::DEFAULT_LIMIT).clamp(1, Self::MAX_LIMIT)
+        self.limit
+            .unwrap_or(Self::DEFAULT_LIMIT)
+            .clamp(1, Self::MAX_LIMIT)
     }
 }
 
@@ -133,8 +140,17 @@ pub enum InboundOutcome {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum HistoryEntry {
-    Ticket { ticket: TicketId, channel: Channel, subject: String, at: DateTime<Utc> },
-    Order { channel: Channel, order: OrderId, at: DateTime<Utc> },
+    Ticket {
+        ticket: TicketId,
+        channel: Channel,
+        subject: String,
+        at: DateTime<Utc>,
+    },
+    Order {
+        channel: Channel,
+        order: OrderId,
+        at: DateTime<Utc>,
+    },
 }
 
 /// The poll position of a channel account and who holds its lease.
@@ -183,7 +199,11 @@ pub trait TicketStore: Send + Sync {
         event: &TicketEvent,
     ) -> impl Future<Output = StoreResult<()>> + Send;
 
-    fn append_note(&self, tenant: &TenantId, note: &Note) -> impl Future<Output = StoreResult<()>> + Send;
+    fn append_note(
+        &self,
+        tenant: &TenantId,
+        note: &Note,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
 
     /// One page of a queue, earliest deadline first: one Query on a sparse index.
     fn queue(
@@ -251,12 +271,19 @@ pub trait OrderStore: Send + Sync {
 
     /// Writes the order unless a copy with a newer channel `updated_at` is stored (a late,
     /// older copy never overwrites a newer one). Returns whether it was written.
-    fn save_order(&self, tenant: &TenantId, order: &Order) -> impl Future<Output = StoreResult<bool>> + Send;
+    fn save_order(
+        &self,
+        tenant: &TenantId,
+        order: &Order,
+    ) -> impl Future<Output = StoreResult<bool>> + Send;
 }
 
 pub trait AccountStore: Send + Sync {
     /// Every channel account of the tenant: one Query.
-    fn accounts(&self, tenant: &TenantId) -> impl Future<Output = StoreResult<Vec<ChannelAccount>>> + Send;
+    fn accounts(
+        &self,
+        tenant: &TenantId,
+    ) -> impl Future<Output = StoreResult<Vec<ChannelAccount>>> + Send;
 
     fn account(
         &self,

@@ -14,18 +14,28 @@ use crate::store::{AccountStore, PollCursor, StoreError, StoreResult};
 
 fn cursor_from(attrs: Attributes, account: &AccountId) -> StoreResult<PollCursor> {
     let get_s = |k: &str| attrs.get(k).and_then(|v| v.as_s().ok()).cloned();
-    let get_n = |k: &str| attrs.get(k).and_then(|v| v.as_n().ok()).and_then(|v| v.parse::<i64>().ok());
+    let get_n = |k: &str| {
+        attrs
+            .get(k)
+            .and_then(|v| v.as_n().ok())
+            .and_then(|v| v.parse::<i64>().ok())
+    };
     Ok(PollCursor {
         account: account.clone(),
         position: get_s("position"),
         lease_owner: get_s("lease_owner"),
         lease_until: get_n("lease_until_ms").and_then(DateTime::<Utc>::from_timestamp_millis),
-        version: get_n("version").and_then(|v| u64::try_from(v).ok()).unwrap_or(0),
+        version: get_n("version")
+            .and_then(|v| u64::try_from(v).ok())
+            .unwrap_or(0),
     })
 }
 
 fn lease_conflict<R>(err: &SdkError<UpdateItemError, R>) -> bool {
-    matches!(err.as_service_error(), Some(UpdateItemError::ConditionalCheckFailedException(_)))
+    matches!(
+        err.as_service_error(),
+        Some(UpdateItemError::ConditionalCheckFailedException(_))
+    )
 }
 
 impl AccountStore for DynamoStore {
@@ -39,10 +49,18 @@ impl AccountStore for DynamoStore {
             .send()
             .await
             .map_err(|e| backend(tenant, "QueryAccounts", e))?;
-        out.items.unwrap_or_default().into_iter().map(from_attributes).collect()
+        out.items
+            .unwrap_or_default()
+            .into_iter()
+            .map(from_attributes)
+            .collect()
     }
 
-    async fn account(&self, tenant: &TenantId, id: &AccountId) -> StoreResult<Option<ChannelAccount>> {
+    async fn account(
+        &self,
+        tenant: &TenantId,
+        id: &AccountId,
+    ) -> StoreResult<Option<ChannelAccount>> {
         let out = self
             .client
             .get_item()
@@ -63,9 +81,17 @@ impl AccountStore for DynamoStore {
         let tenant = &account.tenant;
         let mut next = account.clone();
         next.version = expected_version.map_or(1, |v| v + 1);
-        let item = Item::new(keys::accounts_pk(tenant), keys::account_sk(&account.id), &next)
-            .to_attributes()?;
-        let mut request = self.client.put_item().table_name(&self.table).set_item(Some(item));
+        let item = Item::new(
+            keys::accounts_pk(tenant),
+            keys::account_sk(&account.id),
+            &next,
+        )
+        .to_attributes()?;
+        let mut request = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item));
         request = match expected_version {
             None => request.condition_expression("attribute_not_exists(PK)"),
             Some(v) => request

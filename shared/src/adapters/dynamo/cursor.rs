@@ -31,7 +31,9 @@ pub fn decode(
     partition_value: &str,
 ) -> Result<HashMap<String, AttributeValue>, StoreError> {
     let invalid = |why: &str| StoreError::InvalidCursor(why.to_string());
-    let bytes = URL_SAFE_NO_PAD.decode(cursor).map_err(|_| invalid("not base64url"))?;
+    let bytes = URL_SAFE_NO_PAD
+        .decode(cursor)
+        .map_err(|_| invalid("not base64url"))?;
     let plain: BTreeMap<String, String> =
         serde_json::from_slice(&bytes).map_err(|_| invalid("not a cursor"))?;
     if plain.keys().any(|k| !KEY_ATTRIBUTES.contains(&k.as_str())) {
@@ -40,7 +42,10 @@ pub fn decode(
     if plain.get(partition_attr).map(String::as_str) != Some(partition_value) {
         return Err(invalid("issued for another listing"));
     }
-    Ok(plain.into_iter().map(|(k, v)| (k, AttributeValue::S(v))).collect())
+    Ok(plain
+        .into_iter()
+        .map(|(k, v)| (k, AttributeValue::S(v)))
+        .collect())
 }
 
 #[cfg(test)]
@@ -48,21 +53,37 @@ mod tests {
     use super::*;
 
     fn key(pairs: &[(&str, &str)]) -> HashMap<String, AttributeValue> {
-        pairs.iter().map(|(k, v)| (k.to_string(), AttributeValue::S(v.to_string()))).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), AttributeValue::S(v.to_string())))
+            .collect()
     }
 
     #[test]
     fn cursor_round_trips_for_its_own_listing() {
-        let last = key(&[(PK, "T#a#TKT#1"), (SK, "A#META"), (GSI1PK, "T#a#Q#open"), (GSI1SK, "x")]);
+        let last = key(&[
+            (PK, "T#a#TKT#1"),
+            (SK, "A#META"),
+            (GSI1PK, "T#a#Q#open"),
+            (GSI1SK, "x"),
+        ]);
         let cursor = encode(Some(&last)).unwrap();
         assert_eq!(decode(&cursor, GSI1PK, "T#a#Q#open").unwrap(), last);
     }
 
     #[test]
     fn cursor_of_another_tenant_or_listing_is_rejected() {
-        let last = key(&[(PK, "T#a#TKT#1"), (SK, "A#META"), (GSI1PK, "T#a#Q#open"), (GSI1SK, "x")]);
+        let last = key(&[
+            (PK, "T#a#TKT#1"),
+            (SK, "A#META"),
+            (GSI1PK, "T#a#Q#open"),
+            (GSI1SK, "x"),
+        ]);
         let cursor = encode(Some(&last)).unwrap();
-        assert!(matches!(decode(&cursor, GSI1PK, "T#b#Q#open"), Err(StoreError::InvalidCursor(_))));
+        assert!(matches!(
+            decode(&cursor, GSI1PK, "T#b#Q#open"),
+            Err(StoreError::InvalidCursor(_))
+        ));
         assert!(decode(&cursor, GSI1PK, "T#a#Q#pending").is_err());
         assert!(decode("%%%", GSI1PK, "T#a#Q#open").is_err());
         let forged = URL_SAFE_NO_PAD.encode(br#"{"GSI1PK":"T#a#Q#open","Evil":"x"}"#);

@@ -43,7 +43,11 @@ impl CustomerStore for DynamoStore {
             .send()
             .await
             .map_err(|e| backend(tenant, "FindIdentity", e))?;
-        Ok(out.item.map(from_attributes::<IdentityLink>).transpose()?.map(|l| l.customer))
+        Ok(out
+            .item
+            .map(from_attributes::<IdentityLink>)
+            .transpose()?
+            .map(|l| l.customer))
     }
 
     async fn create_customer(&self, tenant: &TenantId, customer: &Customer) -> StoreResult<()> {
@@ -58,16 +62,25 @@ impl CustomerStore for DynamoStore {
             let link = Item::new(
                 keys::identity_pk(tenant, identity),
                 ONE,
-                IdentityLink { customer: customer.id.clone() },
+                IdentityLink {
+                    customer: customer.id.clone(),
+                },
             );
             items.push(put(&self.table, link.to_attributes()?, not_exists, None)?);
         }
-        match self.client.transact_write_items().set_transact_items(Some(items)).send().await {
+        match self
+            .client
+            .transact_write_items()
+            .set_transact_items(Some(items))
+            .send()
+            .await
+        {
             Ok(_) => Ok(()),
-            Err(e) if matches!(
-                e.as_service_error(),
-                Some(TransactWriteItemsError::TransactionCanceledException(_))
-            ) =>
+            Err(e)
+                if matches!(
+                    e.as_service_error(),
+                    Some(TransactWriteItemsError::TransactionCanceledException(_))
+                ) =>
             {
                 Err(StoreError::Conflict {
                     tenant: tenant.clone(),
@@ -88,7 +101,9 @@ impl CustomerStore for DynamoStore {
     ) -> StoreResult<()> {
         let sk = match entry {
             HistoryEntry::Ticket { ticket, at, .. } => keys::history_ticket_sk(*at, ticket),
-            HistoryEntry::Order { channel, order, at } => keys::history_order_sk(*at, *channel, order),
+            HistoryEntry::Order { channel, order, at } => {
+                keys::history_order_sk(*at, *channel, order)
+            }
         };
         let item = Item::new(keys::customer_pk(tenant, customer), sk, entry).to_attributes()?;
         // Re-adding the same entry is harmless: it is the same item.
@@ -109,7 +124,11 @@ impl CustomerStore for DynamoStore {
         page: &PageRequest,
     ) -> StoreResult<Page<HistoryEntry>> {
         let pk = keys::customer_pk(tenant, customer);
-        let start = page.cursor.as_deref().map(|c| cursor::decode(c, PK, &pk)).transpose()?;
+        let start = page
+            .cursor
+            .as_deref()
+            .map(|c| cursor::decode(c, PK, &pk))
+            .transpose()?;
         let out = self
             .client
             .query()
@@ -129,6 +148,9 @@ impl CustomerStore for DynamoStore {
             .into_iter()
             .map(from_attributes)
             .collect::<StoreResult<Vec<HistoryEntry>>>()?;
-        Ok(Page { items, next: cursor::encode(out.last_evaluated_key.as_ref()) })
+        Ok(Page {
+            items,
+            next: cursor::encode(out.last_evaluated_key.as_ref()),
+        })
     }
 }

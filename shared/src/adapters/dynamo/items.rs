@@ -63,10 +63,17 @@ pub fn from_attributes<T: DeserializeOwned>(attrs: Attributes) -> Result<T, Stor
         .and_then(|v| v.as_s().ok())
         .cloned()
         .unwrap_or_default();
-    let sk = attrs.get("SK").and_then(|v| v.as_s().ok()).cloned().unwrap_or_default();
+    let sk = attrs
+        .get("SK")
+        .and_then(|v| v.as_s().ok())
+        .cloned()
+        .unwrap_or_default();
     serde_dynamo::from_item::<_, Item<T>>(attrs)
         .map(|item| item.data)
-        .map_err(|e| StoreError::Corrupt { key: format!("{key}/{sk}"), reason: e.to_string() })
+        .map_err(|e| StoreError::Corrupt {
+            key: format!("{key}/{sk}"),
+            reason: e.to_string(),
+        })
 }
 
 pub fn s(value: impl Into<String>) -> AttributeValue {

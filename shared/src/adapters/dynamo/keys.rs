@@ -70,7 +70,11 @@ pub fn thread_pk(tenant: &TenantId, thread: &ThreadKey) -> String {
 }
 
 pub fn identity_pk(tenant: &TenantId, identity: &Identity) -> String {
-    format!("T#{tenant}#ID#{}#{}", identity.kind.as_str(), identity.value)
+    format!(
+        "T#{tenant}#ID#{}#{}",
+        identity.kind.as_str(),
+        identity.value
+    )
 }
 
 pub fn customer_pk(tenant: &TenantId, customer: &CustomerId) -> String {
@@ -128,17 +132,38 @@ mod tests {
     #[test]
     fn every_tenant_key_starts_with_its_tenant_prefix() {
         let t = tenant("acme");
-        let at = DateTime::parse_from_rfc3339("2026-03-29T01:30:00Z").unwrap().to_utc();
+        let at = DateTime::parse_from_rfc3339("2026-03-29T01:30:00Z")
+            .unwrap()
+            .to_utc();
         let ticket = TicketId::parse("tkt_1").unwrap();
         let keys = [
             ticket_pk(&t, &ticket),
             status_queue_pk(&t, TicketStatus::Open),
             agent_queue_pk(&t, &AgentId::parse("u1").unwrap()),
-            thread_pk(&t, &ThreadKey { channel: Channel::Ebay, external: "c#1".into() }),
-            identity_pk(&t, &Identity::new(crate::domain::IdentityKind::Email, "a@b.c")),
+            thread_pk(
+                &t,
+                &ThreadKey {
+                    channel: Channel::Ebay,
+                    external: "c#1".into(),
+                },
+            ),
+            identity_pk(
+                &t,
+                &Identity::new(crate::domain::IdentityKind::Email, "a@b.c"),
+            ),
             customer_pk(&t, &CustomerId::parse("cus_1").unwrap()),
-            order_pk(&t, Channel::Amazon, &OrderId::parse("305-1234567-1234567").unwrap()),
-            seen_pk(&t, &SeenKey { source: "ebay-msg".into(), external_id: "m1".into() }),
+            order_pk(
+                &t,
+                Channel::Amazon,
+                &OrderId::parse("305-1234567-1234567").unwrap(),
+            ),
+            seen_pk(
+                &t,
+                &SeenKey {
+                    source: "ebay-msg".into(),
+                    external_id: "m1".into(),
+                },
+            ),
             accounts_pk(&t),
             account_pk(&t, &AccountId::parse("acct_1").unwrap()),
             stats_pk(&t, 2026, 3),
@@ -153,9 +178,17 @@ mod tests {
     #[test]
     fn deadlines_sort_in_time_order_and_missing_ones_last() {
         let id = TicketId::parse("tkt_1").unwrap();
-        let early = DateTime::parse_from_rfc3339("2026-01-01T10:00:00.5Z").unwrap().to_utc();
-        let late = DateTime::parse_from_rfc3339("2026-01-01T10:00:01Z").unwrap().to_utc();
-        let mut keys = [due_sk(None, &id), due_sk(Some(late), &id), due_sk(Some(early), &id)];
+        let early = DateTime::parse_from_rfc3339("2026-01-01T10:00:00.5Z")
+            .unwrap()
+            .to_utc();
+        let late = DateTime::parse_from_rfc3339("2026-01-01T10:00:01Z")
+            .unwrap()
+            .to_utc();
+        let mut keys = [
+            due_sk(None, &id),
+            due_sk(Some(late), &id),
+            due_sk(Some(early), &id),
+        ];
         keys.sort();
         assert_eq!(keys[0], due_sk(Some(early), &id));
         assert_eq!(keys[2], due_sk(None, &id));

@@ -8,7 +8,12 @@ use crate::domain::{Channel, Order, OrderId, TenantId};
 use crate::store::{OrderStore, StoreResult};
 
 impl OrderStore for DynamoStore {
-    async fn order(&self, tenant: &TenantId, channel: Channel, id: &OrderId) -> StoreResult<Option<Order>> {
+    async fn order(
+        &self,
+        tenant: &TenantId,
+        channel: Channel,
+        id: &OrderId,
+    ) -> StoreResult<Option<Order>> {
         let out = self
             .client
             .get_item()
@@ -22,8 +27,12 @@ impl OrderStore for DynamoStore {
     }
 
     async fn save_order(&self, tenant: &TenantId, order: &Order) -> StoreResult<bool> {
-        let mut item = Item::new(keys::order_pk(tenant, order.channel, &order.id), META, order)
-            .to_attributes()?;
+        let mut item = Item::new(
+            keys::order_pk(tenant, order.channel, &order.id),
+            META,
+            order,
+        )
+        .to_attributes()?;
         // The channel's modification time, numeric, guards against an older copy arriving late
         // (pollers and ORDER_CHANGE notifications race): the channel's clock is the version.
         let updated_ms = order.updated_at.timestamp_millis();

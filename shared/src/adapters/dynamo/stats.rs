@@ -23,7 +23,9 @@ impl StatsStore for DynamoStore {
             .table_name(&self.table)
             .key("PK", s(keys::stats_pk(tenant, day.year(), day.month())))
             .key("SK", s(keys::stats_sk(day, channel, agent)))
-            .update_expression("ADD inbound :a, replies :b, replied_within_24h :c, first_response_seconds_sum :d")
+            .update_expression(
+                "ADD inbound :a, replies :b, replied_within_24h :c, first_response_seconds_sum :d",
+            )
             .expression_attribute_values(":a", n(add.inbound))
             .expression_attribute_values(":b", n(add.replies))
             .expression_attribute_values(":c", n(add.replied_within_24h))
@@ -53,7 +55,11 @@ impl StatsStore for DynamoStore {
             .unwrap_or_default()
             .into_iter()
             .map(|item| {
-                let sk = item.get("SK").and_then(|v| v.as_s().ok()).cloned().unwrap_or_default();
+                let sk = item
+                    .get("SK")
+                    .and_then(|v| v.as_s().ok())
+                    .cloned()
+                    .unwrap_or_default();
                 let counters = super::items::from_attributes::<DailyCounters>(item)?;
                 Ok((sk, counters))
             })

@@ -60,13 +60,21 @@ fn message_item(tenant: &TenantId, message: &Message) -> StoreResult<Attributes>
 }
 
 fn event_item(tenant: &TenantId, event: &TicketEvent) -> StoreResult<Attributes> {
-    Item::new(keys::ticket_pk(tenant, &event.ticket), keys::event_sk(event.at, &event.id), event)
-        .to_attributes()
+    Item::new(
+        keys::ticket_pk(tenant, &event.ticket),
+        keys::event_sk(event.at, &event.id),
+        event,
+    )
+    .to_attributes()
 }
 
 fn note_item(tenant: &TenantId, note: &Note) -> StoreResult<Attributes> {
-    Item::new(keys::ticket_pk(tenant, &note.ticket), keys::note_sk(note.at, &note.id), note)
-        .to_attributes()
+    Item::new(
+        keys::ticket_pk(tenant, &note.ticket),
+        keys::note_sk(note.at, &note.id),
+        note,
+    )
+    .to_attributes()
 }
 
 /// A transactional Put of `item` under `condition`; `version` fills `#v = :expected`.
@@ -85,9 +93,10 @@ pub(super) fn put(
             .expression_attribute_names("#v", "version")
             .expression_attribute_values(":expected", n(v));
     }
-    let put = builder
-        .build()
-        .map_err(|e| StoreError::Corrupt { key: table.to_string(), reason: e.to_string() })?;
+    let put = builder.build().map_err(|e| StoreError::Corrupt {
+        key: table.to_string(),
+        reason: e.to_string(),
+    })?;
     Ok(TransactWriteItem::builder().put(put).build())
 }
 
@@ -99,12 +108,31 @@ pub(super) fn is_conditional_failure<R>(err: &SdkError<PutItemError, R>) -> bool
 }
 
 impl DynamoStore {
-    fn conflict(tenant: &TenantId, entity: &'static str, id: &str, expected: Option<u64>) -> StoreError {
-        StoreError::Conflict { tenant: tenant.clone(), entity, id: id.to_string(), expected }
+    fn conflict(
+        tenant: &TenantId,
+        entity: &'static str,
+        id: &str,
+        expected: Option<u64>,
+    ) -> StoreError {
+        StoreError::Conflict {
+            tenant: tenant.clone(),
+            entity,
+            id: id.to_string(),
+            expected,
+        }
     }
 
-    async fn put_new(&self, tenant: &TenantId, item: Attributes, operation: &'static str) -> StoreResult<()> {
-        let id = item.get("SK").and_then(|v| v.as_s().ok()).cloned().unwrap_or_default();
+    async fn put_new(
+        &self,
+        tenant: &TenantId,
+        item: Attributes,
+        operation: &'static str,
+    ) -> StoreResult<()> {
+        let id = item
+            .get("SK")
+            .and_then(|v| v.as_s().ok())
+            .cloned()
+            .unwrap_or_default();
         match self
             .client
             .put_item()
@@ -135,7 +163,11 @@ impl TicketStore for DynamoStore {
         out.item.map(from_attributes).transpose()
     }
 
-    async fn ticket_view(&self, tenant: &TenantId, id: &TicketId) -> StoreResult<Option<TicketView>> {
+    async fn ticket_view(
+        &self,
+        tenant: &TenantId,
+        id: &TicketId,
+    ) -> StoreResult<Option<TicketView>> {
         let out = self
             .client
             .query()
@@ -148,7 +180,11 @@ impl TicketStore for DynamoStore {
         let mut ticket = None;
         let (mut messages, mut events, mut notes) = (Vec::new(), Vec::new(), Vec::new());
         for item in out.items.unwrap_or_default() {
-            let sk = item.get("SK").and_then(|v| v.as_s().ok()).cloned().unwrap_or_default();
+            let sk = item
+                .get("SK")
+                .and_then(|v| v.as_s().ok())
+                .cloned()
+                .unwrap_or_default();
             match sk.split('#').next() {
                 Some("A") => ticket = Some(from_attributes::<Ticket>(item)?),
                 Some("MSG") => messages.push(from_attributes(item)?),
@@ -157,7 +193,12 @@ impl TicketStore for DynamoStore {
                 _ => {}
             }
         }
-        Ok(ticket.map(|ticket| TicketView { ticket, messages, events, notes }))
+        Ok(ticket.map(|ticket| TicketView {
+            ticket,
+            messages,
+            events,
+            notes,
+        }))
     }
 
     async fn update_ticket(&self, ticket: &Ticket) -> StoreResult<Ticket> {
@@ -193,7 +234,10 @@ impl TicketStore for DynamoStore {
         let mut seen = Item::new(
             keys::seen_pk(tenant, &write.seen),
             ONE,
-            SeenRecord { ticket: ticket.id.clone(), message: write.message.id.clone() },
+            SeenRecord {
+                ticket: ticket.id.clone(),
+                message: write.message.id.clone(),
+            },
         );
         seen.ttl = Some((write.message.received_at + SEEN_RETENTION).timestamp());
 
@@ -202,15 +246,31 @@ impl TicketStore for DynamoStore {
         // from a concurrent ticket change.
         let mut items = vec![
             put(&self.table, seen.to_attributes()?, not_exists, None)?,
-            put(&self.table, message_item(tenant, &write.message)?, not_exists, None)?,
+            put(
+                &self.table,
+                message_item(tenant, &write.message)?,
+                not_exists,
+                None,
+            )?,
         ];
         let ticket_condition = match write.expected_version {
             None => not_exists,
             Some(_) => "#v = :expected",
         };
-        items.push(put(&self.table, ticket_item(&ticket)?, ticket_condition, write.expected_version)?);
+        items.push(put(
+            &self.table,
+            ticket_item(&ticket)?,
+            ticket_condition,
+            write.expected_version,
+        )?);
         if let Some(thread) = &write.thread {
-            let link = Item::new(keys::thread_pk(tenant, thread), ONE, ThreadLink { ticket: ticket.id.clone() });
+            let link = Item::new(
+                keys::thread_pk(tenant, thread),
+                ONE,
+                ThreadLink {
+                    ticket: ticket.id.clone(),
+                },
+            );
             items.push(put(&self.table, link.to_attributes()?, not_exists, None)?);
         }
         if write.expected_version.is_none() {
@@ -225,10 +285,20 @@ impl TicketStore for DynamoStore {
                 keys::history_ticket_sk(ticket.created_at, &ticket.id),
                 entry,
             );
-            items.push(put(&self.table, history.to_attributes()?, not_exists, None)?);
+            items.push(put(
+                &self.table,
+                history.to_attributes()?,
+                not_exists,
+                None,
+            )?);
         }
         for event in &write.events {
-            items.push(put(&self.table, event_item(tenant, event)?, not_exists, None)?);
+            items.push(put(
+                &self.table,
+                event_item(tenant, event)?,
+                not_exists,
+                None,
+            )?);
         }
 
         let result = self
@@ -251,8 +321,16 @@ impl TicketStore for DynamoStore {
                 };
                 if failed(0) {
                     Ok(InboundOutcome::Duplicate)
-                } else if reasons.iter().any(|r| r.code() == Some("ConditionalCheckFailed")) {
-                    Err(Self::conflict(tenant, "ticket", ticket.id.as_str(), write.expected_version))
+                } else if reasons
+                    .iter()
+                    .any(|r| r.code() == Some("ConditionalCheckFailed"))
+                {
+                    Err(Self::conflict(
+                        tenant,
+                        "ticket",
+                        ticket.id.as_str(),
+                        write.expected_version,
+                    ))
                 } else {
                     Err(backend(tenant, "RecordInbound", err))
                 }
@@ -261,11 +339,13 @@ impl TicketStore for DynamoStore {
     }
 
     async fn append_event(&self, tenant: &TenantId, event: &TicketEvent) -> StoreResult<()> {
-        self.put_new(tenant, event_item(tenant, event)?, "AppendEvent").await
+        self.put_new(tenant, event_item(tenant, event)?, "AppendEvent")
+            .await
     }
 
     async fn append_note(&self, tenant: &TenantId, note: &Note) -> StoreResult<()> {
-        self.put_new(tenant, note_item(tenant, note)?, "AppendNote").await
+        self.put_new(tenant, note_item(tenant, note)?, "AppendNote")
+            .await
     }
 
     async fn queue(
@@ -278,7 +358,11 @@ impl TicketStore for DynamoStore {
             TicketQueue::Status(status) => (GSI1, GSI1PK, keys::status_queue_pk(tenant, *status)),
             TicketQueue::Agent(agent) => (GSI2, GSI2PK, keys::agent_queue_pk(tenant, agent)),
         };
-        let start = page.cursor.as_deref().map(|c| cursor::decode(c, pk_attr, &pk)).transpose()?;
+        let start = page
+            .cursor
+            .as_deref()
+            .map(|c| cursor::decode(c, pk_attr, &pk))
+            .transpose()?;
         let resolved = matches!(queue, TicketQueue::Status(TicketStatus::Resolved));
         let out = self
             .client
@@ -300,10 +384,17 @@ impl TicketStore for DynamoStore {
             .into_iter()
             .map(from_attributes)
             .collect::<StoreResult<Vec<Ticket>>>()?;
-        Ok(Page { items, next: cursor::encode(out.last_evaluated_key.as_ref()) })
+        Ok(Page {
+            items,
+            next: cursor::encode(out.last_evaluated_key.as_ref()),
+        })
     }
 
-    async fn find_thread(&self, tenant: &TenantId, thread: &ThreadKey) -> StoreResult<Option<TicketId>> {
+    async fn find_thread(
+        &self,
+        tenant: &TenantId,
+        thread: &ThreadKey,
+    ) -> StoreResult<Option<TicketId>> {
         let out = self
             .client
             .get_item()
@@ -313,6 +404,10 @@ impl TicketStore for DynamoStore {
             .send()
             .await
             .map_err(|e| backend(tenant, "FindThread", e))?;
-        Ok(out.item.map(from_attributes::<ThreadLink>).transpose()?.map(|l| l.ticket))
+        Ok(out
+            .item
+            .map(from_attributes::<ThreadLink>)
+            .transpose()?
+            .map(|l| l.ticket))
     }
 }
