@@ -414,6 +414,7 @@ fn order(updated: &str, status: &str) -> Order {
         fulfillment: FulfillmentChannel::Merchant,
         purchased_at: at("2026-05-28T10:00:00Z"),
         buyer_name: Some("Giulia".into()),
+        buyer_identities: Vec::new(),
         total: Some(Money {
             minor: 2999,
             currency: "EUR".into(),

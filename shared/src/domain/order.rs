@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{AccountId, Channel, OrderId};
+use super::{AccountId, Channel, Identity, OrderId};
 
 /// An amount in minor units (cents) of an ISO 4217 currency: no floating point for money.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -91,6 +91,10 @@ pub struct Order {
     pub purchased_at: DateTime<Utc>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub buyer_name: Option<String>,
+    /// How the channel identifies the buyer (eBay user, e-mail, phone, Amazon relay alias):
+    /// the ingest worker links these to one customer across channels.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub buyer_identities: Vec<Identity>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total: Option<Money>,
     pub items: Vec<OrderItem>,

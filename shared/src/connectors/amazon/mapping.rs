@@ -2,7 +2,8 @@
 
 use crate::connectors::money::parse_money;
 use crate::domain::{
-    self, AccountId, Channel, FulfillmentChannel, OrderId, Shipment, ShipmentStatus,
+    self, AccountId, Channel, FulfillmentChannel, Identity, IdentityKind, OrderId, Shipment,
+    ShipmentStatus,
 };
 
 use super::model;
@@ -99,6 +100,13 @@ pub fn to_domain_order(
         fulfillment: channel,
         purchased_at: order.created_time,
         buyer_name: order.buyer.as_ref().and_then(|b| b.buyer_name.clone()),
+        // SP-API's buyer e-mail is the anonymised relay alias the buyer's messages come from.
+        buyer_identities: order
+            .buyer
+            .as_ref()
+            .and_then(|b| b.buyer_email.as_deref())
+            .map(|alias| vec![Identity::new(IdentityKind::AmazonRelay, alias)])
+            .unwrap_or_default(),
         total,
         items,
         shipments,
