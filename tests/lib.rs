@@ -103,5 +103,9 @@ pub fn first_inbound(ticket: &Ticket, external_id: &str) -> InboundWrite {
             actor: AuthorKind::System,
             kind: TicketEventKind::Created,
         }],
+        links: Vec::new(),
+        new_customer: None,
+        new_identities: Vec::new(),
+        order: None,
     }
 }

@@ -125,6 +125,10 @@ async fn a_follow_up_message_is_recorded_against_the_version_it_read() {
         message: buyer_message(&ticket, "<b@relay>", later),
         thread: None,
         events: vec![],
+        links: vec![],
+        new_customer: None,
+        new_identities: vec![],
+        order: None,
     };
     assert_eq!(
         t.store.record_inbound(&follow_up).await.unwrap(),

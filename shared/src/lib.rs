@@ -11,5 +11,6 @@ pub mod config;
 pub mod connectors;
 pub mod domain;
 pub mod inbound_mail;
+pub mod ingest;
 pub mod sla;
 pub mod store;

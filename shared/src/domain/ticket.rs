@@ -6,8 +6,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::{
-    AccountId, AgentId, AuthorKind, Channel, CustomerId, EventId, NoteId, OrderRef, TenantId,
-    TicketId,
+    AccountId, AgentId, AuthorKind, Channel, CustomerId, EventId, IdentityKind, NoteId, OrderRef,
+    TenantId, TicketId,
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -173,6 +173,12 @@ pub enum TicketEventKind {
     CustomerMerged {
         from: CustomerId,
         into: CustomerId,
+    },
+    /// An identity on this ticket already belongs to another customer: not merged silently,
+    /// an agent decides.
+    PossibleDuplicateCustomer {
+        other: CustomerId,
+        identity: IdentityKind,
     },
 }
 

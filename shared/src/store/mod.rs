@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::{
     AccountId, AgentId, Channel, ChannelAccount, Customer, CustomerId, Identity, Message, Note,
-    Order, OrderId, TenantId, Ticket, TicketEvent, TicketId, TicketStatus,
+    Order, OrderId, OrderRef, TenantId, Ticket, TicketEvent, TicketId, TicketStatus,
 };
 
 /// The storage layer's one error type.
@@ -116,10 +116,57 @@ pub struct InboundWrite {
     /// read at.
     pub expected_version: Option<u64>,
     pub message: Message,
-    /// For a new ticket: the channel thread key that finds it again.
+    /// For a new ticket: the channel thread key that finds it again, written only if no other
+    /// ticket holds it (two workers racing on one new thread: one wins, the other retries).
     pub thread: Option<ThreadKey>,
+    /// Further keys pointing at the ticket (Message-IDs, the order), overwritten freely.
+    pub links: Vec<ThreadKey>,
     /// Events to record with the message (created, reopened…).
     pub events: Vec<TicketEvent>,
+    /// A customer first seen with this message, created with its identities (each written only
+    /// if nobody holds it).
+    pub new_customer: Option<Customer>,
+    /// Identities newly seen for an existing customer.
+    pub new_identities: Vec<(Identity, CustomerId)>,
+    /// The order as enrichment fetched it, saved unless a newer copy is stored.
+    pub order: Option<Order>,
+}
+
+/// What ingestion asks the store about one inbound message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InboundLookup {
+    pub seen: SeenKey,
+    /// Thread keys, strongest first: the first one found names the ticket.
+    pub threads: Vec<ThreadKey>,
+    pub identities: Vec<Identity>,
+    pub order: Option<OrderRef>,
+    /// Finds the order of a conversation that names no order (an eBay buyer and listing).
+    pub order_link: Option<OrderLink>,
+}
+
+/// A buyer and a listing the buyer ordered, on one channel.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderLink {
+    pub channel: Channel,
+    pub buyer: String,
+    pub listing: String,
+}
+
+/// What the store knows for an [`InboundLookup`].
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct InboundContext {
+    /// The message was recorded before.
+    pub seen: bool,
+    /// The thread key that matched and its ticket.
+    pub thread: Option<ThreadKey>,
+    pub ticket: Option<Ticket>,
+    /// Identities of the lookup that belong to a customer.
+    pub customers: Vec<(Identity, CustomerId)>,
+    pub order: Option<Order>,
+    /// `order` came from the channel rather than the store: save it with the message.
+    pub order_is_fresh: bool,
+    /// The customer's lifetime value, when known, for value-based SLA policies.
+    pub lifetime_value_minor: i64,
 }
 
 /// A channel's external thread identifier (eBay conversation id, relay alias + order id…).
@@ -212,6 +259,15 @@ pub trait TicketStore: Send + Sync {
         queue: &TicketQueue,
         page: &PageRequest,
     ) -> impl Future<Output = StoreResult<Page<Ticket>>> + Send;
+
+    /// Everything ingestion needs to plan one message: at most two requests (a BatchGetItem
+    /// of the seen record, thread keys, identities and order; then one of the ticket and an
+    /// order found by link).
+    fn inbound_context(
+        &self,
+        tenant: &TenantId,
+        lookup: &InboundLookup,
+    ) -> impl Future<Output = StoreResult<InboundContext>> + Send;
 
     /// The ticket a channel thread belongs to.
     fn find_thread(

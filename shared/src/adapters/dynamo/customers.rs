@@ -1,6 +1,7 @@
 //! Customers, their identities and their history across channels.
 
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::types::TransactWriteItem;
 use serde::{Deserialize, Serialize};
 
 use super::items::{Item, from_attributes, s};
@@ -13,6 +14,42 @@ use crate::store::{CustomerStore, HistoryEntry, Page, PageRequest, StoreError, S
 #[derive(Debug, Serialize, Deserialize)]
 struct IdentityLink {
     customer: CustomerId,
+}
+
+/// The customer item and one link per identity, each written only if new: two workers never
+/// create two customers for one identity.
+pub(super) fn customer_items(
+    table: &str,
+    tenant: &TenantId,
+    customer: &Customer,
+) -> StoreResult<Vec<TransactWriteItem>> {
+    let mut items = vec![put(
+        table,
+        Item::new(keys::customer_pk(tenant, &customer.id), META, customer).to_attributes()?,
+        "attribute_not_exists(PK)",
+        None,
+    )?];
+    for identity in &customer.identities {
+        items.push(identity_link(table, tenant, identity, &customer.id)?);
+    }
+    Ok(items)
+}
+
+/// Links `identity` to `customer` unless it belongs to someone already.
+pub(super) fn identity_link(
+    table: &str,
+    tenant: &TenantId,
+    identity: &Identity,
+    customer: &CustomerId,
+) -> StoreResult<TransactWriteItem> {
+    let link = Item::new(
+        keys::identity_pk(tenant, identity),
+        ONE,
+        IdentityLink {
+            customer: customer.clone(),
+        },
+    );
+    put(table, link.to_attributes()?, "attribute_not_exists(PK)", None)
 }
 
 impl CustomerStore for DynamoStore {
@@ -51,23 +88,7 @@ impl CustomerStore for DynamoStore {
     }
 
     async fn create_customer(&self, tenant: &TenantId, customer: &Customer) -> StoreResult<()> {
-        let not_exists = "attribute_not_exists(PK)";
-        let mut items = vec![put(
-            &self.table,
-            Item::new(keys::customer_pk(tenant, &customer.id), META, customer).to_attributes()?,
-            not_exists,
-            None,
-        )?];
-        for identity in &customer.identities {
-            let link = Item::new(
-                keys::identity_pk(tenant, identity),
-                ONE,
-                IdentityLink {
-                    customer: customer.id.clone(),
-                },
-            );
-            items.push(put(&self.table, link.to_attributes()?, not_exists, None)?);
-        }
+        let items = customer_items(&self.table, tenant, customer)?;
         match self
             .client
             .transact_write_items()

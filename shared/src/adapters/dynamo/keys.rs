@@ -7,7 +7,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use crate::domain::{
     AccountId, AgentId, Channel, CustomerId, Identity, OrderId, TenantId, TicketId, TicketStatus,
 };
-use crate::store::{SeenKey, ThreadKey};
+use crate::store::{OrderLink, SeenKey, ThreadKey};
 
 pub const PK: &str = "PK";
 pub const SK: &str = "SK";
@@ -94,6 +94,13 @@ pub fn history_order_sk(at: DateTime<Utc>, channel: Channel, order: &OrderId) ->
 
 pub fn order_pk(tenant: &TenantId, channel: Channel, order: &OrderId) -> String {
     format!("T#{tenant}#ORD#{channel}#{order}")
+}
+
+pub fn order_link_pk(tenant: &TenantId, link: &OrderLink) -> String {
+    format!(
+        "T#{tenant}#ORDLINK#{}#{}#{}",
+        link.channel, link.buyer, link.listing
+    )
 }
 
 pub fn seen_pk(tenant: &TenantId, seen: &SeenKey) -> String {

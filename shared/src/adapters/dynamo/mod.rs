@@ -5,10 +5,11 @@
 mod accounts;
 pub mod cursor;
 mod customers;
+mod inbound;
 mod items;
 pub mod keys;
 mod metrics;
-mod orders;
+pub mod orders;
 mod stats;
 mod tickets;
 

@@ -1,11 +1,65 @@
 //! Orders with their items and shipments.
 
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
+use serde::Serialize;
+
 use super::items::{Item, from_attributes, n, s};
-use super::keys::{self, META};
-use super::tickets::is_conditional_failure;
+use super::keys::{self, META, ONE};
+use super::tickets::upsert;
 use super::{DynamoStore, backend};
-use crate::domain::{Channel, Order, OrderId, TenantId};
-use crate::store::{OrderStore, StoreResult};
+use crate::domain::{Channel, IdentityKind, Order, OrderId, TenantId};
+use crate::store::{OrderLink, OrderStore, StoreError, StoreResult};
+
+#[derive(Serialize)]
+struct OrderLinkItem<'a> {
+    order: &'a OrderId,
+}
+
+/// The order's Put, unless a copy with a newer channel modification time is stored: pollers and
+/// ORDER_CHANGE notifications race, and the channel's clock is the version.
+pub(super) fn order_put(
+    table: &str,
+    tenant: &TenantId,
+    order: &Order,
+) -> StoreResult<TransactWriteItem> {
+    let mut item = Item::new(keys::order_pk(tenant, order.channel, &order.id), META, order)
+        .to_attributes()?;
+    let updated_ms = order.updated_at.timestamp_millis();
+    item.insert("updated_ms".into(), n(updated_ms));
+    let put = Put::builder()
+        .table_name(table)
+        .set_item(Some(item))
+        .condition_expression("attribute_not_exists(PK) OR updated_ms <= :u")
+        .expression_attribute_values(":u", n(updated_ms))
+        .build()
+        .map_err(|e| StoreError::Corrupt {
+            key: table.to_string(),
+            reason: e.to_string(),
+        })?;
+    Ok(TransactWriteItem::builder().put(put).build())
+}
+
+/// eBay conversations name a buyer and a listing, not an order: one link per item lets a
+/// message find its order.
+pub fn order_links(order: &Order) -> Vec<OrderLink> {
+    if order.channel != Channel::Ebay {
+        return Vec::new();
+    }
+    let buyers = order
+        .buyer_identities
+        .iter()
+        .filter(|i| i.kind == IdentityKind::EbayUser);
+    buyers
+        .flat_map(|buyer| {
+            order.items.iter().map(|item| OrderLink {
+                channel: order.channel,
+                buyer: buyer.value.clone(),
+                listing: item.product_id.clone(),
+            })
+        })
+        .collect()
+}
 
 impl OrderStore for DynamoStore {
     async fn order(
@@ -27,28 +81,34 @@ impl OrderStore for DynamoStore {
     }
 
     async fn save_order(&self, tenant: &TenantId, order: &Order) -> StoreResult<bool> {
-        let mut item = Item::new(
-            keys::order_pk(tenant, order.channel, &order.id),
-            META,
-            order,
-        )
-        .to_attributes()?;
-        // The channel's modification time, numeric, guards against an older copy arriving late
-        // (pollers and ORDER_CHANGE notifications race): the channel's clock is the version.
-        let updated_ms = order.updated_at.timestamp_millis();
-        item.insert("updated_ms".into(), n(updated_ms));
+        let mut items = vec![order_put(&self.table, tenant, order)?];
+        for link in order_links(order) {
+            let item = Item::new(
+                keys::order_link_pk(tenant, &link),
+                ONE,
+                OrderLinkItem { order: &order.id },
+            );
+            items.push(upsert(&self.table, item.to_attributes()?)?);
+        }
         let result = self
             .client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(item))
-            .condition_expression("attribute_not_exists(PK) OR updated_ms <= :u")
-            .expression_attribute_values(":u", n(updated_ms))
+            .transact_write_items()
+            .set_transact_items(Some(items))
             .send()
             .await;
         match result {
             Ok(_) => Ok(true),
-            Err(e) if is_conditional_failure(&e) => Ok(false),
+            // Only the order's own condition can fail: a newer copy is stored.
+            Err(e)
+                if matches!(
+                    e.as_service_error(),
+                    Some(TransactWriteItemsError::TransactionCanceledException(c))
+                        if c.cancellation_reasons().first().and_then(|r| r.code())
+                            == Some("ConditionalCheckFailed")
+                ) =>
+            {
+                Ok(false)
+            }
             Err(e) => Err(backend(tenant, "SaveOrder", e)),
         }
     }

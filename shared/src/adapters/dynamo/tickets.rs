@@ -9,12 +9,14 @@ use serde::{Deserialize, Serialize};
 
 use super::items::{Attributes, Item, from_attributes, n, s};
 use super::keys::{self, GSI1, GSI1PK, GSI2, GSI2PK, META, ONE};
+use super::customers::{customer_items, identity_link};
+use super::orders::order_put;
 use super::{DynamoStore, backend, cursor};
 use crate::domain::{
     Message, MessageId, Note, TenantId, Ticket, TicketEvent, TicketId, TicketStatus,
 };
 use crate::store::{
-    InboundOutcome, InboundWrite, Page, PageRequest, StoreError, StoreResult, ThreadKey,
+    InboundContext, InboundLookup, InboundOutcome, InboundWrite, Page, PageRequest, StoreError, StoreResult, ThreadKey,
     TicketQueue, TicketStore, TicketView,
 };
 
@@ -97,6 +99,19 @@ pub(super) fn put(
         key: table.to_string(),
         reason: e.to_string(),
     })?;
+    Ok(TransactWriteItem::builder().put(put).build())
+}
+
+/// A transactional Put that overwrites whatever is there (links that may be re-pointed).
+pub(super) fn upsert(table: &str, item: Attributes) -> StoreResult<TransactWriteItem> {
+    let put = Put::builder()
+        .table_name(table)
+        .set_item(Some(item))
+        .build()
+        .map_err(|e| StoreError::Corrupt {
+            key: table.to_string(),
+            reason: e.to_string(),
+        })?;
     Ok(TransactWriteItem::builder().put(put).build())
 }
 
@@ -300,6 +315,36 @@ impl TicketStore for DynamoStore {
                 None,
             )?);
         }
+        for link in &write.links {
+            let link = Item::new(
+                keys::thread_pk(tenant, link),
+                ONE,
+                ThreadLink {
+                    ticket: ticket.id.clone(),
+                },
+            );
+            items.push(upsert(&self.table, link.to_attributes()?)?);
+        }
+        if let Some(customer) = &write.new_customer {
+            items.extend(customer_items(&self.table, tenant, customer)?);
+        }
+        for (identity, customer) in &write.new_identities {
+            items.push(identity_link(&self.table, tenant, identity, customer)?);
+        }
+        if let Some(order) = &write.order {
+            items.push(order_put(&self.table, tenant, order)?);
+            let entry = crate::store::HistoryEntry::Order {
+                channel: order.channel,
+                order: order.id.clone(),
+                at: order.purchased_at,
+            };
+            let history = Item::new(
+                keys::customer_pk(tenant, &ticket.customer),
+                keys::history_order_sk(order.purchased_at, order.channel, &order.id),
+                entry,
+            );
+            items.push(upsert(&self.table, history.to_attributes()?)?);
+        }
 
         let result = self
             .client
@@ -388,6 +433,14 @@ impl TicketStore for DynamoStore {
             items,
             next: cursor::encode(out.last_evaluated_key.as_ref()),
         })
+    }
+
+    async fn inbound_context(
+        &self,
+        tenant: &TenantId,
+        lookup: &InboundLookup,
+    ) -> StoreResult<InboundContext> {
+        self.load_inbound_context(tenant, lookup).await
     }
 
     async fn find_thread(

@@ -1,0 +1,308 @@
+//! Normalisation: a channel message or a classified e-mail becomes one [`Inbound`], the shape
+//! the planner threads into a ticket whatever the channel.
+
+use chrono::{DateTime, Utc};
+
+use super::IngestError;
+use super::event::MessageEvent;
+use crate::domain::{
+    AccountId, Attachment, Channel, ChannelAccount, Direction, ExternalRefs, Identity,
+    IdentityKind, OrderId, Risk, TenantId,
+};
+use crate::inbound_mail::{InboundMail, MailKind};
+use crate::store::{SeenKey, ThreadKey};
+
+/// Who wrote an inbound message, as far as the SLA clock and the inbox care.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    /// The buyer: starts or restarts the clock.
+    Buyer,
+    /// The seller, from the channel's own UI or another tool: a real reply, stops the clock.
+    SellerElsewhere,
+    /// The marketplace or a mail system (claim notice, bounce, auto-reply): never a reply and
+    /// never a buyer question by itself.
+    System,
+}
+
+/// One inbound message, channel-independent.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Inbound {
+    pub tenant: TenantId,
+    pub account: AccountId,
+    pub channel: Channel,
+    pub seen: SeenKey,
+    pub origin: Origin,
+    /// What the mail classifier called it (`buyer_message`, `atoz_claim`…), for the audit.
+    pub kind: &'static str,
+    /// The buyer's identity on this channel, if the message names one.
+    pub sender: Option<Identity>,
+    /// Other identities the message reveals (a contact form's phone number).
+    pub other_identities: Vec<Identity>,
+    pub sender_name: Option<String>,
+    /// Thread keys that find an existing ticket, strongest first.
+    pub lookup: Vec<ThreadKey>,
+    /// The key that names a new ticket's thread (written only if nobody holds it).
+    pub primary: ThreadKey,
+    /// Further keys to point at the ticket (this message's Message-ID, the order).
+    pub links: Vec<ThreadKey>,
+    pub subject: String,
+    pub body: String,
+    pub language: Option<String>,
+    pub attachments: Vec<Attachment>,
+    pub external: ExternalRefs,
+    pub sent_at: DateTime<Utc>,
+    pub order: Option<OrderId>,
+    /// The eBay listing the conversation is about: with the buyer it finds the order.
+    pub listing: Option<String>,
+    pub risk: Option<Risk>,
+}
+
+fn key(channel: Channel, external: String) -> ThreadKey {
+    ThreadKey { channel, external }
+}
+
+/// Thread key of an order: claim notices and later messages about it find its ticket.
+pub fn order_thread(channel: Channel, order: &OrderId) -> ThreadKey {
+    key(channel, format!("order:{order}"))
+}
+
+/// Thread key of an e-mail Message-ID (ours or the buyer's).
+pub fn mail_thread(channel: Channel, message_id: &str) -> ThreadKey {
+    key(channel, format!("mid:{}", message_id.trim_matches(['<', '>'])))
+}
+
+/// A polled channel message (eBay).
+pub fn from_message(event: &MessageEvent) -> Inbound {
+    let primary = key(event.channel, format!("conv:{}", event.conversation));
+    let sender = event.counterparty.as_deref().map(|user| {
+        let kind = match event.channel {
+            Channel::Shopify => IdentityKind::ShopifyCustomer,
+            _ => IdentityKind::EbayUser,
+        };
+        Identity::new(kind, user)
+    });
+    let origin = match event.direction {
+        Direction::Inbound => Origin::Buyer,
+        Direction::Outbound => Origin::SellerElsewhere,
+    };
+    let subject = event
+        .subject
+        .clone()
+        .filter(|s| !s.trim().is_empty())
+        .unwrap_or_else(|| first_line(&event.body));
+    Inbound {
+        tenant: event.tenant.clone(),
+        account: event.account.clone(),
+        channel: event.channel,
+        seen: SeenKey {
+            source: format!("{}-msg", event.channel.as_str()),
+            external_id: event.message_id.clone(),
+        },
+        origin,
+        kind: "channel_message",
+        sender,
+        other_identities: Vec::new(),
+        sender_name: event.counterparty.clone(),
+        lookup: vec![primary.clone()],
+        primary,
+        links: event
+            .order
+            .iter()
+            .map(|o| order_thread(event.channel, o))
+            .collect(),
+        subject,
+        body: event.body.clone(),
+        language: None,
+        attachments: event.attachments.clone(),
+        external: ExternalRefs {
+            message_id: Some(event.message_id.clone()),
+            conversation: Some(event.conversation.clone()),
+            ..Default::default()
+        },
+        sent_at: event.sent_at,
+        order: event.order.clone(),
+        listing: event.listing.clone(),
+        risk: None,
+    }
+}
+
+fn first_line(body: &str) -> String {
+    let line = body.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
+    line.chars().take(80).collect()
+}
+
+/// The account a mail belongs to: Amazon mail to the tenant's Amazon account of that
+/// marketplace (else its only Amazon account); store mail to the account whose sender address
+/// it was sent to, else the tenant's Shopify account, else its e-mail account.
+pub fn mail_account<'a>(
+    accounts: &'a [ChannelAccount],
+    mail: &InboundMail,
+    kind: &MailKind,
+) -> Result<&'a ChannelAccount, IngestError> {
+    let enabled = || accounts.iter().filter(|a| a.enabled);
+    let amazon_market = match kind {
+        MailKind::BuyerMessage(b) => Some(Some(b.marketplace.id)),
+        MailKind::AToZClaim(n) | MailKind::Chargeback(n) => Some(n.marketplace.map(|m| m.id)),
+        MailKind::NegativeFeedback(n) => Some(n.marketplace.map(|m| m.id)),
+        MailKind::MarketplaceNotice(n) => Some(n.marketplace.map(|m| m.id)),
+        MailKind::AutoReply(a) if a.relay_alias.is_some() => Some(None),
+        MailKind::DeliveryFailed(_) if kind.channel() == Channel::Amazon => Some(None),
+        _ => None,
+    };
+    let found = match amazon_market {
+        Some(market) => {
+            let amazon = || enabled().filter(|a| a.channel == Channel::Amazon);
+            market
+                .and_then(|id| amazon().find(|a| a.marketplace.id == id))
+                .or_else(|| amazon().next())
+        }
+        None => {
+            let to_us = |a: &&ChannelAccount| {
+                a.sender_address.as_deref().is_some_and(|addr| {
+                    mail.to
+                        .iter()
+                        .chain(&mail.cc)
+                        .any(|t| t.address.eq_ignore_ascii_case(addr))
+                })
+            };
+            enabled()
+                .find(to_us)
+                .or_else(|| enabled().find(|a| a.channel == Channel::Shopify))
+                .or_else(|| enabled().find(|a| a.channel == Channel::Email))
+        }
+    };
+    found.ok_or(IngestError::NoAccount {
+        kind: kind.name(),
+    })
+}
+
+/// A parsed, classified e-mail for `account`.
+pub fn from_mail(
+    tenant: &TenantId,
+    account: &ChannelAccount,
+    mail: &InboundMail,
+    kind: &MailKind,
+    object_key: &str,
+) -> Inbound {
+    let channel = account.channel;
+    let external = mail.external_refs();
+    // SES gives every stored mail a unique object name; a Message-ID can be missing or reused.
+    let external_id = mail
+        .message_id
+        .clone()
+        .unwrap_or_else(|| object_key.rsplit('/').next().unwrap_or(object_key).to_owned());
+    let own_mid = mail_thread(channel, &external_id);
+    let mut lookup: Vec<ThreadKey> = Vec::new();
+    let mut sender = None;
+    let mut other_identities = Vec::new();
+    let mut sender_name = mail.from.name.clone();
+    let mut origin = Origin::System;
+    let mut risk = None;
+    let mut order = mail.order_id.clone();
+    let mut primary = own_mid.clone();
+    let mut body = mail.clean_text.clone();
+
+    match kind {
+        MailKind::BuyerMessage(b) => {
+            origin = Origin::Buyer;
+            sender = Some(Identity::new(IdentityKind::AmazonRelay, &b.alias));
+            sender_name = b.buyer_name.clone().or(sender_name);
+            order = b.order_id.clone().or(order);
+            primary = match &order {
+                Some(o) => key(channel, format!("relay:{}/{o}", b.alias.to_lowercase())),
+                None => key(channel, format!("relay:{}", b.alias.to_lowercase())),
+            };
+            lookup.push(primary.clone());
+        }
+        MailKind::StoreMessage(m) => {
+            origin = Origin::Buyer;
+            sender = Some(Identity::new(IdentityKind::Email, &m.email));
+            sender_name = m.name.clone().or(sender_name);
+            if let Some(phone) = &m.phone {
+                other_identities.push(Identity::new(IdentityKind::Phone, phone));
+            }
+        }
+        MailKind::AToZClaim(n) => {
+            risk = Some(Risk::AToZClaim);
+            order = n.order_id.clone().or(order);
+        }
+        MailKind::Chargeback(n) => {
+            risk = Some(Risk::Chargeback);
+            order = n.order_id.clone().or(order);
+        }
+        MailKind::NegativeFeedback(n) => {
+            risk = Some(Risk::NegativeFeedback);
+            order = n.order_id.clone().or(order);
+            if let Some(comment) = n.comment.as_ref().filter(|_| body.trim().is_empty()) {
+                body = comment.clone();
+            }
+        }
+        MailKind::AutoReply(a) => {
+            order = a.order_id.clone().or(order);
+            if let Some(alias) = &a.relay_alias {
+                sender = Some(Identity::new(IdentityKind::AmazonRelay, alias));
+            }
+        }
+        MailKind::DeliveryFailed(d) => {
+            if let Some(original) = &d.original_message_id {
+                lookup.push(mail_thread(channel, original));
+            }
+        }
+        MailKind::MarketplaceNotice(n) => {
+            order = n.order_id.clone().or(order);
+        }
+    }
+    // Replies quote what they answer: our Message-IDs are linked to their tickets.
+    for reference in external.in_reply_to.iter().chain(external.references.iter().rev()) {
+        let k = mail_thread(channel, reference);
+        if !lookup.contains(&k) {
+            lookup.push(k);
+        }
+    }
+    // Notices about an order join the order's conversation; a buyer message starts its own
+    // thread per alias and only points the order at it.
+    if let (Some(o), Origin::System) = (&order, origin) {
+        lookup.push(order_thread(channel, o));
+    }
+    let mut links = vec![own_mid];
+    if let Some(o) = &order {
+        links.push(order_thread(channel, o));
+    }
+    links.retain(|l| *l != primary);
+
+    let subject = if mail.subject.trim().is_empty() {
+        first_line(&body)
+    } else {
+        mail.subject.clone()
+    };
+    Inbound {
+        tenant: tenant.clone(),
+        account: account.id.clone(),
+        channel,
+        seen: SeenKey {
+            source: "mail".into(),
+            external_id,
+        },
+        origin,
+        kind: kind.name(),
+        sender,
+        other_identities,
+        sender_name,
+        lookup,
+        primary,
+        links,
+        subject,
+        body,
+        language: mail.language.clone(),
+        attachments: mail
+            .attachments
+            .iter()
+            .map(|a| a.to_domain(Some(format!("{object_key}#part={}", a.part))))
+            .collect(),
+        external,
+        sent_at: mail.sent_at,
+        order,
+        listing: None,
+        risk,
+    }
+}

@@ -1,0 +1,338 @@
+//! The pure heart of ingestion: an [`Inbound`] and what the store knows about it become one
+//! [`InboundWrite`] — the message, the ticket after it (threaded, triaged, reopened, with its SLA
+//! deadlines), the customer links and the audit events.
+
+use std::collections::BTreeSet;
+
+use chrono::{DateTime, Duration, Utc};
+
+use super::inbound::{Inbound, Origin};
+use super::triage;
+use crate::domain::{
+    AgentId, AuthorKind, Customer, CustomerId, DeliveryState, Direction, EventId,
+    FulfillmentChannel, Identity, Intent, Message, MessageId, Ticket, TicketEvent,
+    TicketEventKind, TicketId, TicketStatus,
+};
+use crate::sla::{ClockEvent, ClockEventKind, PolicyContext, SlaPolicy, evaluate, select_policy};
+use crate::store::{InboundContext, InboundWrite};
+
+/// Plans the write for `inbound` given what the store returned for its lookups. `now` is when
+/// marketdesk received it.
+pub fn plan(
+    inbound: &Inbound,
+    ctx: &InboundContext,
+    policies: &[SlaPolicy],
+    now: DateTime<Utc>,
+) -> InboundWrite {
+    let before = ctx.ticket.as_ref();
+    let (customer, new_customer, new_identities, duplicates) = link_customer(inbound, ctx, now);
+    let ticket_id = before.map_or_else(|| TicketId::generate(now), |t| t.id.clone());
+    let mut events = Vec::new();
+    let event = |kind: TicketEventKind, actor: AuthorKind| TicketEvent {
+        id: EventId::generate(now),
+        ticket: ticket_id.clone(),
+        at: now,
+        actor,
+        kind,
+    };
+
+    let text = format!("{}\n{}", inbound.subject, inbound.body);
+    let intent = inbound
+        .risk
+        .map(triage::intent_of_risk)
+        .unwrap_or_else(|| triage::intent_of(&text));
+
+    let mut ticket = match before {
+        Some(t) => t.clone(),
+        None => {
+            events.push(event(TicketEventKind::Created, AuthorKind::System));
+            Ticket {
+                id: ticket_id.clone(),
+                tenant: inbound.tenant.clone(),
+                channel: inbound.channel,
+                account: inbound.account.clone(),
+                thread: inbound.primary.external.clone(),
+                subject: inbound.subject.clone(),
+                status: TicketStatus::Open,
+                priority: triage::priority_of(inbound.risk, intent),
+                assignee: None,
+                tags: BTreeSet::new(),
+                intent: None,
+                risk: None,
+                customer: customer.clone(),
+                order: None,
+                sla: Default::default(),
+                message_count: 0,
+                last_buyer_message_at: None,
+                last_agent_reply_at: None,
+                created_at: now,
+                updated_at: now,
+                version: 0,
+            }
+        }
+    };
+    ticket.message_count += 1;
+    ticket.updated_at = now;
+
+    // Triage only sharpens: a later "thanks" does not erase the first message's intent.
+    if ticket.intent.is_none_or(|i| i == Intent::Other) && intent != Intent::Other {
+        ticket.intent = Some(intent);
+    }
+    ticket.intent.get_or_insert(intent);
+    if let Some(risk) = inbound.risk {
+        ticket.risk = Some(risk);
+        ticket.tags.insert(format!("risk:{}", risk_tag(risk)));
+    }
+    let priority = ticket
+        .priority
+        .max(triage::priority_of(ticket.risk, ticket.intent.unwrap_or(intent)));
+    if before.is_some() && priority != ticket.priority {
+        events.push(event(
+            TicketEventKind::PriorityChanged {
+                from: ticket.priority,
+                to: priority,
+            },
+            AuthorKind::System,
+        ));
+    }
+    ticket.priority = priority;
+
+    if ticket.order.is_none()
+        && let Some(order) = &ctx.order
+    {
+        ticket.order = Some(order.reference());
+    }
+    if let Some(order) = &ctx.order {
+        ticket.tags.insert(
+            match order.fulfillment {
+                FulfillmentChannel::Marketplace => "fba",
+                FulfillmentChannel::Merchant => "fbm",
+            }
+            .to_owned(),
+        );
+    }
+
+    let needs_answer = inbound.origin == Origin::Buyer || inbound.risk.is_some();
+    if needs_answer {
+        ticket.last_buyer_message_at = Some(
+            ticket
+                .last_buyer_message_at
+                .map_or(inbound.sent_at, |t| t.max(inbound.sent_at)),
+        );
+        match ticket.status {
+            TicketStatus::Resolved => {
+                events.push(event(TicketEventKind::Reopened, AuthorKind::Buyer));
+                ticket.status = TicketStatus::Open;
+            }
+            TicketStatus::Pending => {
+                events.push(event(
+                    TicketEventKind::StatusChanged {
+                        from: TicketStatus::Pending,
+                        to: TicketStatus::Open,
+                        reason: Some("buyer replied".into()),
+                    },
+                    AuthorKind::Buyer,
+                ));
+                ticket.status = TicketStatus::Open;
+            }
+            TicketStatus::Open => {}
+        }
+    }
+    if inbound.origin == Origin::SellerElsewhere {
+        ticket.last_agent_reply_at = Some(
+            ticket
+                .last_agent_reply_at
+                .map_or(inbound.sent_at, |t| t.max(inbound.sent_at)),
+        );
+    }
+    for (other, identity) in duplicates {
+        events.push(event(
+            TicketEventKind::PossibleDuplicateCustomer {
+                other,
+                identity: identity.kind,
+            },
+            AuthorKind::System,
+        ));
+    }
+
+    ticket.sla = sla_state(before, &ticket, inbound, ctx, policies, now);
+
+    let message = Message {
+        id: MessageId::generate(inbound.sent_at),
+        ticket: ticket.id.clone(),
+        direction: match inbound.origin {
+            Origin::SellerElsewhere => Direction::Outbound,
+            Origin::Buyer | Origin::System => Direction::Inbound,
+        },
+        author: match inbound.origin {
+            Origin::Buyer => AuthorKind::Buyer,
+            Origin::SellerElsewhere => AuthorKind::Agent {
+                agent: AgentId::parse(format!("{}-seller-ui", inbound.channel.as_str()))
+                    .expect("a channel name is a valid agent id"),
+            },
+            Origin::System => AuthorKind::System,
+        },
+        author_name: inbound.sender_name.clone(),
+        subject: Some(inbound.subject.clone()),
+        body: inbound.body.clone(),
+        language: inbound.language.clone(),
+        attachments: inbound.attachments.clone(),
+        external: inbound.external.clone(),
+        sent_at: inbound.sent_at,
+        received_at: now,
+        delivery: match inbound.origin {
+            Origin::SellerElsewhere => Some(DeliveryState::Delivered {
+                at: inbound.sent_at,
+            }),
+            _ => None,
+        },
+    };
+
+    let mut links = inbound.links.clone();
+    if before.is_some() && !links.contains(&inbound.primary) && ctx.thread.as_ref() != Some(&inbound.primary) {
+        // A message found through a weaker key (a quoted Message-ID) also claims its own
+        // thread key, so the next one finds the ticket directly.
+        links.push(inbound.primary.clone());
+    }
+    InboundWrite {
+        seen: inbound.seen.clone(),
+        expected_version: before.map(|t| t.version),
+        ticket,
+        message,
+        thread: before.is_none().then(|| inbound.primary.clone()),
+        links,
+        events,
+        new_customer,
+        new_identities,
+        order: ctx.order.clone().filter(|_| ctx.order_is_fresh),
+    }
+}
+
+fn risk_tag(risk: crate::domain::Risk) -> &'static str {
+    use crate::domain::Risk;
+    match risk {
+        Risk::AToZClaim => "atoz_claim",
+        Risk::Chargeback => "chargeback",
+        Risk::EbayItemNotReceived => "ebay_inr",
+        Risk::NegativeFeedback => "negative_feedback",
+    }
+}
+
+type Linked = (
+    CustomerId,
+    Option<Customer>,
+    Vec<(Identity, CustomerId)>,
+    Vec<(CustomerId, Identity)>,
+);
+
+/// The ticket's customer, and identity links to add. The sender's own identity decides; an
+/// existing ticket keeps its customer. An identity that already belongs to another customer is
+/// not moved: the possible duplicate is recorded for an agent to merge.
+fn link_customer(inbound: &Inbound, ctx: &InboundContext, now: DateTime<Utc>) -> Linked {
+    let mut identities: Vec<Identity> = inbound.sender.iter().cloned().collect();
+    identities.extend(inbound.other_identities.iter().cloned());
+    if let Some(order) = &ctx.order {
+        identities.extend(order.buyer_identities.iter().cloned());
+    }
+    identities.dedup();
+    let owner = |i: &Identity| {
+        ctx.customers
+            .iter()
+            .find(|(known, _)| known == i)
+            .map(|(_, c)| c.clone())
+    };
+    let chosen = ctx
+        .ticket
+        .as_ref()
+        .map(|t| t.customer.clone())
+        .or_else(|| identities.iter().find_map(owner));
+    let Some(customer) = chosen else {
+        let id = CustomerId::generate(now);
+        let mut unique = Vec::new();
+        for i in identities {
+            if !unique.contains(&i) {
+                unique.push(i);
+            }
+        }
+        let new = Customer {
+            id: id.clone(),
+            display_name: inbound
+                .sender_name
+                .clone()
+                .or_else(|| ctx.order.as_ref().and_then(|o| o.buyer_name.clone())),
+            identities: unique,
+            merged_from: Vec::new(),
+            lifetime_value_minor: 0,
+            created_at: now,
+            version: 1,
+        };
+        return (id, Some(new), Vec::new(), Vec::new());
+    };
+    let mut new_links = Vec::new();
+    let mut duplicates = Vec::new();
+    for identity in identities {
+        match owner(&identity) {
+            None => {
+                if !new_links.iter().any(|(i, _)| *i == identity) {
+                    new_links.push((identity, customer.clone()));
+                }
+            }
+            Some(other) if other != customer => {
+                if !duplicates.iter().any(|(c, _)| *c == other) {
+                    duplicates.push((other, identity));
+                }
+            }
+            Some(_) => {}
+        }
+    }
+    (customer, None, new_links, duplicates)
+}
+
+/// The ticket's SLA fields after this message: the one place ingestion computes deadlines.
+/// The ticket item keeps the clock's summary, not its history, so the events are rebuilt from
+/// it: an answered first response (which makes the next target apply), the running clock's
+/// start, a pause, and this message.
+fn sla_state(
+    before: Option<&Ticket>,
+    ticket: &Ticket,
+    inbound: &Inbound,
+    ctx: &InboundContext,
+    policies: &[SlaPolicy],
+    now: DateTime<Utc>,
+) -> crate::domain::SlaState {
+    let value = ctx.lifetime_value_minor;
+    let Some(policy) = select_policy(policies, &PolicyContext::of_ticket(ticket, value)) else {
+        return Default::default();
+    };
+    let mut events = Vec::new();
+    let at = |at, kind| ClockEvent { at, kind };
+    if let Some(t) = before {
+        if let Some(first) = t.sla.first_response_at {
+            let asked = t.created_at.min(first - Duration::seconds(1));
+            events.push(at(asked, ClockEventKind::BuyerMessage));
+            events.push(at(first, ClockEventKind::AgentReply));
+        }
+        if let Some(start) = t.sla.clock_started_at {
+            events.push(at(start, ClockEventKind::BuyerMessage));
+        }
+        if let Some(paused) = t.sla.paused_at {
+            events.push(at(paused, ClockEventKind::PendingOnCustomer));
+        }
+    }
+    match inbound.origin {
+        Origin::Buyer => events.push(at(inbound.sent_at, ClockEventKind::BuyerMessage)),
+        Origin::SellerElsewhere => events.push(at(inbound.sent_at, ClockEventKind::AgentReply)),
+        // A claim or negative feedback must be answered although no buyer wrote.
+        Origin::System if inbound.risk.is_some() => {
+            events.push(at(inbound.sent_at, ClockEventKind::BuyerMessage))
+        }
+        Origin::System => {}
+    }
+    match evaluate(policy, ticket.channel, &events) {
+        Ok(clock) => clock.to_sla_state(now),
+        Err(err) => {
+            tracing::warn!(policy = %policy.id, error = %err, "SLA policy could not be evaluated");
+            ticket.sla.clone()
+        }
+    }
+}

@@ -1,0 +1,388 @@
+//! The I/O around [`plan`](super::plan): look up, enrich, plan, write — retried on a lost race,
+//! idempotent on redelivery.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+
+use super::event::{IngestInput, MailObject, MessageEvent, OrderEvent, SourceEvent};
+use super::inbound::{self, Inbound};
+use super::{IngestError, plan};
+use crate::connectors::ConnectorError;
+use crate::domain::{
+    ChannelAccount, Customer, CustomerId, IdentityKind, Order, OrderId, OrderRef, Shipment,
+    TenantId, Ticket,
+};
+use crate::inbound_mail::{self, MailKind};
+use crate::sla::SlaPolicy;
+use crate::store::{
+    AccountStore, CustomerStore, HistoryEntry, InboundContext, InboundLookup, InboundOutcome,
+    OrderLink, OrderStore, StoreError, TicketStore,
+};
+
+/// How many times a message is re-planned after losing a race on its ticket or customer.
+const CONFLICT_ATTEMPTS: usize = 4;
+
+/// How long a tenant's channel accounts are reused before they are read again.
+const ACCOUNTS_TTL: Duration = Duration::from_secs(60);
+
+/// Live tracking older than this is refreshed when a buyer writes.
+const TRACKING_MAX_AGE: chrono::Duration = chrono::Duration::minutes(30);
+
+/// What became of one piece of work.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IngestOutcome {
+    Recorded { ticket: crate::domain::TicketId },
+    Duplicate,
+    OrderSaved { written: bool },
+    /// S3's test notification and the like: nothing to do.
+    Nothing,
+}
+
+/// Where raw mail is read from (S3).
+pub trait MailBlobs: Send + Sync {
+    fn raw_mail(
+        &self,
+        bucket: &str,
+        key: &str,
+    ) -> impl Future<Output = Result<Vec<u8>, IngestError>> + Send;
+}
+
+/// Live context from the channels and carriers. Failures never stop a message: it is recorded
+/// without the context and the failure is logged.
+pub trait Enricher: Send + Sync {
+    fn order(
+        &self,
+        account: &ChannelAccount,
+        id: &OrderId,
+    ) -> impl Future<Output = Result<Option<Order>, ConnectorError>> + Send;
+
+    /// The shipment's live status from its carrier.
+    fn track(
+        &self,
+        shipment: &Shipment,
+    ) -> impl Future<Output = Result<Option<Shipment>, ConnectorError>> + Send;
+}
+
+/// No live lookups: orders come only from the pollers.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct StoredContextOnly;
+
+impl Enricher for StoredContextOnly {
+    async fn order(
+        &self,
+        _account: &ChannelAccount,
+        _id: &OrderId,
+    ) -> Result<Option<Order>, ConnectorError> {
+        Ok(None)
+    }
+
+    async fn track(&self, _shipment: &Shipment) -> Result<Option<Shipment>, ConnectorError> {
+        Ok(None)
+    }
+}
+
+/// Told about every ticket ingestion wrote, with the ticket as it was before (escalation
+/// schedules follow the deadline).
+pub trait TicketWatcher: Send + Sync {
+    fn ticket_written(
+        &self,
+        before: Option<&Ticket>,
+        after: &Ticket,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = ()> + Send;
+}
+
+impl TicketWatcher for () {
+    async fn ticket_written(&self, _: Option<&Ticket>, _: &Ticket, _: DateTime<Utc>) {}
+}
+
+/// The ingest worker's logic, generic over its ports.
+pub struct Ingestor<S, B, E, W> {
+    store: S,
+    blobs: B,
+    enricher: E,
+    watcher: W,
+    policies: Vec<SlaPolicy>,
+    accounts: Mutex<HashMap<TenantId, (Instant, Vec<ChannelAccount>)>>,
+}
+
+impl<S, B, E, W> Ingestor<S, B, E, W>
+where
+    S: TicketStore + CustomerStore + OrderStore + AccountStore,
+    B: MailBlobs,
+    E: Enricher,
+    W: TicketWatcher,
+{
+    pub fn new(store: S, blobs: B, enricher: E, watcher: W, policies: Vec<SlaPolicy>) -> Self {
+        Ingestor {
+            store,
+            blobs,
+            enricher,
+            watcher,
+            policies,
+            accounts: Mutex::new(HashMap::new()),
+        }
+    }
+
+    pub fn store(&self) -> &S {
+        &self.store
+    }
+
+    pub async fn handle(
+        &self,
+        input: &IngestInput,
+        now: DateTime<Utc>,
+    ) -> Result<IngestOutcome, IngestError> {
+        match input {
+            IngestInput::Source(SourceEvent::Message(m)) => self.message(m, now).await,
+            IngestInput::Source(SourceEvent::Order(o)) => self.order(o, now).await,
+            IngestInput::Mail(m) => self.mail(m, now).await,
+        }
+    }
+
+    async fn accounts(&self, tenant: &TenantId) -> Result<Vec<ChannelAccount>, IngestError> {
+        if let Some((at, accounts)) = self.accounts.lock().expect("poisoned").get(tenant)
+            && at.elapsed() < ACCOUNTS_TTL
+        {
+            return Ok(accounts.clone());
+        }
+        let accounts = self.store.accounts(tenant).await?;
+        self.accounts
+            .lock()
+            .expect("poisoned")
+            .insert(tenant.clone(), (Instant::now(), accounts.clone()));
+        Ok(accounts)
+    }
+
+    async fn account(
+        &self,
+        tenant: &TenantId,
+        id: &crate::domain::AccountId,
+    ) -> Result<ChannelAccount, IngestError> {
+        self.accounts(tenant)
+            .await?
+            .into_iter()
+            .find(|a| &a.id == id)
+            .ok_or_else(|| IngestError::UnknownAccount(id.to_string()))
+    }
+
+    async fn message(
+        &self,
+        event: &MessageEvent,
+        now: DateTime<Utc>,
+    ) -> Result<IngestOutcome, IngestError> {
+        let account = self.account(&event.tenant, &event.account).await?;
+        if account.channel != event.channel {
+            return Err(IngestError::Invalid {
+                field: "channel",
+                reason: format!("account {} is not a {} account", account.id, event.channel),
+            });
+        }
+        self.inbound(&account, &inbound::from_message(event), now)
+            .await
+    }
+
+    async fn mail(&self, object: &MailObject, now: DateTime<Utc>) -> Result<IngestOutcome, IngestError> {
+        let raw = self.blobs.raw_mail(&object.bucket, &object.key).await?;
+        let mail = inbound_mail::parse(&raw).map_err(|e| IngestError::Mail(e.to_string()))?;
+        let kind = inbound_mail::classify(&mail);
+        let accounts = self.accounts(&object.tenant).await?;
+        let account = inbound::mail_account(&accounts, &mail, &kind)?;
+        if matches!(kind, MailKind::DeliveryFailed(_) | MailKind::AutoReply(_)) {
+            tracing::info!(kind = kind.name(), "system mail recorded on its thread");
+        }
+        let inbound = inbound::from_mail(&object.tenant, account, &mail, &kind, &object.key);
+        self.inbound(account, &inbound, now).await
+    }
+
+    async fn inbound(
+        &self,
+        account: &ChannelAccount,
+        inbound: &Inbound,
+        now: DateTime<Utc>,
+    ) -> Result<IngestOutcome, IngestError> {
+        let tenant = &inbound.tenant;
+        let mut extra_identities = Vec::new();
+        let mut last_conflict = None;
+        for _ in 0..CONFLICT_ATTEMPTS {
+            let mut identities: Vec<_> = inbound.sender.iter().cloned().collect();
+            identities.extend(inbound.other_identities.iter().cloned());
+            identities.extend(extra_identities.iter().cloned());
+            let lookup = InboundLookup {
+                seen: inbound.seen.clone(),
+                threads: inbound.lookup.clone(),
+                identities,
+                order: inbound.order.as_ref().map(|order| OrderRef {
+                    channel: inbound.channel,
+                    order: order.clone(),
+                }),
+                order_link: order_link(inbound),
+            };
+            let mut ctx = self.store.inbound_context(tenant, &lookup).await?;
+            if ctx.seen {
+                // The write happened; its watcher call may not have (a crash in between).
+                if let Some(ticket) = &ctx.ticket {
+                    self.watcher.ticket_written(None, ticket, now).await;
+                }
+                return Ok(IngestOutcome::Duplicate);
+            }
+            self.enrich(account, inbound, &mut ctx, now).await;
+            if let Some(order) = ctx.order.as_ref().filter(|_| ctx.order_is_fresh) {
+                extra_identities = order.buyer_identities.clone();
+            }
+            let write = plan(inbound, &ctx, &self.policies, now);
+            match self.store.record_inbound(&write).await {
+                Ok(InboundOutcome::Recorded) => {
+                    let mut after = write.ticket.clone();
+                    after.version = write.expected_version.map_or(1, |v| v + 1);
+                    self.watcher
+                        .ticket_written(ctx.ticket.as_ref(), &after, now)
+                        .await;
+                    return Ok(IngestOutcome::Recorded { ticket: after.id });
+                }
+                Ok(InboundOutcome::Duplicate) => return Ok(IngestOutcome::Duplicate),
+                Err(conflict @ StoreError::Conflict { .. }) => last_conflict = Some(conflict),
+                Err(other) => return Err(other.into()),
+            }
+        }
+        Err(last_conflict
+            .map(IngestError::Store)
+            .unwrap_or_else(|| IngestError::Malformed("no attempt made".into())))
+    }
+
+    /// The order from the channel when the store lacks it, and the carrier's live status of an
+    /// FBM shipment when ours is stale.
+    async fn enrich(
+        &self,
+        account: &ChannelAccount,
+        inbound: &Inbound,
+        ctx: &mut InboundContext,
+        now: DateTime<Utc>,
+    ) {
+        if ctx.order.is_none()
+            && let Some(id) = &inbound.order
+        {
+            match self.enricher.order(account, id).await {
+                Ok(Some(order)) => {
+                    ctx.order = Some(order);
+                    ctx.order_is_fresh = true;
+                }
+                Ok(None) => {}
+                Err(err) => tracing::warn!(account = %account.id, error = %err, "order lookup failed"),
+            }
+        }
+        let Some(order) = ctx.order.as_mut() else {
+            return;
+        };
+        if order.fulfillment != crate::domain::FulfillmentChannel::Merchant {
+            return;
+        }
+        for shipment in &mut order.shipments {
+            let stale = shipment
+                .checked_at
+                .is_none_or(|checked| now - checked > TRACKING_MAX_AGE);
+            if !stale || shipment.status == crate::domain::ShipmentStatus::Delivered {
+                continue;
+            }
+            match self.enricher.track(shipment).await {
+                Ok(Some(live)) => {
+                    *shipment = live;
+                    ctx.order_is_fresh = true;
+                }
+                Ok(None) => {}
+                Err(err) => tracing::warn!(error = %err, "live tracking failed"),
+            }
+        }
+    }
+
+    /// An order from a poller: saved (unless a newer copy is stored) and filed in its buyer's
+    /// history, creating the customer if the buyer is new.
+    async fn order(&self, event: &OrderEvent, now: DateTime<Utc>) -> Result<IngestOutcome, IngestError> {
+        let order = &event.order;
+        let tenant = &event.tenant;
+        let account = self.account(tenant, &order.account).await?;
+        if account.channel != order.channel {
+            return Err(IngestError::Invalid {
+                field: "order.channel",
+                reason: format!("account {} is not a {} account", account.id, order.channel),
+            });
+        }
+        let written = self.store.save_order(tenant, order).await?;
+        if order.buyer_identities.is_empty() {
+            return Ok(IngestOutcome::OrderSaved { written });
+        }
+        let customer = self.customer_for(tenant, order, now).await?;
+        let entry = HistoryEntry::Order {
+            channel: order.channel,
+            order: order.id.clone(),
+            at: order.purchased_at,
+        };
+        self.store.add_history(tenant, &customer, &entry).await?;
+        Ok(IngestOutcome::OrderSaved { written })
+    }
+
+    async fn customer_for(
+        &self,
+        tenant: &TenantId,
+        order: &Order,
+        now: DateTime<Utc>,
+    ) -> Result<CustomerId, IngestError> {
+        for _ in 0..CONFLICT_ATTEMPTS {
+            let lookup = InboundLookup {
+                seen: crate::store::SeenKey {
+                    source: "order".into(),
+                    external_id: order.id.to_string(),
+                },
+                threads: Vec::new(),
+                identities: order.buyer_identities.clone(),
+                order: None,
+                order_link: None,
+            };
+            let ctx = self.store.inbound_context(tenant, &lookup).await?;
+            if let Some((_, customer)) = ctx.customers.first() {
+                return Ok(customer.clone());
+            }
+            let customer = Customer {
+                id: CustomerId::generate(now),
+                display_name: order.buyer_name.clone(),
+                identities: order.buyer_identities.clone(),
+                merged_from: Vec::new(),
+                lifetime_value_minor: 0,
+                created_at: now,
+                version: 1,
+            };
+            match self.store.create_customer(tenant, &customer).await {
+                Ok(()) => return Ok(customer.id),
+                // Another worker created the buyer meanwhile: read it again.
+                Err(StoreError::Conflict { .. }) => continue,
+                Err(other) => return Err(other.into()),
+            }
+        }
+        Err(IngestError::Store(StoreError::Conflict {
+            tenant: tenant.clone(),
+            entity: "customer identity",
+            id: order.id.to_string(),
+            expected: None,
+        }))
+    }
+}
+
+fn order_link(inbound: &Inbound) -> Option<OrderLink> {
+    if inbound.order.is_some() {
+        return None;
+    }
+    let listing = inbound.listing.as_ref()?;
+    let buyer = inbound
+        .sender
+        .as_ref()
+        .filter(|s| s.kind == IdentityKind::EbayUser)?;
+    Some(OrderLink {
+        channel: inbound.channel,
+        buyer: buyer.value.clone(),
+        listing: listing.clone(),
+    })
+}

@@ -1,0 +1,182 @@
+//! Triage: what a buyer wants (intent) and how much the message puts the account at risk.
+//!
+//! Keyword rules in the five marketplace languages, matched case-insensitively on whole-ish
+//! words. The first intent in [`RULES`] order wins: a damaged item is also a return request, but
+//! the damage decides what the agent must do first.
+
+use std::sync::LazyLock;
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+
+use crate::domain::{Intent, Priority, Risk};
+
+/// Intents in precedence order with their phrases (en, it, de, fr, es).
+const RULES: &[(Intent, &[&str])] = &[
+    (
+        Intent::Claim,
+        &[
+            "a-to-z", "a-z guarantee", "garanzia dalla a alla z", "a-bis-z", "garantie de a à z",
+            "garantía de la a a la z", "chargeback", "storno", "rückbuchung", "rétrofacturation",
+            "contracargo", "item not received case", "open a case", "aprire una contestazione",
+        ],
+    ),
+    (
+        Intent::DamagedOrDefective,
+        &[
+            "damaged", "broken", "defective", "doesn't work", "does not work", "not working",
+            "cracked", "danneggiat", "rotto", "rotta", "difettos", "non funziona", "beschädigt",
+            "kaputt", "defekt", "funktioniert nicht", "endommagé", "cassé", "défectueu",
+            "ne fonctionne pas", "dañado", "roto", "defectuos", "no funciona",
+        ],
+    ),
+    (
+        Intent::Cancellation,
+        &[
+            "cancel", "annull", "disdire", "stornieren", "stornierung", "annuler", "annulation",
+            "cancelar", "cancelación",
+        ],
+    ),
+    (
+        Intent::Refund,
+        &[
+            "refund", "money back", "rimborso", "rimborsare", "soldi indietro", "rückerstattung",
+            "erstatten", "geld zurück", "remboursement", "rembourser", "reembolso", "devolución del dinero",
+        ],
+    ),
+    (
+        Intent::Return,
+        &[
+            "return", "send it back", "reso", "restituire", "restituzione", "rücksendung",
+            "zurücksenden", "retoure", "retour", "renvoyer", "devolver", "devolución",
+        ],
+    ),
+    (
+        Intent::WhereIsMyOrder,
+        &[
+            "where is my order", "where is my package", "not arrived", "hasn't arrived",
+            "has not arrived", "not received", "haven't received", "tracking", "when will",
+            "still waiting", "dov'è il mio ordine", "non è arrivato", "non ho ricevuto",
+            "ancora in attesa", "spedizione", "quando arriva", "wo ist meine bestellung",
+            "nicht angekommen", "nicht erhalten", "sendungsverfolgung", "lieferung",
+            "où est ma commande", "pas reçu", "pas arrivé", "suivi", "livraison",
+            "dónde está mi pedido", "no ha llegado", "no he recibido", "seguimiento", "envío",
+        ],
+    ),
+    (
+        Intent::Invoice,
+        &[
+            "invoice", "receipt", "vat", "fattura", "ricevuta", "partita iva", "rechnung",
+            "quittung", "facture", "reçu", "factura", "recibo",
+        ],
+    ),
+    (
+        Intent::Feedback,
+        &[
+            "feedback", "review", "rating", "recensione", "valutazione", "bewertung",
+            "évaluation", "avis", "valoración", "opinión",
+        ],
+    ),
+    (
+        Intent::ProductQuestion,
+        &[
+            "compatible", "size", "dimension", "does it", "is it", "how do i", "how to",
+            "taglia", "misura", "dimensioni", "è compatibile", "come si", "größe", "passt",
+            "kompatibel", "wie kann", "taille", "est-ce que", "comment", "talla", "tamaño",
+            "cómo",
+        ],
+    ),
+];
+
+static MATCHERS: LazyLock<Vec<(Intent, AhoCorasick)>> = LazyLock::new(|| {
+    RULES
+        .iter()
+        .map(|(intent, phrases)| {
+            let matcher = AhoCorasickBuilder::new()
+                .ascii_case_insensitive(true)
+                .match_kind(MatchKind::LeftmostLongest)
+                .build(*phrases)
+                .expect("triage phrases are valid literals");
+            (*intent, matcher)
+        })
+        .collect()
+});
+
+/// The intent of a buyer's text (subject and body); `Other` when nothing matches.
+pub fn intent_of(text: &str) -> Intent {
+    // Non-ASCII capitals (É, Ü) are folded here; ASCII ones by the matcher.
+    let lower = text.to_lowercase();
+    MATCHERS
+        .iter()
+        .find(|(_, m)| m.is_match(&lower))
+        .map_or(Intent::Other, |(intent, _)| *intent)
+}
+
+/// The intent a risk implies, whatever the text says.
+pub fn intent_of_risk(risk: Risk) -> Intent {
+    match risk {
+        Risk::AToZClaim | Risk::Chargeback | Risk::EbayItemNotReceived => Intent::Claim,
+        Risk::NegativeFeedback => Intent::Feedback,
+    }
+}
+
+/// Priority from risk and intent: account risk first, then what costs money soonest.
+pub fn priority_of(risk: Option<Risk>, intent: Intent) -> Priority {
+    if risk.is_some() {
+        return Priority::Urgent;
+    }
+    match intent {
+        Intent::Claim => Priority::Urgent,
+        Intent::DamagedOrDefective | Intent::Cancellation => Priority::High,
+        Intent::WhereIsMyOrder | Intent::Refund | Intent::Return => Priority::Normal,
+        Intent::ProductQuestion | Intent::Invoice | Intent::Feedback | Intent::Other => {
+            Priority::Normal
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn where_is_my_order_is_recognised_in_five_languages() {
+        for text in [
+            "Hello, where is my order? It has not arrived yet.",
+            "Buongiorno, il pacco non è arrivato, dov'è il mio ordine?",
+            "Hallo, meine Lieferung ist nicht angekommen.",
+            "Bonjour, je n'ai pas reçu ma commande, où est ma commande ?",
+            "Hola, mi pedido no ha llegado todavía.",
+        ] {
+            assert_eq!(intent_of(text), Intent::WhereIsMyOrder, "{text}");
+        }
+    }
+
+    #[test]
+    fn damage_outranks_return_in_the_same_message() {
+        assert_eq!(
+            intent_of("The mug arrived broken, I want to return it"),
+            Intent::DamagedOrDefective
+        );
+        assert_eq!(intent_of("Vorrei fare il reso della tazza"), Intent::Return);
+    }
+
+    #[test]
+    fn capitalised_non_ascii_words_match() {
+        assert_eq!(intent_of("ENDOMMAGÉ à la livraison"), Intent::DamagedOrDefective);
+    }
+
+    #[test]
+    fn an_unrelated_message_is_other() {
+        assert_eq!(intent_of("Grazie mille, buona giornata"), Intent::Other);
+    }
+
+    #[test]
+    fn risk_makes_a_ticket_urgent_whatever_the_intent() {
+        assert_eq!(
+            priority_of(Some(Risk::NegativeFeedback), Intent::Other),
+            Priority::Urgent
+        );
+        assert_eq!(priority_of(None, Intent::ProductQuestion), Priority::Normal);
+        assert_eq!(priority_of(None, Intent::DamagedOrDefective), Priority::High);
+    }
+}
