@@ -6,8 +6,9 @@ use chrono::Utc;
 use clap::Args;
 use marketdesk::adapters::dynamo::DynamoStore;
 use marketdesk::auth::DevTokens;
-use marketdesk::domain::{AccountId, Channel, ChannelAccount, Marketplace, SecretRef, TenantId};
-use marketdesk::store::{AccountStore, StoreError};
+use marketdesk::domain::TenantId;
+use marketdesk::store::AccountStore;
+use marketdesk_devstack::demo::{DEMO_TENANT, seed_accounts};
 use marketdesk_devstack::emulator::{Emulator, default_venv, sdk_config_for};
 use marketdesk_devstack::template::Resources;
 
@@ -26,77 +27,6 @@ pub struct DevArgs {
     pub check: bool,
 }
 
-pub const DEMO_TENANT: &str = "demo";
-
-fn demo_accounts(tenant: &TenantId) -> Vec<ChannelAccount> {
-    let now = Utc::now();
-    let account = |id: &str,
-                   channel,
-                   market: Marketplace,
-                   name: &str,
-                   region: Option<&str>,
-                   sender: Option<&str>| {
-        ChannelAccount {
-            id: AccountId::parse(id).expect("static id"),
-            tenant: tenant.clone(),
-            channel,
-            marketplace: market,
-            region: region.map(str::to_string),
-            display_name: name.to_string(),
-            credentials: SecretRef(format!("marketdesk/{tenant}/{id}")),
-            sender_address: sender.map(str::to_string),
-            poll_interval_minutes: 5,
-            enabled: true,
-            created_at: now,
-            version: 0,
-        }
-    };
-    let market = |id: &str, country: &str, lang: &str| Marketplace {
-        id: id.into(),
-        country: Some(country.into()),
-        language: Some(lang.into()),
-    };
-    vec![
-        account(
-            "acct_amazon_it",
-            Channel::Amazon,
-            market("APJ6JRA9NG5V4", "IT", "it"),
-            "Amazon.it",
-            Some("eu"),
-            Some("assistenza@demo-shop.example"),
-        ),
-        account(
-            "acct_ebay_it",
-            Channel::Ebay,
-            market("EBAY_IT", "IT", "it"),
-            "eBay Italia",
-            None,
-            None,
-        ),
-        account(
-            "acct_shopify",
-            Channel::Shopify,
-            market("demo-shop.myshopify.com", "IT", "it"),
-            "Demo Shop (Shopify)",
-            None,
-            Some("ciao@demo-shop.example"),
-        ),
-    ]
-}
-
-/// Seeds the demo tenant's channel accounts; seeding twice leaves them as they are.
-async fn seed(store: &DynamoStore, tenant: &TenantId) -> Result<usize, StoreError> {
-    let mut created = 0;
-    for account in demo_accounts(tenant) {
-        match store.save_account(&account, None).await {
-            Ok(_) => created += 1,
-            Err(StoreError::Conflict { .. }) => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(created)
-}
-
 pub async fn run(args: DevArgs) -> Result<(), Box<dyn std::error::Error>> {
     let emulator = Emulator::start_with(&default_venv(), args.emulator_port)?;
     let config = sdk_config_for(&emulator.endpoint()).await;
@@ -105,7 +35,7 @@ pub async fn run(args: DevArgs) -> Result<(), Box<dyn std::error::Error>> {
         .await?;
     let store = DynamoStore::from_config(&config, &stack.table);
     let tenant = TenantId::parse(DEMO_TENANT)?;
-    seed(&store, &tenant).await?;
+    seed_accounts(&store, &tenant, Utc::now()).await?;
     let accounts = store.accounts(&tenant).await?;
 
     // A fresh secret per run; `marketdesk token` reads it from the file.

@@ -1,6 +1,7 @@
 //! The local stack: the moto AWS emulator, the table and queues created from the SAM template,
 //! and what tests need to use them. `marketdesk dev` and the tests in `tests/` share it.
 
+pub mod demo;
 pub mod emulator;
 pub mod template;
 pub mod testing;

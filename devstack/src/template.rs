@@ -33,6 +33,7 @@ pub struct Resources {
     /// Logical id → queue properties, in template order.
     pub queues: Vec<QueueDefinition>,
     pub schedule_group: bool,
+    pub mail_bucket: bool,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -96,6 +97,8 @@ pub struct StackResources {
     pub table: String,
     pub queues: BTreeMap<String, Queue>,
     pub schedule_group: String,
+    /// Where SES stores raw inbound mail.
+    pub mail_bucket: String,
 }
 
 #[derive(Debug, Clone)]
@@ -148,10 +151,12 @@ impl Resources {
             .map(|(logical_id, props)| queue_definition(logical_id, props.unwrap_or_default()))
             .collect::<Result<Vec<_>, _>>()?;
         let schedule_group = of_type("AWS::Scheduler::ScheduleGroup").next().is_some();
+        let mail_bucket = of_type("AWS::S3::Bucket").next().is_some();
         Ok(Resources {
             table,
             queues,
             schedule_group,
+            mail_bucket,
         })
     }
 
@@ -176,10 +181,20 @@ impl Resources {
                 .await
                 .map_err(|e| create_error(&schedule_group, e))?;
         }
+        let mail_bucket = format!("{prefix}-mail");
+        if self.mail_bucket {
+            marketdesk::adapters::aws::s3_client(config)
+                .create_bucket()
+                .bucket(&mail_bucket)
+                .send()
+                .await
+                .map_err(|e| create_error(&mail_bucket, e))?;
+        }
         Ok(StackResources {
             table,
             queues,
             schedule_group,
+            mail_bucket,
         })
     }
 

@@ -57,3 +57,33 @@ pub async fn fresh_table() -> TestTable {
         name,
     }
 }
+
+/// Every resource of the template (table, queues, schedule group, mail bucket) under a fresh
+/// prefix, with a request-counting store on the table.
+pub struct TestStack {
+    pub config: aws_config::SdkConfig,
+    pub resources: crate::template::StackResources,
+    pub store: DynamoStore,
+    pub requests: RequestCounter,
+}
+
+pub async fn fresh_stack() -> TestStack {
+    let config = sdk_config_for(&emulator().endpoint()).await;
+    let resources = Resources::from_template()
+        .expect("template parses")
+        .create(&config, &unique_prefix())
+        .await
+        .expect("resources are created on the emulator");
+    let requests = RequestCounter::default();
+    let counted = aws_sdk_dynamodb::Client::from_conf(
+        aws_sdk_dynamodb::config::Builder::from(&config)
+            .interceptor(requests.clone())
+            .build(),
+    );
+    TestStack {
+        store: DynamoStore::new(counted, &resources.table),
+        requests,
+        resources,
+        config,
+    }
+}

@@ -1,31 +1,124 @@
-//! Turns inbound events (poller source events, S3 raw-mail notifications) into tickets.
+//! The ingest worker: SQS batches of source events and raw-mail notifications become tickets.
 //!
-//! Thin for now: each record's body must be JSON; malformed records are reported as
-//! batch-item failures (SQS redelivers them, then moves them to the DLQ) and well-formed ones
-//! are acknowledged. The real work arrives with its issue (see docs/architecture.md, Status).
+//! Each record is handled on its own (partial batch failures). A payload that can never succeed
+//! is quarantined with its reason and acknowledged; a transient failure is retried by SQS, and
+//! on its last receive it is quarantined too before it moves to the DLQ, so an admin sees every
+//! lost payload with its error.
 
-use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
-use marketdesk::adapters::lambda::{for_each_record, json_body};
+use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
+use chrono::{DateTime, TimeZone, Utc};
+use marketdesk::adapters::lambda::for_each_record;
+use marketdesk::domain::TenantId;
+use marketdesk::ingest::service::{Enricher, MailBlobs, TicketWatcher};
+use marketdesk::ingest::{IngestError, Ingestor, parse_body};
+use marketdesk::store::{
+    AccountStore, CustomerStore, OrderStore, QuarantineRecord, QuarantineStore, TicketStore,
+    UNATTRIBUTED_TENANT,
+};
 
-pub async fn handle(event: SqsEvent) -> SqsBatchResponse {
-    for_each_record(
-        event,
-        |record| async move { json_body(&record).map(|_| ()) },
-    )
-    .await
+/// SQS's `maxReceiveCount` of the ingest queue's redrive policy (infra/template.yaml).
+pub const DEFAULT_MAX_RECEIVES: u32 = 5;
+
+pub struct Worker<S, B, E, W> {
+    pub ingestor: Ingestor<S, B, E, W>,
+    pub max_receives: u32,
 }
 
-#[cfg(test)]
-mod tests {
-    #[tokio::test]
-    async fn the_sample_batch_reports_exactly_its_malformed_records() {
-        let event = serde_json::from_str(include_str!("../../../events/sqs_ingest.json")).unwrap();
-        let response = super::handle(event).await;
-        let failed: Vec<&str> = response
-            .batch_item_failures
-            .iter()
-            .map(|f| f.item_identifier.as_str())
-            .collect();
-        assert_eq!(failed, ["0c7e8a1e-4c53-4b6e-9d5c-000000000002"]);
+impl<S, B, E, W> Worker<S, B, E, W>
+where
+    S: TicketStore + CustomerStore + OrderStore + AccountStore + QuarantineStore,
+    B: MailBlobs,
+    E: Enricher,
+    W: TicketWatcher,
+{
+    pub fn new(ingestor: Ingestor<S, B, E, W>) -> Self {
+        Worker {
+            ingestor,
+            max_receives: DEFAULT_MAX_RECEIVES,
+        }
     }
+
+    pub async fn handle(&self, event: SqsEvent) -> SqsBatchResponse {
+        for_each_record(event, |record| async move {
+            self.record(&record, Utc::now()).await
+        })
+        .await
+    }
+
+    /// One queue message: every unit of work in it, in order.
+    pub async fn record(&self, record: &SqsMessage, now: DateTime<Utc>) -> Result<(), IngestError> {
+        let body = record.body.as_deref().unwrap_or_default();
+        let inputs = match parse_body(body) {
+            Ok(inputs) => inputs,
+            Err(err) => return self.give_up(record, tenant_hint(body), err, false).await,
+        };
+        for input in inputs {
+            let tenant = match &input {
+                marketdesk::ingest::IngestInput::Source(s) => s.tenant().clone(),
+                marketdesk::ingest::IngestInput::Mail(m) => m.tenant.clone(),
+            };
+            match self.ingestor.handle(&input, now).await {
+                Ok(outcome) => tracing::debug!(?outcome, "ingested"),
+                Err(err) if err.is_permanent() => {
+                    self.give_up(record, tenant, err, false).await?;
+                }
+                Err(err) if receive_count(record) >= self.max_receives => {
+                    return self.give_up(record, tenant, err, true).await;
+                }
+                Err(err) => return Err(err),
+            }
+        }
+        Ok(())
+    }
+
+    /// Files the payload with its reason. With `to_dlq` the error is returned too, so SQS moves
+    /// the message to the DLQ where it can be redriven.
+    async fn give_up(
+        &self,
+        record: &SqsMessage,
+        tenant: TenantId,
+        err: IngestError,
+        to_dlq: bool,
+    ) -> Result<(), IngestError> {
+        tracing::warn!(tenant = %tenant, reason = err.reason(), error = %err, "quarantined");
+        let quarantined = QuarantineRecord {
+            id: record.message_id.clone().unwrap_or_default(),
+            tenant,
+            at: sent_at(record).unwrap_or_else(Utc::now),
+            worker: "ingest".into(),
+            reason: err.reason().into(),
+            detail: err.to_string(),
+            payload: QuarantineRecord::truncate_payload(record.body.as_deref().unwrap_or_default()),
+            in_dlq: to_dlq,
+        };
+        // If even the quarantine write fails, SQS keeps the message: nothing is lost.
+        self.ingestor.store().quarantine(&quarantined).await?;
+        if to_dlq { Err(err) } else { Ok(()) }
+    }
+}
+
+/// The tenant named in a payload that failed validation, if any, else the unattributed bin.
+fn tenant_hint(body: &str) -> TenantId {
+    serde_json::from_str::<serde_json::Value>(body)
+        .ok()
+        .and_then(|v| v.get("tenant")?.as_str().map(str::to_owned))
+        .and_then(|t| TenantId::parse(t).ok())
+        .unwrap_or_else(|| TenantId::parse(UNATTRIBUTED_TENANT).expect("valid tenant id"))
+}
+
+fn receive_count(record: &SqsMessage) -> u32 {
+    record
+        .attributes
+        .get("ApproximateReceiveCount")
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(1)
+}
+
+fn sent_at(record: &SqsMessage) -> Option<DateTime<Utc>> {
+    let ms = record
+        .attributes
+        .get("SentTimestamp")?
+        .parse::<i64>()
+        .ok()?;
+    Utc.timestamp_millis_opt(ms).single()
 }

@@ -13,3 +13,12 @@ pub fn config_loader() -> ConfigLoader {
 pub async fn load_config() -> aws_config::SdkConfig {
     config_loader().load().await
 }
+
+/// S3 addressed by path rather than virtual host: the same against AWS and the emulator.
+pub fn s3_client(config: &aws_config::SdkConfig) -> aws_sdk_s3::Client {
+    aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(config)
+            .force_path_style(true)
+            .build(),
+    )
+}

@@ -1,7 +1,6 @@
 //! What arrives on the ingest queue: the pollers' normalised source events, and S3
 //! notifications of raw mail that SES stored.
 
-use aws_lambda_events::event::s3::S3Event;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -130,7 +129,7 @@ pub fn parse_body(body: &str) -> Result<Vec<IngestInput>, IngestError> {
         return Ok(Vec::new());
     }
     if value.get("Records").is_some() {
-        let event: S3Event =
+        let event: S3Notification =
             serde_json::from_value(value).map_err(|e| IngestError::Malformed(e.to_string()))?;
         return event.records.into_iter().map(mail_object).collect();
     }
@@ -142,9 +141,46 @@ pub fn parse_body(body: &str) -> Result<Vec<IngestInput>, IngestError> {
     Ok(vec![IngestInput::Source(event)])
 }
 
-fn mail_object(record: aws_lambda_events::event::s3::S3EventRecord) -> Result<IngestInput, IngestError> {
-    let bucket = record.s3.bucket.name.unwrap_or_default();
-    let raw_key = record.s3.object.key.unwrap_or_default();
+/// The parts of an S3 event notification ingestion reads; S3 sends many more, which are
+/// ignored rather than required.
+#[derive(Deserialize)]
+struct S3Notification {
+    #[serde(rename = "Records")]
+    records: Vec<S3Record>,
+}
+
+#[derive(Deserialize)]
+struct S3Record {
+    #[serde(rename = "eventName", default)]
+    event_name: String,
+    s3: S3Entity,
+}
+
+#[derive(Deserialize)]
+struct S3Entity {
+    bucket: S3Bucket,
+    object: S3Object,
+}
+
+#[derive(Deserialize)]
+struct S3Bucket {
+    name: String,
+}
+
+#[derive(Deserialize)]
+struct S3Object {
+    key: String,
+}
+
+fn mail_object(record: S3Record) -> Result<IngestInput, IngestError> {
+    if !record.event_name.starts_with("ObjectCreated:") {
+        return Err(IngestError::Invalid {
+            field: "eventName",
+            reason: format!("{} is not an object creation", record.event_name),
+        });
+    }
+    let bucket = record.s3.bucket.name;
+    let raw_key = record.s3.object.key;
     // S3 notifications URL-encode the key, spaces as '+'.
     let key = percent_encoding::percent_decode_str(&raw_key.replace('+', " "))
         .decode_utf8_lossy()

@@ -68,7 +68,10 @@ pub fn order_thread(channel: Channel, order: &OrderId) -> ThreadKey {
 
 /// Thread key of an e-mail Message-ID (ours or the buyer's).
 pub fn mail_thread(channel: Channel, message_id: &str) -> ThreadKey {
-    key(channel, format!("mid:{}", message_id.trim_matches(['<', '>'])))
+    key(
+        channel,
+        format!("mid:{}", message_id.trim_matches(['<', '>'])),
+    )
 }
 
 /// A polled channel message (eBay).
@@ -171,9 +174,7 @@ pub fn mail_account<'a>(
                 .or_else(|| enabled().find(|a| a.channel == Channel::Email))
         }
     };
-    found.ok_or(IngestError::NoAccount {
-        kind: kind.name(),
-    })
+    found.ok_or(IngestError::NoAccount { kind: kind.name() })
 }
 
 /// A parsed, classified e-mail for `account`.
@@ -187,10 +188,13 @@ pub fn from_mail(
     let channel = account.channel;
     let external = mail.external_refs();
     // SES gives every stored mail a unique object name; a Message-ID can be missing or reused.
-    let external_id = mail
-        .message_id
-        .clone()
-        .unwrap_or_else(|| object_key.rsplit('/').next().unwrap_or(object_key).to_owned());
+    let external_id = mail.message_id.clone().unwrap_or_else(|| {
+        object_key
+            .rsplit('/')
+            .next()
+            .unwrap_or(object_key)
+            .to_owned()
+    });
     let own_mid = mail_thread(channel, &external_id);
     let mut lookup: Vec<ThreadKey> = Vec::new();
     let mut sender = None;
@@ -253,7 +257,11 @@ pub fn from_mail(
         }
     }
     // Replies quote what they answer: our Message-IDs are linked to their tickets.
-    for reference in external.in_reply_to.iter().chain(external.references.iter().rev()) {
+    for reference in external
+        .in_reply_to
+        .iter()
+        .chain(external.references.iter().rev())
+    {
         let k = mail_thread(channel, reference);
         if !lookup.contains(&k) {
             lookup.push(k);

@@ -10,8 +10,8 @@ use super::inbound::{Inbound, Origin};
 use super::triage;
 use crate::domain::{
     AgentId, AuthorKind, Customer, CustomerId, DeliveryState, Direction, EventId,
-    FulfillmentChannel, Identity, Intent, Message, MessageId, Ticket, TicketEvent,
-    TicketEventKind, TicketId, TicketStatus,
+    FulfillmentChannel, Identity, Intent, Message, MessageId, Ticket, TicketEvent, TicketEventKind,
+    TicketId, TicketStatus,
 };
 use crate::sla::{ClockEvent, ClockEventKind, PolicyContext, SlaPolicy, evaluate, select_policy};
 use crate::store::{InboundContext, InboundWrite};
@@ -74,8 +74,11 @@ pub fn plan(
     ticket.message_count += 1;
     ticket.updated_at = now;
 
-    // Triage only sharpens: a later "thanks" does not erase the first message's intent.
-    if ticket.intent.is_none_or(|i| i == Intent::Other) && intent != Intent::Other {
+    // Triage only sharpens: a later "thanks" does not erase the first message's intent, but a
+    // claim or negative feedback outranks whatever the buyer asked before.
+    if inbound.risk.is_some()
+        || (ticket.intent.is_none_or(|i| i == Intent::Other) && intent != Intent::Other)
+    {
         ticket.intent = Some(intent);
     }
     ticket.intent.get_or_insert(intent);
@@ -83,9 +86,10 @@ pub fn plan(
         ticket.risk = Some(risk);
         ticket.tags.insert(format!("risk:{}", risk_tag(risk)));
     }
-    let priority = ticket
-        .priority
-        .max(triage::priority_of(ticket.risk, ticket.intent.unwrap_or(intent)));
+    let priority = ticket.priority.max(triage::priority_of(
+        ticket.risk,
+        ticket.intent.unwrap_or(intent),
+    ));
     if before.is_some() && priority != ticket.priority {
         events.push(event(
             TicketEventKind::PriorityChanged {
@@ -189,7 +193,10 @@ pub fn plan(
     };
 
     let mut links = inbound.links.clone();
-    if before.is_some() && !links.contains(&inbound.primary) && ctx.thread.as_ref() != Some(&inbound.primary) {
+    if before.is_some()
+        && !links.contains(&inbound.primary)
+        && ctx.thread.as_ref() != Some(&inbound.primary)
+    {
         // A message found through a weaker key (a quoted Message-ID) also claims its own
         // thread key, so the next one finds the ticket directly.
         links.push(inbound.primary.clone());
@@ -231,10 +238,15 @@ type Linked = (
 fn link_customer(inbound: &Inbound, ctx: &InboundContext, now: DateTime<Utc>) -> Linked {
     let mut identities: Vec<Identity> = inbound.sender.iter().cloned().collect();
     identities.extend(inbound.other_identities.iter().cloned());
-    if let Some(order) = &ctx.order {
+    // Only identities whose owner was looked up are linked: an unchecked one could belong to
+    // someone else (a fresh order's are checked on the retry its conflict causes).
+    if let Some(order) = ctx
+        .order
+        .as_ref()
+        .filter(|_| ctx.order_identities_known || ctx.order_is_fresh)
+    {
         identities.extend(order.buyer_identities.iter().cloned());
     }
-    identities.dedup();
     let owner = |i: &Identity| {
         ctx.customers
             .iter()

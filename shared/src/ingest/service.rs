@@ -35,9 +35,13 @@ const TRACKING_MAX_AGE: chrono::Duration = chrono::Duration::minutes(30);
 /// What became of one piece of work.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum IngestOutcome {
-    Recorded { ticket: crate::domain::TicketId },
+    Recorded {
+        ticket: crate::domain::TicketId,
+    },
     Duplicate,
-    OrderSaved { written: bool },
+    OrderSaved {
+        written: bool,
+    },
     /// S3's test notification and the like: nothing to do.
     Nothing,
 }
@@ -186,7 +190,11 @@ where
             .await
     }
 
-    async fn mail(&self, object: &MailObject, now: DateTime<Utc>) -> Result<IngestOutcome, IngestError> {
+    async fn mail(
+        &self,
+        object: &MailObject,
+        now: DateTime<Utc>,
+    ) -> Result<IngestOutcome, IngestError> {
         let raw = self.blobs.raw_mail(&object.bucket, &object.key).await?;
         let mail = inbound_mail::parse(&raw).map_err(|e| IngestError::Mail(e.to_string()))?;
         let kind = inbound_mail::classify(&mail);
@@ -272,7 +280,9 @@ where
                     ctx.order_is_fresh = true;
                 }
                 Ok(None) => {}
-                Err(err) => tracing::warn!(account = %account.id, error = %err, "order lookup failed"),
+                Err(err) => {
+                    tracing::warn!(account = %account.id, error = %err, "order lookup failed")
+                }
             }
         }
         let Some(order) = ctx.order.as_mut() else {
@@ -301,7 +311,11 @@ where
 
     /// An order from a poller: saved (unless a newer copy is stored) and filed in its buyer's
     /// history, creating the customer if the buyer is new.
-    async fn order(&self, event: &OrderEvent, now: DateTime<Utc>) -> Result<IngestOutcome, IngestError> {
+    async fn order(
+        &self,
+        event: &OrderEvent,
+        now: DateTime<Utc>,
+    ) -> Result<IngestOutcome, IngestError> {
         let order = &event.order;
         let tenant = &event.tenant;
         let account = self.account(tenant, &order.account).await?;
@@ -344,7 +358,22 @@ where
             };
             let ctx = self.store.inbound_context(tenant, &lookup).await?;
             if let Some((_, customer)) = ctx.customers.first() {
-                return Ok(customer.clone());
+                // The buyer's other identities on this order now find the same customer.
+                let unlinked: Vec<_> = order
+                    .buyer_identities
+                    .iter()
+                    .filter(|i| !ctx.customers.iter().any(|(known, _)| known == *i))
+                    .cloned()
+                    .collect();
+                match self
+                    .store
+                    .link_identities(tenant, customer, &unlinked)
+                    .await
+                {
+                    Ok(()) => return Ok(customer.clone()),
+                    Err(StoreError::Conflict { .. }) => continue,
+                    Err(other) => return Err(other.into()),
+                }
             }
             let customer = Customer {
                 id: CustomerId::generate(now),

@@ -163,6 +163,8 @@ pub struct InboundContext {
     /// Identities of the lookup that belong to a customer.
     pub customers: Vec<(Identity, CustomerId)>,
     pub order: Option<Order>,
+    /// The order's buyer identities were looked up too (their owners are in `customers`).
+    pub order_identities_known: bool,
     /// `order` came from the channel rather than the store: save it with the message.
     pub order_is_fresh: bool,
     /// The customer's lifetime value, when known, for value-based SLA policies.
@@ -300,6 +302,15 @@ pub trait CustomerStore: Send + Sync {
         customer: &Customer,
     ) -> impl Future<Output = StoreResult<()>> + Send;
 
+    /// Links identities to an existing customer in one transaction; fails with a conflict,
+    /// writing nothing, if any of them belongs to someone already.
+    fn link_identities(
+        &self,
+        tenant: &TenantId,
+        customer: &CustomerId,
+        identities: &[Identity],
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+
     /// Adds a history entry (ticket or order) to the customer's partition.
     fn add_history(
         &self,
@@ -403,4 +414,53 @@ pub trait StatsStore: Send + Sync {
         year: i32,
         month: u32,
     ) -> impl Future<Output = StoreResult<Vec<(String, DailyCounters)>>> + Send;
+}
+
+/// A unit of work that cannot succeed as it is (a malformed payload, an unreadable e-mail) or
+/// that used up its retries: kept with its reason for an admin to inspect and redrive.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QuarantineRecord {
+    /// Stable per payload (the queue message id), so a redelivery overwrites its record.
+    pub id: String,
+    pub tenant: TenantId,
+    /// When the payload first arrived.
+    pub at: DateTime<Utc>,
+    /// Which worker gave up (`ingest`, `escalator`, `sender`).
+    pub worker: String,
+    /// A short, stable reason (`malformed`, `unreadable_mail`…).
+    pub reason: String,
+    /// The full error.
+    pub detail: String,
+    /// The payload as received (truncated to [`QuarantineRecord::MAX_PAYLOAD`] bytes).
+    pub payload: String,
+    /// The payload was also left to the queue's DLQ (retries exhausted), from where it can be
+    /// redriven; otherwise it was acknowledged and lives only here.
+    pub in_dlq: bool,
+}
+
+impl QuarantineRecord {
+    pub const MAX_PAYLOAD: usize = 64 * 1024;
+
+    pub fn truncate_payload(payload: &str) -> String {
+        let mut end = payload.len().min(Self::MAX_PAYLOAD);
+        while !payload.is_char_boundary(end) {
+            end -= 1;
+        }
+        payload[..end].to_owned()
+    }
+}
+
+/// Tenants whose payload could not even be attributed (unparseable JSON) are filed here.
+pub const UNATTRIBUTED_TENANT: &str = "_unattributed";
+
+pub trait QuarantineStore: Send + Sync {
+    fn quarantine(&self, record: &QuarantineRecord)
+    -> impl Future<Output = StoreResult<()>> + Send;
+
+    /// The tenant's quarantined payloads, newest first: one Query.
+    fn quarantined(
+        &self,
+        tenant: &TenantId,
+        page: &PageRequest,
+    ) -> impl Future<Output = StoreResult<Page<QuarantineRecord>>> + Send;
 }

@@ -49,7 +49,45 @@ pub(super) fn identity_link(
             customer: customer.clone(),
         },
     );
-    put(table, link.to_attributes()?, "attribute_not_exists(PK)", None)
+    put(
+        table,
+        link.to_attributes()?,
+        "attribute_not_exists(PK)",
+        None,
+    )
+}
+
+impl DynamoStore {
+    async fn write_identities(
+        &self,
+        tenant: &TenantId,
+        customer: &CustomerId,
+        items: Vec<TransactWriteItem>,
+    ) -> StoreResult<()> {
+        match self
+            .client
+            .transact_write_items()
+            .set_transact_items(Some(items))
+            .send()
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(e)
+                if matches!(
+                    e.as_service_error(),
+                    Some(TransactWriteItemsError::TransactionCanceledException(_))
+                ) =>
+            {
+                Err(StoreError::Conflict {
+                    tenant: tenant.clone(),
+                    entity: "customer identity",
+                    id: customer.to_string(),
+                    expected: None,
+                })
+            }
+            Err(e) => Err(backend(tenant, "WriteIdentities", e)),
+        }
+    }
 }
 
 impl CustomerStore for DynamoStore {
@@ -89,29 +127,23 @@ impl CustomerStore for DynamoStore {
 
     async fn create_customer(&self, tenant: &TenantId, customer: &Customer) -> StoreResult<()> {
         let items = customer_items(&self.table, tenant, customer)?;
-        match self
-            .client
-            .transact_write_items()
-            .set_transact_items(Some(items))
-            .send()
-            .await
-        {
-            Ok(_) => Ok(()),
-            Err(e)
-                if matches!(
-                    e.as_service_error(),
-                    Some(TransactWriteItemsError::TransactionCanceledException(_))
-                ) =>
-            {
-                Err(StoreError::Conflict {
-                    tenant: tenant.clone(),
-                    entity: "customer identity",
-                    id: customer.id.to_string(),
-                    expected: None,
-                })
-            }
-            Err(e) => Err(backend(tenant, "CreateCustomer", e)),
+        self.write_identities(tenant, &customer.id, items).await
+    }
+
+    async fn link_identities(
+        &self,
+        tenant: &TenantId,
+        customer: &CustomerId,
+        identities: &[Identity],
+    ) -> StoreResult<()> {
+        if identities.is_empty() {
+            return Ok(());
         }
+        let items = identities
+            .iter()
+            .map(|i| identity_link(&self.table, tenant, i, customer))
+            .collect::<StoreResult<Vec<_>>>()?;
+        self.write_identities(tenant, customer, items).await
     }
 
     async fn add_history(

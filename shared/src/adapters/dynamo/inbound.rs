@@ -100,9 +100,7 @@ impl DynamoStore {
             {
                 found.insert(pk_of(&item), item);
             }
-            pending = out
-                .unprocessed_keys
-                .and_then(|mut u| u.remove(&self.table));
+            pending = out.unprocessed_keys.and_then(|mut u| u.remove(&self.table));
         }
         Ok(found)
     }
@@ -175,7 +173,17 @@ impl DynamoStore {
             .customers
             .first()
             .map(|(_, c)| keys::customer_pk(tenant, c));
+        // The stored order's buyer may be known under identities the message does not carry.
+        let order_identities: Vec<_> = ctx
+            .order
+            .iter()
+            .flat_map(|o| o.buyer_identities.iter())
+            .filter(|i| !lookup.identities.contains(i))
+            .map(|i| (i.clone(), keys::identity_pk(tenant, i)))
+            .collect();
+        ctx.order_identities_known = ctx.order.is_some();
         let mut wanted = Vec::new();
+        wanted.extend(order_identities.iter().map(|(_, pk)| (pk.clone(), ONE)));
         wanted.extend(ticket_pk.iter().map(|pk| (pk.clone(), META)));
         wanted.extend(linked_order.iter().map(|pk| (pk.clone(), META)));
         wanted.extend(customer_pk.iter().map(|pk| (pk.clone(), META)));
@@ -183,15 +191,27 @@ impl DynamoStore {
             return Ok(ctx);
         }
         let mut second = self.batch_get(tenant, wanted).await?;
+        for (identity, pk) in order_identities {
+            if let Some(item) = second.remove(&pk) {
+                let link = from_attributes::<CustomerLink>(item)?;
+                ctx.customers.push((identity, link.customer));
+            }
+        }
         if let Some(pk) = &ticket_pk {
-            ctx.ticket = second.remove(pk).map(from_attributes::<Ticket>).transpose()?;
+            ctx.ticket = second
+                .remove(pk)
+                .map(from_attributes::<Ticket>)
+                .transpose()?;
             if ctx.ticket.is_none() {
                 // A thread link whose ticket is gone: treat the message as a new thread.
                 ctx.thread = None;
             }
         }
         if let Some(pk) = &linked_order {
-            ctx.order = second.remove(pk).map(from_attributes::<Order>).transpose()?;
+            ctx.order = second
+                .remove(pk)
+                .map(from_attributes::<Order>)
+                .transpose()?;
         }
         if let Some(pk) = &customer_pk
             && let Some(item) = second.remove(pk)

@@ -103,6 +103,14 @@ pub fn order_link_pk(tenant: &TenantId, link: &OrderLink) -> String {
     )
 }
 
+pub fn quarantine_pk(tenant: &TenantId) -> String {
+    format!("T#{tenant}#QUAR")
+}
+
+pub fn quarantine_sk(at: DateTime<Utc>, id: &str) -> String {
+    format!("{}#{id}", sortable(at))
+}
+
 pub fn seen_pk(tenant: &TenantId, seen: &SeenKey) -> String {
     format!("T#{tenant}#SEEN#{}#{}", seen.source, seen.external_id)
 }

@@ -23,8 +23,12 @@ pub(super) fn order_put(
     tenant: &TenantId,
     order: &Order,
 ) -> StoreResult<TransactWriteItem> {
-    let mut item = Item::new(keys::order_pk(tenant, order.channel, &order.id), META, order)
-        .to_attributes()?;
+    let mut item = Item::new(
+        keys::order_pk(tenant, order.channel, &order.id),
+        META,
+        order,
+    )
+    .to_attributes()?;
     let updated_ms = order.updated_at.timestamp_millis();
     item.insert("updated_ms".into(), n(updated_ms));
     let put = Put::builder()

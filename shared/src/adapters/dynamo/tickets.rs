@@ -7,17 +7,17 @@ use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
 use chrono::Duration;
 use serde::{Deserialize, Serialize};
 
+use super::customers::{customer_items, identity_link};
 use super::items::{Attributes, Item, from_attributes, n, s};
 use super::keys::{self, GSI1, GSI1PK, GSI2, GSI2PK, META, ONE};
-use super::customers::{customer_items, identity_link};
 use super::orders::order_put;
 use super::{DynamoStore, backend, cursor};
 use crate::domain::{
     Message, MessageId, Note, TenantId, Ticket, TicketEvent, TicketId, TicketStatus,
 };
 use crate::store::{
-    InboundContext, InboundLookup, InboundOutcome, InboundWrite, Page, PageRequest, StoreError, StoreResult, ThreadKey,
-    TicketQueue, TicketStore, TicketView,
+    InboundContext, InboundLookup, InboundOutcome, InboundWrite, Page, PageRequest, StoreError,
+    StoreResult, ThreadKey, TicketQueue, TicketStore, TicketView,
 };
 
 /// How long a seen record keeps a redelivered event from being recorded twice. SQS keeps a

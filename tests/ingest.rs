@@ -1,0 +1,543 @@
+//! End-to-end ingestion on the emulator: SQS records of source events and raw-mail
+//! notifications through the real ingest worker into DynamoDB and back out through the store.
+
+use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
+use chrono::{DateTime, Duration, Utc};
+use ingest::Worker;
+use marketdesk::adapters::dynamo::DynamoStore;
+use marketdesk::adapters::s3::S3MailBlobs;
+use marketdesk::domain::*;
+use marketdesk::ingest::service::StoredContextOnly;
+use marketdesk::ingest::{Ingestor, MessageEvent, OrderEvent, SourceEvent};
+use marketdesk::store::*;
+use marketdesk_devstack::demo::demo_accounts;
+use marketdesk_devstack::testing::{TestStack, fresh_stack};
+use marketdesk_tests::at;
+
+type TestWorker = Worker<DynamoStore, S3MailBlobs, StoredContextOnly, ()>;
+
+const ALIAS: &str = "4n7kq2x9v1m3b8c@marketplace.amazon.it";
+const ORDER: &str = "405-1234567-7654321";
+
+struct Env {
+    stack: TestStack,
+    worker: TestWorker,
+    tenant: TenantId,
+}
+
+async fn env() -> Env {
+    let stack = fresh_stack().await;
+    let tenant = TenantId::parse("acme").unwrap();
+    for account in demo_accounts(&tenant, at("2026-11-01T00:00:00Z")) {
+        stack.store.save_account(&account, None).await.unwrap();
+    }
+    let worker = Worker::new(Ingestor::new(
+        stack.store.clone(),
+        S3MailBlobs::from_config(&stack.config),
+        StoredContextOnly,
+        (),
+        marketdesk::sla::seed_policies(),
+    ));
+    Env {
+        stack,
+        worker,
+        tenant,
+    }
+}
+
+/// An SQS event of `bodies`, record ids `m0`, `m1`…
+fn batch(bodies: &[String]) -> SqsEvent {
+    let records: Vec<_> = bodies
+        .iter()
+        .enumerate()
+        .map(|(i, body)| {
+            serde_json::json!({
+                "messageId": format!("m{i}"),
+                "body": body,
+                "eventSource": "aws:sqs",
+                "attributes": {"ApproximateReceiveCount": "1", "SentTimestamp": "1763900000000"},
+            })
+        })
+        .collect();
+    serde_json::from_value(serde_json::json!({ "Records": records })).unwrap()
+}
+
+fn failed(response: &SqsBatchResponse) -> Vec<String> {
+    response
+        .batch_item_failures
+        .iter()
+        .map(|f| f.item_identifier.clone())
+        .collect()
+}
+
+impl Env {
+    async fn deliver(&self, bodies: &[String]) -> Vec<String> {
+        failed(&self.worker.handle(batch(bodies)).await)
+    }
+
+    /// Stores `raw` as SES would and returns the S3 notification body.
+    async fn mail(&self, object: &str, raw: &str) -> String {
+        let key = format!("inbound/{}/{object}", self.tenant);
+        marketdesk::adapters::aws::s3_client(&self.stack.config)
+            .put_object()
+            .bucket(&self.stack.resources.mail_bucket)
+            .key(&key)
+            .body(raw.as_bytes().to_vec().into())
+            .send()
+            .await
+            .unwrap();
+        s3_event(&self.stack.resources.mail_bucket, &key)
+    }
+
+    async fn open_tickets(&self) -> Vec<Ticket> {
+        self.stack
+            .store
+            .queue(
+                &self.tenant,
+                &TicketQueue::Status(TicketStatus::Open),
+                &PageRequest::first(100),
+            )
+            .await
+            .unwrap()
+            .items
+    }
+
+    async fn view(&self, id: &TicketId) -> TicketView {
+        self.stack
+            .store
+            .ticket_view(&self.tenant, id)
+            .await
+            .unwrap()
+            .unwrap()
+    }
+}
+
+fn s3_event(bucket: &str, key: &str) -> String {
+    serde_json::json!({"Records": [{
+        "eventVersion": "2.1", "eventSource": "aws:s3", "awsRegion": "eu-west-1",
+        "eventTime": "2026-11-03T09:14:00.000Z", "eventName": "ObjectCreated:Put",
+        "s3": {"s3SchemaVersion": "1.0", "bucket": {"name": bucket, "arn": format!("arn:aws:s3:::{bucket}")},
+               "object": {"key": key, "size": 1024}}
+    }]})
+    .to_string()
+}
+
+fn fixture(name: &str) -> String {
+    let path = format!(
+        "{}/../shared/tests/fixtures/mail/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+fn amazon_order(updated: DateTime<Utc>) -> Order {
+    Order {
+        channel: Channel::Amazon,
+        id: OrderId::parse(ORDER).unwrap(),
+        account: AccountId::parse("acct_amazon_it").unwrap(),
+        marketplace_id: "APJ6JRA9NG5V4".into(),
+        status: "Shipped".into(),
+        fulfillment: FulfillmentChannel::Merchant,
+        purchased_at: at("2026-10-30T18:00:00Z"),
+        buyer_name: Some("Giulia R.".into()),
+        buyer_identities: vec![Identity::new(IdentityKind::AmazonRelay, ALIAS)],
+        total: Some(Money {
+            minor: 3490,
+            currency: "EUR".into(),
+        }),
+        items: vec![OrderItem {
+            product_id: "B0C1234567".into(),
+            sku: Some("MUG-SET".into()),
+            title: "Set di tazze".into(),
+            quantity: 1,
+            unit_price: None,
+        }],
+        shipments: vec![],
+        updated_at: updated,
+        version: 0,
+    }
+}
+
+fn order_event(tenant: &TenantId, order: Order) -> String {
+    serde_json::to_string(&SourceEvent::Order(OrderEvent {
+        tenant: tenant.clone(),
+        order,
+    }))
+    .unwrap()
+}
+
+fn ebay_message(tenant: &TenantId, conversation: &str, id: &str, sent: &str, body: &str) -> String {
+    serde_json::to_string(&SourceEvent::Message(MessageEvent {
+        tenant: tenant.clone(),
+        account: AccountId::parse("acct_ebay_it").unwrap(),
+        channel: Channel::Ebay,
+        conversation: conversation.into(),
+        message_id: id.into(),
+        direction: Direction::Inbound,
+        counterparty: Some("mario_rossi_77".into()),
+        subject: Some("Domanda sull'oggetto".into()),
+        body: body.into(),
+        sent_at: at(sent),
+        attachments: vec![],
+        listing: Some("204512345678".into()),
+        order: None,
+    }))
+    .unwrap()
+}
+
+#[tokio::test]
+async fn amazon_relay_mail_threads_by_alias_and_order_with_the_order_attached() {
+    let e = env().await;
+    let order = amazon_order(at("2026-11-01T08:00:00Z"));
+    assert!(e.deliver(&[order_event(&e.tenant, order)]).await.is_empty());
+
+    let first = e
+        .mail("obj-1", &fixture("amazon_it_buyer_question.eml"))
+        .await;
+    assert!(e.deliver(&[first]).await.is_empty());
+    let tickets = e.open_tickets().await;
+    assert_eq!(tickets.len(), 1);
+    let ticket = &tickets[0];
+    assert_eq!(ticket.channel, Channel::Amazon);
+    assert_eq!(ticket.account.as_str(), "acct_amazon_it");
+    assert_eq!(ticket.order.as_ref().map(|o| o.order.as_str()), Some(ORDER));
+    assert!(ticket.tags.contains("fbm"), "{:?}", ticket.tags);
+    // Amazon's clock runs around the clock from the buyer's own timestamp (10:13:58 +01:00).
+    let sent = at("2026-11-03T09:13:58Z");
+    assert_eq!(ticket.sla.clock_started_at, Some(sent));
+    assert_eq!(ticket.sla.due_at, Some(sent + Duration::hours(24)));
+    assert_eq!(ticket.sla.internal_due_at, Some(sent + Duration::hours(12)));
+    let history = e
+        .stack
+        .store
+        .history(&e.tenant, &ticket.customer, &PageRequest::first(10))
+        .await
+        .unwrap();
+    assert!(
+        history
+            .items
+            .iter()
+            .any(|h| matches!(h, HistoryEntry::Order { order, .. } if order.as_str() == ORDER)),
+        "the relay alias linked the ticket to the order's buyer: {history:?}"
+    );
+
+    // The follow-up of the same buyer about the same order joins the ticket, within budget.
+    let follow_up = e
+        .mail("obj-2", &fixture("amazon_it_followup_quoted.eml"))
+        .await;
+    e.stack.requests.take();
+    assert!(e.deliver(&[follow_up]).await.is_empty());
+    let requests = e.stack.requests.take();
+    assert!(
+        requests <= 3,
+        "an ingested message costs at most 3 DynamoDB requests, took {requests}"
+    );
+    let view = e.view(&ticket.id).await;
+    assert_eq!(view.messages.len(), 2);
+    assert!(
+        !view.messages[1].body.contains("Giulia R. ha scritto")
+            && !view.messages[1].body.is_empty()
+    );
+    // The first unanswered message keeps the clock: a follow-up does not push the deadline.
+    assert_eq!(view.ticket.sla.due_at, Some(sent + Duration::hours(24)));
+
+    // An A-to-z claim on the order lands on the same ticket and makes it urgent.
+    let claim = fixture("atoz_claim_it.eml").replace("405-7418529-6301478", ORDER);
+    let claim = e.mail("obj-3", &claim).await;
+    assert!(e.deliver(&[claim]).await.is_empty());
+    let view = e.view(&ticket.id).await;
+    assert_eq!(view.messages.len(), 3);
+    assert_eq!(view.ticket.risk, Some(Risk::AToZClaim));
+    assert_eq!(view.ticket.priority, Priority::Urgent);
+    assert_eq!(view.ticket.intent, Some(Intent::Claim));
+    assert_eq!(e.open_tickets().await.len(), 1);
+}
+
+#[tokio::test]
+async fn the_same_batch_delivered_twice_records_each_message_once() {
+    let e = env().await;
+    let bodies = vec![
+        ebay_message(
+            &e.tenant,
+            "c-1",
+            "msg-1",
+            "2026-11-20T10:00:00Z",
+            "Quando arriva?",
+        ),
+        ebay_message(
+            &e.tenant,
+            "c-1",
+            "msg-2",
+            "2026-11-20T11:00:00Z",
+            "Ci sono novità?",
+        ),
+        ebay_message(
+            &e.tenant,
+            "c-2",
+            "msg-3",
+            "2026-11-20T12:00:00Z",
+            "È compatibile?",
+        ),
+    ];
+    assert!(e.deliver(&bodies).await.is_empty());
+    assert!(e.deliver(&bodies).await.is_empty());
+    let mut bodies_again = bodies.clone();
+    bodies_again.reverse();
+    assert!(e.deliver(&bodies_again).await.is_empty());
+
+    let tickets = e.open_tickets().await;
+    assert_eq!(tickets.len(), 2, "one ticket per conversation");
+    let mut counts = Vec::new();
+    for t in &tickets {
+        let view = e.view(&t.id).await;
+        assert_eq!(view.ticket.message_count as usize, view.messages.len());
+        counts.push(view.messages.len());
+    }
+    counts.sort();
+    assert_eq!(counts, [1, 2]);
+}
+
+#[tokio::test]
+async fn malformed_payloads_are_quarantined_and_the_rest_of_the_batch_succeeds() {
+    let e = env().await;
+    let mut unknown_account: serde_json::Value = serde_json::from_str(&ebay_message(
+        &e.tenant,
+        "c-9",
+        "msg-9",
+        "2026-11-20T10:00:00Z",
+        "x",
+    ))
+    .unwrap();
+    unknown_account["account"] = "acct_nope".into();
+    let garbage = e
+        .mail("obj-garbage", &fixture("malformed_no_from.eml"))
+        .await;
+    let bodies = vec![
+        ebay_message(
+            &e.tenant,
+            "c-1",
+            "msg-1",
+            "2026-11-20T10:00:00Z",
+            "Dov'è il pacco?",
+        ),
+        "{not json".to_string(),
+        unknown_account.to_string(),
+        garbage,
+        s3_event(&e.stack.resources.mail_bucket, "inbound/acme/never-stored"),
+    ];
+    assert_eq!(e.deliver(&bodies).await, Vec::<String>::new());
+    assert_eq!(
+        e.open_tickets().await.len(),
+        1,
+        "the good record was ingested"
+    );
+
+    let quarantined = e
+        .stack
+        .store
+        .quarantined(&e.tenant, &PageRequest::first(10))
+        .await
+        .unwrap()
+        .items;
+    let mut reasons: Vec<(&str, &str)> = quarantined
+        .iter()
+        .map(|q| (q.id.as_str(), q.reason.as_str()))
+        .collect();
+    reasons.sort();
+    assert_eq!(
+        reasons,
+        [
+            ("m2", "unknown_account"),
+            ("m3", "unreadable_mail"),
+            ("m4", "invalid")
+        ]
+    );
+    assert!(
+        quarantined
+            .iter()
+            .all(|q| !q.in_dlq && !q.detail.is_empty())
+    );
+    let unattributed = TenantId::parse(UNATTRIBUTED_TENANT).unwrap();
+    let lost = e
+        .stack
+        .store
+        .quarantined(&unattributed, &PageRequest::first(10))
+        .await
+        .unwrap()
+        .items;
+    assert_eq!(lost.len(), 1);
+    assert_eq!(lost[0].payload, "{not json");
+}
+
+#[tokio::test]
+async fn a_transient_failure_on_the_last_receive_is_quarantined_and_left_to_the_dlq() {
+    let e = env().await;
+    let body = s3_event("no-such-bucket-anywhere", "inbound/acme/x");
+    let mut event = batch(&[body.clone()]);
+    event.records[0]
+        .attributes
+        .insert("ApproximateReceiveCount".into(), "2".into());
+    assert_eq!(
+        failed(&e.worker.handle(event).await),
+        ["m0"],
+        "retried by SQS"
+    );
+    let none = e
+        .stack
+        .store
+        .quarantined(&e.tenant, &PageRequest::first(10))
+        .await
+        .unwrap();
+    assert!(
+        none.items.is_empty(),
+        "not quarantined before its last receive"
+    );
+
+    let mut event = batch(&[body]);
+    event.records[0]
+        .attributes
+        .insert("ApproximateReceiveCount".into(), "5".into());
+    assert_eq!(
+        failed(&e.worker.handle(event).await),
+        ["m0"],
+        "moved to the DLQ"
+    );
+    let quarantined = e
+        .stack
+        .store
+        .quarantined(&e.tenant, &PageRequest::first(10))
+        .await
+        .unwrap()
+        .items;
+    assert_eq!(quarantined.len(), 1);
+    assert!(quarantined[0].in_dlq);
+    assert_eq!(quarantined[0].reason, "blob");
+}
+
+#[tokio::test]
+async fn one_customer_across_shopify_store_mail_and_ebay() {
+    let e = env().await;
+    let shopify_order = Order {
+        channel: Channel::Shopify,
+        id: OrderId::parse("1042").unwrap(),
+        account: AccountId::parse("acct_shopify").unwrap(),
+        marketplace_id: "demo-shop.myshopify.com".into(),
+        status: "FULFILLED".into(),
+        fulfillment: FulfillmentChannel::Merchant,
+        purchased_at: at("2026-11-08T09:00:00Z"),
+        buyer_name: Some("Elena Conti".into()),
+        buyer_identities: vec![
+            Identity::new(IdentityKind::Email, "Elena.Conti@example.net"),
+            Identity::new(IdentityKind::Phone, "+39 347 000 1122"),
+        ],
+        total: None,
+        items: vec![],
+        shipments: vec![],
+        updated_at: at("2026-11-09T09:00:00Z"),
+        version: 0,
+    };
+    let mut ebay_order = shopify_order.clone();
+    ebay_order.channel = Channel::Ebay;
+    ebay_order.id = OrderId::parse("12-34567-89012").unwrap();
+    ebay_order.account = AccountId::parse("acct_ebay_it").unwrap();
+    ebay_order.buyer_identities = vec![
+        Identity::new(IdentityKind::EbayUser, "mario_rossi_77"),
+        Identity::new(IdentityKind::Email, "elena.conti@example.net"),
+    ];
+    ebay_order.items = vec![OrderItem {
+        product_id: "204512345678".into(),
+        sku: None,
+        title: "Tazza".into(),
+        quantity: 1,
+        unit_price: None,
+    }];
+    assert!(
+        e.deliver(&[
+            order_event(&e.tenant, shopify_order),
+            order_event(&e.tenant, ebay_order)
+        ])
+        .await
+        .is_empty()
+    );
+    let contact = e
+        .mail("obj-c", &fixture("store_shopify_contact_form_it.eml"))
+        .await;
+    assert!(e.deliver(&[contact]).await.is_empty());
+    assert!(
+        e.deliver(&[ebay_message(
+            &e.tenant,
+            "c-5",
+            "msg-5",
+            "2026-11-20T10:00:00Z",
+            "La tazza è arrivata rotta"
+        )])
+        .await
+        .is_empty()
+    );
+
+    let tickets = e.open_tickets().await;
+    assert_eq!(tickets.len(), 2);
+    let store_ticket = tickets
+        .iter()
+        .find(|t| t.channel == Channel::Shopify)
+        .unwrap();
+    let ebay_ticket = tickets.iter().find(|t| t.channel == Channel::Ebay).unwrap();
+    assert_eq!(
+        store_ticket.customer, ebay_ticket.customer,
+        "one buyer, one customer"
+    );
+    assert_eq!(ebay_ticket.intent, Some(Intent::DamagedOrDefective));
+    assert_eq!(
+        ebay_ticket.order.as_ref().map(|o| o.order.as_str()),
+        Some("12-34567-89012"),
+        "the eBay buyer and listing found the order"
+    );
+    let history = e
+        .stack
+        .store
+        .history(&e.tenant, &store_ticket.customer, &PageRequest::first(20))
+        .await
+        .unwrap()
+        .items;
+    let channels: std::collections::BTreeSet<Channel> = history
+        .iter()
+        .map(|h| match h {
+            HistoryEntry::Ticket { channel, .. } | HistoryEntry::Order { channel, .. } => *channel,
+        })
+        .collect();
+    assert_eq!(channels.len(), 2, "{history:?}");
+}
+
+#[tokio::test]
+async fn a_buyer_writing_on_a_resolved_ticket_reopens_it() {
+    let e = env().await;
+    let first = ebay_message(&e.tenant, "c-7", "msg-7", "2026-11-20T10:00:00Z", "Grazie!");
+    assert!(e.deliver(&[first]).await.is_empty());
+    let ticket = e.open_tickets().await.remove(0);
+    let mut resolved = ticket.clone();
+    resolved.status = TicketStatus::Resolved;
+    resolved.sla = SlaState::default();
+    e.stack.store.update_ticket(&resolved).await.unwrap();
+    assert!(e.open_tickets().await.is_empty());
+
+    let again = ebay_message(
+        &e.tenant,
+        "c-7",
+        "msg-8",
+        "2026-11-21T09:00:00Z",
+        "Il pacco non è arrivato",
+    );
+    assert!(e.deliver(&[again]).await.is_empty());
+    let view = e.view(&ticket.id).await;
+    assert_eq!(view.ticket.status, TicketStatus::Open);
+    assert!(
+        view.events
+            .iter()
+            .any(|ev| ev.kind == TicketEventKind::Reopened)
+    );
+    assert_eq!(
+        view.ticket.sla.due_at,
+        Some(at("2026-11-22T09:00:00Z")),
+        "the new message starts a 24 h eBay clock"
+    );
+}
