@@ -3,6 +3,7 @@
 
 pub mod demo;
 pub mod emulator;
+pub mod queues;
 pub mod template;
 pub mod testing;
 

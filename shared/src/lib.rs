@@ -12,5 +12,6 @@ pub mod connectors;
 pub mod domain;
 pub mod inbound_mail;
 pub mod ingest;
+pub mod polling;
 pub mod sla;
 pub mod store;

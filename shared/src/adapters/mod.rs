@@ -5,3 +5,4 @@ pub mod aws;
 pub mod dynamo;
 pub mod lambda;
 pub mod s3;
+pub mod sqs;
