@@ -19,6 +19,7 @@ use chrono::{DateTime, Utc};
 use crate::domain::{AccountId, Attachment, Channel, Direction, Order, OrderId};
 
 pub mod amazon;
+pub mod carriers;
 pub mod ebay;
 pub mod error;
 pub mod http;
