@@ -73,7 +73,11 @@ impl Carrier {
             | "amazonlogisticsfr" | "amazonlogisticses" | "amazonlogisticsca" => {
                 Carrier::AmazonLogistics
             }
-            "posteitaliane" | "poste" | "posteit" | "postedeliverybusiness" | "pacchettoordinario"
+            "posteitaliane"
+            | "poste"
+            | "posteit"
+            | "postedeliverybusiness"
+            | "pacchettoordinario"
             | "postaraccomandata" => Carrier::PosteItaliane,
             "brt" | "bartolini" | "brtbartolini" | "brtspa" => Carrier::Brt,
             "gls" | "glsitaly" | "glsitalia" | "glsgroup" | "glseurope" => Carrier::Gls,
@@ -112,7 +116,9 @@ impl Carrier {
             Carrier::Correos => format!(
                 "https://www.correos.es/es/es/herramientas/localizador/envios/detalle?tracking-number={n}"
             ),
-            Carrier::Colissimo => format!("https://www.laposte.fr/outils/suivre-vos-envois?code={n}"),
+            Carrier::Colissimo => {
+                format!("https://www.laposte.fr/outils/suivre-vos-envois?code={n}")
+            }
             Carrier::Other(_) => return None,
         };
         Some(url)
@@ -341,7 +347,12 @@ mod tests {
 
     #[test]
     fn fedex_express_ground_and_96_numbers_are_recognised() {
-        for n in ["986578788855", "477179081230", "799531274483", "7905-3531-2317"] {
+        for n in [
+            "986578788855",
+            "477179081230",
+            "799531274483",
+            "7905-3531-2317",
+        ] {
             assert_first(n, Carrier::Fedex);
         }
         assert_nothing("996578788855");
@@ -417,7 +428,14 @@ mod tests {
 
     #[test]
     fn garbage_matches_nothing() {
-        for n in ["", "   ", "hello", "12345", "1Z!", "9400111201080805483016/"] {
+        for n in [
+            "",
+            "   ",
+            "hello",
+            "12345",
+            "1Z!",
+            "9400111201080805483016/",
+        ] {
             assert_nothing(n);
         }
     }
