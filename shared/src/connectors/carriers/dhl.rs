@@ -167,7 +167,7 @@ pub fn to_shipment(
         .iter()
         .filter_map(DhlEvent::to_event)
         .collect();
-    events.sort_by(|a, b| b.at.cmp(&a.at));
+    events.sort_by_key(|e| std::cmp::Reverse(e.at));
     let status = shipment
         .status
         .as_ref()

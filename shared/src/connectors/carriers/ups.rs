@@ -271,7 +271,7 @@ pub fn to_shipment(
         .iter()
         .filter_map(UpsActivity::to_event)
         .collect();
-    events.sort_by(|a, b| b.at.cmp(&a.at));
+    events.sort_by_key(|e| std::cmp::Reverse(e.at));
     let status = events
         .first()
         .map(|e| e.status)

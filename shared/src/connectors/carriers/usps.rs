@@ -144,7 +144,7 @@ pub fn to_shipment(
         .iter()
         .filter_map(UspsEvent::to_event)
         .collect();
-    events.sort_by(|a, b| b.at.cmp(&a.at));
+    events.sort_by_key(|e| std::cmp::Reverse(e.at));
     let status = response
         .status_category
         .as_deref()
