@@ -511,4 +511,41 @@ mod tests {
         assert_eq!(Carrier::Other("hermes".into()).tracking_url("123"), None);
         assert_eq!(Carrier::Ups.tracking_url("1Z<script>"), None);
     }
+
+    #[test]
+    fn every_tracking_url_passes_the_amazon_link_rule() {
+        use crate::compliance::{CheckRequest, Rule, check};
+        use crate::domain::Channel;
+        let flags_link = |url: &str| {
+            check(&CheckRequest {
+                channel: Channel::Amazon,
+                marketplace: Some("amazon.com".to_owned()),
+                language: Some("en".to_owned()),
+                body: format!("Hello, your parcel is on its way: {url} Kind regards"),
+            })
+            .findings
+            .iter()
+            .any(|f| f.rule == Rule::AmazonExternalLink)
+        };
+        assert!(
+            flags_link("https://example.com/track/1"),
+            "the rule is live"
+        );
+        for carrier in [
+            Carrier::Ups,
+            Carrier::Usps,
+            Carrier::Fedex,
+            Carrier::Dhl,
+            Carrier::AmazonLogistics,
+            Carrier::PosteItaliane,
+            Carrier::Brt,
+            Carrier::Gls,
+            Carrier::RoyalMail,
+            Carrier::Correos,
+            Carrier::Colissimo,
+        ] {
+            let url = carrier.tracking_url("RR123456785IT").unwrap();
+            assert!(!flags_link(&url), "{url}");
+        }
+    }
 }
