@@ -1,5 +1,6 @@
 //! Sandboxes: local HTTP servers that speak the Slack incoming-webhook, Login with Amazon /
-//! SP-API Orders and eBay Commerce Message protocols, for tests and the local stack.
+//! SP-API Orders, eBay Commerce Message and carrier tracking (DHL, UPS, USPS) protocols, for
+//! tests and the local stack.
 //!
 //! Each sandbox binds 127.0.0.1 on an ephemeral port (`start().await`, then `base_url()`) and
 //! stops when its handle is dropped. Each keeps a deterministic store built from a seed, lets a
@@ -7,6 +8,7 @@
 //! route applied to the next requests of that route (see [`Fault`]).
 
 pub mod amazon;
+pub mod carriers;
 pub mod ebay;
 pub mod faults;
 mod rng;

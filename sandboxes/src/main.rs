@@ -1,11 +1,13 @@
-//! Runs the Slack, Amazon and eBay sandboxes for the local stack until Ctrl-C.
+//! Runs the Slack, Amazon, eBay and carriers sandboxes for the local stack until Ctrl-C.
 //!
-//! Addresses come from `SANDBOX_SLACK_ADDR`, `SANDBOX_AMAZON_ADDR` and `SANDBOX_EBAY_ADDR`
-//! (defaults 127.0.0.1:4601, :4602, :4603); `SANDBOX_SEED` picks the generated data.
+//! Addresses come from `SANDBOX_SLACK_ADDR`, `SANDBOX_AMAZON_ADDR`, `SANDBOX_EBAY_ADDR` and
+//! `SANDBOX_CARRIERS_ADDR` (defaults 127.0.0.1:4601, :4602, :4603, :4605); `SANDBOX_SEED`
+//! picks the generated data.
 
 use std::net::SocketAddr;
 
 use marketdesk_sandboxes::amazon::{AmazonConfig, AmazonSandbox};
+use marketdesk_sandboxes::carriers::{CarriersConfig, CarriersSandbox};
 use marketdesk_sandboxes::ebay::{EbayConfig, EbaySandbox};
 use marketdesk_sandboxes::slack::SlackSandbox;
 
@@ -38,6 +40,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         },
     )
     .await?;
+    let carriers = CarriersSandbox::start_at(
+        addr("SANDBOX_CARRIERS_ADDR", "127.0.0.1:4605")?,
+        CarriersConfig {
+            seed,
+            ..Default::default()
+        },
+    )
+    .await?;
     println!("slack  webhook  {}", slack.webhook_url("escalations"));
     println!(
         "amazon sp-api   {}  lwa {}",
@@ -49,6 +59,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         ebay.message_api_url(),
         ebay.token_url()
     );
+    println!("carriers dhl/ups/usps {}", carriers.base_url());
     tokio::signal::ctrl_c().await?;
     Ok(())
 }

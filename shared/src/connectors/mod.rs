@@ -16,9 +16,10 @@ use std::future::Future;
 
 use chrono::{DateTime, Utc};
 
-use crate::domain::{AccountId, Attachment, Channel, Direction, Order, OrderId};
+use crate::domain::{AccountId, Attachment, Channel, Direction, Order, OrderId, Shipment};
 
 pub mod amazon;
+pub mod carriers;
 pub mod ebay;
 pub mod error;
 pub mod http;
@@ -50,6 +51,18 @@ pub trait Notifier: Send + Sync {
         &self,
         notification: &Notification,
     ) -> impl Future<Output = Result<(), ConnectorError>> + Send;
+}
+
+/// Live tracking of a parcel (see [`carriers::CarrierTracker`]).
+pub trait TrackingLookup: Send + Sync {
+    /// The shipment as its carrier reports it now. `carrier` is the name the marketplace gave
+    /// (`UPS`, `Poste Italiane`, eBay `shippingCarrierCode`…) and wins over detection from the
+    /// number. `None` when no carrier can be told or the carrier has no record of the number.
+    fn track(
+        &self,
+        carrier: Option<&str>,
+        number: &str,
+    ) -> impl Future<Output = Result<Option<Shipment>, ConnectorError>> + Send;
 }
 
 /// Reads one order of the channel account the implementation is bound to.

@@ -1,0 +1,24 @@
+//! Carriers: which carrier a tracking number belongs to ([`detect`]), their public tracking
+//! pages, and live tracking through DHL Unified Tracking, UPS Track and USPS Tracking v3,
+//! routed by [`CarrierTracker`] behind the [`super::TrackingLookup`] port.
+//!
+//! Every client normalises the carrier's answer to the domain [`crate::domain::Shipment`]:
+//! status as [`crate::domain::ShipmentStatus`], events newest first with their place, the
+//! estimated delivery, and `checked_at` = the time of the carrier's answer (its `Date`
+//! header). Base URLs are configurable, so tests and the local stack use
+//! `marketdesk-sandboxes`' carriers sandbox.
+
+pub mod detect;
+pub mod dhl;
+mod oauth;
+mod tracker;
+pub mod ups;
+pub mod usps;
+mod wire;
+
+pub use detect::{Carrier, detect, normalize};
+pub use dhl::{DhlConfig, DhlTracking};
+pub use oauth::ClientCredentials;
+pub use tracker::{CarrierTracker, link_only, resolve};
+pub use ups::{UpsConfig, UpsTracking};
+pub use usps::{UspsConfig, UspsTracking};
