@@ -1,10 +1,13 @@
 //! The poller's handler. Its input is the schedule's JSON: `{"tenant": …, "account": …}`.
 //!
-//! Today it validates the request and the account (unknown or disabled accounts are reported,
-//! not polled); fetching from the channel APIs arrives with the connectors (issue 3) and the
-//! ingestion pipeline (issue 4).
+//! It reads the account (unknown accounts are an error, disabled ones are skipped), builds the
+//! account's feeds from its channel clients and polls them under the account's lease.
 
+use chrono::{DateTime, Utc};
+use marketdesk::connectors::ConnectorError;
+use marketdesk::connectors::accounts::{ChannelClients, SecretSource};
 use marketdesk::domain::{AccountId, Channel, TenantId};
+use marketdesk::polling::{EventSink, PollError, Poller};
 use marketdesk::store::{AccountStore, StoreError};
 use serde::{Deserialize, Serialize};
 
@@ -22,11 +25,12 @@ pub struct PollReport {
     pub channel: Channel,
     /// Whether the account was polled; a disabled account is skipped.
     pub polled: bool,
-    pub events_sent: u64,
+    pub pages: u32,
+    pub events_sent: u32,
 }
 
 #[derive(Debug, thiserror::Error)]
-pub enum PollError {
+pub enum HandlerError {
     #[error("tenant {tenant} has no channel account {account}")]
     UnknownAccount {
         tenant: TenantId,
@@ -34,68 +38,67 @@ pub enum PollError {
     },
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error(transparent)]
+    Clients(#[from] ConnectorError),
+    #[error(transparent)]
+    Poll(#[from] PollError),
 }
 
-pub async fn handle<S: AccountStore>(
-    store: &S,
-    request: PollRequest,
-) -> Result<PollReport, PollError> {
-    let account = store
-        .account(&request.tenant, &request.account)
-        .await?
-        .ok_or_else(|| PollError::UnknownAccount {
+/// What the poller function holds between invocations.
+pub struct PollerFunction<S, K, C> {
+    pub poller: Poller<S, K>,
+    pub clients: ChannelClients<C>,
+}
+
+impl<S: AccountStore, K: EventSink, C: SecretSource> PollerFunction<S, K, C> {
+    /// Polls the requested account; `owner` names this run for the lease.
+    pub async fn handle(
+        &self,
+        request: PollRequest,
+        owner: &str,
+        now: DateTime<Utc>,
+    ) -> Result<PollReport, HandlerError> {
+        let account = self
+            .poller
+            .store
+            .account(&request.tenant, &request.account)
+            .await?
+            .ok_or_else(|| HandlerError::UnknownAccount {
+                tenant: request.tenant.clone(),
+                account: request.account.clone(),
+            })?;
+        let mut report = PollReport {
             tenant: request.tenant.clone(),
             account: request.account.clone(),
-        })?;
-    tracing::info!(tenant = %request.tenant, account = %request.account, channel = %account.channel, "poll");
-    Ok(PollReport {
-        tenant: request.tenant,
-        account: request.account,
-        channel: account.channel,
-        polled: account.enabled,
-        events_sent: 0,
-    })
+            channel: account.channel,
+            polled: account.enabled,
+            pages: 0,
+            events_sent: 0,
+        };
+        if !account.enabled {
+            return Ok(report);
+        }
+        let feeds = self.clients.feeds(&account).await?;
+        let polled = self
+            .poller
+            .poll(&request.tenant, &request.account, owner, &feeds, now)
+            .await?;
+        tracing::info!(tenant = %request.tenant, account = %request.account, pages = polled.pages, events = polled.events_sent, "polled");
+        report.pages = polled.pages;
+        report.events_sent = polled.events_sent;
+        Ok(report)
+    }
 }
 
 #[cfg(test)]
 mod tests {
-    use marketdesk::domain::{ChannelAccount, Marketplace, SecretRef};
-    use marketdesk_devstack::testing::fresh_table;
-
     use super::*;
 
-    #[tokio::test]
-    async fn the_scheduled_request_names_an_account_that_is_then_polled() {
+    #[test]
+    fn the_sample_schedule_input_is_a_poll_request() {
         let request: PollRequest =
             serde_json::from_str(include_str!("../../../events/poll_request.json")).unwrap();
-        let t = fresh_table().await;
-        let missing = handle(&t.store, request.clone()).await.unwrap_err();
-        assert!(
-            matches!(missing, PollError::UnknownAccount { .. }),
-            "{missing}"
-        );
-
-        let account = ChannelAccount {
-            id: request.account.clone(),
-            tenant: request.tenant.clone(),
-            channel: Channel::Ebay,
-            marketplace: Marketplace {
-                id: "EBAY_IT".into(),
-                country: Some("IT".into()),
-                language: Some("it".into()),
-            },
-            region: None,
-            display_name: "eBay Italia".into(),
-            credentials: SecretRef("marketdesk/demo/acct_ebay_it".into()),
-            sender_address: None,
-            poll_interval_minutes: 5,
-            enabled: true,
-            created_at: chrono::DateTime::from_timestamp(1_790_000_000, 0).unwrap(),
-            version: 0,
-        };
-        t.store.save_account(&account, None).await.unwrap();
-        let report = handle(&t.store, request).await.unwrap();
-        assert_eq!((report.channel, report.polled), (Channel::Ebay, true));
+        assert_eq!(request.tenant.as_str(), "demo");
     }
 
     #[test]

@@ -5,4 +5,5 @@ pub mod aws;
 pub mod dynamo;
 pub mod lambda;
 pub mod s3;
+pub mod secrets;
 pub mod sqs;

@@ -18,6 +18,7 @@ use chrono::{DateTime, Utc};
 
 use crate::domain::{AccountId, Attachment, Channel, Direction, Order, OrderId, Shipment};
 
+pub mod accounts;
 pub mod amazon;
 pub mod carriers;
 pub mod ebay;

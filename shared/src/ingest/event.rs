@@ -22,6 +22,17 @@ pub enum SourceEvent {
 }
 
 impl SourceEvent {
+    pub fn order(tenant: &TenantId, order: Order) -> Self {
+        SourceEvent::Order(OrderEvent {
+            tenant: tenant.clone(),
+            order,
+        })
+    }
+
+    pub fn message(tenant: &TenantId, message: ChannelMessage) -> Self {
+        SourceEvent::Message(MessageEvent::from_channel(tenant.clone(), message))
+    }
+
     pub fn tenant(&self) -> &TenantId {
         match self {
             SourceEvent::Message(m) => &m.tenant,

@@ -9,9 +9,9 @@ use std::future::Future;
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::connectors::{ConnectorError, ConversationSource, OrderSource};
+use crate::connectors::ConnectorError;
 use crate::domain::{AccountId, TenantId};
-use crate::ingest::{MessageEvent, OrderEvent, SourceEvent};
+use crate::ingest::SourceEvent;
 use crate::store::{AccountStore, PollCursor, StoreError};
 
 /// The poller's one error type.
@@ -51,67 +51,6 @@ pub trait Feed: Send + Sync {
         since: DateTime<Utc>,
         token: Option<&str>,
     ) -> impl Future<Output = Result<FeedPage, ConnectorError>> + Send;
-}
-
-/// Orders of an account as [`SourceEvent::Order`]s.
-pub struct OrdersFeed<O> {
-    pub tenant: TenantId,
-    pub source: O,
-}
-
-impl<O: OrderSource> Feed for OrdersFeed<O> {
-    fn name(&self) -> &'static str {
-        "orders"
-    }
-
-    async fn page(
-        &self,
-        since: DateTime<Utc>,
-        token: Option<&str>,
-    ) -> Result<FeedPage, ConnectorError> {
-        let page = self.source.changed_orders(since, token).await?;
-        Ok(FeedPage {
-            events: page
-                .orders
-                .into_iter()
-                .map(|order| {
-                    SourceEvent::Order(OrderEvent {
-                        tenant: self.tenant.clone(),
-                        order,
-                    })
-                })
-                .collect(),
-            next: page.next_page,
-        })
-    }
-}
-
-/// Conversation messages of an account as [`SourceEvent::Message`]s.
-pub struct MessagesFeed<M> {
-    pub tenant: TenantId,
-    pub source: M,
-}
-
-impl<M: ConversationSource> Feed for MessagesFeed<M> {
-    fn name(&self) -> &'static str {
-        "messages"
-    }
-
-    async fn page(
-        &self,
-        since: DateTime<Utc>,
-        token: Option<&str>,
-    ) -> Result<FeedPage, ConnectorError> {
-        let page = self.source.messages_since(since, token).await?;
-        Ok(FeedPage {
-            events: page
-                .messages
-                .into_iter()
-                .map(|m| SourceEvent::Message(MessageEvent::from_channel(self.tenant.clone(), m)))
-                .collect(),
-            next: page.next_page,
-        })
-    }
 }
 
 /// Where the poller sends events (the ingest queue). All or nothing: an `Err` means the

@@ -1,0 +1,366 @@
+//! The clients of each connected account, built from its credentials (a Secrets Manager
+//! secret the account names) and the endpoints of this deployment (the real APIs, or the
+//! sandboxes of the local stack). Built once per account and process, then reused: token caches
+//! and rate limiters live as long as the function instance.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+
+use super::amazon::{LwaClient, LwaCredentials, Region, SpApiConfig, SpApiOrders};
+use super::carriers::{
+    ClientCredentials, DhlConfig, DhlTracking, UpsConfig, UpsTracking, UspsConfig, UspsTracking,
+};
+use super::ebay::{EbayConfig, EbayCredentials, EbayMessages, EbayOAuth};
+use super::{
+    CallContext, ConnectorError, ConversationSource, ErrorKind, HttpConfig, OrderLookup,
+    OrderSource, Secret, TrackingLookup,
+};
+use crate::domain::{
+    AccountId, Channel, ChannelAccount, Order, OrderId, SecretRef, Shipment, TenantId,
+};
+use crate::ingest::SourceEvent;
+use crate::polling::{Feed, FeedPage};
+
+/// Reads a secret's JSON text.
+pub trait SecretSource: Send + Sync {
+    fn secret(
+        &self,
+        reference: &SecretRef,
+    ) -> impl Future<Output = Result<String, ConnectorError>> + Send;
+}
+
+/// Where each API lives. `None` is the real service's production endpoint.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Endpoints {
+    pub amazon_spapi: Option<String>,
+    pub amazon_lwa: Option<String>,
+    pub ebay_api: Option<String>,
+    pub ebay_token: Option<String>,
+    pub dhl: Option<String>,
+    pub ups: Option<String>,
+    pub usps: Option<String>,
+}
+
+impl Endpoints {
+    /// `MARKETDESK_{AMAZON_SPAPI,AMAZON_LWA,EBAY_API,EBAY_TOKEN,DHL,UPS,USPS}_URL`.
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Self {
+        let url =
+            |name: &str| get(&format!("MARKETDESK_{name}_URL")).filter(|v| !v.trim().is_empty());
+        Endpoints {
+            amazon_spapi: url("AMAZON_SPAPI"),
+            amazon_lwa: url("AMAZON_LWA"),
+            ebay_api: url("EBAY_API"),
+            ebay_token: url("EBAY_TOKEN"),
+            dhl: url("DHL"),
+            ups: url("UPS"),
+            usps: url("USPS"),
+        }
+    }
+}
+
+/// An OAuth refresh-token grant as stored for an Amazon or eBay account.
+#[derive(Clone, Deserialize)]
+struct RefreshGrant {
+    client_id: String,
+    client_secret: Secret,
+    refresh_token: Secret,
+    /// eBay: the seller's user name, which tells the seller's messages from the buyers'.
+    #[serde(default)]
+    seller_username: Option<String>,
+}
+
+/// The clients of one account.
+pub enum AccountClients {
+    Amazon(SpApiOrders),
+    Ebay(EbayMessages),
+    /// A channel with nothing to poll (e-mail; Shopify orders until its client is wired).
+    None,
+}
+
+impl AccountClients {
+    /// The feeds a poller reads for this account.
+    pub fn feed_names(&self) -> &'static [&'static str] {
+        match self {
+            AccountClients::Amazon(_) => &["orders"],
+            AccountClients::Ebay(_) => &["messages"],
+            AccountClients::None => &[],
+        }
+    }
+}
+
+/// Builds and keeps the clients of every account this process has met.
+pub struct ChannelClients<S> {
+    secrets: S,
+    endpoints: Endpoints,
+    http: HttpConfig,
+    client: reqwest::Client,
+    built: Mutex<HashMap<(TenantId, AccountId), Arc<AccountClients>>>,
+}
+
+fn credentials_error(account: &ChannelAccount, reason: impl std::fmt::Display) -> ConnectorError {
+    CallContext::new("credentials", account.id.as_str(), "readSecret").error(
+        ErrorKind::InvalidRequest(format!(
+            "credentials {} are unusable: {reason}",
+            account.credentials.0
+        )),
+    )
+}
+
+impl<S: SecretSource> ChannelClients<S> {
+    pub fn new(secrets: S, endpoints: Endpoints, http: HttpConfig) -> Self {
+        ChannelClients {
+            client: http.build_client(),
+            secrets,
+            endpoints,
+            http,
+            built: Mutex::new(HashMap::new()),
+        }
+    }
+
+    pub async fn clients(
+        &self,
+        account: &ChannelAccount,
+    ) -> Result<Arc<AccountClients>, ConnectorError> {
+        let key = (account.tenant.clone(), account.id.clone());
+        if let Some(clients) = self.built.lock().expect("poisoned").get(&key) {
+            return Ok(clients.clone());
+        }
+        let clients = Arc::new(self.build(account).await?);
+        self.built
+            .lock()
+            .expect("poisoned")
+            .insert(key, clients.clone());
+        Ok(clients)
+    }
+
+    async fn grant(&self, account: &ChannelAccount) -> Result<RefreshGrant, ConnectorError> {
+        let text = self.secrets.secret(&account.credentials).await?;
+        serde_json::from_str(&text).map_err(|e| credentials_error(account, e))
+    }
+
+    async fn build(&self, account: &ChannelAccount) -> Result<AccountClients, ConnectorError> {
+        match account.channel {
+            Channel::Amazon => {
+                let grant = self.grant(account).await?;
+                let lwa = LwaClient::new(
+                    account.id.as_str(),
+                    LwaCredentials {
+                        client_id: grant.client_id,
+                        client_secret: grant.client_secret,
+                        refresh_token: grant.refresh_token,
+                    },
+                    self.endpoints
+                        .amazon_lwa
+                        .clone()
+                        .unwrap_or_else(|| LwaClient::ENDPOINT.to_owned()),
+                    self.client.clone(),
+                    self.http.timeout,
+                );
+                let region = Region::for_marketplace(&account.marketplace.id)
+                    .ok_or_else(|| credentials_error(account, "unknown Amazon marketplace"))?;
+                let mut config = SpApiConfig::new(
+                    account.id.clone(),
+                    region,
+                    vec![account.marketplace.id.clone()],
+                );
+                config.endpoint = self.endpoints.amazon_spapi.clone();
+                config.http = self.http.clone();
+                Ok(AccountClients::Amazon(SpApiOrders::new(
+                    config,
+                    Arc::new(lwa),
+                    self.client.clone(),
+                )))
+            }
+            Channel::Ebay => {
+                let grant = self.grant(account).await?;
+                let seller = grant
+                    .seller_username
+                    .clone()
+                    .ok_or_else(|| credentials_error(account, "no seller_username"))?;
+                let oauth = EbayOAuth::new(
+                    account.id.as_str(),
+                    EbayCredentials {
+                        client_id: grant.client_id,
+                        client_secret: grant.client_secret,
+                        refresh_token: grant.refresh_token,
+                    },
+                    self.endpoints
+                        .ebay_token
+                        .clone()
+                        .unwrap_or_else(|| EbayOAuth::ENDPOINT.to_owned()),
+                    vec![EbayOAuth::MESSAGE_SCOPE.to_owned()],
+                    self.client.clone(),
+                    self.http.timeout,
+                );
+                let mut config = EbayConfig::new(account.id.clone(), seller);
+                if let Some(endpoint) = &self.endpoints.ebay_api {
+                    config.endpoint =
+                        format!("{}/commerce/message/v1", endpoint.trim_end_matches('/'));
+                }
+                config.http = self.http.clone();
+                Ok(AccountClients::Ebay(EbayMessages::new(
+                    config,
+                    Arc::new(oauth),
+                    self.client.clone(),
+                )))
+            }
+            Channel::Shopify | Channel::Email => Ok(AccountClients::None),
+        }
+    }
+
+    /// The poll feeds of `account`.
+    pub async fn feeds(
+        &self,
+        account: &ChannelAccount,
+    ) -> Result<Vec<AccountFeed>, ConnectorError> {
+        let clients = self.clients(account).await?;
+        Ok(clients
+            .feed_names()
+            .iter()
+            .map(|name| AccountFeed {
+                tenant: account.tenant.clone(),
+                clients: clients.clone(),
+                name,
+            })
+            .collect())
+    }
+
+    /// The order from the account's channel, if its client can look orders up.
+    pub async fn order(
+        &self,
+        account: &ChannelAccount,
+        id: &OrderId,
+    ) -> Result<Option<Order>, ConnectorError> {
+        match &*self.clients(account).await? {
+            AccountClients::Amazon(orders) => orders.order(id).await,
+            AccountClients::Ebay(_) | AccountClients::None => Ok(None),
+        }
+    }
+
+    /// The carrier clients this deployment has credentials for (`carriers` secret JSON:
+    /// `{"dhl_api_key": …, "ups": {"client_id", "client_secret"}, "usps": {…}}`).
+    pub fn tracker(&self, carriers: &CarrierCredentials) -> super::carriers::CarrierTracker {
+        let mut tracker = super::carriers::CarrierTracker::new();
+        if let Some(key) = &carriers.dhl_api_key {
+            let mut config = DhlConfig::new("carriers", key.clone());
+            if let Some(endpoint) = &self.endpoints.dhl {
+                config.endpoint = endpoint.clone();
+            }
+            config.http = self.http.clone();
+            tracker = tracker.with_dhl(DhlTracking::new(config, self.client.clone()));
+        }
+        if let Some(c) = &carriers.ups {
+            let mut config = UpsConfig::new(
+                "carriers",
+                ClientCredentials::new(c.client_id.clone(), c.client_secret.clone()),
+            );
+            if let Some(endpoint) = &self.endpoints.ups {
+                config.endpoint = endpoint.clone();
+            }
+            config.http = self.http.clone();
+            tracker = tracker.with_ups(UpsTracking::new(config, self.client.clone()));
+        }
+        if let Some(c) = &carriers.usps {
+            let mut config = UspsConfig::new(
+                "carriers",
+                ClientCredentials::new(c.client_id.clone(), c.client_secret.clone()),
+            );
+            if let Some(endpoint) = &self.endpoints.usps {
+                config.endpoint = endpoint.clone();
+            }
+            config.http = self.http.clone();
+            tracker = tracker.with_usps(UspsTracking::new(config, self.client.clone()));
+        }
+        tracker
+    }
+}
+
+/// Carrier API credentials of the deployment (one secret, JSON).
+#[derive(Clone, Default, Deserialize)]
+pub struct CarrierCredentials {
+    #[serde(default)]
+    pub dhl_api_key: Option<Secret>,
+    #[serde(default)]
+    pub ups: Option<ClientPair>,
+    #[serde(default)]
+    pub usps: Option<ClientPair>,
+}
+
+#[derive(Clone, Deserialize)]
+pub struct ClientPair {
+    pub client_id: String,
+    pub client_secret: Secret,
+}
+
+/// One feed of one account, dispatching to its channel's client.
+pub struct AccountFeed {
+    tenant: TenantId,
+    clients: Arc<AccountClients>,
+    name: &'static str,
+}
+
+impl Feed for AccountFeed {
+    fn name(&self) -> &'static str {
+        self.name
+    }
+
+    async fn page(
+        &self,
+        since: DateTime<Utc>,
+        token: Option<&str>,
+    ) -> Result<FeedPage, ConnectorError> {
+        match (&*self.clients, self.name) {
+            (AccountClients::Amazon(orders), "orders") => {
+                let page = orders.changed_orders(since, token).await?;
+                Ok(FeedPage {
+                    events: page
+                        .orders
+                        .into_iter()
+                        .map(|order| SourceEvent::order(&self.tenant, order))
+                        .collect(),
+                    next: page.next_page,
+                })
+            }
+            (AccountClients::Ebay(messages), "messages") => {
+                let page = messages.messages_since(since, token).await?;
+                Ok(FeedPage {
+                    events: page
+                        .messages
+                        .into_iter()
+                        .map(|m| SourceEvent::message(&self.tenant, m))
+                        .collect(),
+                    next: page.next_page,
+                })
+            }
+            _ => Ok(FeedPage {
+                events: Vec::new(),
+                next: None,
+            }),
+        }
+    }
+}
+
+/// Live context for ingestion: orders from the account's channel, shipments from carriers.
+pub struct LiveContext<S> {
+    pub clients: Arc<ChannelClients<S>>,
+    pub tracker: super::carriers::CarrierTracker,
+}
+
+impl<S: SecretSource> crate::ingest::service::Enricher for LiveContext<S> {
+    async fn order(
+        &self,
+        account: &ChannelAccount,
+        id: &OrderId,
+    ) -> Result<Option<Order>, ConnectorError> {
+        self.clients.order(account, id).await
+    }
+
+    async fn track(&self, shipment: &Shipment) -> Result<Option<Shipment>, ConnectorError> {
+        let carrier = Some(shipment.carrier.as_str()).filter(|c| !c.is_empty());
+        self.tracker.track(carrier, &shipment.tracking_number).await
+    }
+}
