@@ -23,11 +23,13 @@ pub mod ebay;
 pub mod error;
 pub mod http;
 pub mod money;
+pub mod oauth;
 pub mod slack;
 pub mod token;
 
 pub use error::{CallContext, ConnectorError, ErrorDetails, ErrorKind};
 pub use http::{HttpConfig, RateLimit, RetryPolicy, Secret};
+pub use oauth::{ClientAuth, OAuthClient, OAuthConfig, OAuthCredentials};
 
 /// A message for the team (escalations, broken hooks); each notifier renders it its own way.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
