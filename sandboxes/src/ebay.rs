@@ -1259,4 +1259,40 @@ mod tests {
                 .all(|m| m.created <= config.now)
         );
     }
+
+    #[test]
+    fn every_seeded_conversation_has_an_order_of_its_listing_placed_before_it() {
+        let config = EbayConfig::default();
+        let store = seeded_store(&config);
+        assert_eq!(store.orders.len(), config.conversations + config.orders);
+        for c in store.conversations.iter().filter(|c| !c.from_ebay) {
+            let order = store
+                .orders
+                .iter()
+                .find(|o| {
+                    o.json["buyer"]["username"] == c.other_party.as_str()
+                        && o.json["lineItems"][0]["legacyItemId"] == c.listing.as_deref().unwrap()
+                })
+                .unwrap_or_else(|| panic!("no order for conversation {}", c.id));
+            let created = order.json["creationDate"].as_str().unwrap();
+            assert!(DateTime::parse_from_rfc3339(created).unwrap() < c.created);
+        }
+        let shipped = store.orders.iter().filter(|o| !o.fulfillments.is_empty());
+        for order in shipped {
+            assert_eq!(order.json["orderFulfillmentStatus"], "FULFILLED");
+        }
+    }
+
+    #[test]
+    fn the_same_seed_gives_the_same_orders_and_feedback() {
+        let config = EbayConfig::default();
+        let (a, b) = (seeded_store(&config), seeded_store(&config));
+        assert_eq!(a.orders, b.orders);
+        assert_eq!(a.feedback, b.feedback);
+        let other = seeded_store(&EbayConfig {
+            seed: 9,
+            ..EbayConfig::default()
+        });
+        assert_ne!(a.orders, other.orders);
+    }
 }

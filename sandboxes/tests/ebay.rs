@@ -1208,3 +1208,61 @@ async fn the_shared_oauth_client_refreshes_once_under_concurrency_for_amazon_and
     assert_eq!(amazon.token_requests(), 2, "one refresh, one replacement");
     assert_eq!(ebay.token_requests(), 2, "one refresh, one replacement");
 }
+
+#[tokio::test]
+async fn each_token_endpoint_refuses_the_other_vendors_client_authentication() {
+    let amazon = AmazonSandbox::start().await.unwrap();
+    let ebay = EbaySandbox::start().await.unwrap();
+    let timeout = Duration::from_secs(2);
+    let a = amazon.config();
+    let e = ebay.config();
+    let credentials = |id: &str, secret: &str, refresh: &str| OAuthCredentials {
+        client_id: id.to_owned(),
+        client_secret: Secret::new(secret),
+        refresh_token: Secret::new(refresh),
+    };
+    // LWA's grant (credentials in the form) sent to eBay, and eBay's (Basic) sent to Amazon.
+    let lwa_at_ebay = OAuthClient::new(
+        LwaClient::config(
+            "acct",
+            credentials(&e.client_id, &e.client_secret, &e.refresh_token),
+            ebay.token_url(),
+            timeout,
+        ),
+        http().build_client(),
+    );
+    let ebay_at_amazon = OAuthClient::new(
+        EbayOAuth::config(
+            "acct",
+            credentials(&a.client_id, &a.client_secret, &a.refresh_token),
+            amazon.token_url(),
+            Vec::new(),
+            timeout,
+        ),
+        http().build_client(),
+    );
+    for err in [
+        lwa_at_ebay.access_token().await.unwrap_err(),
+        ebay_at_amazon.access_token().await.unwrap_err(),
+    ] {
+        assert!(err.is_unauthorized(), "{err}");
+        assert!(
+            matches!(&err.kind, ErrorKind::Unauthorized { code, .. } if code == "invalid_client")
+        );
+    }
+    let unknown_scope = OAuthClient::new(
+        EbayOAuth::config(
+            "acct",
+            credentials(&e.client_id, &e.client_secret, &e.refresh_token),
+            ebay.token_url(),
+            vec!["https://api.ebay.com/oauth/api_scope/sell.inventory".into()],
+            timeout,
+        ),
+        http().build_client(),
+    );
+    let err = unknown_scope.access_token().await.unwrap_err();
+    assert!(
+        matches!(&err.kind, ErrorKind::Unauthorized { code, .. } if code == "invalid_scope"),
+        "{err}"
+    );
+}
