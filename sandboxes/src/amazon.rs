@@ -33,7 +33,7 @@ use serde_json::{Value, json};
 use crate::faults::{self, Fault, FaultLayer, Faults};
 use crate::rng::Rng;
 use crate::server::{self, Running};
-use crate::tokens::{TokenCheck, TokenIssuer};
+use crate::tokens::{self, ClientAuth, TokenCheck, TokenEndpoint, TokenIssuer};
 
 pub const REFRESH_TOKEN_ROUTE: &str = "refreshToken";
 pub const SEARCH_ORDERS_ROUTE: &str = "searchOrders";
@@ -93,6 +93,7 @@ struct AmazonState {
     config: Arc<AmazonConfig>,
     orders: Arc<Mutex<BTreeMap<String, Value>>>,
     tokens: TokenIssuer,
+    oauth: TokenEndpoint,
     counter: Arc<AtomicU64>,
 }
 
@@ -118,8 +119,22 @@ impl AmazonSandbox {
             .into_iter()
             .map(|o| (order_id(&o), o))
             .collect();
+        let tokens = TokenIssuer::new(config.seed, config.token_lifetime);
+        let oauth = TokenEndpoint {
+            issuer: tokens.clone(),
+            client_id: config.client_id.clone(),
+            client_secret: config.client_secret.clone(),
+            refresh_token: config.refresh_token.clone(),
+            client_auth: ClientAuth::Form,
+            scopes: None,
+            token_prefix: "Atza|sandbox-",
+            token_type: "bearer",
+            echo_refresh_token: true,
+            latency: config.token_latency,
+        };
         let state = AmazonState {
-            tokens: TokenIssuer::new(config.seed, config.token_lifetime),
+            tokens,
+            oauth,
             config: Arc::new(config),
             orders: Arc::new(Mutex::new(orders)),
             counter: Arc::new(AtomicU64::new(0)),
@@ -272,14 +287,6 @@ fn invalid_input(message: impl AsRef<str>) -> Response {
     )
 }
 
-fn lwa_error(status: StatusCode, error: &str, description: &str) -> Response {
-    (
-        status,
-        Json(json!({"error": error, "error_description": description})),
-    )
-        .into_response()
-}
-
 fn expired_token() -> Response {
     sp_error(
         StatusCode::FORBIDDEN,
@@ -290,34 +297,22 @@ fn expired_token() -> Response {
 }
 
 fn render(route: &'static str, fault: &Fault) -> Response {
-    let lwa = route == REFRESH_TOKEN_ROUTE;
+    if route == REFRESH_TOKEN_ROUTE {
+        return tokens::render_fault(fault);
+    }
     match fault {
-        Fault::Throttle { retry_after } => {
-            let response = if lwa {
-                lwa_error(
-                    StatusCode::TOO_MANY_REQUESTS,
-                    "slow_down",
-                    "Too many requests",
-                )
-            } else {
-                sp_error(
-                    StatusCode::TOO_MANY_REQUESTS,
-                    "QuotaExceeded",
-                    "You exceeded your quota for the requested resource.",
-                    None,
-                )
-            };
-            faults::with_retry_after(response, *retry_after)
-        }
+        Fault::Throttle { retry_after } => faults::with_retry_after(
+            sp_error(
+                StatusCode::TOO_MANY_REQUESTS,
+                "QuotaExceeded",
+                "You exceeded your quota for the requested resource.",
+                None,
+            ),
+            *retry_after,
+        ),
         Fault::ServerError(status) => {
             let status = StatusCode::from_u16(*status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-            if lwa {
-                lwa_error(
-                    status,
-                    "server_error",
-                    "The authorization server encountered an unexpected error",
-                )
-            } else if status == StatusCode::SERVICE_UNAVAILABLE {
+            if status == StatusCode::SERVICE_UNAVAILABLE {
                 sp_error(
                     status,
                     "ServiceUnavailable",
@@ -333,11 +328,6 @@ fn render(route: &'static str, fault: &Fault) -> Response {
                 )
             }
         }
-        Fault::ExpiredToken if lwa => lwa_error(
-            StatusCode::BAD_REQUEST,
-            "invalid_grant",
-            "The request has an invalid grant parameter : refresh_token",
-        ),
         Fault::ExpiredToken => expired_token(),
         _ => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
     }
@@ -347,44 +337,10 @@ fn render(route: &'static str, fault: &Fault) -> Response {
 
 async fn refresh_token(
     State(state): State<AmazonState>,
+    headers: HeaderMap,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
-    if !state.config.token_latency.is_zero() {
-        tokio::time::sleep(state.config.token_latency).await;
-    }
-    let field = |name: &str| form.get(name).map(String::as_str).unwrap_or("");
-    if field("grant_type") != "refresh_token" {
-        return lwa_error(
-            StatusCode::BAD_REQUEST,
-            "unsupported_grant_type",
-            "Only refresh_token is supported",
-        );
-    }
-    let config = &state.config;
-    if field("client_id") != config.client_id || field("client_secret") != config.client_secret {
-        return lwa_error(
-            StatusCode::UNAUTHORIZED,
-            "invalid_client",
-            "Client authentication failed",
-        );
-    }
-    let issued = (field("refresh_token") == config.refresh_token)
-        .then(|| state.tokens.issue("Atza|sandbox-"))
-        .flatten();
-    let Some((token, lifetime)) = issued else {
-        return lwa_error(
-            StatusCode::BAD_REQUEST,
-            "invalid_grant",
-            "The request has an invalid grant parameter : refresh_token",
-        );
-    };
-    Json(json!({
-        "access_token": token,
-        "refresh_token": config.refresh_token,
-        "token_type": "bearer",
-        "expires_in": lifetime.as_secs(),
-    }))
-    .into_response()
+    state.oauth.grant(&headers, &form).await
 }
 
 /// `None` if the request carries a live token, else the refusal to send.
@@ -939,7 +895,7 @@ fn amount(minor: u64, currency: &str) -> Value {
 }
 
 /// A UPU S10 number (`RR123456785GB`) with its mod-11 check digit.
-fn s10(rng: &mut Rng, country: &str) -> String {
+pub(crate) fn s10(rng: &mut Rng, country: &str) -> String {
     let serial = rng.digits(8);
     let weights = [8, 6, 4, 2, 3, 5, 9, 7];
     let sum: u32 = serial

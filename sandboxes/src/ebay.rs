@@ -1,4 +1,5 @@
-//! eBay OAuth and the Commerce Message API v1 on one server.
+//! eBay OAuth, the Commerce Message API v1, the Fulfillment API v1 and the Feedback API on one
+//! server.
 //!
 //! - `POST /identity/v1/oauth2/token` (route `refreshToken`): the refresh-token grant with
 //!   Basic client authentication; issues user access tokens with a lifetime tests can shorten.
@@ -6,8 +7,17 @@
 //!   `GET /commerce/message/v1/conversation/{conversation_id}` (`getConversation`) and
 //!   `POST /commerce/message/v1/send_message` (`sendMessage`): check the bearer token, validate
 //!   as the model documents (its 355xxx error ids), answer with bodies shaped like the model.
+//! - `GET /sell/fulfillment/v1/order` (`getOrders`, `filter` with `creationdate`,
+//!   `lastmodifieddate`, `orderfulfillmentstatus`; `limit`/`offset`; `orderIds`),
+//!   `GET /sell/fulfillment/v1/order/{orderId}` (`getOrder`) and
+//!   `GET /sell/fulfillment/v1/order/{orderId}/shipping_fulfillment`
+//!   (`getShippingFulfillments`), with the model's 30xxx/32xxx error ids.
+//! - `GET /commerce/feedback/v1/feedback` (`getFeedback`: `user_id`, `feedback_type`,
+//!   `filter` with `commentType`, `role`, `period`; `sort`, `limit` 25–200, `offset`).
 //!
-//! Conversations are generated from a seed; tests add buyer messages and read what was sent.
+//! Conversations, orders and feedback are generated from a seed; each seeded conversation's
+//! buyer has an order of the listing it is about. Tests add buyer messages, orders, shipping
+//! fulfillments and feedback, and read what was sent.
 
 // Handlers return their refusal (`Err(Response)`) early; the size of that is irrelevant here.
 #![allow(clippy::result_large_err)]
@@ -24,30 +34,46 @@ use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Form, Json, Router};
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{Value, json};
 
 use crate::faults::{self, Fault, FaultLayer, Faults};
 use crate::rng::Rng;
 use crate::server::{self, Running};
-use crate::tokens::{TokenCheck, TokenIssuer};
+use crate::tokens::{self, ClientAuth, TokenCheck, TokenEndpoint, TokenIssuer};
+
+mod orders;
+
+use orders::SandboxOrder;
+pub use orders::sample_order;
 
 pub const REFRESH_TOKEN_ROUTE: &str = "refreshToken";
 pub const GET_CONVERSATIONS_ROUTE: &str = "getConversations";
 pub const GET_CONVERSATION_ROUTE: &str = "getConversation";
 pub const SEND_MESSAGE_ROUTE: &str = "sendMessage";
+pub const GET_ORDERS_ROUTE: &str = "getOrders";
+pub const GET_ORDER_ROUTE: &str = "getOrder";
+pub const GET_SHIPPING_FULFILLMENTS_ROUTE: &str = "getShippingFulfillments";
+pub const GET_FEEDBACK_ROUTE: &str = "getFeedback";
 /// The path of the Message API under the sandbox's base URL.
 pub const MESSAGE_API_PATH: &str = "/commerce/message/v1";
+/// The path of the Fulfillment API under the sandbox's base URL.
+pub const FULFILLMENT_API_PATH: &str = "/sell/fulfillment/v1";
+/// The path of the Feedback API under the sandbox's base URL.
+pub const FEEDBACK_API_PATH: &str = "/commerce/feedback/v1";
 pub const MESSAGE_SCOPE: &str = "https://api.ebay.com/oauth/api_scope/commerce.message";
+pub const FULFILLMENT_SCOPE: &str = "https://api.ebay.com/oauth/api_scope/sell.fulfillment";
+pub const FEEDBACK_SCOPE: &str = "https://api.ebay.com/oauth/api_scope/commerce.feedback";
+const SCOPES: &[&str] = &[MESSAGE_SCOPE, FULFILLMENT_SCOPE, FEEDBACK_SCOPE];
 
 /// How the sandbox is set up.
 #[derive(Debug, Clone)]
 pub struct EbayConfig {
     pub seed: u64,
-    /// Conversations with buyers to generate (plus two from eBay).
+    /// Conversations with buyers to generate (plus two from eBay); each comes with an order.
     pub conversations: usize,
+    /// Orders to generate beyond those of the conversations.
+    pub orders: usize,
     /// The seller the account belongs to.
     pub seller_username: String,
     /// Generated messages are sent in the 14 days before this instant.
@@ -66,6 +92,7 @@ impl Default for EbayConfig {
         Self {
             seed: 1,
             conversations: 12,
+            orders: 8,
             seller_username: "sandbox_seller".to_owned(),
             now: DateTime::parse_from_rfc3339("2026-11-01T00:00:00Z")
                 .expect("valid")
@@ -129,6 +156,9 @@ impl Conversation {
 struct Store {
     conversations: Vec<Conversation>,
     counter: u64,
+    orders: Vec<SandboxOrder>,
+    /// `FeedbackDetail` JSON.
+    feedback: Vec<Value>,
 }
 
 impl Store {
@@ -143,6 +173,7 @@ struct EbayState {
     config: Arc<EbayConfig>,
     store: Arc<Mutex<Store>>,
     tokens: TokenIssuer,
+    oauth: TokenEndpoint,
 }
 
 /// A running eBay sandbox; it stops when dropped.
@@ -164,8 +195,22 @@ impl EbaySandbox {
 
     pub async fn start_at(addr: SocketAddr, config: EbayConfig) -> std::io::Result<Self> {
         let store = seeded_store(&config);
+        let tokens = TokenIssuer::new(config.seed, config.token_lifetime);
+        let oauth = TokenEndpoint {
+            issuer: tokens.clone(),
+            client_id: config.client_id.clone(),
+            client_secret: config.client_secret.clone(),
+            refresh_token: config.refresh_token.clone(),
+            client_auth: ClientAuth::Basic,
+            scopes: Some(SCOPES),
+            token_prefix: "v^1.1#i^1#sandbox#",
+            token_type: "User Access Token",
+            echo_refresh_token: false,
+            latency: config.token_latency,
+        };
         let state = EbayState {
-            tokens: TokenIssuer::new(config.seed, config.token_lifetime),
+            tokens,
+            oauth,
             config: Arc::new(config),
             store: Arc::new(Mutex::new(store)),
         };
@@ -193,12 +238,32 @@ impl EbaySandbox {
                 "/send_message",
                 post(send_message).layer(layer(SEND_MESSAGE_ROUTE)),
             );
+        let fulfillment = Router::new()
+            .route(
+                "/order",
+                get(orders::get_orders).layer(layer(GET_ORDERS_ROUTE)),
+            )
+            .route(
+                "/order/{order_id}",
+                get(orders::get_order).layer(layer(GET_ORDER_ROUTE)),
+            )
+            .route(
+                "/order/{order_id}/shipping_fulfillment",
+                get(orders::get_shipping_fulfillments)
+                    .layer(layer(GET_SHIPPING_FULFILLMENTS_ROUTE)),
+            );
+        let feedback = Router::new().route(
+            "/feedback",
+            get(orders::get_feedback).layer(layer(GET_FEEDBACK_ROUTE)),
+        );
         let router = Router::new()
             .route(
                 "/identity/v1/oauth2/token",
                 post(refresh_token).layer(layer(REFRESH_TOKEN_ROUTE)),
             )
             .nest(MESSAGE_API_PATH, api)
+            .nest(FULFILLMENT_API_PATH, fulfillment)
+            .nest(FEEDBACK_API_PATH, feedback)
             .with_state(state.clone());
         let server = server::serve(router, addr).await?;
         Ok(Self {
@@ -219,6 +284,86 @@ impl EbaySandbox {
 
     pub fn token_url(&self) -> String {
         format!("{}/identity/v1/oauth2/token", self.base_url())
+    }
+
+    /// The Fulfillment API's base URL to configure clients with.
+    pub fn fulfillment_api_url(&self) -> String {
+        format!("{}{FULFILLMENT_API_PATH}", self.base_url())
+    }
+
+    /// The Feedback API's base URL to configure clients with.
+    pub fn feedback_api_url(&self) -> String {
+        format!("{}{FEEDBACK_API_PATH}", self.base_url())
+    }
+
+    /// Adds `order` (an `Order` of the model, without `fulfillmentHrefs`), replacing one with
+    /// the same `orderId`.
+    pub fn add_order(&self, order: Value) {
+        let mut store = self.state.store.lock().unwrap();
+        let id = order["orderId"].as_str().unwrap_or_default().to_owned();
+        match store.orders.iter_mut().find(|o| o.id() == id) {
+            Some(existing) => existing.json = order,
+            None => store.orders.push(SandboxOrder {
+                json: order,
+                fulfillments: Vec::new(),
+            }),
+        }
+    }
+
+    /// Changes an order in place (e.g. its `lastModifiedDate`); `false` if there is none.
+    pub fn update_order(&self, id: &str, change: impl FnOnce(&mut Value)) -> bool {
+        let mut store = self.state.store.lock().unwrap();
+        match store.orders.iter_mut().find(|o| o.id() == id) {
+            Some(order) => {
+                change(&mut order.json);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// The seller ships: adds a `ShippingFulfillment` to the order; `false` if there is none.
+    pub fn add_shipping_fulfillment(&self, order_id: &str, fulfillment: Value) -> bool {
+        let mut store = self.state.store.lock().unwrap();
+        match store.orders.iter_mut().find(|o| o.id() == order_id) {
+            Some(order) => {
+                order.fulfillments.push(fulfillment);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Every order as `getOrder` would answer it, in the order they were added.
+    pub fn orders(&self) -> Vec<Value> {
+        let base = self.base_url();
+        let store = self.state.store.lock().unwrap();
+        store.orders.iter().map(|o| o.to_json(&base)).collect()
+    }
+
+    pub fn order(&self, id: &str) -> Option<Value> {
+        self.orders().into_iter().find(|o| o["orderId"] == id)
+    }
+
+    /// The order's `ShippingFulfillment`s.
+    pub fn shipping_fulfillments(&self, order_id: &str) -> Vec<Value> {
+        let store = self.state.store.lock().unwrap();
+        store
+            .orders
+            .iter()
+            .find(|o| o.id() == order_id)
+            .map(|o| o.fulfillments.clone())
+            .unwrap_or_default()
+    }
+
+    /// Adds a `FeedbackDetail` received by the seller.
+    pub fn add_feedback(&self, entry: Value) {
+        self.state.store.lock().unwrap().feedback.push(entry);
+    }
+
+    /// Every feedback entry received by the seller.
+    pub fn feedback(&self) -> Vec<Value> {
+        self.state.store.lock().unwrap().feedback.clone()
     }
 
     pub fn config(&self) -> &EbayConfig {
@@ -417,54 +562,37 @@ fn invalid_token() -> Response {
     )
 }
 
-fn oauth_error(status: StatusCode, error: &str, description: &str) -> Response {
-    (
-        status,
-        Json(json!({"error": error, "error_description": description})),
-    )
-        .into_response()
-}
-
 fn render(route: &'static str, fault: &Fault) -> Response {
-    let oauth = route == REFRESH_TOKEN_ROUTE;
+    if route == REFRESH_TOKEN_ROUTE {
+        return tokens::render_fault(fault);
+    }
+    let domain = orders::domain_of(route);
     match fault {
-        Fault::Throttle { retry_after } => {
-            let response = if oauth {
-                oauth_error(
-                    StatusCode::TOO_MANY_REQUESTS,
-                    "temporarily_unavailable",
-                    "Too many requests",
-                )
-            } else {
-                ebay_error(
-                    StatusCode::TOO_MANY_REQUESTS,
-                    2001,
-                    "ACCESS",
-                    "REQUEST",
-                    "Too many requests.",
-                )
-            };
-            faults::with_retry_after(response, *retry_after)
-        }
+        Fault::Throttle { retry_after } => faults::with_retry_after(
+            ebay_error(
+                StatusCode::TOO_MANY_REQUESTS,
+                2001,
+                "ACCESS",
+                "REQUEST",
+                "Too many requests.",
+            ),
+            *retry_after,
+        ),
         Fault::ServerError(status) => {
             let status = StatusCode::from_u16(*status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-            if oauth {
-                oauth_error(status, "server_error", "Internal server error")
+            let error_id = if domain == "API_FULFILLMENT" {
+                30500
             } else {
-                ebay_error(
-                    status,
-                    335000,
-                    "API_MESSAGE",
-                    "APPLICATION",
-                    "There was a problem with an eBay internal system or process. Contact eBay developer support for assistance.",
-                )
-            }
+                335000
+            };
+            ebay_error(
+                status,
+                error_id,
+                domain,
+                "APPLICATION",
+                "There was a problem with an eBay internal system or process. Contact eBay developer support for assistance.",
+            )
         }
-        Fault::ExpiredToken if oauth => oauth_error(
-            StatusCode::BAD_REQUEST,
-            "invalid_grant",
-            "the provided authorization refresh token is invalid or was issued to another client",
-        ),
         Fault::ExpiredToken => invalid_token(),
         _ => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
     }
@@ -477,59 +605,7 @@ async fn refresh_token(
     headers: HeaderMap,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
-    if !state.config.token_latency.is_zero() {
-        tokio::time::sleep(state.config.token_latency).await;
-    }
-    let config = &state.config;
-    let expected = format!(
-        "Basic {}",
-        STANDARD.encode(format!("{}:{}", config.client_id, config.client_secret))
-    );
-    if headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        != Some(expected.as_str())
-    {
-        return oauth_error(
-            StatusCode::UNAUTHORIZED,
-            "invalid_client",
-            "client authentication failed",
-        );
-    }
-    let field = |name: &str| form.get(name).map(String::as_str).unwrap_or("");
-    if field("grant_type") != "refresh_token" {
-        return oauth_error(
-            StatusCode::BAD_REQUEST,
-            "unsupported_grant_type",
-            "grant type in request is not supported by the authorization server",
-        );
-    }
-    let known_scopes = [
-        MESSAGE_SCOPE,
-        "https://api.ebay.com/oauth/api_scope/sell.fulfillment",
-        "https://api.ebay.com/oauth/api_scope/commerce.feedback",
-    ];
-    if field("scope")
-        .split_whitespace()
-        .any(|s| !known_scopes.contains(&s))
-    {
-        return oauth_error(
-            StatusCode::BAD_REQUEST,
-            "invalid_scope",
-            "the requested scope is invalid, unknown, malformed, or exceeds the scope granted to the client",
-        );
-    }
-    let issued = (field("refresh_token") == config.refresh_token)
-        .then(|| state.tokens.issue("v^1.1#i^1#sandbox#"))
-        .flatten();
-    let Some((token, lifetime)) = issued else {
-        return oauth_error(
-            StatusCode::BAD_REQUEST,
-            "invalid_grant",
-            "the provided authorization refresh token is invalid or was issued to another client",
-        );
-    };
-    Json(json!({"access_token": token, "expires_in": lifetime.as_secs(), "token_type": "User Access Token"})).into_response()
+    state.oauth.grant(&headers, &form).await
 }
 
 fn check_token(state: &EbayState, headers: &HeaderMap) -> Result<(), Response> {
@@ -1133,6 +1209,9 @@ fn seeded_store(config: &EbayConfig) -> Store {
             }],
         });
     }
+    let (orders, feedback) = orders::seed(config, &store.conversations);
+    store.orders = orders;
+    store.feedback = feedback;
     store
 }
 
@@ -1179,5 +1258,41 @@ mod tests {
                 .flat_map(|c| &c.messages)
                 .all(|m| m.created <= config.now)
         );
+    }
+
+    #[test]
+    fn every_seeded_conversation_has_an_order_of_its_listing_placed_before_it() {
+        let config = EbayConfig::default();
+        let store = seeded_store(&config);
+        assert_eq!(store.orders.len(), config.conversations + config.orders);
+        for c in store.conversations.iter().filter(|c| !c.from_ebay) {
+            let order = store
+                .orders
+                .iter()
+                .find(|o| {
+                    o.json["buyer"]["username"] == c.other_party.as_str()
+                        && o.json["lineItems"][0]["legacyItemId"] == c.listing.as_deref().unwrap()
+                })
+                .unwrap_or_else(|| panic!("no order for conversation {}", c.id));
+            let created = order.json["creationDate"].as_str().unwrap();
+            assert!(DateTime::parse_from_rfc3339(created).unwrap() < c.created);
+        }
+        let shipped = store.orders.iter().filter(|o| !o.fulfillments.is_empty());
+        for order in shipped {
+            assert_eq!(order.json["orderFulfillmentStatus"], "FULFILLED");
+        }
+    }
+
+    #[test]
+    fn the_same_seed_gives_the_same_orders_and_feedback() {
+        let config = EbayConfig::default();
+        let (a, b) = (seeded_store(&config), seeded_store(&config));
+        assert_eq!(a.orders, b.orders);
+        assert_eq!(a.feedback, b.feedback);
+        let other = seeded_store(&EbayConfig {
+            seed: 9,
+            ..EbayConfig::default()
+        });
+        assert_ne!(a.orders, other.orders);
     }
 }

@@ -55,8 +55,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         amazon.token_url()
     );
     println!(
-        "ebay   messages {}  oauth {}",
+        "ebay   messages {}  fulfillment {}  feedback {}  oauth {}",
         ebay.message_api_url(),
+        ebay.fulfillment_api_url(),
+        ebay.feedback_api_url(),
         ebay.token_url()
     );
     println!("carriers dhl/ups/usps {}", carriers.base_url());

@@ -3,12 +3,25 @@
 
 use serde_json::{Value, json};
 
-/// The official model files, read at test time.
-pub const SPECS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/specs");
+/// The official model files (`shared/specs/` beside the repository), read at test time:
+/// `MARKETDESK_SPECS` if set, else the nearest `shared/specs` above this crate, so a git
+/// worktree deeper in the tree finds them too.
+pub fn specs_dir() -> std::path::PathBuf {
+    if let Some(dir) = std::env::var_os("MARKETDESK_SPECS") {
+        return dir.into();
+    }
+    let crate_dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    crate_dir
+        .ancestors()
+        .map(|dir| dir.join("shared/specs"))
+        .find(|dir| dir.join("ebay").is_dir())
+        .unwrap_or_else(|| panic!("no shared/specs above {}", crate_dir.display()))
+}
 
 fn read_spec(file: &str) -> Value {
-    let path = format!("{SPECS}/{file}");
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {path}: {e}"));
+    let file = specs_dir().join(file);
+    let path = file.display();
+    let text = std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("cannot read {path}: {e}"));
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path} is not JSON: {e}"))
 }
 

@@ -16,7 +16,9 @@ use std::future::Future;
 
 use chrono::{DateTime, Utc};
 
-use crate::domain::{AccountId, Attachment, Channel, Direction, Order, OrderId, Shipment};
+use crate::domain::{
+    AccountId, Attachment, Channel, Direction, Feedback, Identity, Order, OrderId, Shipment,
+};
 
 pub mod accounts;
 pub mod amazon;
@@ -25,11 +27,13 @@ pub mod ebay;
 pub mod error;
 pub mod http;
 pub mod money;
+pub mod oauth;
 pub mod slack;
 pub mod token;
 
 pub use error::{CallContext, ConnectorError, ErrorDetails, ErrorKind};
 pub use http::{HttpConfig, RateLimit, RetryPolicy, Secret};
+pub use oauth::{ClientAuth, OAuthClient, OAuthConfig, OAuthCredentials};
 
 /// A message for the team (escalations, broken hooks); each notifier renders it its own way.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -133,6 +137,42 @@ pub async fn fetch_changed_orders<S: OrderSource>(
         }
     }
     Ok((fetched, page_token))
+}
+
+/// Feedback a buyer left for the seller, with what the channel says about who and what.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReceivedFeedback {
+    pub account: AccountId,
+    /// `order` names the channel's order line item (eBay `orderLineItemId`): feedback is left
+    /// per line item. With `buyer` and `listing` it finds the order, as for conversations.
+    pub feedback: Feedback,
+    /// Who left it (eBay user name), for linking to the customer.
+    pub buyer: Option<Identity>,
+    /// The listing (eBay item id) the feedback is about.
+    pub listing: Option<String>,
+    pub listing_title: Option<String>,
+    /// The seller's public reply, if one was given already.
+    pub reply: Option<String>,
+}
+
+/// One page of feedback.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeedbackPage {
+    /// Newest first, as the channel lists it.
+    pub feedback: Vec<ReceivedFeedback>,
+    /// Pass it back to get the next page; `None` on the last page.
+    pub next_page: Option<String>,
+}
+
+/// Reads negative and neutral feedback received by the bound account: they become tickets.
+pub trait FeedbackSource: Send + Sync {
+    /// The page after `page_token` (the first page if `None`) of negative and neutral feedback
+    /// left at or after `since`. A failed page's error carries `resume_from`.
+    fn feedback_since(
+        &self,
+        since: DateTime<Utc>,
+        page_token: Option<&str>,
+    ) -> impl Future<Output = Result<FeedbackPage, ConnectorError>> + Send;
 }
 
 /// A message as a channel delivered it, before it is threaded into a ticket.

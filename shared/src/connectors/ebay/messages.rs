@@ -9,22 +9,21 @@ use reqwest::Method;
 use serde::de::DeserializeOwned;
 
 use crate::connectors::error::{CallContext, ConnectorError, ErrorKind};
-use crate::connectors::http::{self, HttpConfig, RateLimit, RateLimiter, RawResponse, Secret};
+use crate::connectors::http::{HttpConfig, RateLimit, RawResponse};
 use crate::connectors::{
     ChannelMessage, ConversationSource, MessagePage, OutgoingReply, ReplyTransport, SentReply,
 };
 use crate::domain::{AccountId, Attachment, Channel, Direction};
 
 use super::EbayOAuth;
+use super::api::{EbayApi, Query, classify_error};
 use super::model::{
-    ErrorResponse, GetAllMyConversationsResponse, GetMessagesByConversationIdResponse,
-    MessageDetail, MessageMedia, Reference, SendMessageRequest, SendMessageResponse,
+    GetAllMyConversationsResponse, GetMessagesByConversationIdResponse, MessageDetail,
+    MessageMedia, Reference, SendMessageRequest, SendMessageResponse,
 };
 
 const SERVICE: &str = "ebay-message";
 
-/// Query parameters in the order they are sent.
-type Query = Vec<(&'static str, String)>;
 /// The API's largest page (`limit` ≤ 50).
 pub const MAX_PAGE: u32 = 50;
 /// `messageText` limit, in characters.
@@ -172,9 +171,7 @@ impl EbayConfig {
 /// The Commerce Message API for one seller account.
 pub struct EbayMessages {
     config: EbayConfig,
-    oauth: Arc<EbayOAuth>,
-    http: reqwest::Client,
-    limiter: RateLimiter,
+    api: EbayApi,
 }
 
 impl fmt::Debug for EbayMessages {
@@ -187,12 +184,16 @@ impl fmt::Debug for EbayMessages {
 
 impl EbayMessages {
     pub fn new(config: EbayConfig, oauth: Arc<EbayOAuth>, http: reqwest::Client) -> Self {
-        Self {
-            limiter: RateLimiter::new(config.rate),
-            config,
+        let api = EbayApi::new(
+            SERVICE,
+            config.account.clone(),
+            &config.endpoint,
+            config.rate,
+            config.http,
             oauth,
             http,
-        }
+        );
+        Self { config, api }
     }
 
     pub fn config(&self) -> &EbayConfig {
@@ -200,7 +201,7 @@ impl EbayMessages {
     }
 
     fn context(&self, call: &'static str) -> CallContext {
-        CallContext::new(SERVICE, self.config.account.as_str(), call)
+        self.api.context(call)
     }
 
     /// `getConversations`: one page.
@@ -212,9 +213,7 @@ impl EbayMessages {
         let pairs = query
             .to_pairs()
             .map_err(|e| ctx.error(ErrorKind::InvalidRequest(e)))?;
-        let page = self
-            .get(&ctx, "/conversation".to_owned(), pairs, false)
-            .await?;
+        let page = self.api.get(&ctx, "/conversation", &pairs, false).await?;
         Ok(page.unwrap_or_default())
     }
 
@@ -229,7 +228,7 @@ impl EbayMessages {
         let ctx = self.context("getConversation");
         let (path, pairs) =
             conversation_request(&ctx, conversation_id, conversation_type, limit, offset)?;
-        self.get(&ctx, path, pairs, true).await
+        self.api.get(&ctx, &path, &pairs, true).await
     }
 
     /// Every message of a conversation with members, following its pages.
@@ -279,6 +278,7 @@ impl EbayMessages {
             .retry
             .run(|| async {
                 let err = match self
+                    .api
                     .attempt(&ctx, Method::POST, "/send_message", &[], Some(&body))
                     .await
                 {
@@ -352,6 +352,7 @@ impl EbayMessages {
             .to_pairs()
             .map_err(|e| ctx.error(ErrorKind::InvalidRequest(e)))?;
         let response = self
+            .api
             .attempt(&ctx, Method::GET, "/conversation", &pairs, None)
             .await?;
         if !response.is_success() {
@@ -374,85 +375,15 @@ impl EbayMessages {
     ) -> Result<Option<T>, ConnectorError> {
         let (path, pairs) =
             conversation_request(ctx, id, ConversationType::FromMembers, MAX_PAGE, offset)?;
-        let response = self.attempt(ctx, Method::GET, &path, &pairs, None).await?;
+        let response = self
+            .api
+            .attempt(ctx, Method::GET, &path, &pairs, None)
+            .await?;
         match response.status {
             200..=299 => response.json(ctx).map(Some),
             404 => Ok(None),
             _ => Err(classify_error(ctx, &response)),
         }
-    }
-
-    /// A GET with the shared retry policy, the body parsed within the attempt.
-    async fn get<T: DeserializeOwned>(
-        &self,
-        ctx: &CallContext,
-        path: String,
-        query: Vec<(&'static str, String)>,
-        not_found_is_none: bool,
-    ) -> Result<Option<T>, ConnectorError> {
-        self.config
-            .http
-            .retry
-            .run(|| async {
-                let response = self.attempt(ctx, Method::GET, &path, &query, None).await?;
-                match response.status {
-                    200..=299 => response.json(ctx).map(Some),
-                    404 if not_found_is_none => Ok(None),
-                    _ => Err(classify_error(ctx, &response)),
-                }
-            })
-            .await
-    }
-
-    /// One request: rate limited, token attached and replaced once if eBay refuses it.
-    async fn attempt(
-        &self,
-        ctx: &CallContext,
-        method: Method,
-        path: &str,
-        query: &[(&'static str, String)],
-        body: Option<&[u8]>,
-    ) -> Result<RawResponse, ConnectorError> {
-        if let Err(wait) = self
-            .limiter
-            .acquire_within(self.config.http.retry.budget)
-            .await
-        {
-            return Err(ctx.error(ErrorKind::Throttled {
-                retry_after: Some(wait),
-            }));
-        }
-        let url = format!("{}{path}", self.config.endpoint.trim_end_matches('/'));
-        let token = self.oauth.access_token().await?;
-        let response = self.send(ctx, &method, &url, query, body, &token).await?;
-        if !token_refused(&response) {
-            return Ok(response);
-        }
-        let fresh = self.oauth.replace(&token).await?;
-        self.send(ctx, &method, &url, query, body, &fresh).await
-    }
-
-    async fn send(
-        &self,
-        ctx: &CallContext,
-        method: &Method,
-        url: &str,
-        query: &[(&'static str, String)],
-        body: Option<&[u8]>,
-        token: &Secret,
-    ) -> Result<RawResponse, ConnectorError> {
-        let mut request = self
-            .http
-            .request(method.clone(), url)
-            .query(query)
-            .bearer_auth(token.expose())
-            .header("accept", "application/json");
-        if let Some(body) = body {
-            request = request
-                .header("content-type", "application/json")
-                .body(body.to_vec());
-        }
-        http::execute(ctx, request, self.config.http.timeout).await
     }
 }
 
@@ -510,46 +441,6 @@ fn read_sent(ctx: &CallContext, response: &RawResponse) -> SentReply {
             }
         }
     }
-}
-
-fn error_list(response: &RawResponse) -> Option<ErrorResponse> {
-    serde_json::from_slice(&response.body).ok()
-}
-
-/// eBay refused the access token itself (expired, revoked): only then can a new one help.
-fn token_refused(response: &RawResponse) -> bool {
-    response.status == 401
-        || (response.status == 403
-            && error_list(response)
-                .is_some_and(|l| l.errors.iter().any(|e| e.error_id == Some(1001))))
-}
-
-fn classify_error(ctx: &CallContext, response: &RawResponse) -> ConnectorError {
-    let status = response.status;
-    let (code, detail) = match error_list(response).and_then(|l| l.errors.into_iter().next()) {
-        Some(e) => (
-            e.error_id.map(|id| id.to_string()).unwrap_or_default(),
-            http::truncate_chars(&e.long_message.or(e.message).unwrap_or_default(), 300),
-        ),
-        None => (String::new(), response.excerpt()),
-    };
-    let kind = match status {
-        429 => ErrorKind::Throttled {
-            retry_after: response.retry_after(),
-        },
-        500..=599 => ErrorKind::Server { status, detail },
-        401 | 403 => ErrorKind::Unauthorized {
-            status,
-            code,
-            detail,
-        },
-        _ => ErrorKind::Rejected {
-            status,
-            code,
-            detail,
-        },
-    };
-    ctx.error(kind)
 }
 
 /// The documented limits of `sendMessage`, checked before sending.

@@ -1,8 +1,14 @@
+//! eBay's REST models: the Commerce Message API v1 here, [`fulfillment`] and [`feedback`] in
+//! their modules; `Error` is shared.
+//!
 //! The Commerce Message API v1 (`specs/ebay/commerce_message_v1_oas3.json`) with the model's
 //! field names. Note the model's own inconsistency: `senderUsername` in message details but
 //! `senderUserName` in the answer to `sendMessage`.
 
 use serde::{Deserialize, Serialize};
+
+pub mod feedback;
+pub mod fulfillment;
 
 /// `GetAllMyConversationsResponse`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,64 +1,23 @@
-//! eBay OAuth: the seller's refresh token becomes a user access token (two hours). Cached per
-//! account; concurrent callers share one refresh.
+//! eBay OAuth: the seller's refresh token becomes a user access token (two hours), through the
+//! shared refresh-token grant ([`OAuthClient`]) with HTTP Basic client authentication and
+//! scopes.
 
 use std::fmt;
+use std::ops::Deref;
 use std::time::Duration;
 
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
-use serde::Deserialize;
-
-use crate::connectors::error::{CallContext, ConnectorError, ErrorKind};
-use crate::connectors::http::{self, RawResponse, Secret};
-use crate::connectors::token::{FreshToken, TokenCache};
+use crate::connectors::oauth::{ClientAuth, OAuthClient, OAuthConfig, OAuthCredentials};
 
 /// The app's keyset and the seller's refresh token, as stored in the account's secret.
-#[derive(Clone, Deserialize)]
-pub struct EbayCredentials {
-    pub client_id: String,
-    pub client_secret: Secret,
-    pub refresh_token: Secret,
-}
+pub type EbayCredentials = OAuthCredentials;
 
-impl fmt::Debug for EbayCredentials {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("EbayCredentials")
-            .field("client_id", &self.client_id)
-            .finish_non_exhaustive()
-    }
-}
-
-#[derive(Deserialize)]
-struct TokenResponse {
-    access_token: String,
-    expires_in: u64,
-}
-
-#[derive(Deserialize)]
-struct TokenError {
-    error: String,
-    #[serde(default)]
-    error_description: String,
-}
-
-/// The token endpoint for one seller account.
-pub struct EbayOAuth {
-    account: String,
-    endpoint: String,
-    credentials: EbayCredentials,
-    scopes: Vec<String>,
-    http: reqwest::Client,
-    timeout: Duration,
-    cache: TokenCache,
-}
+/// eBay's token endpoint for one seller account: an [`OAuthClient`] (`access_token`,
+/// `replace`) configured the way eBay wants it.
+pub struct EbayOAuth(OAuthClient);
 
 impl fmt::Debug for EbayOAuth {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("EbayOAuth")
-            .field("account", &self.account)
-            .field("endpoint", &self.endpoint)
-            .field("scopes", &self.scopes)
-            .finish_non_exhaustive()
+        f.debug_tuple("EbayOAuth").field(&self.0).finish()
     }
 }
 
@@ -66,7 +25,12 @@ impl EbayOAuth {
     pub const ENDPOINT: &'static str = "https://api.ebay.com/identity/v1/oauth2/token";
     pub const SANDBOX_ENDPOINT: &'static str =
         "https://api.sandbox.ebay.com/identity/v1/oauth2/token";
+    pub const SERVICE: &'static str = "ebay-oauth";
     pub const MESSAGE_SCOPE: &'static str = "https://api.ebay.com/oauth/api_scope/commerce.message";
+    pub const FULFILLMENT_SCOPE: &'static str =
+        "https://api.ebay.com/oauth/api_scope/sell.fulfillment";
+    pub const FEEDBACK_SCOPE: &'static str =
+        "https://api.ebay.com/oauth/api_scope/commerce.feedback";
 
     pub fn new(
         account: impl Into<String>,
@@ -76,80 +40,52 @@ impl EbayOAuth {
         http: reqwest::Client,
         timeout: Duration,
     ) -> Self {
-        Self {
+        Self(OAuthClient::new(
+            Self::config(account, credentials, endpoint, scopes, timeout),
+            http,
+        ))
+    }
+
+    /// The grant as eBay expects it: Basic client authentication and the scopes asked for.
+    pub fn config(
+        account: impl Into<String>,
+        credentials: EbayCredentials,
+        endpoint: impl Into<String>,
+        scopes: Vec<String>,
+        timeout: Duration,
+    ) -> OAuthConfig {
+        OAuthConfig {
+            service: Self::SERVICE,
             account: account.into(),
             endpoint: endpoint.into(),
             credentials,
+            client_auth: ClientAuth::Basic,
             scopes,
-            http,
             timeout,
-            cache: TokenCache::default(),
         }
     }
 
-    /// A valid access token, refreshed if needed. One attempt: the caller's retry policy decides
-    /// whether a transient failure is tried again.
-    pub async fn access_token(&self) -> Result<Secret, ConnectorError> {
-        self.cache.get(|| self.refresh()).await
-    }
-
-    /// A new token after the API refused `rejected`, unless another caller already got one.
-    pub async fn replace(&self, rejected: &Secret) -> Result<Secret, ConnectorError> {
-        self.cache.replace(rejected, || self.refresh()).await
-    }
-
-    async fn refresh(&self) -> Result<FreshToken, ConnectorError> {
-        let ctx = CallContext::new("ebay-oauth", self.account.clone(), "refreshAccessToken");
-        let basic = STANDARD.encode(format!(
-            "{}:{}",
-            self.credentials.client_id,
-            self.credentials.client_secret.expose()
-        ));
-        let scope = self.scopes.join(" ");
-        let form = [
-            ("grant_type", "refresh_token"),
-            ("refresh_token", self.credentials.refresh_token.expose()),
-            ("scope", scope.as_str()),
-        ];
-        let request = self
-            .http
-            .post(&self.endpoint)
-            .header("authorization", format!("Basic {basic}"))
-            .form(&form);
-        let response = http::execute(&ctx, request, self.timeout).await?;
-        if response.is_success() {
-            let token: TokenResponse = response.json(&ctx)?;
-            return Ok(FreshToken {
-                value: Secret::new(token.access_token),
-                expires_in: Duration::from_secs(token.expires_in),
-            });
-        }
-        Err(classify_error(&ctx, &response))
+    /// Every scope the helpdesk uses: messages, orders and feedback with one token.
+    pub fn helpdesk_scopes() -> Vec<String> {
+        [
+            Self::MESSAGE_SCOPE,
+            Self::FULFILLMENT_SCOPE,
+            Self::FEEDBACK_SCOPE,
+        ]
+        .map(str::to_owned)
+        .to_vec()
     }
 }
 
-fn classify_error(ctx: &CallContext, response: &RawResponse) -> ConnectorError {
-    let status = response.status;
-    let (code, detail) = match serde_json::from_slice::<TokenError>(&response.body) {
-        Ok(e) => (e.error, http::truncate_chars(&e.error_description, 300)),
-        Err(_) => (String::new(), response.excerpt()),
-    };
-    let kind = match (status, code.as_str()) {
-        (429, _) => ErrorKind::Throttled {
-            retry_after: response.retry_after(),
-        },
-        (500..=599, _) => ErrorKind::Server { status, detail },
-        (_, "invalid_grant" | "invalid_client" | "unauthorized_client" | "invalid_scope")
-        | (401, _) => ErrorKind::Unauthorized {
-            status,
-            code,
-            detail,
-        },
-        _ => ErrorKind::Rejected {
-            status,
-            code,
-            detail,
-        },
-    };
-    ctx.error(kind)
+impl Deref for EbayOAuth {
+    type Target = OAuthClient;
+    fn deref(&self) -> &OAuthClient {
+        &self.0
+    }
+}
+
+impl From<EbayOAuth> for OAuthClient {
+    fn from(client: EbayOAuth) -> Self {
+        client.0
+    }
 }
