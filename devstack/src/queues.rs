@@ -8,7 +8,9 @@ use std::time::Duration;
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use aws_sdk_sqs::Client;
-use aws_sdk_sqs::types::{DeleteMessageBatchRequestEntry, MessageSystemAttributeName};
+use aws_sdk_sqs::types::{
+    DeleteMessageBatchRequestEntry, MessageSystemAttributeName, QueueAttributeName,
+};
 
 /// How long a received record stays invisible before a retry; short, so that local retries
 /// show quickly.
@@ -120,6 +122,48 @@ where
             return Ok(total);
         }
         total += n;
+    }
+}
+
+/// Delivers until nothing is left, in flight included: a record that failed is delivered again
+/// once its visibility timeout ends, until it succeeds or the queue moves it to its DLQ. Gives
+/// up after `patience`.
+pub async fn settle<H, Fut>(
+    client: &Client,
+    queue_url: &str,
+    handler: &H,
+    patience: Duration,
+) -> Result<usize, QueueError>
+where
+    H: Fn(SqsEvent) -> Fut,
+    Fut: Future<Output = SqsBatchResponse>,
+{
+    let deadline = tokio::time::Instant::now() + patience;
+    let mut total = 0;
+    loop {
+        total += drain(client, queue_url, handler).await?;
+        let out = client
+            .get_queue_attributes()
+            .queue_url(queue_url)
+            .attribute_names(QueueAttributeName::ApproximateNumberOfMessagesNotVisible)
+            .send()
+            .await
+            .map_err(|e| queue_error(queue_url, aws_sdk_sqs::error::DisplayErrorContext(e)))?;
+        let in_flight = out
+            .attributes()
+            .and_then(|a| a.get(&QueueAttributeName::ApproximateNumberOfMessagesNotVisible))
+            .and_then(|n| n.parse::<u64>().ok())
+            .unwrap_or(0);
+        if in_flight == 0 {
+            return Ok(total);
+        }
+        if tokio::time::Instant::now() >= deadline {
+            return Err(queue_error(
+                queue_url,
+                format!("{in_flight} message(s) still in flight"),
+            ));
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
     }
 }
 

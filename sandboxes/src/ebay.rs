@@ -450,6 +450,16 @@ impl EbaySandbox {
             .unwrap_or_default()
     }
 
+    /// The listing a conversation is about.
+    pub fn conversation_listing(&self, conversation_id: &str) -> Option<String> {
+        let store = self.state.store.lock().unwrap();
+        store
+            .conversations
+            .iter()
+            .find(|c| c.id == conversation_id)
+            .and_then(|c| c.listing.clone())
+    }
+
     /// Ids of the conversations with buyers (not those from eBay).
     pub fn conversation_ids(&self) -> Vec<String> {
         let store = self.state.store.lock().unwrap();

@@ -14,10 +14,13 @@ use super::amazon::{LwaClient, LwaCredentials, Region, SpApiConfig, SpApiOrders}
 use super::carriers::{
     ClientCredentials, DhlConfig, DhlTracking, UpsConfig, UpsTracking, UspsConfig, UspsTracking,
 };
-use super::ebay::{EbayConfig, EbayCredentials, EbayMessages, EbayOAuth};
+use super::ebay::{
+    EbayConfig, EbayCredentials, EbayFeedback, EbayFulfillment, EbayMessages, EbayOAuth,
+    FeedbackConfig, FulfillmentConfig,
+};
 use super::{
-    CallContext, ConnectorError, ConversationSource, ErrorKind, HttpConfig, OrderLookup,
-    OrderSource, Secret, TrackingLookup,
+    CallContext, ConnectorError, ConversationSource, ErrorKind, FeedbackSource, HttpConfig,
+    OrderLookup, OrderSource, Secret, TrackingLookup,
 };
 use crate::domain::{
     AccountId, Channel, ChannelAccount, Order, OrderId, SecretRef, Shipment, TenantId,
@@ -76,7 +79,7 @@ struct RefreshGrant {
 /// The clients of one account.
 pub enum AccountClients {
     Amazon(SpApiOrders),
-    Ebay(EbayMessages),
+    Ebay(EbayClients),
     /// A channel with nothing to poll (e-mail; Shopify orders until its client is wired).
     None,
 }
@@ -86,10 +89,17 @@ impl AccountClients {
     pub fn feed_names(&self) -> &'static [&'static str] {
         match self {
             AccountClients::Amazon(_) => &["orders"],
-            AccountClients::Ebay(_) => &["messages"],
+            // Orders first: a conversation then finds its order already stored.
+            AccountClients::Ebay(_) => &["orders", "messages", "feedback"],
             AccountClients::None => &[],
         }
     }
+}
+
+pub struct EbayClients {
+    pub messages: EbayMessages,
+    pub orders: EbayFulfillment,
+    pub feedback: EbayFeedback,
 }
 
 /// Builds and keeps the clients of every account this process has met.
@@ -98,6 +108,7 @@ pub struct ChannelClients<S> {
     endpoints: Endpoints,
     http: HttpConfig,
     client: reqwest::Client,
+    page_size: Option<u32>,
     built: Mutex<HashMap<(TenantId, AccountId), Arc<AccountClients>>>,
 }
 
@@ -117,8 +128,15 @@ impl<S: SecretSource> ChannelClients<S> {
             secrets,
             endpoints,
             http,
+            page_size: None,
             built: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// Smaller pages than the APIs' defaults (tests and the local stack show paging with it).
+    pub fn with_page_size(mut self, size: u32) -> Self {
+        self.page_size = Some(size);
+        self
     }
 
     pub async fn clients(
@@ -169,6 +187,9 @@ impl<S: SecretSource> ChannelClients<S> {
                 );
                 config.endpoint = self.endpoints.amazon_spapi.clone();
                 config.http = self.http.clone();
+                if let Some(size) = self.page_size {
+                    config.page_size = size;
+                }
                 Ok(AccountClients::Amazon(SpApiOrders::new(
                     config,
                     Arc::new(lwa),
@@ -181,7 +202,7 @@ impl<S: SecretSource> ChannelClients<S> {
                     .seller_username
                     .clone()
                     .ok_or_else(|| credentials_error(account, "no seller_username"))?;
-                let oauth = EbayOAuth::new(
+                let oauth = Arc::new(EbayOAuth::new(
                     account.id.as_str(),
                     EbayCredentials {
                         client_id: grant.client_id,
@@ -192,21 +213,36 @@ impl<S: SecretSource> ChannelClients<S> {
                         .ebay_token
                         .clone()
                         .unwrap_or_else(|| EbayOAuth::ENDPOINT.to_owned()),
-                    vec![EbayOAuth::MESSAGE_SCOPE.to_owned()],
+                    EbayOAuth::helpdesk_scopes(),
                     self.client.clone(),
                     self.http.timeout,
-                );
-                let mut config = EbayConfig::new(account.id.clone(), seller);
-                if let Some(endpoint) = &self.endpoints.ebay_api {
-                    config.endpoint =
-                        format!("{}/commerce/message/v1", endpoint.trim_end_matches('/'));
+                ));
+                let base = self
+                    .endpoints
+                    .ebay_api
+                    .as_deref()
+                    .map(|b| b.trim_end_matches('/'));
+                let mut messages = EbayConfig::new(account.id.clone(), seller.clone());
+                let mut orders =
+                    FulfillmentConfig::new(account.id.clone(), &account.marketplace.id);
+                let mut feedback = FeedbackConfig::new(account.id.clone(), seller);
+                if let Some(base) = base {
+                    messages.endpoint = format!("{base}/commerce/message/v1");
+                    orders.endpoint = format!("{base}/sell/fulfillment/v1");
+                    feedback.endpoint = format!("{base}/commerce/feedback/v1");
                 }
-                config.http = self.http.clone();
-                Ok(AccountClients::Ebay(EbayMessages::new(
-                    config,
-                    Arc::new(oauth),
-                    self.client.clone(),
-                )))
+                messages.http = self.http.clone();
+                orders.http = self.http.clone();
+                feedback.http = self.http.clone();
+                if let Some(size) = self.page_size {
+                    messages.page_size = size;
+                    orders.page_size = size;
+                }
+                Ok(AccountClients::Ebay(EbayClients {
+                    messages: EbayMessages::new(messages, oauth.clone(), self.client.clone()),
+                    orders: EbayFulfillment::new(orders, oauth.clone(), self.client.clone()),
+                    feedback: EbayFeedback::new(feedback, oauth, self.client.clone()),
+                }))
             }
             Channel::Shopify | Channel::Email => Ok(AccountClients::None),
         }
@@ -237,7 +273,8 @@ impl<S: SecretSource> ChannelClients<S> {
     ) -> Result<Option<Order>, ConnectorError> {
         match &*self.clients(account).await? {
             AccountClients::Amazon(orders) => orders.order(id).await,
-            AccountClients::Ebay(_) | AccountClients::None => Ok(None),
+            AccountClients::Ebay(ebay) => ebay.orders.order(id).await,
+            AccountClients::None => Ok(None),
         }
     }
 
@@ -325,13 +362,35 @@ impl Feed for AccountFeed {
                     next: page.next_page,
                 })
             }
-            (AccountClients::Ebay(messages), "messages") => {
-                let page = messages.messages_since(since, token).await?;
+            (AccountClients::Ebay(ebay), "orders") => {
+                let page = ebay.orders.changed_orders(since, token).await?;
+                Ok(FeedPage {
+                    events: page
+                        .orders
+                        .into_iter()
+                        .map(|order| SourceEvent::order(&self.tenant, order))
+                        .collect(),
+                    next: page.next_page,
+                })
+            }
+            (AccountClients::Ebay(ebay), "messages") => {
+                let page = ebay.messages.messages_since(since, token).await?;
                 Ok(FeedPage {
                     events: page
                         .messages
                         .into_iter()
                         .map(|m| SourceEvent::message(&self.tenant, m))
+                        .collect(),
+                    next: page.next_page,
+                })
+            }
+            (AccountClients::Ebay(ebay), "feedback") => {
+                let page = ebay.feedback.feedback_since(since, token).await?;
+                Ok(FeedPage {
+                    events: page
+                        .feedback
+                        .into_iter()
+                        .map(|f| SourceEvent::feedback(&self.tenant, f))
                         .collect(),
                     next: page.next_page,
                 })

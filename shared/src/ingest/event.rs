@@ -5,8 +5,10 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::IngestError;
-use crate::connectors::ChannelMessage;
-use crate::domain::{AccountId, Attachment, Channel, Direction, Order, OrderId, TenantId};
+use crate::connectors::{ChannelMessage, ReceivedFeedback};
+use crate::domain::{
+    AccountId, Attachment, Channel, Direction, Feedback, Identity, Order, OrderId, TenantId,
+};
 
 /// Longest message body accepted from a channel; marketplaces cap theirs far below this.
 pub const MAX_BODY_CHARS: usize = 100_000;
@@ -19,6 +21,8 @@ pub enum SourceEvent {
     Message(MessageEvent),
     /// An order that changed on a channel.
     Order(OrderEvent),
+    /// Negative or neutral feedback a buyer left (eBay).
+    Feedback(FeedbackEvent),
 }
 
 impl SourceEvent {
@@ -33,10 +37,22 @@ impl SourceEvent {
         SourceEvent::Message(MessageEvent::from_channel(tenant.clone(), message))
     }
 
+    pub fn feedback(tenant: &TenantId, received: ReceivedFeedback) -> Self {
+        SourceEvent::Feedback(FeedbackEvent {
+            tenant: tenant.clone(),
+            account: received.account,
+            feedback: received.feedback,
+            buyer: received.buyer,
+            listing: received.listing,
+            listing_title: received.listing_title,
+        })
+    }
+
     pub fn tenant(&self) -> &TenantId {
         match self {
             SourceEvent::Message(m) => &m.tenant,
             SourceEvent::Order(o) => &o.tenant,
+            SourceEvent::Feedback(f) => &f.tenant,
         }
     }
 }
@@ -112,6 +128,21 @@ impl MessageEvent {
 pub struct OrderEvent {
     pub tenant: TenantId,
     pub order: Order,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FeedbackEvent {
+    pub tenant: TenantId,
+    pub account: AccountId,
+    /// `order` names the line item the feedback is about; the buyer and listing find the order.
+    pub feedback: Feedback,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub buyer: Option<Identity>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub listing: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub listing_title: Option<String>,
 }
 
 /// A raw e-mail stored by SES, named by an S3 notification. The key is

@@ -4,10 +4,10 @@
 use chrono::{DateTime, Utc};
 
 use super::IngestError;
-use super::event::MessageEvent;
+use super::event::{FeedbackEvent, MessageEvent};
 use crate::domain::{
-    AccountId, Attachment, Channel, ChannelAccount, Direction, ExternalRefs, Identity,
-    IdentityKind, OrderId, Risk, TenantId,
+    AccountId, Attachment, Channel, ChannelAccount, Direction, ExternalRefs, FeedbackRating,
+    Identity, IdentityKind, OrderId, Risk, TenantId,
 };
 use crate::inbound_mail::{InboundMail, MailKind};
 use crate::store::{SeenKey, ThreadKey};
@@ -126,6 +126,49 @@ pub fn from_message(event: &MessageEvent) -> Inbound {
         order: event.order.clone(),
         listing: event.listing.clone(),
         risk: None,
+    }
+}
+
+/// Negative or neutral feedback: a ticket of its own that an agent answers (negative feedback
+/// puts the account at risk).
+pub fn from_feedback(event: &FeedbackEvent) -> Inbound {
+    let feedback = &event.feedback;
+    let primary = key(Channel::Ebay, format!("feedback:{}", feedback.id));
+    let negative = feedback.rating == FeedbackRating::Negative;
+    let rating = if negative { "Negative" } else { "Neutral" };
+    let about = event.listing_title.as_deref().or(event.listing.as_deref());
+    Inbound {
+        tenant: event.tenant.clone(),
+        account: event.account.clone(),
+        channel: Channel::Ebay,
+        seen: SeenKey {
+            source: "ebay-feedback".into(),
+            external_id: feedback.id.to_string(),
+        },
+        origin: Origin::System,
+        kind: if negative {
+            "negative_feedback"
+        } else {
+            "neutral_feedback"
+        },
+        sender: event.buyer.clone(),
+        other_identities: Vec::new(),
+        sender_name: event.buyer.as_ref().map(|b| b.value.clone()),
+        lookup: vec![primary.clone()],
+        primary,
+        links: Vec::new(),
+        subject: match about {
+            Some(item) => format!("{rating} feedback: {item}"),
+            None => format!("{rating} feedback"),
+        },
+        body: feedback.comment.clone(),
+        language: None,
+        attachments: Vec::new(),
+        external: ExternalRefs::default(),
+        sent_at: feedback.left_at,
+        order: None,
+        listing: event.listing.clone(),
+        risk: negative.then_some(Risk::NegativeFeedback),
     }
 }
 

@@ -11,7 +11,9 @@ pub mod plan;
 pub mod service;
 pub mod triage;
 
-pub use event::{IngestInput, MailObject, MessageEvent, OrderEvent, SourceEvent, parse_body};
+pub use event::{
+    FeedbackEvent, IngestInput, MailObject, MessageEvent, OrderEvent, SourceEvent, parse_body,
+};
 pub use inbound::{Inbound, Origin};
 pub use plan::plan;
 pub use service::{IngestOutcome, Ingestor};

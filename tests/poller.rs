@@ -1,0 +1,333 @@
+//! Polling end to end: the poller function reads the sandboxes through the real clients, sends
+//! source events to the emulator's ingest queue, and the ingest worker (through the local event
+//! source mapping) turns them into orders and tickets.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use marketdesk::adapters::dynamo::DynamoStore;
+use marketdesk::adapters::s3::S3MailBlobs;
+use marketdesk::adapters::secrets::SecretsManager;
+use marketdesk::adapters::sqs::SqsEventSink;
+use marketdesk::connectors::accounts::{ChannelClients, Endpoints, LiveContext};
+use marketdesk::connectors::{HttpConfig, RetryPolicy};
+use marketdesk::domain::*;
+use marketdesk::ingest::Ingestor;
+use marketdesk::polling::{PollError, PollSettings, Poller};
+use marketdesk::store::*;
+use marketdesk_devstack::demo::{demo_accounts, store_demo_secrets};
+use marketdesk_devstack::queues;
+use marketdesk_devstack::testing::{TestStack, fresh_stack};
+use marketdesk_sandboxes::amazon::{AmazonConfig, AmazonSandbox, SEARCH_ORDERS_ROUTE};
+use marketdesk_sandboxes::ebay::{EbayConfig, EbaySandbox};
+use marketdesk_sandboxes::faults::Fault;
+use poller::{HandlerError, PollRequest, PollerFunction};
+
+type Function = PollerFunction<DynamoStore, SqsEventSink, SecretsManager>;
+type Worker = ingest::Worker<DynamoStore, S3MailBlobs, LiveContext<SecretsManager>, ()>;
+
+struct Env {
+    stack: TestStack,
+    tenant: TenantId,
+    amazon: AmazonSandbox,
+    ebay: EbaySandbox,
+    function: Function,
+    worker: Worker,
+    sqs: aws_sdk_sqs::Client,
+}
+
+fn http() -> HttpConfig {
+    HttpConfig {
+        timeout: Duration::from_millis(800),
+        connect_timeout: Duration::from_millis(500),
+        retry: RetryPolicy {
+            min_delay: Duration::from_millis(5),
+            max_delay: Duration::from_millis(20),
+            max_attempts: 2,
+            budget: Duration::from_secs(3),
+        },
+    }
+}
+
+fn now() -> DateTime<Utc> {
+    "2026-11-02T00:00:00Z".parse().unwrap()
+}
+
+async fn env() -> Env {
+    let stack = fresh_stack().await;
+    let tenant = TenantId::parse("acme").unwrap();
+    let amazon = AmazonSandbox::start_with(AmazonConfig {
+        orders: 25,
+        marketplace_ids: vec!["APJ6JRA9NG5V4".into()],
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let ebay = EbaySandbox::start_with(EbayConfig::default())
+        .await
+        .unwrap();
+    for account in demo_accounts(&tenant, now()) {
+        stack.store.save_account(&account, None).await.unwrap();
+    }
+    store_demo_secrets(&stack.config, &tenant, amazon.config(), ebay.config())
+        .await
+        .unwrap();
+    let endpoints = Endpoints {
+        amazon_spapi: Some(amazon.base_url()),
+        amazon_lwa: Some(amazon.token_url()),
+        ebay_api: Some(ebay.base_url()),
+        ebay_token: Some(ebay.token_url()),
+        ..Default::default()
+    };
+    let clients = || {
+        ChannelClients::new(
+            SecretsManager::from_config(&stack.config),
+            endpoints.clone(),
+            http(),
+        )
+        .with_page_size(5)
+    };
+    let ingest_queue = stack.resources.queue("IngestQueue").url.clone();
+    let sqs = aws_sdk_sqs::Client::new(&stack.config);
+    let function = PollerFunction {
+        poller: Poller {
+            store: stack.store.clone(),
+            sink: SqsEventSink::new(sqs.clone(), &ingest_queue),
+            settings: PollSettings {
+                first_lookback: chrono::Duration::days(60),
+                ..Default::default()
+            },
+        },
+        clients: clients(),
+    };
+    let worker = ingest::Worker::new(Ingestor::new(
+        stack.store.clone(),
+        S3MailBlobs::from_config(&stack.config),
+        LiveContext {
+            clients: Arc::new(clients()),
+            tracker: Default::default(),
+        },
+        (),
+        marketdesk::sla::seed_policies(),
+    ));
+    Env {
+        stack,
+        tenant,
+        amazon,
+        ebay,
+        function,
+        worker,
+        sqs,
+    }
+}
+
+impl Env {
+    async fn poll(&self, account: &str) -> Result<poller::PollReport, HandlerError> {
+        self.poll_at(account, now()).await
+    }
+
+    async fn poll_at(
+        &self,
+        account: &str,
+        at: DateTime<Utc>,
+    ) -> Result<poller::PollReport, HandlerError> {
+        let request = PollRequest {
+            tenant: self.tenant.clone(),
+            account: AccountId::parse(account).unwrap(),
+        };
+        self.function.handle(request, "test-run", at).await
+    }
+
+    async fn open(&self) -> Vec<Ticket> {
+        self.stack
+            .store
+            .queue(
+                &self.tenant,
+                &TicketQueue::Status(TicketStatus::Open),
+                &PageRequest::first(100),
+            )
+            .await
+            .unwrap()
+            .items
+    }
+
+    /// Runs the ingest worker on everything queued.
+    async fn ingest(&self) -> usize {
+        let queue = &self.stack.resources.queue("IngestQueue").url;
+        queues::settle(
+            &self.sqs,
+            queue,
+            &|event| self.worker.handle(event),
+            Duration::from_secs(30),
+        )
+        .await
+        .unwrap()
+    }
+
+    async fn stored_orders(&self, channel: Channel, ids: &[String]) -> usize {
+        let mut found = 0;
+        for id in ids {
+            let id = OrderId::parse(id.as_str()).unwrap();
+            if self
+                .stack
+                .store
+                .order(&self.tenant, channel, &id)
+                .await
+                .unwrap()
+                .is_some()
+            {
+                found += 1;
+            }
+        }
+        found
+    }
+
+    async fn message_count(&self) -> usize {
+        self.open()
+            .await
+            .iter()
+            .map(|t| t.message_count as usize)
+            .sum()
+    }
+}
+
+fn amazon_ids(sandbox: &AmazonSandbox) -> Vec<String> {
+    sandbox
+        .orders()
+        .iter()
+        .map(|o| o["orderId"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_poll_failing_on_page_3_of_5_resumes_from_page_3_and_skips_nothing() {
+    let e = env().await;
+    let ids = amazon_ids(&e.amazon);
+    assert_eq!(ids.len(), 25, "5 pages of 5");
+    let faults = e.amazon.faults();
+    faults.push(SEARCH_ORDERS_ROUTE, Fault::Pass);
+    faults.push(SEARCH_ORDERS_ROUTE, Fault::Pass);
+    faults.push_n(SEARCH_ORDERS_ROUTE, Fault::ServerError(503), 2);
+
+    let failed = e.poll("acct_amazon_it").await.unwrap_err();
+    assert!(
+        matches!(
+            failed,
+            HandlerError::Poll(PollError::Feed { feed: "orders", .. })
+        ),
+        "{failed}"
+    );
+    e.ingest().await;
+    assert_eq!(
+        e.stored_orders(Channel::Amazon, &ids).await,
+        10,
+        "pages 1 and 2 were sent before the failure"
+    );
+
+    let report = e.poll("acct_amazon_it").await.unwrap();
+    assert_eq!(report.pages, 3, "the next run starts at page 3");
+    e.ingest().await;
+    assert_eq!(
+        e.stored_orders(Channel::Amazon, &ids).await,
+        25,
+        "nothing skipped"
+    );
+
+    // The lease was given back both times: a third run may poll.
+    let again = e.poll("acct_amazon_it").await.unwrap();
+    assert!(again.pages >= 1);
+}
+
+#[tokio::test]
+async fn a_page_polled_twice_is_ingested_once() {
+    let e = env().await;
+    e.poll("acct_ebay_it").await.unwrap();
+    e.ingest().await;
+    let messages = e.message_count().await;
+    assert!(messages > 0, "the seeded conversations became tickets");
+
+    // Forget the cursor: the same pages are polled and queued again.
+    let account = AccountId::parse("acct_ebay_it").unwrap();
+    let cursor = e
+        .stack
+        .store
+        .acquire_lease(
+            &e.tenant,
+            &account,
+            "reset",
+            now(),
+            now() + chrono::Duration::minutes(1),
+        )
+        .await
+        .unwrap();
+    e.stack
+        .store
+        .advance_cursor(&e.tenant, &cursor, "reset", None, true)
+        .await
+        .unwrap();
+    let report = e.poll("acct_ebay_it").await.unwrap();
+    assert!(report.events_sent > 0);
+    e.ingest().await;
+    assert_eq!(
+        e.message_count().await,
+        messages,
+        "each buyer message is stored once"
+    );
+}
+
+#[tokio::test]
+async fn ebay_conversations_arrive_with_their_order_and_a_follow_up_joins_its_ticket() {
+    let e = env().await;
+    e.poll("acct_ebay_it").await.unwrap();
+    e.ingest().await;
+    let open = e.open().await;
+    let buyer_tickets: Vec<&Ticket> = open
+        .iter()
+        .filter(|t| t.channel == Channel::Ebay && t.thread.starts_with("conv:"))
+        .collect();
+    assert!(!buyer_tickets.is_empty());
+    let with_order = buyer_tickets.iter().filter(|t| t.order.is_some()).count();
+    assert!(
+        with_order * 2 >= buyer_tickets.len(),
+        "most conversations found their order by buyer and listing: {with_order} of {}",
+        buyer_tickets.len()
+    );
+
+    // The buyer writes again in the same conversation after the poll.
+    let ticket = buyer_tickets
+        .iter()
+        .find(|t| t.order.is_some())
+        .copied()
+        .unwrap_or(buyer_tickets[0]);
+    let view = e
+        .stack
+        .store
+        .ticket_view(&e.tenant, &ticket.id)
+        .await
+        .unwrap()
+        .unwrap();
+    let buyer = view.messages[0].author_name.clone().unwrap();
+    let conversation = view.messages[0].external.conversation.clone().unwrap();
+    let listing = e.ebay.conversation_listing(&conversation);
+    let later = now() + chrono::Duration::minutes(3);
+    e.ebay.add_buyer_message(
+        &buyer,
+        listing.as_deref(),
+        "Ci sono novità sulla spedizione?",
+        later,
+    );
+    e.poll_at("acct_ebay_it", later + chrono::Duration::minutes(1))
+        .await
+        .unwrap();
+    e.ingest().await;
+    let after = e
+        .stack
+        .store
+        .ticket(&e.tenant, &ticket.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(after.message_count, ticket.message_count + 1);
+    assert_eq!(e.open().await.len(), open.len(), "no new ticket");
+}
