@@ -23,6 +23,7 @@ pub mod ebay;
 pub mod error;
 pub mod http;
 pub mod money;
+pub mod shopify;
 pub mod slack;
 pub mod token;
 
