@@ -1,5 +1,5 @@
 //! Sandboxes: local HTTP servers that speak the Slack incoming-webhook, Login with Amazon /
-//! SP-API Orders and eBay Commerce Message protocols, for tests and the local stack.
+//! SP-API Orders, eBay Commerce Message and Shopify Admin GraphQL protocols, for tests and the local stack.
 //!
 //! Each sandbox binds 127.0.0.1 on an ephemeral port (`start().await`, then `base_url()`) and
 //! stops when its handle is dropped. Each keeps a deterministic store built from a seed, lets a
@@ -11,6 +11,7 @@ pub mod ebay;
 pub mod faults;
 mod rng;
 mod server;
+pub mod shopify;
 pub mod slack;
 mod tokens;
 

@@ -1,12 +1,14 @@
-//! Runs the Slack, Amazon and eBay sandboxes for the local stack until Ctrl-C.
+//! Runs the Slack, Amazon, eBay and Shopify sandboxes for the local stack until Ctrl-C.
 //!
-//! Addresses come from `SANDBOX_SLACK_ADDR`, `SANDBOX_AMAZON_ADDR` and `SANDBOX_EBAY_ADDR`
-//! (defaults 127.0.0.1:4601, :4602, :4603); `SANDBOX_SEED` picks the generated data.
+//! Addresses come from `SANDBOX_SLACK_ADDR`, `SANDBOX_AMAZON_ADDR`, `SANDBOX_EBAY_ADDR` and
+//! `SANDBOX_SHOPIFY_ADDR` (defaults 127.0.0.1:4601, :4602, :4603, :4604); `SANDBOX_SEED` picks
+//! the generated data.
 
 use std::net::SocketAddr;
 
 use marketdesk_sandboxes::amazon::{AmazonConfig, AmazonSandbox};
 use marketdesk_sandboxes::ebay::{EbayConfig, EbaySandbox};
+use marketdesk_sandboxes::shopify::{ShopConfig, ShopifySandbox};
 use marketdesk_sandboxes::slack::SlackSandbox;
 
 fn addr(var: &str, default: &str) -> Result<SocketAddr, String> {
@@ -38,6 +40,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         },
     )
     .await?;
+    let shopify = ShopifySandbox::start_at(
+        addr("SANDBOX_SHOPIFY_ADDR", "127.0.0.1:4604")?,
+        ShopConfig {
+            seed,
+            ..Default::default()
+        },
+    )
+    .await?;
     println!("slack  webhook  {}", slack.webhook_url("escalations"));
     println!(
         "amazon sp-api   {}  lwa {}",
@@ -48,6 +58,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         "ebay   messages {}  oauth {}",
         ebay.message_api_url(),
         ebay.token_url()
+    );
+    println!(
+        "shopify admin   {}  shop {}",
+        shopify.graphql_url("2026-10"),
+        shopify.config().shop_domain
     );
     tokio::signal::ctrl_c().await?;
     Ok(())
