@@ -9,6 +9,7 @@
 pub mod amazon;
 pub mod ebay;
 pub mod faults;
+pub mod mail;
 mod rng;
 mod server;
 pub mod shopify;
