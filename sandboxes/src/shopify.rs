@@ -277,12 +277,7 @@ impl ShopifySandbox {
 
     /// The REST body and headers of a webhook delivery of `topic` for the order `name`, as
     /// Shopify would send it (signed with the webhook secret).
-    pub fn webhook(
-        &self,
-        topic: &str,
-        name: &str,
-        event_id: &str,
-    ) -> Option<(Vec<(String, String)>, Vec<u8>)> {
+    pub fn webhook(&self, topic: &str, name: &str, event_id: &str) -> Option<WebhookRequest> {
         let order = self.order(name)?;
         let body = serde_json::to_vec(&rest_order(&order)).expect("JSON");
         let headers = vec![
@@ -307,7 +302,7 @@ impl ShopifySandbox {
                 order["updatedAt"].as_str().unwrap_or_default().to_owned(),
             ),
         ];
-        Some((headers, body))
+        Some(WebhookRequest { headers, body })
     }
 
     /// Sends the webhook of `topic` for the order `name` to `url`; `None` if there is no such
@@ -319,13 +314,21 @@ impl ShopifySandbox {
         name: &str,
         event_id: &str,
     ) -> Option<Result<reqwest::Response, reqwest::Error>> {
-        let (headers, body) = self.webhook(topic, name, event_id)?;
+        let WebhookRequest { headers, body } = self.webhook(topic, name, event_id)?;
         let mut request = reqwest::Client::new().post(url).body(body);
         for (k, v) in headers {
             request = request.header(k, v);
         }
         Some(request.send().await)
     }
+}
+
+/// A webhook delivery as Shopify would POST it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebhookRequest {
+    pub headers: Vec<(String, String)>,
+    /// The raw JSON body the signature covers.
+    pub body: Vec<u8>,
 }
 
 /// Base64 HMAC-SHA256 of `body`, as in `X-Shopify-Hmac-Sha256`.

@@ -193,7 +193,7 @@ impl MailGenerator {
                 "{}@marketplace.amazon.{tld}",
                 rng.alnum_upper(14).to_ascii_lowercase()
             ),
-            name: *rng.pick(texts::buyer_names(language)),
+            name: rng.pick::<&'static str>(texts::buyer_names(language)),
             tld,
             language,
             topic: *rng.pick(&TOPICS),
