@@ -1,6 +1,6 @@
 //! Sandboxes: local HTTP servers that speak the Slack incoming-webhook, Login with Amazon /
-//! SP-API Orders, eBay Commerce Message and carrier tracking (DHL, UPS, USPS) protocols, for
-//! tests and the local stack.
+//! SP-API Orders, eBay Commerce Message, Fulfillment and Feedback, Shopify Admin GraphQL and carrier
+//! tracking (DHL, UPS, USPS) protocols, plus generated inbound e-mail, for tests and the local stack.
 //!
 //! Each sandbox binds 127.0.0.1 on an ephemeral port (`start().await`, then `base_url()`) and
 //! stops when its handle is dropped. Each keeps a deterministic store built from a seed, lets a
@@ -11,8 +11,10 @@ pub mod amazon;
 pub mod carriers;
 pub mod ebay;
 pub mod faults;
+pub mod mail;
 mod rng;
 mod server;
+pub mod shopify;
 pub mod slack;
 mod tokens;
 

@@ -1,14 +1,16 @@
-//! Runs the Slack, Amazon, eBay and carriers sandboxes for the local stack until Ctrl-C.
+//! Runs the Slack, Amazon, eBay, Shopify and carriers sandboxes until Ctrl-C (the local stack
+//! runs them in-process; this binary serves them alone, e.g. for a client under development).
 //!
-//! Addresses come from `SANDBOX_SLACK_ADDR`, `SANDBOX_AMAZON_ADDR`, `SANDBOX_EBAY_ADDR` and
-//! `SANDBOX_CARRIERS_ADDR` (defaults 127.0.0.1:4601, :4602, :4603, :4605); `SANDBOX_SEED`
-//! picks the generated data.
+//! Addresses come from `SANDBOX_SLACK_ADDR`, `SANDBOX_AMAZON_ADDR`, `SANDBOX_EBAY_ADDR`,
+//! `SANDBOX_SHOPIFY_ADDR` and `SANDBOX_CARRIERS_ADDR` (defaults 127.0.0.1:4601 to :4605);
+//! `SANDBOX_SEED` picks the generated data.
 
 use std::net::SocketAddr;
 
 use marketdesk_sandboxes::amazon::{AmazonConfig, AmazonSandbox};
 use marketdesk_sandboxes::carriers::{CarriersConfig, CarriersSandbox};
 use marketdesk_sandboxes::ebay::{EbayConfig, EbaySandbox};
+use marketdesk_sandboxes::shopify::{ShopConfig, ShopifySandbox};
 use marketdesk_sandboxes::slack::SlackSandbox;
 
 fn addr(var: &str, default: &str) -> Result<SocketAddr, String> {
@@ -40,6 +42,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         },
     )
     .await?;
+    let shopify = ShopifySandbox::start_at(
+        addr("SANDBOX_SHOPIFY_ADDR", "127.0.0.1:4604")?,
+        ShopConfig {
+            seed,
+            ..Default::default()
+        },
+    )
+    .await?;
     let carriers = CarriersSandbox::start_at(
         addr("SANDBOX_CARRIERS_ADDR", "127.0.0.1:4605")?,
         CarriersConfig {
@@ -60,6 +70,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         ebay.fulfillment_api_url(),
         ebay.feedback_api_url(),
         ebay.token_url()
+    );
+    println!(
+        "shopify admin   {}  shop {}",
+        shopify.graphql_url("2026-10"),
+        shopify.config().shop_domain
     );
     println!("carriers dhl/ups/usps {}", carriers.base_url());
     tokio::signal::ctrl_c().await?;

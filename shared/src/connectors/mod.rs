@@ -28,6 +28,7 @@ pub mod error;
 pub mod http;
 pub mod money;
 pub mod oauth;
+pub mod shopify;
 pub mod slack;
 pub mod token;
 
