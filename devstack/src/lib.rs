@@ -2,6 +2,7 @@
 //! and what tests need to use them. `marketdesk dev` and the tests in `tests/` share it.
 
 pub mod emulator;
+pub mod scheduler;
 pub mod template;
 pub mod testing;
 

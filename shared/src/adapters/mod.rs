@@ -4,3 +4,4 @@
 pub mod aws;
 pub mod dynamo;
 pub mod lambda;
+pub mod scheduler;
