@@ -309,3 +309,39 @@ async fn the_sweep_escalates_a_ticket_whose_schedules_were_never_created() {
     assert_eq!(alerts.len(), 1, "{alerts:?}");
     assert!(alerts[0].starts_with("Internal SLA target missed"));
 }
+
+#[tokio::test]
+async fn a_failed_alert_releases_its_claim_so_the_redelivered_trigger_alerts_once() {
+    use marketdesk_sandboxes::slack::HookState;
+    let s = stack().await;
+    let demo = tenant("demo");
+    let sent = at("2026-03-28T22:30:00Z");
+    let ticket = new_ticket(&demo, sent);
+    s.create(&ticket, sent + Duration::minutes(1)).await;
+    let now = sent + Duration::hours(12);
+    fire_due(&s.config, &s.resources.schedule_group, now)
+        .await
+        .unwrap();
+    let batch = s.drain_queue().await;
+
+    s.slack.set_hook_state("escalations", HookState::Archived);
+    let failed = s.escalator.handle_sqs(batch.clone(), now).await;
+    assert_eq!(
+        failed.batch_item_failures.len(),
+        1,
+        "reported for redelivery"
+    );
+    let stored = s.store.ticket(&demo, &ticket.id).await.unwrap().unwrap();
+    assert!(stored.sla.escalated.is_empty(), "the claim is released");
+    assert_eq!(stored.priority, Priority::Normal, "the bump is undone");
+
+    s.slack.set_hook_state("escalations", HookState::Active);
+    let retried = s
+        .escalator
+        .handle_sqs(batch, now + Duration::minutes(3))
+        .await;
+    assert!(retried.batch_item_failures.is_empty());
+    assert_eq!(s.alerts().len(), 1);
+    let stored = s.store.ticket(&demo, &ticket.id).await.unwrap().unwrap();
+    assert_eq!(stored.priority, Priority::High);
+}

@@ -1,7 +1,7 @@
 //! Acts on SLA thresholds: triggers fired by EventBridge Scheduler through the escalation
 //! queue, and a safety sweep (every 5 minutes) that escalates what a lost schedule missed.
 //!
-//! Each threshold of each deadline is acted on once (docs/decisions/0002): the ticket is read,
+//! Each threshold of each deadline is acted on once (docs/decisions/0005): the ticket is read,
 //! [`decide`] judges the trigger, the action is claimed with a write conditional on the
 //! ticket's version that records the threshold in `sla.escalated`, and only the winner of that
 //! write alerts Slack. If the alert fails, the claim is released and the record fails, so SQS

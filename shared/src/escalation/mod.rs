@@ -1,6 +1,6 @@
 //! SLA escalations (pure): which one-time schedules a ticket's deadline needs, how a fired
 //! schedule is judged when it arrives, and what acting on it changes. DESIGN.md §2 and §4;
-//! the once-only protocol is in docs/decisions/0002-escalations-act-once.md.
+//! the once-only protocol is in docs/decisions/0005-escalations-act-once.md.
 //!
 //! - [`thresholds`]: the threshold instants (`warn_50`, `warn_80`, `internal_breach`,
 //!   `breach`) of a ticket's current deadline, from its stored [`SlaState`] and its policy.
