@@ -100,7 +100,7 @@ pub fn decide(
     if trigger.fire_at > now {
         return stale(StaleReason::NotDue);
     }
-    if let Some(later) = all[index + 1..].iter().filter(|t| t.at <= now).last() {
+    if let Some(later) = all[index + 1..].iter().rfind(|t| t.at <= now) {
         return stale(StaleReason::Superseded {
             by: later.name.clone(),
         });
@@ -263,7 +263,7 @@ pub fn overdue_trigger(
     };
     let policy = policy_of(ticket, policies)?;
     let all = thresholds(ticket, policy)?;
-    let Some(latest) = all.iter().filter(|t| t.at <= now).last() else {
+    let Some(latest) = all.iter().rfind(|t| t.at <= now) else {
         return Ok(None);
     };
     if ticket
