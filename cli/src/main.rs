@@ -1,6 +1,7 @@
 //! `marketdesk`: the local stack and operator commands.
 
 mod dev;
+mod sla;
 mod token;
 
 use clap::{Parser, Subcommand};
@@ -23,6 +24,8 @@ enum Command {
     Dev(dev::DevArgs),
     /// Mint a development token for the local stack's API.
     Token(token::TokenArgs),
+    /// SLA tools: preview what a policy does with a buyer message.
+    Sla(sla::SlaArgs),
 }
 
 #[tokio::main]
@@ -31,6 +34,7 @@ async fn main() -> std::process::ExitCode {
     let result = match cli.command {
         Command::Dev(args) => dev::run(args).await,
         Command::Token(args) => token::run(args),
+        Command::Sla(args) => sla::run(args).map_err(Into::into),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

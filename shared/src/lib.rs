@@ -1,6 +1,6 @@
 //! marketdesk: the library behind every function.
 //!
-//! `domain`, `sla`, `compliance` and `inbound_mail` are pure (no I/O, no clock reads: time is
+//! `domain`, `sla`, `escalation`, `compliance` and `inbound_mail` are pure (no I/O, no clock reads: time is
 //! passed in). `store` holds the storage ports; `adapters` implement them and are the only
 //! modules that import an AWS SDK.
 
@@ -10,6 +10,7 @@ pub mod compliance;
 pub mod config;
 pub mod connectors;
 pub mod domain;
+pub mod escalation;
 pub mod inbound_mail;
 pub mod ingest;
 pub mod polling;

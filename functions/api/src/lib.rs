@@ -2,13 +2,15 @@
 //! `lambda_http::run`, the local stack on a TCP listener, tests with `oneshot`.
 
 mod identity;
+pub mod openapi;
 mod problem;
+pub mod sla;
 mod tickets;
 
 use std::sync::Arc;
 
 use axum::Router;
-use axum::routing::get;
+use axum::routing::{get, post};
 use marketdesk::auth::DevTokens;
 use marketdesk::store::TicketStore;
 
@@ -52,10 +54,9 @@ impl<S> AppState<S> {
 
 pub fn app<S: TicketStore + 'static>(state: AppState<S>) -> Router {
     Router::new()
-        .route(
-            "/v1/health",
-            get(|| async { axum::Json(serde_json::json!({"status": "ok"})) }),
-        )
+        .route("/v1/health", get(openapi::health))
+        .route("/v1/openapi.json", get(openapi::document))
+        .route("/v1/sla/preview", post(sla::preview_handler))
         .route("/v1/tickets", get(tickets::inbox::<S>))
         .route("/v1/tickets/{id}", get(tickets::view::<S>))
         .fallback(|| async { Problem::not_found("no such route") })

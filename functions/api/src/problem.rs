@@ -5,8 +5,9 @@ use axum::response::{IntoResponse, Response};
 use marketdesk::store::StoreError;
 use serde::Serialize;
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Problem {
+    /// A URI naming the kind of problem.
     #[serde(rename = "type")]
     pub kind: String,
     pub title: String,

@@ -8,13 +8,17 @@ use serde::{Deserialize, Serialize};
 
 use crate::{AppState, Authenticated, Problem};
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct InboxParams {
+    /// `open` (default), `pending` or `resolved`.
     #[serde(default)]
     status: Option<String>,
+    /// Page size, 1 to 100 (default 25).
     #[serde(default)]
     limit: Option<u32>,
+    /// `next_cursor` of the previous page.
     #[serde(default)]
     cursor: Option<String>,
 }
@@ -25,6 +29,22 @@ pub struct TicketPage {
     next_cursor: Option<String>,
 }
 
+/// One page of the inbox: tickets of a status, earliest SLA deadline first.
+#[utoipa::path(
+    get,
+    path = "/v1/tickets",
+    tag = "tickets",
+    params(InboxParams),
+    responses(
+        (status = 200, description = "`items` (tickets) and `next_cursor`", body = Object,
+            example = json!({"items": [], "next_cursor": null})),
+        (status = 400, description = "Invalid parameter", body = Problem,
+            content_type = "application/problem+json"),
+        (status = 401, description = "No valid token", body = Problem,
+            content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
 pub async fn inbox<S: TicketStore>(
     State(state): State<AppState<S>>,
     Authenticated(caller): Authenticated,
@@ -71,6 +91,21 @@ pub struct TicketDetail {
     notes: Vec<marketdesk::domain::Note>,
 }
 
+/// A ticket with its messages, events and notes.
+#[utoipa::path(
+    get,
+    path = "/v1/tickets/{id}",
+    tag = "tickets",
+    params(("id" = String, Path, description = "Ticket id (`tkt_…`)")),
+    responses(
+        (status = 200, description = "`ticket`, `messages`, `events`, `notes`", body = Object),
+        (status = 401, description = "No valid token", body = Problem,
+            content_type = "application/problem+json"),
+        (status = 404, description = "No such ticket for this tenant", body = Problem,
+            content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
 pub async fn view<S: TicketStore>(
     State(state): State<AppState<S>>,
     Authenticated(caller): Authenticated,

@@ -1,32 +1,404 @@
-//! Acts on SLA threshold events delivered by EventBridge Scheduler.
+//! Acts on SLA thresholds: triggers fired by EventBridge Scheduler through the escalation
+//! queue, and a safety sweep (every 5 minutes) that escalates what a lost schedule missed.
 //!
-//! Thin for now: each record's body must be JSON; malformed records are reported as
-//! batch-item failures (SQS redelivers them, then moves them to the DLQ) and well-formed ones
-//! are acknowledged. The real work arrives with its issue (see docs/architecture.md, Status).
+//! Each threshold of each deadline is acted on once (docs/decisions/0005): the ticket is read,
+//! [`decide`] judges the trigger, the action is claimed with a write conditional on the
+//! ticket's version that records the threshold in `sla.escalated`, and only the winner of that
+//! write alerts Slack. If the alert fails, the claim is released and the record fails, so SQS
+//! redelivers it and, after five attempts, moves it to the DLQ.
+
+use std::sync::Arc;
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
-use marketdesk::adapters::lambda::{for_each_record, json_body};
+use chrono::{DateTime, TimeDelta, Utc};
+use marketdesk::adapters::lambda::{RecordError, for_each_record, json_body};
+use marketdesk::connectors::{ConnectorError, Notifier};
+use marketdesk::domain::{
+    AuthorKind, EventId, TenantId, Ticket, TicketEvent, TicketId, TicketStatus,
+};
+use marketdesk::escalation::{
+    Decision, EscalationAction, EscalationConfig, EscalationError, EscalationTrigger, StaleReason,
+    decide, overdue_trigger,
+};
+use marketdesk::sla::SlaPolicy;
+use marketdesk::store::{PageRequest, StoreError, TicketQueue, TicketStore};
+use serde::{Deserialize, Serialize};
 
-pub async fn handle(event: SqsEvent) -> SqsBatchResponse {
-    for_each_record(
-        event,
-        |record| async move { json_body(&record).map(|_| ()) },
-    )
-    .await
+/// How often a claim is retried when another writer changed the ticket in between.
+const CLAIM_ATTEMPTS: usize = 3;
+
+#[derive(Debug, thiserror::Error)]
+pub enum EscalatorError {
+    #[error(transparent)]
+    Record(#[from] RecordError),
+    #[error("escalation trigger: {0}")]
+    Trigger(serde_json::Error),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Decide(#[from] EscalationError),
+    /// The alert failed after the client's retries; the claim was released.
+    #[error("alert for {threshold} of ticket {ticket} (tenant {tenant}) failed: {source}")]
+    Notify {
+        tenant: TenantId,
+        ticket: TicketId,
+        threshold: String,
+        source: ConnectorError,
+    },
+    #[error("ticket {ticket} of tenant {tenant} kept changing; escalation not claimed")]
+    Contended { tenant: TenantId, ticket: TicketId },
+    #[error("sweep of tenant {tenant}: {failed} ticket(s) failed to escalate")]
+    Sweep { tenant: TenantId, failed: usize },
+}
+
+/// What became of one trigger.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    Acted,
+    Stale(StaleReason),
+    /// The ticket does not exist (deleted, or a trigger of another stack).
+    NoTicket,
+}
+
+/// A sweep request: the input of the scheduled sweep event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SweepRequest {
+    /// Always `"sweep"`: tells this event from an SQS batch.
+    pub kind: SweepKind,
+    pub tenants: Vec<TenantId>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SweepKind {
+    Sweep,
+}
+
+/// What the sweep did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SweepReport {
+    pub scanned: usize,
+    pub escalated: usize,
+    pub failed: usize,
+}
+
+/// The two events the function receives.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum Invocation {
+    Sweep(SweepRequest),
+    Sqs(SqsEvent),
+}
+
+/// The escalator with its dependencies, built once per process.
+pub struct Escalator<S, N> {
+    store: S,
+    notifier: N,
+    policies: Arc<[SlaPolicy]>,
+    config: EscalationConfig,
+    /// How far past `now` the sweep reads the deadline-ordered queue: warnings fall before
+    /// the deadline the queue sorts by, up to half a target ahead.
+    lookahead: TimeDelta,
+}
+
+impl<S: TicketStore, N: Notifier> Escalator<S, N> {
+    pub fn new(
+        store: S,
+        notifier: N,
+        policies: Arc<[SlaPolicy]>,
+        config: EscalationConfig,
+    ) -> Self {
+        Self {
+            store,
+            notifier,
+            policies,
+            config,
+            lookahead: TimeDelta::hours(24),
+        }
+    }
+
+    pub fn with_lookahead(mut self, lookahead: TimeDelta) -> Self {
+        self.lookahead = lookahead;
+        self
+    }
+
+    pub fn store(&self) -> &S {
+        &self.store
+    }
+
+    /// Handles a batch of triggers; failed records are reported for redelivery.
+    pub async fn handle_sqs(&self, event: SqsEvent, now: DateTime<Utc>) -> SqsBatchResponse {
+        for_each_record(event, |record| async move {
+            let body = json_body(&record)?;
+            let trigger: EscalationTrigger =
+                serde_json::from_value(body).map_err(EscalatorError::Trigger)?;
+            let outcome = self.escalate(&trigger, now).await?;
+            tracing::info!(
+                tenant = %trigger.tenant, ticket = %trigger.ticket,
+                threshold = %trigger.threshold, outcome = ?outcome, "trigger handled"
+            );
+            Ok::<_, EscalatorError>(())
+        })
+        .await
+    }
+
+    /// Judges one trigger against the ticket as stored and acts on it at most once.
+    pub async fn escalate(
+        &self,
+        trigger: &EscalationTrigger,
+        now: DateTime<Utc>,
+    ) -> Result<Outcome, EscalatorError> {
+        for _ in 0..CLAIM_ATTEMPTS {
+            let Some(ticket) = self.store.ticket(&trigger.tenant, &trigger.ticket).await? else {
+                return Ok(Outcome::NoTicket);
+            };
+            let action = match decide(&ticket, trigger, &self.policies, &self.config, now)? {
+                Decision::Stale(reason) => return Ok(Outcome::Stale(reason)),
+                Decision::Act(action) => action,
+            };
+            // The claim: only one writer of this version wins; a loser re-reads and finds the
+            // threshold acted on (or the ticket moved on).
+            let claimed = match self.store.update_ticket(&action.ticket).await {
+                Ok(written) => written,
+                Err(StoreError::Conflict { .. }) => continue,
+                Err(e) => return Err(e.into()),
+            };
+            if let Err(source) = self.notifier.notify(&action.notification).await {
+                self.release(&ticket, claimed, &action).await;
+                return Err(EscalatorError::Notify {
+                    tenant: ticket.tenant.clone(),
+                    ticket: ticket.id.clone(),
+                    threshold: trigger.threshold.clone(),
+                    source,
+                });
+            }
+            self.record(&ticket, &action, now).await?;
+            return Ok(Outcome::Acted);
+        }
+        Err(EscalatorError::Contended {
+            tenant: trigger.tenant.clone(),
+            ticket: trigger.ticket.clone(),
+        })
+    }
+
+    /// Undoes a claim whose alert failed, so the redelivered trigger acts again: the threshold
+    /// leaves `sla.escalated` and the priority and assignee it changed go back, unless someone
+    /// changed them since. Best effort: if it cannot be undone the alert is lost, and logged.
+    async fn release(&self, original: &Ticket, mut claimed: Ticket, action: &EscalationAction) {
+        claimed.sla.escalated.remove(&action.key);
+        if claimed.priority == action.ticket.priority {
+            claimed.priority = original.priority;
+        }
+        if claimed.assignee == action.ticket.assignee {
+            claimed.assignee = original.assignee.clone();
+        }
+        claimed.sla.breached = original.sla.breached;
+        if let Err(e) = self.store.update_ticket(&claimed).await {
+            tracing::error!(
+                tenant = %original.tenant, ticket = %original.id, key = %action.key, error = %e,
+                "escalation claim not released: this alert will not be retried"
+            );
+        }
+    }
+
+    /// The audit trail of an action; an event already recorded (a retry) is fine.
+    async fn record(
+        &self,
+        ticket: &Ticket,
+        action: &EscalationAction,
+        now: DateTime<Utc>,
+    ) -> Result<(), EscalatorError> {
+        let policy = ticket.sla.policy.clone().unwrap_or_default();
+        for kind in &action.events {
+            let event = TicketEvent {
+                id: EventId::generate(now),
+                ticket: ticket.id.clone(),
+                at: now,
+                actor: AuthorKind::Automation {
+                    rule: format!("sla:{policy}"),
+                },
+                kind: kind.clone(),
+            };
+            match self.store.append_event(&ticket.tenant, &event).await {
+                Ok(()) | Err(StoreError::Conflict { .. }) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Ok(())
+    }
+
+    /// The safety sweep: every open or pending ticket of `tenants` whose latest due threshold
+    /// was not acted on goes through [`Self::escalate`], which claims it like a trigger would,
+    /// so a sweep racing a schedule never alerts twice. Reads the deadline-ordered queue page
+    /// by page and stops past `now + lookahead`.
+    pub async fn sweep(
+        &self,
+        tenants: &[TenantId],
+        now: DateTime<Utc>,
+    ) -> Result<SweepReport, EscalatorError> {
+        let mut report = SweepReport::default();
+        let mut failure = None;
+        for tenant in tenants {
+            let before = report.failed;
+            for status in [TicketStatus::Open, TicketStatus::Pending] {
+                self.sweep_queue(tenant, status, now, &mut report).await?;
+            }
+            if report.failed > before {
+                failure = Some(EscalatorError::Sweep {
+                    tenant: tenant.clone(),
+                    failed: report.failed - before,
+                });
+            }
+        }
+        tracing::info!(?report, "sweep done");
+        match failure {
+            Some(e) => Err(e),
+            None => Ok(report),
+        }
+    }
+
+    async fn sweep_queue(
+        &self,
+        tenant: &TenantId,
+        status: TicketStatus,
+        now: DateTime<Utc>,
+        report: &mut SweepReport,
+    ) -> Result<(), EscalatorError> {
+        let horizon = now + self.lookahead;
+        let queue = TicketQueue::Status(status);
+        let mut page = PageRequest::first(PageRequest::MAX_LIMIT);
+        loop {
+            let tickets = self.store.queue(tenant, &queue, &page).await?;
+            for ticket in &tickets.items {
+                // Tickets without a deadline sort last: nothing further is owed.
+                if ticket.queue_due().is_none_or(|due| due > horizon) {
+                    return Ok(());
+                }
+                report.scanned += 1;
+                let trigger = match overdue_trigger(ticket, &self.policies, now) {
+                    Ok(Some(trigger)) => trigger,
+                    Ok(None) => continue,
+                    Err(e) => {
+                        tracing::warn!(tenant = %tenant, ticket = %ticket.id, error = %e, "sweep skipped a ticket");
+                        report.failed += 1;
+                        continue;
+                    }
+                };
+                match self.escalate(&trigger, now).await {
+                    Ok(Outcome::Acted) => report.escalated += 1,
+                    Ok(_) => {}
+                    Err(e) => {
+                        tracing::warn!(tenant = %tenant, ticket = %ticket.id, error = %e, "sweep escalation failed");
+                        report.failed += 1;
+                    }
+                }
+            }
+            match tickets.next {
+                Some(cursor) => page.cursor = Some(cursor),
+                None => return Ok(()),
+            }
+        }
+    }
+
+    /// Dispatches one Lambda invocation; the answer is the batch response or the sweep report.
+    pub async fn handle(
+        &self,
+        invocation: Invocation,
+        now: DateTime<Utc>,
+    ) -> Result<serde_json::Value, EscalatorError> {
+        match invocation {
+            Invocation::Sqs(event) => {
+                Ok(serde_json::to_value(self.handle_sqs(event, now).await).unwrap_or_default())
+            }
+            Invocation::Sweep(request) => Ok(serde_json::to_value(
+                self.sweep(&request.tenants, now).await?,
+            )
+            .unwrap_or_default()),
+        }
+    }
+}
+
+/// Settings of the deployed escalator beyond the shared ones.
+#[derive(Debug, thiserror::Error)]
+pub enum SetupError {
+    #[error(transparent)]
+    Config(#[from] marketdesk::config::ConfigError),
+    #[error("{name} is not a valid agent id: {reason}")]
+    Agent { name: &'static str, reason: String },
+}
+
+/// The escalator's own settings from `lookup` (the environment): the frontend link base
+/// (`MARKETDESK_FRONTEND_URL`, required), the fallback agent
+/// (`MARKETDESK_ESCALATION_FALLBACK_AGENT`, optional) and the Slack webhook
+/// (`MARKETDESK_SLACK_WEBHOOK_URL`, required; a secret, never logged).
+pub fn settings_from(
+    lookup: impl Fn(&str) -> Option<String>,
+) -> Result<(EscalationConfig, marketdesk::connectors::http::Secret), SetupError> {
+    use marketdesk::config::ConfigError::Missing;
+    let get = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
+    let frontend_url = get("MARKETDESK_FRONTEND_URL").ok_or(Missing("MARKETDESK_FRONTEND_URL"))?;
+    let fallback_assignee = get("MARKETDESK_ESCALATION_FALLBACK_AGENT")
+        .map(|a| {
+            marketdesk::domain::AgentId::parse(a).map_err(|e| SetupError::Agent {
+                name: "MARKETDESK_ESCALATION_FALLBACK_AGENT",
+                reason: e.to_string(),
+            })
+        })
+        .transpose()?;
+    let webhook =
+        get("MARKETDESK_SLACK_WEBHOOK_URL").ok_or(Missing("MARKETDESK_SLACK_WEBHOOK_URL"))?;
+    Ok((
+        EscalationConfig {
+            frontend_url,
+            fallback_assignee,
+        },
+        marketdesk::connectors::http::Secret::new(webhook),
+    ))
 }
 
 #[cfg(test)]
 mod tests {
-    #[tokio::test]
-    async fn the_sample_batch_reports_exactly_its_malformed_records() {
-        let event =
+    use super::*;
+
+    #[test]
+    fn the_sample_trigger_batch_and_a_sweep_request_are_told_apart() {
+        let sqs: Invocation =
             serde_json::from_str(include_str!("../../../events/sqs_escalation.json")).unwrap();
-        let response = super::handle(event).await;
-        let failed: Vec<&str> = response
-            .batch_item_failures
-            .iter()
-            .map(|f| f.item_identifier.as_str())
-            .collect();
-        assert!(failed.is_empty(), "{failed:?}");
+        let Invocation::Sqs(batch) = sqs else {
+            panic!("an SQS batch")
+        };
+        let body = batch.records[0].body.as_deref().unwrap();
+        let trigger: EscalationTrigger = serde_json::from_str(body).unwrap();
+        assert_eq!(trigger.threshold, "warn_80");
+        let sweep: Invocation =
+            serde_json::from_str(include_str!("../../../events/escalation_sweep.json")).unwrap();
+        let Invocation::Sweep(request) = sweep else {
+            panic!("a sweep")
+        };
+        assert_eq!(request.tenants, [TenantId::parse("demo").unwrap()]);
+    }
+
+    #[test]
+    fn settings_need_the_frontend_and_webhook_and_check_the_fallback_agent() {
+        let env = |pairs: &'static [(&'static str, &'static str)]| {
+            move |name: &str| {
+                pairs
+                    .iter()
+                    .find(|(k, _)| *k == name)
+                    .map(|(_, v)| v.to_string())
+            }
+        };
+        assert!(matches!(
+            settings_from(env(&[("MARKETDESK_SLACK_WEBHOOK_URL", "https://hooks/x")])),
+            Err(SetupError::Config(_))
+        ));
+        let (config, _) = settings_from(env(&[
+            ("MARKETDESK_FRONTEND_URL", "https://app.example"),
+            ("MARKETDESK_SLACK_WEBHOOK_URL", "https://hooks/x"),
+            ("MARKETDESK_ESCALATION_FALLBACK_AGENT", "lead-anna"),
+        ]))
+        .unwrap();
+        assert_eq!(config.fallback_assignee.unwrap().as_str(), "lead-anna");
     }
 }

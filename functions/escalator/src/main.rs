@@ -1,13 +1,31 @@
-//! Acts on SLA threshold events delivered by EventBridge Scheduler.
+//! Acts on SLA thresholds (escalation queue) and runs the safety sweep (scheduled event).
 
-use aws_lambda_events::event::sqs::SqsEvent;
+use std::sync::Arc;
+
 use lambda_runtime::{LambdaEvent, service_fn};
+use marketdesk::adapters::{aws, dynamo::DynamoStore};
+use marketdesk::config::Settings;
+use marketdesk::connectors::http::HttpConfig;
+use marketdesk::connectors::slack::SlackWebhook;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
     lambda_runtime::tracing::init_default_subscriber();
-    lambda_runtime::run(service_fn(|event: LambdaEvent<SqsEvent>| async move {
-        Ok::<_, lambda_runtime::Error>(escalator::handle(event.payload).await)
-    }))
+    let settings = Settings::from_env()?;
+    let (config, webhook) = escalator::settings_from(|n| std::env::var(n).ok())?;
+    let store = DynamoStore::from_config(&aws::load_config().await, &settings.table);
+    let http = HttpConfig::default();
+    let slack = SlackWebhook::new("escalations", webhook, http.build_client(), http);
+    let policies = Arc::from(marketdesk::sla::seed_policies());
+    let escalator = escalator::Escalator::new(store, slack, policies, config);
+    let escalator = &escalator;
+    lambda_runtime::run(service_fn(
+        move |event: LambdaEvent<escalator::Invocation>| async move {
+            escalator
+                .handle(event.payload, chrono::Utc::now())
+                .await
+                .map_err(lambda_runtime::Error::from)
+        },
+    ))
     .await
 }

@@ -5,5 +5,6 @@ pub mod aws;
 pub mod dynamo;
 pub mod lambda;
 pub mod s3;
+pub mod scheduler;
 pub mod secrets;
 pub mod sqs;

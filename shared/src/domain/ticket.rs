@@ -91,6 +91,11 @@ pub struct SlaState {
     pub paused_at: Option<DateTime<Utc>>,
     #[serde(default)]
     pub breached: bool,
+    /// Escalation thresholds already acted on, as `{threshold}@{due_at}` keys (see
+    /// `escalation::threshold_key`): recorded in the same conditional write that claims the
+    /// escalation, so a redelivered trigger or a racing sweep acts once.
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub escalated: BTreeSet<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -174,6 +174,8 @@ impl SlaClock {
             first_response_at: self.first_response_at,
             paused_at: self.paused_at,
             breached: owed && self.is_breached(now),
+            // Escalation bookkeeping belongs to the stored ticket: `escalation::carry_escalated`.
+            escalated: Default::default(),
         }
     }
 }

@@ -1,0 +1,55 @@
+//! The OpenAPI document, generated from the handlers' annotations and served at
+//! `/v1/openapi.json`.
+
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use crate::{Problem, sla, tickets};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "marketdesk API",
+        description = "Inbox, tickets and SLA tools of the marketdesk helpdesk backend."
+    ),
+    paths(health, tickets::inbox, tickets::view, sla::preview_handler),
+    components(schemas(Problem, sla::PreviewRequest)),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "tickets", description = "The inbox and ticket views"),
+        (name = "sla", description = "SLA policies and what they mean"),
+    )
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// Liveness.
+#[utoipa::path(
+    get,
+    path = "/v1/health",
+    responses((status = 200, description = "The API runs", body = Object,
+        example = json!({"status": "ok"})))
+)]
+pub async fn health() -> axum::Json<serde_json::Value> {
+    axum::Json(serde_json::json!({"status": "ok"}))
+}
+
+pub async fn document() -> axum::Json<utoipa::openapi::OpenApi> {
+    axum::Json(ApiDoc::openapi())
+}

@@ -1,0 +1,347 @@
+//! SLA escalation end to end on the emulator: a ticket's deadline becomes EventBridge Scheduler
+//! schedules, the local firer delivers them into the escalation queue as time advances, and the
+//! escalator alerts the Slack sandbox once per threshold, in order — through a redelivered
+//! trigger, a sweep racing the schedules, a lost schedule and a ticket answered in time.
+
+use std::sync::Arc;
+
+use aws_config::SdkConfig;
+use aws_lambda_events::event::sqs::SqsEvent;
+use chrono::{DateTime, Duration, Utc};
+use escalator::Escalator;
+use marketdesk::adapters::dynamo::DynamoStore;
+use marketdesk::adapters::scheduler::{EventBridgeScheduler, ScheduleTarget};
+use marketdesk::connectors::http::{HttpConfig, Secret};
+use marketdesk::connectors::slack::SlackWebhook;
+use marketdesk::domain::*;
+use marketdesk::escalation::{EscalationConfig, EscalationScheduler};
+use marketdesk::sla::seed_policies;
+use marketdesk::store::TicketStore;
+use marketdesk_devstack::scheduler::fire_due;
+use marketdesk_devstack::testing::{emulator, unique_prefix};
+use marketdesk_devstack::{Resources, StackResources};
+use marketdesk_sandboxes::slack::SlackSandbox;
+use marketdesk_tests::{at, first_inbound, new_ticket, tenant};
+
+struct Stack {
+    config: SdkConfig,
+    resources: StackResources,
+    store: DynamoStore,
+    scheduler: EventBridgeScheduler,
+    escalator: Escalator<DynamoStore, SlackWebhook>,
+    slack: SlackSandbox,
+}
+
+async fn stack() -> Stack {
+    let config = emulator().sdk_config().await;
+    let resources = Resources::from_template()
+        .unwrap()
+        .create(&config, &unique_prefix())
+        .await
+        .unwrap();
+    let store = DynamoStore::from_config(&config, &resources.table);
+    let policies: Arc<[_]> = Arc::from(seed_policies());
+    let scheduler = EventBridgeScheduler::from_config(
+        &config,
+        ScheduleTarget {
+            group: resources.schedule_group.clone(),
+            queue_arn: resources.queue("EscalationQueue").arn.clone(),
+            role_arn: "arn:aws:iam::123456789012:role/marketdesk-scheduler".into(),
+        },
+        policies.clone(),
+    );
+    let slack = SlackSandbox::start().await.unwrap();
+    let http = HttpConfig::default();
+    let webhook = SlackWebhook::new(
+        "escalations",
+        Secret::new(slack.webhook_url("escalations")),
+        http.build_client(),
+        http,
+    );
+    let escalator = Escalator::new(
+        DynamoStore::from_config(&config, &resources.table),
+        webhook,
+        policies,
+        EscalationConfig {
+            frontend_url: "https://app.marketdesk.example".into(),
+            fallback_assignee: Some(AgentId::parse("lead-anna").unwrap()),
+        },
+    );
+    Stack {
+        config,
+        resources,
+        store,
+        scheduler,
+        escalator,
+        slack,
+    }
+}
+
+impl Stack {
+    async fn schedule_count(&self) -> usize {
+        aws_sdk_scheduler::Client::new(&self.config)
+            .list_schedules()
+            .group_name(&self.resources.schedule_group)
+            .send()
+            .await
+            .unwrap()
+            .schedules()
+            .len()
+    }
+
+    /// The queue's waiting messages, removed from it, as the Lambda event source would batch them.
+    async fn drain_queue(&self) -> SqsEvent {
+        let sqs = aws_sdk_sqs::Client::new(&self.config);
+        let url = &self.resources.queue("EscalationQueue").url;
+        let mut records = Vec::new();
+        loop {
+            let out = sqs
+                .receive_message()
+                .queue_url(url)
+                .max_number_of_messages(10)
+                .send()
+                .await
+                .unwrap();
+            if out.messages().is_empty() {
+                break;
+            }
+            for m in out.messages() {
+                records.push(serde_json::json!({
+                    "messageId": m.message_id(),
+                    "body": m.body(),
+                    "eventSource": "aws:sqs",
+                }));
+                sqs.delete_message()
+                    .queue_url(url)
+                    .receipt_handle(m.receipt_handle().unwrap())
+                    .send()
+                    .await
+                    .unwrap();
+            }
+        }
+        serde_json::from_value(serde_json::json!({ "Records": records })).unwrap()
+    }
+
+    /// Advances time to `now`: fires due schedules, hands the batch to the escalator (twice when
+    /// `redeliver`, as SQS may) and returns how many schedules fired.
+    async fn advance(&self, now: DateTime<Utc>, redeliver: bool) -> usize {
+        let fired = fire_due(&self.config, &self.resources.schedule_group, now)
+            .await
+            .unwrap();
+        let batch = self.drain_queue().await;
+        assert_eq!(batch.records.len(), fired.len());
+        let rounds = if redeliver { 2 } else { 1 };
+        for _ in 0..rounds {
+            let response = self.escalator.handle_sqs(batch.clone(), now).await;
+            assert!(response.batch_item_failures.is_empty());
+        }
+        fired.len()
+    }
+
+    /// The titles of the alerts Slack showed, in order.
+    fn alerts(&self) -> Vec<String> {
+        self.slack
+            .delivered()
+            .iter()
+            .map(|p| p["blocks"][0]["text"]["text"].as_str().unwrap().to_string())
+            .collect()
+    }
+
+    async fn create(&self, ticket: &Ticket, now: DateTime<Utc>) {
+        self.store
+            .record_inbound(&first_inbound(ticket, &format!("<{}@relay>", ticket.id)))
+            .await
+            .unwrap();
+        self.scheduler.sync(None, ticket, now).await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn warnings_and_breach_fire_in_order_once_each_through_redelivery_and_sweeps() {
+    let s = stack().await;
+    let demo = tenant("demo");
+    let sent = at("2026-03-28T22:30:00Z");
+    let ticket = new_ticket(&demo, sent);
+    s.create(&ticket, sent + Duration::minutes(2)).await;
+    // Amazon: internal breach at 12 h (the 50 % warning coincides), 80 % at 19h12m, breach 24 h.
+    assert_eq!(s.schedule_count().await, 3);
+
+    assert_eq!(s.advance(sent + Duration::hours(11), false).await, 0);
+    assert!(s.alerts().is_empty());
+
+    assert_eq!(s.advance(sent + Duration::hours(12), true).await, 1);
+    s.escalator
+        .sweep(
+            std::slice::from_ref(&demo),
+            sent + Duration::minutes(12 * 60 + 5),
+        )
+        .await
+        .unwrap();
+    assert_eq!(s.alerts().len(), 1, "{:?}", s.alerts());
+
+    assert_eq!(
+        s.advance(sent + Duration::minutes(19 * 60 + 12), true)
+            .await,
+        1
+    );
+    let report = s
+        .escalator
+        .sweep(std::slice::from_ref(&demo), sent + Duration::hours(20))
+        .await
+        .unwrap();
+    assert_eq!(report.escalated, 0);
+
+    assert_eq!(s.advance(sent + Duration::hours(24), true).await, 1);
+    s.escalator
+        .sweep(std::slice::from_ref(&demo), sent + Duration::hours(25))
+        .await
+        .unwrap();
+
+    let alerts = s.alerts();
+    assert_eq!(alerts.len(), 3, "{alerts:?}");
+    assert!(
+        alerts[0].starts_with("Internal SLA target missed"),
+        "{alerts:?}"
+    );
+    assert!(alerts[1].starts_with("SLA warning (80 %)"), "{alerts:?}");
+    assert!(alerts[2].starts_with("SLA breached"), "{alerts:?}");
+    assert_eq!(
+        s.schedule_count().await,
+        0,
+        "fired schedules delete themselves"
+    );
+
+    let view = s
+        .store
+        .ticket_view(&demo, &ticket.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        view.ticket.priority,
+        Priority::Urgent,
+        "bumped at each breach"
+    );
+    assert_eq!(view.ticket.assignee.unwrap().as_str(), "lead-anna");
+    assert_eq!(view.ticket.sla.escalated.len(), 3);
+    let escalations = view
+        .events
+        .iter()
+        .filter(|e| matches!(e.kind, TicketEventKind::SlaEscalated { .. }))
+        .count();
+    assert_eq!(escalations, 3);
+}
+
+#[tokio::test]
+async fn a_ticket_answered_in_time_has_its_schedules_deleted_and_never_alerts() {
+    let s = stack().await;
+    let demo = tenant("demo");
+    let sent = at("2026-03-28T22:30:00Z");
+    let ticket = new_ticket(&demo, sent);
+    s.create(&ticket, sent + Duration::minutes(1)).await;
+    assert_eq!(s.schedule_count().await, 3);
+
+    let replied = sent + Duration::hours(2);
+    let ticket = s.store.ticket(&demo, &ticket.id).await.unwrap().unwrap();
+    let mut answered = ticket.clone();
+    answered.sla.due_at = None;
+    answered.sla.internal_due_at = None;
+    answered.sla.clock_started_at = None;
+    answered.sla.first_response_at = Some(replied);
+    answered.last_agent_reply_at = Some(replied);
+    let written = s.store.update_ticket(&answered).await.unwrap();
+    s.scheduler
+        .sync(Some(&ticket), &written, replied)
+        .await
+        .unwrap();
+    assert_eq!(s.schedule_count().await, 0);
+
+    assert_eq!(s.advance(sent + Duration::hours(30), false).await, 0);
+    s.escalator
+        .sweep(std::slice::from_ref(&demo), sent + Duration::hours(30))
+        .await
+        .unwrap();
+    assert!(s.alerts().is_empty(), "{:?}", s.alerts());
+}
+
+#[tokio::test]
+async fn a_stale_trigger_for_an_answered_ticket_is_acknowledged_without_alerting() {
+    let s = stack().await;
+    let demo = tenant("demo");
+    let sent = at("2026-03-28T22:30:00Z");
+    let ticket = new_ticket(&demo, sent);
+    s.create(&ticket, sent + Duration::minutes(1)).await;
+    // The reply is written but its schedule sync is lost: the schedules still fire.
+    let mut answered = s.store.ticket(&demo, &ticket.id).await.unwrap().unwrap();
+    answered.sla.due_at = None;
+    answered.sla.internal_due_at = None;
+    s.store.update_ticket(&answered).await.unwrap();
+
+    assert_eq!(s.advance(sent + Duration::hours(25), false).await, 3);
+    assert!(s.alerts().is_empty(), "{:?}", s.alerts());
+}
+
+#[tokio::test]
+async fn the_sweep_escalates_a_ticket_whose_schedules_were_never_created() {
+    let s = stack().await;
+    let demo = tenant("demo");
+    let sent = at("2026-03-28T22:30:00Z");
+    let ticket = new_ticket(&demo, sent);
+    s.store
+        .record_inbound(&first_inbound(&ticket, "<lost@relay>"))
+        .await
+        .unwrap();
+
+    let now = sent + Duration::hours(13);
+    let report = s
+        .escalator
+        .sweep(std::slice::from_ref(&demo), now)
+        .await
+        .unwrap();
+    assert_eq!(report.escalated, 1);
+    let again = s
+        .escalator
+        .sweep(std::slice::from_ref(&demo), now + Duration::minutes(5))
+        .await
+        .unwrap();
+    assert_eq!(again.escalated, 0);
+    let alerts = s.alerts();
+    assert_eq!(alerts.len(), 1, "{alerts:?}");
+    assert!(alerts[0].starts_with("Internal SLA target missed"));
+}
+
+#[tokio::test]
+async fn a_failed_alert_releases_its_claim_so_the_redelivered_trigger_alerts_once() {
+    use marketdesk_sandboxes::slack::HookState;
+    let s = stack().await;
+    let demo = tenant("demo");
+    let sent = at("2026-03-28T22:30:00Z");
+    let ticket = new_ticket(&demo, sent);
+    s.create(&ticket, sent + Duration::minutes(1)).await;
+    let now = sent + Duration::hours(12);
+    fire_due(&s.config, &s.resources.schedule_group, now)
+        .await
+        .unwrap();
+    let batch = s.drain_queue().await;
+
+    s.slack.set_hook_state("escalations", HookState::Archived);
+    let failed = s.escalator.handle_sqs(batch.clone(), now).await;
+    assert_eq!(
+        failed.batch_item_failures.len(),
+        1,
+        "reported for redelivery"
+    );
+    let stored = s.store.ticket(&demo, &ticket.id).await.unwrap().unwrap();
+    assert!(stored.sla.escalated.is_empty(), "the claim is released");
+    assert_eq!(stored.priority, Priority::Normal, "the bump is undone");
+
+    s.slack.set_hook_state("escalations", HookState::Active);
+    let retried = s
+        .escalator
+        .handle_sqs(batch, now + Duration::minutes(3))
+        .await;
+    assert!(retried.batch_item_failures.is_empty());
+    assert_eq!(s.alerts().len(), 1);
+    let stored = s.store.ticket(&demo, &ticket.id).await.unwrap().unwrap();
+    assert_eq!(stored.priority, Priority::High);
+}
