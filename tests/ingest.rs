@@ -7,6 +7,7 @@ use ingest::Worker;
 use marketdesk::adapters::dynamo::DynamoStore;
 use marketdesk::adapters::s3::S3MailBlobs;
 use marketdesk::domain::*;
+use marketdesk::escalation::NoSchedules;
 use marketdesk::ingest::service::StoredContextOnly;
 use marketdesk::ingest::{Ingestor, MessageEvent, OrderEvent, SourceEvent};
 use marketdesk::store::*;
@@ -14,7 +15,7 @@ use marketdesk_devstack::demo::demo_accounts;
 use marketdesk_devstack::testing::{TestStack, fresh_stack};
 use marketdesk_tests::at;
 
-type TestWorker = Worker<DynamoStore, S3MailBlobs, StoredContextOnly, ()>;
+type TestWorker = Worker<DynamoStore, S3MailBlobs, StoredContextOnly, NoSchedules>;
 
 const ALIAS: &str = "4n7kq2x9v1m3b8c@marketplace.amazon.it";
 const ORDER: &str = "405-1234567-7654321";
@@ -35,9 +36,10 @@ async fn env() -> Env {
         stack.store.clone(),
         S3MailBlobs::from_config(&stack.config),
         StoredContextOnly,
-        (),
+        NoSchedules,
         marketdesk::sla::seed_policies(),
-    ));
+    ))
+    .sequential();
     Env {
         stack,
         worker,

@@ -10,28 +10,28 @@ use marketdesk::adapters::dynamo::DynamoStore;
 use marketdesk::adapters::s3::S3MailBlobs;
 use marketdesk::adapters::secrets::SecretsManager;
 use marketdesk::adapters::sqs::SqsEventSink;
-use marketdesk::connectors::accounts::{ChannelClients, Endpoints, LiveContext};
+use marketdesk::connectors::accounts::{ChannelClients, LiveContext};
 use marketdesk::connectors::{HttpConfig, RetryPolicy};
 use marketdesk::domain::*;
+use marketdesk::escalation::NoSchedules;
 use marketdesk::ingest::Ingestor;
 use marketdesk::polling::{PollError, PollSettings, Poller};
 use marketdesk::store::*;
-use marketdesk_devstack::demo::{demo_accounts, store_demo_secrets};
+use marketdesk_devstack::demo::demo_accounts;
 use marketdesk_devstack::queues;
+use marketdesk_devstack::sandboxes::Sandboxes;
 use marketdesk_devstack::testing::{TestStack, fresh_stack};
-use marketdesk_sandboxes::amazon::{AmazonConfig, AmazonSandbox, SEARCH_ORDERS_ROUTE};
-use marketdesk_sandboxes::ebay::{EbayConfig, EbaySandbox};
+use marketdesk_sandboxes::amazon::{AmazonSandbox, SEARCH_ORDERS_ROUTE};
 use marketdesk_sandboxes::faults::Fault;
 use poller::{HandlerError, PollRequest, PollerFunction};
 
 type Function = PollerFunction<DynamoStore, SqsEventSink, SecretsManager>;
-type Worker = ingest::Worker<DynamoStore, S3MailBlobs, LiveContext<SecretsManager>, ()>;
+type Worker = ingest::Worker<DynamoStore, S3MailBlobs, LiveContext<SecretsManager>, NoSchedules>;
 
 struct Env {
     stack: TestStack,
     tenant: TenantId,
-    amazon: AmazonSandbox,
-    ebay: EbaySandbox,
+    sandboxes: Sandboxes,
     function: Function,
     worker: Worker,
     sqs: aws_sdk_sqs::Client,
@@ -57,36 +57,23 @@ fn now() -> DateTime<Utc> {
 async fn env() -> Env {
     let stack = fresh_stack().await;
     let tenant = TenantId::parse("acme").unwrap();
-    let amazon = AmazonSandbox::start_with(AmazonConfig {
-        orders: 25,
-        marketplace_ids: vec!["APJ6JRA9NG5V4".into()],
-        ..Default::default()
-    })
-    .await
-    .unwrap();
-    let ebay = EbaySandbox::start_with(EbayConfig::default())
+    let sandboxes = Sandboxes::start(1, now() - chrono::Duration::days(1))
         .await
         .unwrap();
     for account in demo_accounts(&tenant, now()) {
         stack.store.save_account(&account, None).await.unwrap();
     }
-    store_demo_secrets(&stack.config, &tenant, amazon.config(), ebay.config())
+    sandboxes
+        .store_secrets(&stack.config, &tenant)
         .await
         .unwrap();
-    let endpoints = Endpoints {
-        amazon_spapi: Some(amazon.base_url()),
-        amazon_lwa: Some(amazon.token_url()),
-        ebay_api: Some(ebay.base_url()),
-        ebay_token: Some(ebay.token_url()),
-        ..Default::default()
-    };
     let clients = || {
         ChannelClients::new(
             SecretsManager::from_config(&stack.config),
-            endpoints.clone(),
+            sandboxes.endpoints(),
             http(),
         )
-        .with_page_size(5)
+        .with_page_size(6)
     };
     let ingest_queue = stack.resources.queue("IngestQueue").url.clone();
     let sqs = aws_sdk_sqs::Client::new(&stack.config);
@@ -108,14 +95,14 @@ async fn env() -> Env {
             clients: Arc::new(clients()),
             tracker: Default::default(),
         },
-        (),
+        NoSchedules,
         marketdesk::sla::seed_policies(),
-    ));
+    ))
+    .sequential();
     Env {
         stack,
         tenant,
-        amazon,
-        ebay,
+        sandboxes,
         function,
         worker,
         sqs,
@@ -203,9 +190,9 @@ fn amazon_ids(sandbox: &AmazonSandbox) -> Vec<String> {
 #[tokio::test]
 async fn a_poll_failing_on_page_3_of_5_resumes_from_page_3_and_skips_nothing() {
     let e = env().await;
-    let ids = amazon_ids(&e.amazon);
-    assert_eq!(ids.len(), 25, "5 pages of 5");
-    let faults = e.amazon.faults();
+    let ids = amazon_ids(&e.sandboxes.amazon);
+    assert_eq!(ids.len(), 30, "5 pages of 6");
+    let faults = e.sandboxes.amazon.faults();
     faults.push(SEARCH_ORDERS_ROUTE, Fault::Pass);
     faults.push(SEARCH_ORDERS_ROUTE, Fault::Pass);
     faults.push_n(SEARCH_ORDERS_ROUTE, Fault::ServerError(503), 2);
@@ -221,7 +208,7 @@ async fn a_poll_failing_on_page_3_of_5_resumes_from_page_3_and_skips_nothing() {
     e.ingest().await;
     assert_eq!(
         e.stored_orders(Channel::Amazon, &ids).await,
-        10,
+        12,
         "pages 1 and 2 were sent before the failure"
     );
 
@@ -230,7 +217,7 @@ async fn a_poll_failing_on_page_3_of_5_resumes_from_page_3_and_skips_nothing() {
     e.ingest().await;
     assert_eq!(
         e.stored_orders(Channel::Amazon, &ids).await,
-        25,
+        30,
         "nothing skipped"
     );
 
@@ -309,9 +296,9 @@ async fn ebay_conversations_arrive_with_their_order_and_a_follow_up_joins_its_ti
         .unwrap();
     let buyer = view.messages[0].author_name.clone().unwrap();
     let conversation = view.messages[0].external.conversation.clone().unwrap();
-    let listing = e.ebay.conversation_listing(&conversation);
+    let listing = e.sandboxes.ebay.conversation_listing(&conversation);
     let later = now() + chrono::Duration::minutes(3);
-    e.ebay.add_buyer_message(
+    e.sandboxes.ebay.add_buyer_message(
         &buyer,
         listing.as_deref(),
         "Ci sono novità sulla spedizione?",

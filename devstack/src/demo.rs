@@ -4,8 +4,6 @@ use chrono::{DateTime, Utc};
 use marketdesk::adapters::dynamo::DynamoStore;
 use marketdesk::domain::{AccountId, Channel, ChannelAccount, Marketplace, SecretRef, TenantId};
 use marketdesk::store::{AccountStore, StoreError};
-use marketdesk_sandboxes::amazon::AmazonConfig;
-use marketdesk_sandboxes::ebay::EbayConfig;
 
 pub const DEMO_TENANT: &str = "demo";
 
@@ -85,55 +83,4 @@ pub async fn seed_accounts(
 /// The secret name of an account's credentials (what `ChannelAccount::credentials` names).
 pub fn secret_name(tenant: &TenantId, account: &str) -> String {
     format!("marketdesk/{tenant}/{account}")
-}
-
-/// Stores the demo accounts' credentials in Secrets Manager (the emulator's): the sandboxes'
-/// client ids, secrets and refresh tokens, as a real deployment stores the seller's grant.
-pub async fn store_demo_secrets(
-    config: &aws_config::SdkConfig,
-    tenant: &TenantId,
-    amazon: &AmazonConfig,
-    ebay: &EbayConfig,
-) -> Result<(), String> {
-    let client = aws_sdk_secretsmanager::Client::new(config);
-    let secrets = [
-        (
-            "acct_amazon_it",
-            serde_json::json!({
-                "client_id": amazon.client_id,
-                "client_secret": amazon.client_secret,
-                "refresh_token": amazon.refresh_token,
-            }),
-        ),
-        (
-            "acct_ebay_it",
-            serde_json::json!({
-                "client_id": ebay.client_id,
-                "client_secret": ebay.client_secret,
-                "refresh_token": ebay.refresh_token,
-                "seller_username": ebay.seller_username,
-            }),
-        ),
-    ];
-    for (account, value) in secrets {
-        let name = secret_name(tenant, account);
-        let created = client
-            .create_secret()
-            .name(&name)
-            .secret_string(value.to_string())
-            .send()
-            .await;
-        if let Err(err) = created {
-            let exists = err
-                .as_service_error()
-                .is_some_and(|e| e.is_resource_exists_exception());
-            if !exists {
-                return Err(format!(
-                    "{name}: {}",
-                    aws_sdk_secretsmanager::error::DisplayErrorContext(err)
-                ));
-            }
-        }
-    }
-    Ok(())
 }

@@ -4,6 +4,7 @@
 pub mod demo;
 pub mod emulator;
 pub mod queues;
+pub mod sandboxes;
 pub mod scheduler;
 pub mod template;
 pub mod testing;

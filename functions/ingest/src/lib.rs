@@ -7,9 +7,10 @@
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
 use chrono::{DateTime, TimeZone, Utc};
-use marketdesk::adapters::lambda::for_each_record;
+use marketdesk::adapters::lambda::{BATCH_CONCURRENCY, for_each_record_with};
 use marketdesk::domain::TenantId;
-use marketdesk::ingest::service::{Enricher, MailBlobs, TicketWatcher};
+use marketdesk::escalation::EscalationScheduler;
+use marketdesk::ingest::service::{Enricher, MailBlobs};
 use marketdesk::ingest::{IngestError, Ingestor, parse_body};
 use marketdesk::store::{
     AccountStore, CustomerStore, OrderStore, QuarantineRecord, QuarantineStore, TicketStore,
@@ -22,6 +23,9 @@ pub const DEFAULT_MAX_RECEIVES: u32 = 5;
 pub struct Worker<S, B, E, W> {
     pub ingestor: Ingestor<S, B, E, W>,
     pub max_receives: u32,
+    /// Records of a batch handled at once. The emulator applies transactions non-atomically,
+    /// so the local stack and tests use 1 (docs/decisions/0002).
+    pub concurrency: usize,
 }
 
 impl<S, B, E, W> Worker<S, B, E, W>
@@ -29,17 +33,24 @@ where
     S: TicketStore + CustomerStore + OrderStore + AccountStore + QuarantineStore,
     B: MailBlobs,
     E: Enricher,
-    W: TicketWatcher,
+    W: EscalationScheduler,
 {
     pub fn new(ingestor: Ingestor<S, B, E, W>) -> Self {
         Worker {
             ingestor,
             max_receives: DEFAULT_MAX_RECEIVES,
+            concurrency: BATCH_CONCURRENCY,
         }
     }
 
+    /// One record at a time, in queue order.
+    pub fn sequential(mut self) -> Self {
+        self.concurrency = 1;
+        self
+    }
+
     pub async fn handle(&self, event: SqsEvent) -> SqsBatchResponse {
-        for_each_record(event, |record| async move {
+        for_each_record_with(self.concurrency, event, |record| async move {
             self.record(&record, Utc::now()).await
         })
         .await

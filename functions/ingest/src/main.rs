@@ -1,23 +1,41 @@
 //! The ingest worker behind the ingest queue: build dependencies once, run.
 
+use std::sync::Arc;
+
 use aws_lambda_events::event::sqs::SqsEvent;
 use lambda_runtime::{LambdaEvent, service_fn};
+use marketdesk::adapters::scheduler::{EventBridgeScheduler, ScheduleTarget};
+use marketdesk::adapters::secrets::SecretsManager;
 use marketdesk::adapters::{aws, dynamo::DynamoStore, s3::S3MailBlobs};
 use marketdesk::config::Settings;
+use marketdesk::connectors::HttpConfig;
+use marketdesk::connectors::accounts::{ChannelClients, Endpoints, LiveContext};
 use marketdesk::ingest::Ingestor;
-use marketdesk::ingest::service::StoredContextOnly;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
     lambda_runtime::tracing::init_default_subscriber();
     let settings = Settings::from_env()?;
     let config = aws::load_config().await;
+    let policies: Arc<[_]> = marketdesk::sla::seed_policies().into();
+    let clients = ChannelClients::new(
+        SecretsManager::from_config(&config),
+        Endpoints::from_lookup(|k| std::env::var(k).ok()),
+        HttpConfig::default(),
+    );
     let ingestor = Ingestor::new(
         DynamoStore::from_config(&config, &settings.table),
         S3MailBlobs::from_config(&config),
-        StoredContextOnly,
-        (),
-        marketdesk::sla::seed_policies(),
+        LiveContext {
+            clients: Arc::new(clients),
+            tracker: Default::default(),
+        },
+        EventBridgeScheduler::new(
+            aws_sdk_scheduler::Client::new(&config),
+            ScheduleTarget::from_settings(&settings)?,
+            policies.clone(),
+        ),
+        policies.to_vec(),
     );
     let worker = &ingest::Worker::new(ingestor);
     lambda_runtime::run(service_fn(|event: LambdaEvent<SqsEvent>| async move {

@@ -19,13 +19,27 @@ where
     Fut: Future<Output = Result<(), E>>,
     E: Display,
 {
+    for_each_record_with(BATCH_CONCURRENCY, event, handle).await
+}
+
+/// [`for_each_record`] with `concurrency` records at once (1: one after another, in order).
+pub async fn for_each_record_with<F, Fut, E>(
+    concurrency: usize,
+    event: SqsEvent,
+    handle: F,
+) -> SqsBatchResponse
+where
+    F: Fn(SqsMessage) -> Fut,
+    Fut: Future<Output = Result<(), E>>,
+    E: Display,
+{
     let results: Vec<(Option<String>, Result<(), E>)> = futures::stream::iter(event.records)
         .map(|record| {
             let id = record.message_id.clone();
             let fut = handle(record);
             async move { (id, fut.await) }
         })
-        .buffer_unordered(BATCH_CONCURRENCY)
+        .buffered(concurrency.max(1))
         .collect()
         .await;
     let mut response = SqsBatchResponse::default();

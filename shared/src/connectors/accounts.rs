@@ -18,6 +18,7 @@ use super::ebay::{
     EbayConfig, EbayCredentials, EbayFeedback, EbayFulfillment, EbayMessages, EbayOAuth,
     FeedbackConfig, FulfillmentConfig,
 };
+use super::shopify::{ShopifyAdmin, ShopifyConfig};
 use super::{
     CallContext, ConnectorError, ConversationSource, ErrorKind, FeedbackSource, HttpConfig,
     OrderLookup, OrderSource, Secret, TrackingLookup,
@@ -43,13 +44,15 @@ pub struct Endpoints {
     pub amazon_lwa: Option<String>,
     pub ebay_api: Option<String>,
     pub ebay_token: Option<String>,
+    /// Replaces `https://{shop}` (the shop's own domain).
+    pub shopify: Option<String>,
     pub dhl: Option<String>,
     pub ups: Option<String>,
     pub usps: Option<String>,
 }
 
 impl Endpoints {
-    /// `MARKETDESK_{AMAZON_SPAPI,AMAZON_LWA,EBAY_API,EBAY_TOKEN,DHL,UPS,USPS}_URL`.
+    /// `MARKETDESK_{AMAZON_SPAPI,AMAZON_LWA,EBAY_API,EBAY_TOKEN,SHOPIFY,DHL,UPS,USPS}_URL`.
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Self {
         let url =
             |name: &str| get(&format!("MARKETDESK_{name}_URL")).filter(|v| !v.trim().is_empty());
@@ -58,6 +61,7 @@ impl Endpoints {
             amazon_lwa: url("AMAZON_LWA"),
             ebay_api: url("EBAY_API"),
             ebay_token: url("EBAY_TOKEN"),
+            shopify: url("SHOPIFY"),
             dhl: url("DHL"),
             ups: url("UPS"),
             usps: url("USPS"),
@@ -80,7 +84,8 @@ struct RefreshGrant {
 pub enum AccountClients {
     Amazon(SpApiOrders),
     Ebay(EbayClients),
-    /// A channel with nothing to poll (e-mail; Shopify orders until its client is wired).
+    Shopify(ShopifyAdmin),
+    /// A channel with nothing to poll (e-mail).
     None,
 }
 
@@ -91,6 +96,8 @@ impl AccountClients {
             AccountClients::Amazon(_) => &["orders"],
             // Orders first: a conversation then finds its order already stored.
             AccountClients::Ebay(_) => &["orders", "messages", "feedback"],
+            // Store customers write by e-mail; the store's orders give them context.
+            AccountClients::Shopify(_) => &["orders"],
             AccountClients::None => &[],
         }
     }
@@ -100,6 +107,12 @@ pub struct EbayClients {
     pub messages: EbayMessages,
     pub orders: EbayFulfillment,
     pub feedback: EbayFeedback,
+}
+
+/// A Shopify custom app's Admin API access token.
+#[derive(Clone, Deserialize)]
+struct ShopifyToken {
+    access_token: Secret,
 }
 
 /// Builds and keeps the clients of every account this process has met.
@@ -244,7 +257,26 @@ impl<S: SecretSource> ChannelClients<S> {
                     feedback: EbayFeedback::new(feedback, oauth, self.client.clone()),
                 }))
             }
-            Channel::Shopify | Channel::Email => Ok(AccountClients::None),
+            Channel::Shopify => {
+                let text = self.secrets.secret(&account.credentials).await?;
+                let token: ShopifyToken =
+                    serde_json::from_str(&text).map_err(|e| credentials_error(account, e))?;
+                let mut config = ShopifyConfig::new(
+                    account.id.clone(),
+                    account.marketplace.id.clone(),
+                    token.access_token,
+                );
+                config.endpoint = self.endpoints.shopify.clone();
+                config.http = self.http.clone();
+                if let Some(size) = self.page_size {
+                    config.page_size = size;
+                }
+                Ok(AccountClients::Shopify(ShopifyAdmin::new(
+                    config,
+                    self.client.clone(),
+                )?))
+            }
+            Channel::Email => Ok(AccountClients::None),
         }
     }
 
@@ -274,6 +306,7 @@ impl<S: SecretSource> ChannelClients<S> {
         match &*self.clients(account).await? {
             AccountClients::Amazon(orders) => orders.order(id).await,
             AccountClients::Ebay(ebay) => ebay.orders.order(id).await,
+            AccountClients::Shopify(shop) => shop.order(id).await,
             AccountClients::None => Ok(None),
         }
     }
@@ -353,6 +386,17 @@ impl Feed for AccountFeed {
         match (&*self.clients, self.name) {
             (AccountClients::Amazon(orders), "orders") => {
                 let page = orders.changed_orders(since, token).await?;
+                Ok(FeedPage {
+                    events: page
+                        .orders
+                        .into_iter()
+                        .map(|order| SourceEvent::order(&self.tenant, order))
+                        .collect(),
+                    next: page.next_page,
+                })
+            }
+            (AccountClients::Shopify(shop), "orders") => {
+                let page = shop.changed_orders(since, token).await?;
                 Ok(FeedPage {
                     events: page
                         .orders

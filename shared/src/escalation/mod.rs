@@ -106,3 +106,18 @@ pub trait EscalationScheduler: Send + Sync {
         now: DateTime<Utc>,
     ) -> impl Future<Output = Result<(), SchedulerError>> + Send;
 }
+
+/// Schedules nothing: for tests of ingestion alone (the sweep still escalates due tickets).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoSchedules;
+
+impl EscalationScheduler for NoSchedules {
+    async fn sync(
+        &self,
+        _: Option<&Ticket>,
+        _: &Ticket,
+        _: DateTime<Utc>,
+    ) -> Result<(), SchedulerError> {
+        Ok(())
+    }
+}

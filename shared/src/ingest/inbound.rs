@@ -172,6 +172,14 @@ pub fn from_feedback(event: &FeedbackEvent) -> Inbound {
     }
 }
 
+/// A Shopify order name (`#1042`) in a store customer's text, as the domain order id (`1042`).
+fn shop_order_name(text: &str) -> Option<OrderId> {
+    static NAME: std::sync::LazyLock<regex::Regex> =
+        std::sync::LazyLock::new(|| regex::Regex::new(r"#(\d{3,10})\b").expect("valid pattern"));
+    NAME.captures(text)
+        .and_then(|c| OrderId::parse(c.get(1)?.as_str()).ok())
+}
+
 fn first_line(body: &str) -> String {
     let line = body.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
     line.chars().take(80).collect()
@@ -263,6 +271,9 @@ pub fn from_mail(
         }
         MailKind::StoreMessage(m) => {
             origin = Origin::Buyer;
+            if order.is_none() && channel == Channel::Shopify {
+                order = shop_order_name(&format!("{}\n{}", mail.subject, body));
+            }
             sender = Some(Identity::new(IdentityKind::Email, &m.email));
             sender_name = m.name.clone().or(sender_name);
             if let Some(phone) = &m.phone {

@@ -341,7 +341,13 @@ fn sla_state(
         Origin::System => {}
     }
     match evaluate(policy, ticket.channel, &events) {
-        Ok(clock) => clock.to_sla_state(now),
+        Ok(clock) => {
+            let mut state = clock.to_sla_state(now);
+            if let Some(t) = before {
+                crate::escalation::carry_escalated(&t.sla, &mut state);
+            }
+            state
+        }
         Err(err) => {
             tracing::warn!(policy = %policy.id, error = %err, "SLA policy could not be evaluated");
             ticket.sla.clone()

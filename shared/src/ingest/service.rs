@@ -16,6 +16,7 @@ use crate::domain::{
     ChannelAccount, Customer, CustomerId, IdentityKind, Order, OrderId, OrderRef, Shipment,
     TenantId, Ticket,
 };
+use crate::escalation::EscalationScheduler;
 use crate::inbound_mail::{self, MailKind};
 use crate::sla::SlaPolicy;
 use crate::store::{
@@ -89,27 +90,12 @@ impl Enricher for StoredContextOnly {
     }
 }
 
-/// Told about every ticket ingestion wrote, with the ticket as it was before (escalation
-/// schedules follow the deadline).
-pub trait TicketWatcher: Send + Sync {
-    fn ticket_written(
-        &self,
-        before: Option<&Ticket>,
-        after: &Ticket,
-        now: DateTime<Utc>,
-    ) -> impl Future<Output = ()> + Send;
-}
-
-impl TicketWatcher for () {
-    async fn ticket_written(&self, _: Option<&Ticket>, _: &Ticket, _: DateTime<Utc>) {}
-}
-
 /// The ingest worker's logic, generic over its ports.
 pub struct Ingestor<S, B, E, W> {
     store: S,
     blobs: B,
     enricher: E,
-    watcher: W,
+    scheduler: W,
     policies: Vec<SlaPolicy>,
     accounts: Mutex<HashMap<TenantId, (Instant, Vec<ChannelAccount>)>>,
 }
@@ -119,14 +105,14 @@ where
     S: TicketStore + CustomerStore + OrderStore + AccountStore,
     B: MailBlobs,
     E: Enricher,
-    W: TicketWatcher,
+    W: EscalationScheduler,
 {
-    pub fn new(store: S, blobs: B, enricher: E, watcher: W, policies: Vec<SlaPolicy>) -> Self {
+    pub fn new(store: S, blobs: B, enricher: E, scheduler: W, policies: Vec<SlaPolicy>) -> Self {
         Ingestor {
             store,
             blobs,
             enricher,
-            watcher,
+            scheduler,
             policies,
             accounts: Mutex::new(HashMap::new()),
         }
@@ -237,9 +223,9 @@ where
             };
             let mut ctx = self.store.inbound_context(tenant, &lookup).await?;
             if ctx.seen {
-                // The write happened; its watcher call may not have (a crash in between).
+                // The write happened; its schedules may not have (a crash in between).
                 if let Some(ticket) = &ctx.ticket {
-                    self.watcher.ticket_written(None, ticket, now).await;
+                    self.schedule(None, ticket, now).await;
                 }
                 return Ok(IngestOutcome::Duplicate);
             }
@@ -252,9 +238,7 @@ where
                 Ok(InboundOutcome::Recorded) => {
                     let mut after = write.ticket.clone();
                     after.version = write.expected_version.map_or(1, |v| v + 1);
-                    self.watcher
-                        .ticket_written(ctx.ticket.as_ref(), &after, now)
-                        .await;
+                    self.schedule(ctx.ticket.as_ref(), &after, now).await;
                     return Ok(IngestOutcome::Recorded { ticket: after.id });
                 }
                 Ok(InboundOutcome::Duplicate) => return Ok(IngestOutcome::Duplicate),
@@ -265,6 +249,15 @@ where
         Err(last_conflict
             .map(IngestError::Store)
             .unwrap_or_else(|| IngestError::Malformed("no attempt made".into())))
+    }
+
+    /// Brings the ticket's escalation schedules in line with its deadline. A failure is logged,
+    /// not returned: the message is recorded, and the escalator's sweep finds a due ticket
+    /// whose schedule is missing.
+    async fn schedule(&self, before: Option<&Ticket>, after: &Ticket, now: DateTime<Utc>) {
+        if let Err(err) = self.scheduler.sync(before, after, now).await {
+            tracing::warn!(tenant = %after.tenant, ticket = %after.id, error = %err, "escalation schedules not updated");
+        }
     }
 
     /// The order from the channel when the store lacks it, and the carrier's live status of an
