@@ -1,16 +1,17 @@
-//! `marketdesk dev`: the local stack.
+//! `marketdesk dev`: the local stack, with the inbox API on loopback.
 
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use chrono::Utc;
 use clap::Args;
 use marketdesk::adapters::dynamo::DynamoStore;
 use marketdesk::auth::DevTokens;
-use marketdesk::domain::TenantId;
-use marketdesk::store::AccountStore;
-use marketdesk_devstack::demo::{DEMO_TENANT, seed_accounts};
-use marketdesk_devstack::emulator::{Emulator, default_venv, sdk_config_for};
-use marketdesk_devstack::template::Resources;
+use marketdesk::domain::{Channel, TenantId, TicketStatus};
+use marketdesk::store::{PageRequest, TicketQueue, TicketStore};
+use marketdesk_devstack::demo::DEMO_TENANT;
+use marketdesk_devstack::local::{LocalStack, Options};
 
 use crate::token::{self, RoleArg, TokenArgs};
 
@@ -22,21 +23,40 @@ pub struct DevArgs {
     /// Port of the AWS emulator (0: any free port).
     #[arg(long, default_value_t = 0)]
     pub emulator_port: u16,
-    /// Print what was created as JSON and exit instead of serving.
+    /// Seed of the sandboxes' data and of the generated buyer messages.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// New buyer messages per minute after the first ones.
+    #[arg(long, default_value_t = 6.0)]
+    pub rate: f64,
+    /// No new buyer messages after the first ones.
+    #[arg(long)]
+    pub no_trickle: bool,
+    /// Seconds between two polls of each channel account.
+    #[arg(long, default_value_t = 15)]
+    pub poll_seconds: u64,
+    /// Start everything, wait until the inbox lists tickets from every channel, print what it
+    /// holds as JSON and exit (a smoke test of the whole stack).
     #[arg(long)]
     pub check: bool,
 }
 
-pub async fn run(args: DevArgs) -> Result<(), Box<dyn std::error::Error>> {
-    let emulator = Emulator::start_with(&default_venv(), args.emulator_port)?;
-    let config = sdk_config_for(&emulator.endpoint()).await;
-    let stack = Resources::from_template()?
-        .create(&config, "marketdesk")
-        .await?;
-    let store = DynamoStore::from_config(&config, &stack.table);
-    let tenant = TenantId::parse(DEMO_TENANT)?;
-    seed_accounts(&store, &tenant, Utc::now()).await?;
-    let accounts = store.accounts(&tenant).await?;
+pub async fn run(args: DevArgs) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    let options = Options {
+        emulator_port: args.emulator_port,
+        seed: args.seed,
+        rate_per_minute: if args.no_trickle { 0.0 } else { args.rate },
+        poll_every: Duration::from_secs(args.poll_seconds.max(1)),
+        ..Options::default()
+    };
+    let mut stack = LocalStack::create(&options).await?;
+    stack.run(&options).await?;
+    if args.check {
+        let summary = wait_for_every_channel(&stack.store, &stack.tenant).await;
+        stack.stop();
+        println!("{}", serde_json::to_string_pretty(&summary?)?);
+        return Ok(());
+    }
 
     // A fresh secret per run; `marketdesk token` reads it from the file.
     let secret = format!(
@@ -46,22 +66,6 @@ pub async fn run(args: DevArgs) -> Result<(), Box<dyn std::error::Error>> {
     );
     std::fs::create_dir_all(".devstack")?;
     std::fs::write(token::secret_path(), &secret)?;
-
-    let summary = serde_json::json!({
-        "emulator": emulator.endpoint(),
-        "table": stack.table,
-        "queues": stack.queues.iter().map(|(id, q)| (id.clone(), q.url.clone())).collect::<std::collections::BTreeMap<_, _>>(),
-        "schedule_group": stack.schedule_group,
-        "tenant": DEMO_TENANT,
-        "accounts": accounts.iter().map(|a| serde_json::json!({"id": a.id, "channel": a.channel, "name": a.display_name})).collect::<Vec<_>>(),
-    });
-    if args.check {
-        println!("{}", serde_json::to_string_pretty(&summary)?);
-        return Ok(());
-    }
-
-    let addr = SocketAddr::from(([127, 0, 0, 1], args.port));
-    let listener = tokio::net::TcpListener::bind(addr).await?;
     let dev_token = token::mint(
         &TokenArgs {
             tenant: DEMO_TENANT.into(),
@@ -73,27 +77,46 @@ pub async fn run(args: DevArgs) -> Result<(), Box<dyn std::error::Error>> {
         secret.clone().into_bytes(),
     )?
     .0;
+
+    let addr = SocketAddr::from(([127, 0, 0, 1], args.port));
+    let listener = tokio::net::TcpListener::bind(addr).await?;
     let app = api::app(api::AppState::local(
-        store,
+        stack.store.clone(),
         DevTokens::new(secret.into_bytes()),
     ));
     let url = format!("http://{addr}");
+    let s = &stack.sandboxes;
     println!("marketdesk local stack");
-    println!("  AWS emulator   {}", emulator.endpoint());
-    println!("  table          {}", stack.table);
+    println!("  AWS emulator   {}", stack.emulator.endpoint());
+    println!("  table          {}", stack.resources.table);
     println!(
-        "  demo tenant    {DEMO_TENANT} with {} channel accounts",
-        accounts.len()
+        "  sandboxes      amazon {}  ebay {}  shopify {}",
+        s.amazon.base_url(),
+        s.ebay.base_url(),
+        s.shopify.base_url()
+    );
+    println!(
+        "                 carriers {}  slack {}",
+        s.carriers.base_url(),
+        s.slack.base_url()
+    );
+    println!("  demo tenant    {DEMO_TENANT}: Amazon.it, eBay Italia, Shopify store");
+    println!(
+        "  polling        every {} s; {} new buyer message(s) a minute",
+        options.poll_every.as_secs(),
+        options.rate_per_minute
     );
     println!("  API            {url}");
     println!();
     println!("Development token (admin of tenant {DEMO_TENANT}, 12 h):");
     println!("  export TOKEN={dev_token}");
     println!();
-    println!("Try:");
+    println!("Try (tickets from all three channels appear within a minute):");
     println!("  curl -s {url}/v1/health");
-    println!("  curl -s -H \"Authorization: Bearer $TOKEN\" '{url}/v1/tickets?status=open'");
-    println!("  curl -s -H \"Authorization: Bearer $TOKEN\" '{url}/v1/tickets/tkt_unknown'");
+    println!(
+        "  curl -s -H \"Authorization: Bearer $TOKEN\" '{url}/v1/tickets?status=open&limit=10'"
+    );
+    println!("  curl -s -H \"Authorization: Bearer $TOKEN\" {url}/v1/tickets/<id from the inbox>");
     println!();
     println!("Ctrl-C stops everything.");
     axum::serve(listener, app)
@@ -101,7 +124,51 @@ pub async fn run(args: DevArgs) -> Result<(), Box<dyn std::error::Error>> {
             let _ = tokio::signal::ctrl_c().await;
         })
         .await?;
-    drop(emulator);
+    stack.stop();
+    drop(stack);
     println!("stopped");
     Ok(())
+}
+
+/// Waits (up to two minutes) until open tickets of Amazon, eBay and Shopify are listed, then
+/// says how many per channel and how many carry their order.
+async fn wait_for_every_channel(
+    store: &DynamoStore,
+    tenant: &TenantId,
+) -> Result<serde_json::Value, Box<dyn std::error::Error + Send + Sync>> {
+    let started = std::time::Instant::now();
+    loop {
+        let page = store
+            .queue(
+                tenant,
+                &TicketQueue::Status(TicketStatus::Open),
+                &PageRequest::first(100),
+            )
+            .await?;
+        let mut per_channel: BTreeMap<Channel, (usize, usize)> = BTreeMap::new();
+        for t in &page.items {
+            let entry = per_channel.entry(t.channel).or_default();
+            entry.0 += 1;
+            entry.1 += usize::from(t.order.is_some());
+        }
+        let every = [Channel::Amazon, Channel::Ebay, Channel::Shopify]
+            .iter()
+            .all(|c| {
+                per_channel
+                    .get(c)
+                    .is_some_and(|(n, with)| *n > 0 && *with > 0)
+            });
+        if every {
+            return Ok(serde_json::json!({
+                "seconds": started.elapsed().as_secs(),
+                "open_tickets": per_channel.iter().map(|(c, (n, with_order))| {
+                    (c.as_str(), serde_json::json!({"tickets": n, "with_order": with_order}))
+                }).collect::<BTreeMap<_, _>>(),
+            }));
+        }
+        if started.elapsed() > Duration::from_secs(120) {
+            return Err(format!("after 2 minutes the inbox holds {per_channel:?}").into());
+        }
+        tokio::time::sleep(Duration::from_secs(2)).await;
+    }
 }

@@ -32,7 +32,9 @@ enum Command {
 async fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Dev(args) => dev::run(args).await,
+        Command::Dev(args) => dev::run(args)
+            .await
+            .map_err(|e| e as Box<dyn std::error::Error>),
         Command::Token(args) => token::run(args),
         Command::Sla(args) => sla::run(args).map_err(Into::into),
     };

@@ -3,6 +3,7 @@
 
 pub mod demo;
 pub mod emulator;
+pub mod local;
 pub mod queues;
 pub mod sandboxes;
 pub mod scheduler;

@@ -1,0 +1,355 @@
+//! The whole local stack in one process: the emulator with every resource of the template, the
+//! protocol sandboxes, the demo tenant, and the real handlers of every function — the poller on
+//! its schedule, the ingest and escalation workers on their queues, the schedule firer, the SLA
+//! sweep — plus a trickle of realistic buyer messages. `marketdesk dev` serves the API on top.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use aws_config::SdkConfig;
+use chrono::Utc;
+use marketdesk::adapters::dynamo::DynamoStore;
+use marketdesk::adapters::s3::S3MailBlobs;
+use marketdesk::adapters::scheduler::{EventBridgeScheduler, ScheduleTarget};
+use marketdesk::adapters::secrets::SecretsManager;
+use marketdesk::adapters::sqs::SqsEventSink;
+use marketdesk::connectors::HttpConfig;
+use marketdesk::connectors::accounts::{
+    CarrierCredentials, ChannelClients, LiveContext, SecretSource,
+};
+use marketdesk::connectors::slack::SlackWebhook;
+use marketdesk::domain::{SecretRef, TenantId};
+use marketdesk::escalation::EscalationConfig;
+use marketdesk::ingest::Ingestor;
+use marketdesk::polling::{PollSettings, Poller};
+use marketdesk::store::AccountStore;
+use marketdesk_sandboxes::mail::{GeneratedKind, MailGenerator, deliver};
+use tokio::task::JoinHandle;
+
+use crate::demo::{DEMO_TENANT, seed_accounts};
+use crate::emulator::{Emulator, default_venv, sdk_config_for};
+use crate::sandboxes::Sandboxes;
+use crate::template::{Resources, StackResources};
+
+/// Choices of `marketdesk dev`.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub emulator_port: u16,
+    /// Seeds the sandboxes' data and the generated messages.
+    pub seed: u64,
+    /// New buyer messages per minute after the first ones; 0 for none.
+    pub rate_per_minute: f64,
+    /// How often each account is polled (deployed: every few minutes).
+    pub poll_every: Duration,
+    /// Frontend links in Slack alerts.
+    pub frontend_url: String,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            emulator_port: 0,
+            seed: 1,
+            rate_per_minute: 6.0,
+            poll_every: Duration::from_secs(15),
+            frontend_url: "http://localhost:3000".into(),
+        }
+    }
+}
+
+pub struct LocalStack {
+    pub emulator: Emulator,
+    pub config: SdkConfig,
+    pub resources: StackResources,
+    pub sandboxes: Arc<Sandboxes>,
+    pub store: DynamoStore,
+    pub tenant: TenantId,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+type Error = Box<dyn std::error::Error + Send + Sync>;
+
+impl LocalStack {
+    /// Creates everything and seeds the demo tenant; nothing runs until [`LocalStack::run`].
+    pub async fn create(options: &Options) -> Result<LocalStack, Error> {
+        let emulator = Emulator::start_with(&default_venv(), options.emulator_port)?;
+        let config = sdk_config_for(&emulator.endpoint()).await;
+        let resources = Resources::from_template()?
+            .create(&config, "marketdesk")
+            .await?;
+        let store = DynamoStore::from_config(&config, &resources.table);
+        let tenant = TenantId::parse(DEMO_TENANT)?;
+        seed_accounts(&store, &tenant, Utc::now()).await?;
+        let sandboxes = Sandboxes::start(options.seed, Utc::now()).await?;
+        sandboxes.store_secrets(&config, &tenant).await?;
+        Ok(LocalStack {
+            emulator,
+            config,
+            resources,
+            sandboxes: Arc::new(sandboxes),
+            store,
+            tenant,
+            tasks: Vec::new(),
+        })
+    }
+
+    /// Starts the functions' handlers and the trickle as background tasks.
+    pub async fn run(&mut self, options: &Options) -> Result<(), Error> {
+        let config = self.config.clone();
+        let sqs = aws_sdk_sqs::Client::new(&config);
+        let ingest_queue = self.resources.queue("IngestQueue").clone();
+        let escalation_queue = self.resources.queue("EscalationQueue").clone();
+        let policies: Arc<[_]> = marketdesk::sla::seed_policies().into();
+        let http = HttpConfig::default();
+        let secrets = || SecretsManager::from_config(&config);
+        let endpoints = self.sandboxes.endpoints();
+        let clients = || ChannelClients::new(secrets(), endpoints.clone(), http.clone());
+
+        // The carrier credentials are a deployment secret like any other.
+        let carriers: CarrierCredentials = serde_json::from_str(
+            &secrets()
+                .secret(&SecretRef(Sandboxes::CARRIERS_SECRET.into()))
+                .await?,
+        )?;
+        let ingest_clients = Arc::new(clients());
+        let tracker = ingest_clients.tracker(&carriers);
+        let worker = Arc::new(
+            ingest::Worker::new(Ingestor::new(
+                self.store.clone(),
+                S3MailBlobs::from_config(&config),
+                LiveContext {
+                    clients: ingest_clients,
+                    tracker,
+                },
+                EventBridgeScheduler::new(
+                    aws_sdk_scheduler::Client::new(&config),
+                    ScheduleTarget {
+                        group: self.resources.schedule_group.clone(),
+                        queue_arn: escalation_queue.arn.clone(),
+                        role_arn: "arn:aws:iam::123456789012:role/marketdesk-scheduler".into(),
+                    },
+                    policies.clone(),
+                ),
+                policies.to_vec(),
+            ))
+            .sequential(),
+        );
+        self.spawn(crate::queues::run(
+            sqs.clone(),
+            ingest_queue.url.clone(),
+            move |event| {
+                let worker = worker.clone();
+                async move { worker.handle(event).await }
+            },
+            Duration::from_millis(500),
+        ));
+
+        let slack = SlackWebhook::new(
+            "escalations",
+            marketdesk::connectors::Secret::new(self.sandboxes.slack.webhook_url("escalations")),
+            http.build_client(),
+            http.clone(),
+        );
+        let escalator = Arc::new(escalator::Escalator::new(
+            self.store.clone(),
+            slack,
+            policies.clone(),
+            EscalationConfig {
+                frontend_url: options.frontend_url.clone(),
+                fallback_assignee: None,
+            },
+        ));
+        let sqs_escalator = escalator.clone();
+        self.spawn(crate::queues::run(
+            sqs.clone(),
+            escalation_queue.url.clone(),
+            move |event| {
+                let escalator = sqs_escalator.clone();
+                async move { escalator.handle_sqs(event, Utc::now()).await }
+            },
+            Duration::from_millis(500),
+        ));
+        let tenants = vec![self.tenant.clone()];
+        self.spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(300));
+            loop {
+                tick.tick().await;
+                if let Err(err) = escalator.sweep(&tenants, Utc::now()).await {
+                    tracing::warn!(error = %err, "SLA sweep");
+                }
+            }
+        });
+        self.spawn(crate::scheduler::run(
+            config.clone(),
+            self.resources.schedule_group.clone(),
+            Duration::from_secs(5),
+            Utc::now,
+        ));
+
+        let poller = poller::PollerFunction {
+            poller: Poller {
+                store: self.store.clone(),
+                sink: SqsEventSink::new(sqs.clone(), &ingest_queue.url),
+                settings: PollSettings {
+                    first_lookback: chrono::Duration::days(30),
+                    ..Default::default()
+                },
+            },
+            clients: clients(),
+        };
+        let (store, tenant, every) = (self.store.clone(), self.tenant.clone(), options.poll_every);
+        self.spawn(async move {
+            let mut tick = tokio::time::interval(every);
+            loop {
+                tick.tick().await;
+                let accounts = match store.accounts(&tenant).await {
+                    Ok(accounts) => accounts,
+                    Err(err) => {
+                        tracing::warn!(error = %err, "listing accounts");
+                        continue;
+                    }
+                };
+                for account in accounts.into_iter().filter(|a| a.enabled) {
+                    let request = poller::PollRequest {
+                        tenant: tenant.clone(),
+                        account: account.id.clone(),
+                    };
+                    let run = format!("local-{}", ulid::Ulid::generate());
+                    if let Err(err) = poller.handle(request, &run, Utc::now()).await {
+                        tracing::warn!(account = %account.id, error = %err, "poll");
+                    }
+                }
+            }
+        });
+
+        let trickle = Trickle {
+            sandboxes: self.sandboxes.clone(),
+            s3: marketdesk::adapters::aws::s3_client(&config),
+            sqs,
+            bucket: self.resources.mail_bucket.clone(),
+            queue_url: ingest_queue.url.clone(),
+            tenant: self.tenant.clone(),
+            mails: MailGenerator::new(
+                options.seed,
+                self.sandboxes
+                    .amazon
+                    .orders()
+                    .iter()
+                    .filter_map(|o| o["orderId"].as_str().map(str::to_owned))
+                    .collect(),
+                self.sandboxes
+                    .shopify
+                    .store_orders()
+                    .into_iter()
+                    .map(|(name, _, _)| name)
+                    .collect(),
+            )
+            .with_shop(self.sandboxes.shopify.config()),
+            turn: 0,
+        };
+        let rate = options.rate_per_minute;
+        self.spawn(trickle.run(rate));
+        Ok(())
+    }
+
+    fn spawn(&mut self, task: impl std::future::Future<Output = ()> + Send + 'static) {
+        self.tasks.push(tokio::spawn(task));
+    }
+
+    /// Stops every task; the emulator stops when the stack is dropped.
+    pub fn stop(&mut self) {
+        for task in self.tasks.drain(..) {
+            task.abort();
+        }
+    }
+}
+
+/// New buyer messages arriving over time: relay and store e-mails through S3 and the ingest
+/// queue (as SES delivers them), eBay messages in the eBay sandbox (for the poller to find).
+struct Trickle {
+    sandboxes: Arc<Sandboxes>,
+    s3: aws_sdk_s3::Client,
+    sqs: aws_sdk_sqs::Client,
+    bucket: String,
+    queue_url: String,
+    tenant: TenantId,
+    mails: MailGenerator,
+    turn: usize,
+}
+
+const EBAY_FOLLOW_UPS: &[&str] = &[
+    "Buongiorno, ci sono novità sulla spedizione?",
+    "Hello, the tracking has not moved for three days. Can you check?",
+    "L'articolo è arrivato ma manca un pezzo, come posso fare?",
+    "Hallo, kann ich die Bestellung noch stornieren?",
+    "Bonjour, pouvez-vous m'envoyer la facture ?",
+];
+
+impl Trickle {
+    async fn run(mut self, rate_per_minute: f64) {
+        // The first messages arrive at once: every channel shows in the inbox within a poll.
+        let mut first = (0, 0);
+        for _ in 0..20 {
+            if first.0 >= 3 && first.1 >= 2 {
+                break;
+            }
+            let mail = self.mails.next(Utc::now());
+            let store = mail.kind == GeneratedKind::StoreCustomer;
+            if (store && first.1 >= 2) || (!store && first.0 >= 3) {
+                continue;
+            }
+            if self.deliver(&mail).await {
+                if store { first.1 += 1 } else { first.0 += 1 }
+            }
+        }
+        if rate_per_minute <= 0.0 {
+            return;
+        }
+        let every = Duration::from_secs_f64(60.0 / rate_per_minute);
+        let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+        loop {
+            tick.tick().await;
+            self.turn += 1;
+            if self.turn % 3 == 0 {
+                self.ebay_message();
+            } else {
+                let mail = self.mails.next(Utc::now());
+                self.deliver(&mail).await;
+            }
+        }
+    }
+
+    async fn deliver(&self, mail: &marketdesk_sandboxes::mail::GeneratedMail) -> bool {
+        match deliver(
+            &self.s3,
+            &self.sqs,
+            &self.bucket,
+            &self.queue_url,
+            self.tenant.as_str(),
+            mail,
+        )
+        .await
+        {
+            Ok(_) => true,
+            Err(err) => {
+                tracing::warn!(error = %err, "trickle mail");
+                false
+            }
+        }
+    }
+
+    /// A buyer of one of the eBay sandbox's orders writes about it.
+    fn ebay_message(&self) {
+        let orders = self.sandboxes.ebay.orders();
+        if orders.is_empty() {
+            return;
+        }
+        let order = &orders[self.turn % orders.len()];
+        let buyer = order["buyer"]["username"].as_str().unwrap_or("buyer");
+        let listing = order["lineItems"][0]["legacyItemId"].as_str();
+        let body = EBAY_FOLLOW_UPS[self.turn % EBAY_FOLLOW_UPS.len()];
+        self.sandboxes
+            .ebay
+            .add_buyer_message(buyer, listing, body, Utc::now());
+    }
+}
