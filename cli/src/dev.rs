@@ -1,15 +1,11 @@
 //! `marketdesk dev`: the local stack, with the inbox API on loopback.
 
-use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::time::Duration;
 
 use chrono::Utc;
 use clap::Args;
-use marketdesk::adapters::dynamo::DynamoStore;
 use marketdesk::auth::DevTokens;
-use marketdesk::domain::{Channel, TenantId, TicketStatus};
-use marketdesk::store::{PageRequest, TicketQueue, TicketStore};
 use marketdesk_devstack::demo::DEMO_TENANT;
 use marketdesk_devstack::local::{LocalStack, Options};
 
@@ -52,7 +48,7 @@ pub async fn run(args: DevArgs) -> Result<(), Box<dyn std::error::Error + Send +
     let mut stack = LocalStack::create(&options).await?;
     stack.run(&options).await?;
     if args.check {
-        let summary = wait_for_every_channel(&stack.store, &stack.tenant).await;
+        let summary = stack.inbox_summary(Duration::from_secs(120)).await;
         stack.stop();
         println!("{}", serde_json::to_string_pretty(&summary?)?);
         return Ok(());
@@ -128,47 +124,4 @@ pub async fn run(args: DevArgs) -> Result<(), Box<dyn std::error::Error + Send +
     drop(stack);
     println!("stopped");
     Ok(())
-}
-
-/// Waits (up to two minutes) until open tickets of Amazon, eBay and Shopify are listed, then
-/// says how many per channel and how many carry their order.
-async fn wait_for_every_channel(
-    store: &DynamoStore,
-    tenant: &TenantId,
-) -> Result<serde_json::Value, Box<dyn std::error::Error + Send + Sync>> {
-    let started = std::time::Instant::now();
-    loop {
-        let page = store
-            .queue(
-                tenant,
-                &TicketQueue::Status(TicketStatus::Open),
-                &PageRequest::first(100),
-            )
-            .await?;
-        let mut per_channel: BTreeMap<Channel, (usize, usize)> = BTreeMap::new();
-        for t in &page.items {
-            let entry = per_channel.entry(t.channel).or_default();
-            entry.0 += 1;
-            entry.1 += usize::from(t.order.is_some());
-        }
-        let every = [Channel::Amazon, Channel::Ebay, Channel::Shopify]
-            .iter()
-            .all(|c| {
-                per_channel
-                    .get(c)
-                    .is_some_and(|(n, with)| *n > 0 && *with > 0)
-            });
-        if every {
-            return Ok(serde_json::json!({
-                "seconds": started.elapsed().as_secs(),
-                "open_tickets": per_channel.iter().map(|(c, (n, with_order))| {
-                    (c.as_str(), serde_json::json!({"tickets": n, "with_order": with_order}))
-                }).collect::<BTreeMap<_, _>>(),
-            }));
-        }
-        if started.elapsed() > Duration::from_secs(120) {
-            return Err(format!("after 2 minutes the inbox holds {per_channel:?}").into());
-        }
-        tokio::time::sleep(Duration::from_secs(2)).await;
-    }
 }

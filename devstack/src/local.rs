@@ -3,6 +3,7 @@
 //! its schedule, the ingest and escalation workers on their queues, the schedule firer, the SLA
 //! sweep — plus a trickle of realistic buyer messages. `marketdesk dev` serves the API on top.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -18,11 +19,11 @@ use marketdesk::connectors::accounts::{
     CarrierCredentials, ChannelClients, LiveContext, SecretSource,
 };
 use marketdesk::connectors::slack::SlackWebhook;
-use marketdesk::domain::{SecretRef, TenantId};
+use marketdesk::domain::{Channel, SecretRef, TenantId, TicketStatus};
 use marketdesk::escalation::EscalationConfig;
 use marketdesk::ingest::Ingestor;
 use marketdesk::polling::{PollSettings, Poller};
-use marketdesk::store::AccountStore;
+use marketdesk::store::{AccountStore, PageRequest, TicketQueue, TicketStore};
 use marketdesk_sandboxes::mail::{GeneratedKind, MailGenerator, deliver};
 use tokio::task::JoinHandle;
 
@@ -254,6 +255,58 @@ impl LocalStack {
 
     fn spawn(&mut self, task: impl std::future::Future<Output = ()> + Send + 'static) {
         self.tasks.push(tokio::spawn(task));
+    }
+
+    /// Waits until open tickets of Amazon, eBay and Shopify, each with its order, are listed;
+    /// then says how many per channel (JSON), or fails after `patience` saying what is there.
+    pub async fn inbox_summary(&self, patience: Duration) -> Result<serde_json::Value, Error> {
+        let started = std::time::Instant::now();
+        loop {
+            let page = self
+                .store
+                .queue(
+                    &self.tenant,
+                    &TicketQueue::Status(TicketStatus::Open),
+                    &PageRequest::first(100),
+                )
+                .await?;
+            let mut per_channel: BTreeMap<Channel, (usize, usize)> = BTreeMap::new();
+            for t in &page.items {
+                let entry = per_channel.entry(t.channel).or_default();
+                entry.0 += 1;
+                entry.1 += usize::from(t.order.is_some());
+            }
+            let every = [Channel::Amazon, Channel::Ebay, Channel::Shopify]
+                .iter()
+                .all(|c| {
+                    per_channel
+                        .get(c)
+                        .is_some_and(|(_, with_order)| *with_order > 0)
+                });
+            if every {
+                let channels: BTreeMap<_, _> = per_channel
+                    .iter()
+                    .map(|(c, (n, with_order))| {
+                        (
+                            c.as_str(),
+                            serde_json::json!({"tickets": n, "with_order": with_order}),
+                        )
+                    })
+                    .collect();
+                return Ok(serde_json::json!({
+                    "seconds": started.elapsed().as_secs(),
+                    "open_tickets": channels,
+                }));
+            }
+            if started.elapsed() > patience {
+                return Err(format!(
+                    "after {} s the inbox holds (tickets, with order) {per_channel:?}",
+                    patience.as_secs()
+                )
+                .into());
+            }
+            tokio::time::sleep(Duration::from_secs(1)).await;
+        }
     }
 
     /// Stops every task; the emulator stops when the stack is dropped.
