@@ -375,7 +375,7 @@ async fn malformed_payloads_are_quarantined_and_the_rest_of_the_batch_succeeds()
 async fn a_transient_failure_on_the_last_receive_is_quarantined_and_left_to_the_dlq() {
     let e = env().await;
     let body = s3_event("no-such-bucket-anywhere", "inbound/acme/x");
-    let mut event = batch(&[body.clone()]);
+    let mut event = batch(std::slice::from_ref(&body));
     event.records[0]
         .attributes
         .insert("ApproximateReceiveCount".into(), "2".into());

@@ -104,7 +104,7 @@ impl LocalStack {
         let http = HttpConfig::default();
         let secrets = || SecretsManager::from_config(&config);
         let endpoints = self.sandboxes.endpoints();
-        let clients = || ChannelClients::new(secrets(), endpoints.clone(), http.clone());
+        let clients = || ChannelClients::new(secrets(), endpoints.clone(), http);
 
         // The carrier credentials are a deployment secret like any other.
         let carriers: CarrierCredentials = serde_json::from_str(
@@ -149,7 +149,7 @@ impl LocalStack {
             "escalations",
             marketdesk::connectors::Secret::new(self.sandboxes.slack.webhook_url("escalations")),
             http.build_client(),
-            http.clone(),
+            http,
         );
         let escalator = Arc::new(escalator::Escalator::new(
             self.store.clone(),
@@ -363,7 +363,7 @@ impl Trickle {
         loop {
             tick.tick().await;
             self.turn += 1;
-            if self.turn % 3 == 0 {
+            if self.turn.is_multiple_of(3) {
                 self.ebay_message();
             } else {
                 let mail = self.mails.next(Utc::now());

@@ -83,7 +83,7 @@ struct RefreshGrant {
 /// The clients of one account.
 pub enum AccountClients {
     Amazon(SpApiOrders),
-    Ebay(EbayClients),
+    Ebay(Box<EbayClients>),
     Shopify(ShopifyAdmin),
     /// A channel with nothing to poll (e-mail).
     None,
@@ -199,7 +199,7 @@ impl<S: SecretSource> ChannelClients<S> {
                     vec![account.marketplace.id.clone()],
                 );
                 config.endpoint = self.endpoints.amazon_spapi.clone();
-                config.http = self.http.clone();
+                config.http = self.http;
                 if let Some(size) = self.page_size {
                     config.page_size = size;
                 }
@@ -244,18 +244,18 @@ impl<S: SecretSource> ChannelClients<S> {
                     orders.endpoint = format!("{base}/sell/fulfillment/v1");
                     feedback.endpoint = format!("{base}/commerce/feedback/v1");
                 }
-                messages.http = self.http.clone();
-                orders.http = self.http.clone();
-                feedback.http = self.http.clone();
+                messages.http = self.http;
+                orders.http = self.http;
+                feedback.http = self.http;
                 if let Some(size) = self.page_size {
                     messages.page_size = size;
                     orders.page_size = size;
                 }
-                Ok(AccountClients::Ebay(EbayClients {
+                Ok(AccountClients::Ebay(Box::new(EbayClients {
                     messages: EbayMessages::new(messages, oauth.clone(), self.client.clone()),
                     orders: EbayFulfillment::new(orders, oauth.clone(), self.client.clone()),
                     feedback: EbayFeedback::new(feedback, oauth, self.client.clone()),
-                }))
+                })))
             }
             Channel::Shopify => {
                 let text = self.secrets.secret(&account.credentials).await?;
@@ -267,7 +267,7 @@ impl<S: SecretSource> ChannelClients<S> {
                     token.access_token,
                 );
                 config.endpoint = self.endpoints.shopify.clone();
-                config.http = self.http.clone();
+                config.http = self.http;
                 if let Some(size) = self.page_size {
                     config.page_size = size;
                 }
@@ -320,7 +320,7 @@ impl<S: SecretSource> ChannelClients<S> {
             if let Some(endpoint) = &self.endpoints.dhl {
                 config.endpoint = endpoint.clone();
             }
-            config.http = self.http.clone();
+            config.http = self.http;
             tracker = tracker.with_dhl(DhlTracking::new(config, self.client.clone()));
         }
         if let Some(c) = &carriers.ups {
@@ -331,7 +331,7 @@ impl<S: SecretSource> ChannelClients<S> {
             if let Some(endpoint) = &self.endpoints.ups {
                 config.endpoint = endpoint.clone();
             }
-            config.http = self.http.clone();
+            config.http = self.http;
             tracker = tracker.with_ups(UpsTracking::new(config, self.client.clone()));
         }
         if let Some(c) = &carriers.usps {
@@ -342,7 +342,7 @@ impl<S: SecretSource> ChannelClients<S> {
             if let Some(endpoint) = &self.endpoints.usps {
                 config.endpoint = endpoint.clone();
             }
-            config.http = self.http.clone();
+            config.http = self.http;
             tracker = tracker.with_usps(UspsTracking::new(config, self.client.clone()));
         }
         tracker

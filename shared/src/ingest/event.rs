@@ -158,7 +158,7 @@ pub struct MailObject {
 /// One unit of ingest work.
 #[derive(Debug, Clone, PartialEq)]
 pub enum IngestInput {
-    Source(SourceEvent),
+    Source(Box<SourceEvent>),
     Mail(MailObject),
 }
 
@@ -180,7 +180,7 @@ pub fn parse_body(body: &str) -> Result<Vec<IngestInput>, IngestError> {
     if let SourceEvent::Message(m) = &event {
         m.validate()?;
     }
-    Ok(vec![IngestInput::Source(event)])
+    Ok(vec![IngestInput::Source(Box::new(event))])
 }
 
 /// The parts of an S3 event notification ingestion reads; S3 sends many more, which are

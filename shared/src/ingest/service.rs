@@ -128,13 +128,15 @@ where
         now: DateTime<Utc>,
     ) -> Result<IngestOutcome, IngestError> {
         match input {
-            IngestInput::Source(SourceEvent::Message(m)) => self.message(m, now).await,
-            IngestInput::Source(SourceEvent::Order(o)) => self.order(o, now).await,
-            IngestInput::Source(SourceEvent::Feedback(f)) => {
-                let account = self.account(&f.tenant, &f.account).await?;
-                self.inbound(&account, &inbound::from_feedback(f), now)
-                    .await
-            }
+            IngestInput::Source(source) => match &**source {
+                SourceEvent::Message(m) => self.message(m, now).await,
+                SourceEvent::Order(o) => self.order(o, now).await,
+                SourceEvent::Feedback(f) => {
+                    let account = self.account(&f.tenant, &f.account).await?;
+                    self.inbound(&account, &inbound::from_feedback(f), now)
+                        .await
+                }
+            },
             IngestInput::Mail(m) => self.mail(m, now).await,
         }
     }
