@@ -106,7 +106,11 @@ fn pure_relay_mails(tenant: &TenantId) -> f64 {
                 continue;
             };
             let inbound = inbound::from_mail(tenant, account, &mail, &kind, "inbound/x/y");
-            planned += plan(&inbound, &ctx, &policies, now()).message.body.len().min(1);
+            planned += plan(&inbound, &ctx, &policies, now())
+                .message
+                .body
+                .len()
+                .min(1);
         }
     }
     assert!(planned > 0);
@@ -129,7 +133,11 @@ fn sqs_event(bodies: &[String]) -> SqsEvent {
 async fn requests_per_message(tenant: &TenantId) -> Vec<(&'static str, f64, u64)> {
     let stack = fresh_stack().await;
     for account in demo_accounts(tenant, now()) {
-        stack.store.save_account(&account, None).await.expect("seeded");
+        stack
+            .store
+            .save_account(&account, None)
+            .await
+            .expect("seeded");
     }
     let worker = ingest::Worker::new(Ingestor::new(
         stack.store.clone(),
@@ -192,7 +200,11 @@ async fn main() {
     }
     println!(
         "  {}",
-        if within { "within budget" } else { "OVER BUDGET" }
+        if within {
+            "within budget"
+        } else {
+            "OVER BUDGET"
+        }
     );
     if !within {
         std::process::exit(1);

@@ -62,6 +62,20 @@ pub async fn run(args: DevArgs) -> Result<(), Box<dyn std::error::Error + Send +
     );
     std::fs::create_dir_all(".devstack")?;
     std::fs::write(token::secret_path(), &secret)?;
+    let stack_file = crate::quarantine::StackFile {
+        emulator: stack.emulator.endpoint(),
+        table: stack.resources.table.clone(),
+        queues: stack
+            .resources
+            .queues
+            .iter()
+            .map(|(id, q)| (id.clone(), q.url.clone()))
+            .collect(),
+    };
+    std::fs::write(
+        crate::quarantine::stack_path(),
+        serde_json::to_string_pretty(&stack_file)?,
+    )?;
     let dev_token = token::mint(
         &TokenArgs {
             tenant: DEMO_TENANT.into(),
@@ -113,6 +127,7 @@ pub async fn run(args: DevArgs) -> Result<(), Box<dyn std::error::Error + Send +
         "  curl -s -H \"Authorization: Bearer $TOKEN\" '{url}/v1/tickets?status=open&limit=10'"
     );
     println!("  curl -s -H \"Authorization: Bearer $TOKEN\" {url}/v1/tickets/<id from the inbox>");
+    println!("  cargo run -q -p marketdesk-cli -- quarantine   # what could not be processed");
     println!();
     println!("Ctrl-C stops everything.");
     axum::serve(listener, app)

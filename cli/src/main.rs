@@ -1,6 +1,7 @@
 //! `marketdesk`: the local stack and operator commands.
 
 mod dev;
+mod quarantine;
 mod sla;
 mod token;
 
@@ -26,6 +27,8 @@ enum Command {
     Token(token::TokenArgs),
     /// SLA tools: preview what a policy does with a buyer message.
     Sla(sla::SlaArgs),
+    /// What the running local stack could not process: quarantined payloads and DLQ depths.
+    Quarantine(quarantine::QuarantineArgs),
 }
 
 #[tokio::main]
@@ -37,6 +40,7 @@ async fn main() -> std::process::ExitCode {
             .map_err(|e| e as Box<dyn std::error::Error>),
         Command::Token(args) => token::run(args),
         Command::Sla(args) => sla::run(args).map_err(Into::into),
+        Command::Quarantine(args) => quarantine::run(args).await,
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

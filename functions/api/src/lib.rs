@@ -1,6 +1,7 @@
 //! The inbox REST API as a pure `app(state)` router: production serves it with
 //! `lambda_http::run`, the local stack on a TCP listener, tests with `oneshot`.
 
+mod admin;
 mod identity;
 pub mod openapi;
 mod problem;
@@ -12,7 +13,7 @@ use std::sync::Arc;
 use axum::Router;
 use axum::routing::{get, post};
 use marketdesk::auth::DevTokens;
-use marketdesk::store::TicketStore;
+use marketdesk::store::{QuarantineStore, TicketStore};
 
 pub use identity::Authenticated;
 pub use problem::Problem;
@@ -52,13 +53,14 @@ impl<S> AppState<S> {
     }
 }
 
-pub fn app<S: TicketStore + 'static>(state: AppState<S>) -> Router {
+pub fn app<S: TicketStore + QuarantineStore + 'static>(state: AppState<S>) -> Router {
     Router::new()
         .route("/v1/health", get(openapi::health))
         .route("/v1/openapi.json", get(openapi::document))
         .route("/v1/sla/preview", post(sla::preview_handler))
         .route("/v1/tickets", get(tickets::inbox::<S>))
         .route("/v1/tickets/{id}", get(tickets::view::<S>))
+        .route("/v1/admin/quarantine", get(admin::quarantine::<S>))
         .fallback(|| async { Problem::not_found("no such route") })
         .with_state(state)
 }

@@ -12,12 +12,19 @@ use crate::{Problem, sla, tickets};
         title = "marketdesk API",
         description = "Inbox, tickets and SLA tools of the marketdesk helpdesk backend."
     ),
-    paths(health, tickets::inbox, tickets::view, sla::preview_handler),
+    paths(
+        health,
+        tickets::inbox,
+        tickets::view,
+        sla::preview_handler,
+        crate::admin::quarantine
+    ),
     components(schemas(Problem, sla::PreviewRequest)),
     modifiers(&BearerAuth),
     tags(
         (name = "tickets", description = "The inbox and ticket views"),
         (name = "sla", description = "SLA policies and what they mean"),
+        (name = "admin", description = "Operations: quarantined payloads"),
     )
 )]
 pub struct ApiDoc;

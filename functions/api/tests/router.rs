@@ -176,3 +176,48 @@ async fn behind_api_gateway_the_tenant_comes_from_the_jwt_authorizer_claims() {
     let (status, _, _) = call(app, "/v1/tickets", Some(&token(&demo))).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
 }
+
+#[tokio::test]
+async fn only_an_admin_reads_its_own_tenants_quarantine() {
+    use marketdesk::store::{QuarantineRecord, QuarantineStore};
+    let t = fresh_table().await;
+    let acme = tenant("acme");
+    let record = QuarantineRecord {
+        id: "m-1".into(),
+        tenant: acme.clone(),
+        at: at("2026-11-20T10:00:00Z"),
+        worker: "ingest".into(),
+        reason: "unreadable_mail".into(),
+        detail: "unreadable e-mail: message has no From address".into(),
+        payload: "{}".into(),
+        in_dlq: false,
+    };
+    t.store.quarantine(&record).await.unwrap();
+    let app = api::app(api::AppState::local(t.store, DevTokens::new(SECRET)));
+    let admin = |tenant: &TenantId| {
+        DevTokens::new(SECRET).mint(
+            tenant,
+            &AgentId::parse("root").unwrap(),
+            Role::Admin,
+            4_102_444_800,
+        )
+    };
+
+    let (status, _, body) = call(app.clone(), "/v1/admin/quarantine", Some(&admin(&acme))).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["items"][0]["reason"], "unreadable_mail");
+    assert_eq!(body["items"][0]["id"], "m-1");
+
+    let (status, content_type, _) =
+        call(app.clone(), "/v1/admin/quarantine", Some(&token(&acme))).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "an agent is refused");
+    assert_eq!(content_type, "application/problem+json");
+
+    let (status, _, body) = call(app, "/v1/admin/quarantine", Some(&admin(&tenant("other")))).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        body["items"],
+        serde_json::json!([]),
+        "another tenant sees nothing"
+    );
+}

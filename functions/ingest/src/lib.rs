@@ -133,3 +133,38 @@ fn sent_at(record: &SqsMessage) -> Option<DateTime<Utc>> {
         .ok()?;
     Utc.timestamp_millis_opt(ms).single()
 }
+
+#[cfg(test)]
+mod tests {
+    use aws_lambda_events::event::sqs::SqsEvent;
+    use marketdesk::ingest::{IngestInput, SourceEvent, parse_body};
+
+    fn bodies(json: &str) -> Vec<String> {
+        let event: SqsEvent = serde_json::from_str(json).unwrap();
+        event.records.into_iter().map(|r| r.body.unwrap()).collect()
+    }
+
+    #[test]
+    fn the_sample_batch_holds_a_mail_notification_a_channel_message_and_garbage() {
+        let bodies = bodies(include_str!("../../../events/sqs_ingest.json"));
+        let parsed: Vec<_> = bodies.iter().map(|b| parse_body(b)).collect();
+        let Ok(mail) = &parsed[0] else {
+            panic!("{:?}", parsed[0])
+        };
+        assert!(matches!(&mail[..], [IngestInput::Mail(m)] if m.tenant.as_str() == "demo"));
+        let Ok(message) = &parsed[1] else {
+            panic!("{:?}", parsed[1])
+        };
+        assert!(
+            matches!(&message[..], [IngestInput::Source(s)] if matches!(**s, SourceEvent::Message(_)))
+        );
+        assert!(parsed[2].as_ref().is_err_and(|e| e.is_permanent()));
+    }
+
+    #[test]
+    fn every_record_of_the_ten_message_sample_is_a_valid_channel_message() {
+        for body in bodies(include_str!("../../../events/sqs_ingest_batch10.json")) {
+            assert!(parse_body(&body).is_ok(), "{body}");
+        }
+    }
+}

@@ -1,0 +1,87 @@
+//! Admin views of what the workers could not process.
+
+use axum::Json;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use marketdesk::auth::Role;
+use marketdesk::store::{PageRequest, QuarantineRecord, QuarantineStore};
+use serde::{Deserialize, Serialize};
+
+use crate::{AppState, Authenticated, Problem};
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct QuarantineParams {
+    /// Page size, 1 to 100 (default 25).
+    #[serde(default)]
+    limit: Option<u32>,
+    /// `next_cursor` of the previous page.
+    #[serde(default)]
+    cursor: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct QuarantinePage {
+    items: Vec<QuarantineRecord>,
+    next_cursor: Option<String>,
+}
+
+/// Payloads the workers quarantined (malformed, unreadable, or out of retries and left in the
+/// DLQ), newest first, each with its reason and the payload as received.
+#[utoipa::path(
+    get,
+    path = "/v1/admin/quarantine",
+    tag = "admin",
+    params(QuarantineParams),
+    responses(
+        (status = 200, description = "`items` (quarantine records) and `next_cursor`", body = Object,
+            example = json!({"items": [{"id": "0c7e8a1e-4c53-4b6e-9d5c-000000000002", "tenant": "demo",
+                "at": "2026-11-20T10:00:00Z", "worker": "ingest", "reason": "unreadable_mail",
+                "detail": "unreadable e-mail: message has no From address", "payload": "{…}",
+                "in_dlq": false}], "next_cursor": null})),
+        (status = 400, description = "Invalid parameter", body = Problem,
+            content_type = "application/problem+json"),
+        (status = 401, description = "No valid token", body = Problem,
+            content_type = "application/problem+json"),
+        (status = 403, description = "Not an admin", body = Problem,
+            content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn quarantine<S: QuarantineStore>(
+    State(state): State<AppState<S>>,
+    Authenticated(caller): Authenticated,
+    Query(params): Query<QuarantineParams>,
+) -> Result<Json<QuarantinePage>, Problem> {
+    if caller.role != Role::Admin {
+        return Err(Problem::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "only an admin may read quarantined payloads",
+        ));
+    }
+    if let Some(limit) = params
+        .limit
+        .filter(|l| !(1..=PageRequest::MAX_LIMIT).contains(l))
+    {
+        return Err(Problem::invalid(
+            "limit",
+            format!("{limit} is not between 1 and {}", PageRequest::MAX_LIMIT),
+        ));
+    }
+    let page = state
+        .store
+        .quarantined(
+            &caller.tenant,
+            &PageRequest {
+                limit: params.limit,
+                cursor: params.cursor,
+            },
+        )
+        .await?;
+    Ok(Json(QuarantinePage {
+        items: page.items,
+        next_cursor: page.next,
+    }))
+}
