@@ -4,9 +4,10 @@ use axum::Json;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use marketdesk::auth::Role;
-use marketdesk::store::{PageRequest, QuarantineRecord, QuarantineStore};
-use serde::{Deserialize, Serialize};
+use marketdesk::store::{QuarantineRecord, QuarantineStore};
+use serde::Deserialize;
 
+use crate::paging::{Listing, page_request};
 use crate::{AppState, Authenticated, Problem};
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -19,12 +20,6 @@ pub struct QuarantineParams {
     /// `next_cursor` of the previous page.
     #[serde(default)]
     cursor: Option<String>,
-}
-
-#[derive(Debug, Serialize)]
-pub struct QuarantinePage {
-    items: Vec<QuarantineRecord>,
-    next_cursor: Option<String>,
 }
 
 /// Payloads the workers quarantined (malformed, unreadable, or out of retries and left in the
@@ -53,7 +48,7 @@ pub async fn quarantine<S: QuarantineStore>(
     State(state): State<AppState<S>>,
     Authenticated(caller): Authenticated,
     Query(params): Query<QuarantineParams>,
-) -> Result<Json<QuarantinePage>, Problem> {
+) -> Result<Json<Listing<QuarantineRecord>>, Problem> {
     if caller.role != Role::Admin {
         return Err(Problem::new(
             StatusCode::FORBIDDEN,
@@ -61,27 +56,7 @@ pub async fn quarantine<S: QuarantineStore>(
             "only an admin may read quarantined payloads",
         ));
     }
-    if let Some(limit) = params
-        .limit
-        .filter(|l| !(1..=PageRequest::MAX_LIMIT).contains(l))
-    {
-        return Err(Problem::invalid(
-            "limit",
-            format!("{limit} is not between 1 and {}", PageRequest::MAX_LIMIT),
-        ));
-    }
-    let page = state
-        .store
-        .quarantined(
-            &caller.tenant,
-            &PageRequest {
-                limit: params.limit,
-                cursor: params.cursor,
-            },
-        )
-        .await?;
-    Ok(Json(QuarantinePage {
-        items: page.items,
-        next_cursor: page.next,
-    }))
+    let page = page_request(params.limit, params.cursor)?;
+    let page = state.store.quarantined(&caller.tenant, &page).await?;
+    Ok(Json(page.into()))
 }

@@ -4,6 +4,7 @@
 mod admin;
 mod identity;
 pub mod openapi;
+mod paging;
 mod problem;
 pub mod sla;
 mod tickets;

@@ -3,9 +3,10 @@
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use marketdesk::domain::{TicketId, TicketStatus};
-use marketdesk::store::{Page, PageRequest, TicketQueue, TicketStore};
+use marketdesk::store::{TicketQueue, TicketStore};
 use serde::{Deserialize, Serialize};
 
+use crate::paging::{Listing, page_request};
 use crate::{AppState, Authenticated, Problem};
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -21,12 +22,6 @@ pub struct InboxParams {
     /// `next_cursor` of the previous page.
     #[serde(default)]
     cursor: Option<String>,
-}
-
-#[derive(Debug, Serialize)]
-pub struct TicketPage {
-    items: Vec<marketdesk::domain::Ticket>,
-    next_cursor: Option<String>,
 }
 
 /// One page of the inbox: tickets of a status, earliest SLA deadline first.
@@ -49,7 +44,7 @@ pub async fn inbox<S: TicketStore>(
     State(state): State<AppState<S>>,
     Authenticated(caller): Authenticated,
     Query(params): Query<InboxParams>,
-) -> Result<Json<TicketPage>, Problem> {
+) -> Result<Json<Listing<marketdesk::domain::Ticket>>, Problem> {
     let wanted = params.status.as_deref().unwrap_or("open");
     let status = TicketStatus::ALL
         .into_iter()
@@ -60,27 +55,12 @@ pub async fn inbox<S: TicketStore>(
                 format!("'{wanted}' is not one of open, pending, resolved"),
             )
         })?;
-    if let Some(limit) = params
-        .limit
-        .filter(|l| !(1..=PageRequest::MAX_LIMIT).contains(l))
-    {
-        return Err(Problem::invalid(
-            "limit",
-            format!("{limit} is not between 1 and {}", PageRequest::MAX_LIMIT),
-        ));
-    }
-    let page = PageRequest {
-        limit: params.limit,
-        cursor: params.cursor,
-    };
-    let Page { items, next } = state
+    let page = page_request(params.limit, params.cursor)?;
+    let page = state
         .store
         .queue(&caller.tenant, &TicketQueue::Status(status), &page)
         .await?;
-    Ok(Json(TicketPage {
-        items,
-        next_cursor: next,
-    }))
+    Ok(Json(page.into()))
 }
 
 #[derive(Debug, Serialize)]

@@ -383,39 +383,16 @@ impl Feed for AccountFeed {
         since: DateTime<Utc>,
         token: Option<&str>,
     ) -> Result<FeedPage, ConnectorError> {
+        let tenant = &self.tenant;
         match (&*self.clients, self.name) {
             (AccountClients::Amazon(orders), "orders") => {
-                let page = orders.changed_orders(since, token).await?;
-                Ok(FeedPage {
-                    events: page
-                        .orders
-                        .into_iter()
-                        .map(|order| SourceEvent::order(&self.tenant, order))
-                        .collect(),
-                    next: page.next_page,
-                })
+                order_events(tenant, orders, since, token).await
             }
             (AccountClients::Shopify(shop), "orders") => {
-                let page = shop.changed_orders(since, token).await?;
-                Ok(FeedPage {
-                    events: page
-                        .orders
-                        .into_iter()
-                        .map(|order| SourceEvent::order(&self.tenant, order))
-                        .collect(),
-                    next: page.next_page,
-                })
+                order_events(tenant, shop, since, token).await
             }
             (AccountClients::Ebay(ebay), "orders") => {
-                let page = ebay.orders.changed_orders(since, token).await?;
-                Ok(FeedPage {
-                    events: page
-                        .orders
-                        .into_iter()
-                        .map(|order| SourceEvent::order(&self.tenant, order))
-                        .collect(),
-                    next: page.next_page,
-                })
+                order_events(tenant, &ebay.orders, since, token).await
             }
             (AccountClients::Ebay(ebay), "messages") => {
                 let page = ebay.messages.messages_since(since, token).await?;
@@ -423,7 +400,7 @@ impl Feed for AccountFeed {
                     events: page
                         .messages
                         .into_iter()
-                        .map(|m| SourceEvent::message(&self.tenant, m))
+                        .map(|m| SourceEvent::message(tenant, m))
                         .collect(),
                     next: page.next_page,
                 })
@@ -434,7 +411,7 @@ impl Feed for AccountFeed {
                     events: page
                         .feedback
                         .into_iter()
-                        .map(|f| SourceEvent::feedback(&self.tenant, f))
+                        .map(|f| SourceEvent::feedback(tenant, f))
                         .collect(),
                     next: page.next_page,
                 })
@@ -445,6 +422,23 @@ impl Feed for AccountFeed {
             }),
         }
     }
+}
+
+async fn order_events(
+    tenant: &TenantId,
+    source: &impl OrderSource,
+    since: DateTime<Utc>,
+    token: Option<&str>,
+) -> Result<FeedPage, ConnectorError> {
+    let page = source.changed_orders(since, token).await?;
+    Ok(FeedPage {
+        events: page
+            .orders
+            .into_iter()
+            .map(|order| SourceEvent::order(tenant, order))
+            .collect(),
+        next: page.next_page,
+    })
 }
 
 /// Live context for ingestion: orders from the account's channel, shipments from carriers.
