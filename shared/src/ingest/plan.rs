@@ -354,3 +354,213 @@ fn sla_state(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::Duration;
+
+    use super::*;
+    use crate::domain::{
+        AccountId, Channel, CustomerId, ExternalRefs, Identity, IdentityKind, Priority, Risk,
+        TenantId, TicketStatus,
+    };
+    use crate::store::{SeenKey, ThreadKey};
+
+    fn at(s: &str) -> DateTime<Utc> {
+        s.parse().unwrap()
+    }
+
+    fn inbound(origin: Origin, sent: &str, body: &str) -> Inbound {
+        let primary = ThreadKey {
+            channel: Channel::Ebay,
+            external: "conv:c1".into(),
+        };
+        Inbound {
+            tenant: TenantId::parse("acme").unwrap(),
+            account: AccountId::parse("acct_ebay_it").unwrap(),
+            channel: Channel::Ebay,
+            seen: SeenKey {
+                source: "ebay-msg".into(),
+                external_id: format!("m-{sent}"),
+            },
+            origin,
+            kind: "channel_message",
+            sender: Some(Identity::new(IdentityKind::EbayUser, "mario")),
+            other_identities: vec![],
+            sender_name: Some("mario".into()),
+            lookup: vec![primary.clone()],
+            primary,
+            links: vec![],
+            subject: "Domanda".into(),
+            body: body.into(),
+            language: None,
+            attachments: vec![],
+            external: ExternalRefs::default(),
+            sent_at: at(sent),
+            order: None,
+            listing: None,
+            risk: None,
+        }
+    }
+
+    fn policies() -> Vec<SlaPolicy> {
+        crate::sla::seed_policies()
+    }
+
+    /// Plans `messages` one after another, each on the ticket the previous one wrote.
+    fn replay(messages: &[Inbound]) -> Vec<InboundWrite> {
+        let mut ctx = InboundContext::default();
+        let mut writes = Vec::new();
+        for m in messages {
+            let write = plan(m, &ctx, &policies(), m.sent_at + Duration::minutes(1));
+            let mut ticket = write.ticket.clone();
+            ticket.version = write.expected_version.map_or(1, |v| v + 1);
+            ctx.ticket = Some(ticket);
+            ctx.customers = vec![(
+                Identity::new(IdentityKind::EbayUser, "mario"),
+                write.ticket.customer.clone(),
+            )];
+            writes.push(write);
+        }
+        writes
+    }
+
+    #[test]
+    fn a_first_buyer_message_opens_a_ticket_with_a_new_customer_and_a_24h_clock() {
+        let w = &replay(&[inbound(
+            Origin::Buyer,
+            "2026-11-20T10:00:00Z",
+            "Dov'è il pacco?",
+        )])[0];
+        assert_eq!(w.expected_version, None);
+        assert_eq!(w.ticket.status, TicketStatus::Open);
+        assert_eq!(w.ticket.intent, Some(Intent::WhereIsMyOrder));
+        assert_eq!(w.ticket.sla.due_at, Some(at("2026-11-21T10:00:00Z")));
+        let customer = w.new_customer.as_ref().expect("a new customer");
+        assert_eq!(customer.id, w.ticket.customer);
+        assert_eq!(
+            w.thread.as_ref().map(|t| t.external.as_str()),
+            Some("conv:c1")
+        );
+        assert!(matches!(w.events[0].kind, TicketEventKind::Created));
+    }
+
+    #[test]
+    fn a_follow_up_joins_the_ticket_without_moving_its_deadline() {
+        let writes = replay(&[
+            inbound(Origin::Buyer, "2026-11-20T10:00:00Z", "Dov'è il pacco?"),
+            inbound(Origin::Buyer, "2026-11-20T18:00:00Z", "Novità?"),
+        ]);
+        let second = &writes[1];
+        assert_eq!(second.expected_version, Some(1));
+        assert_eq!(second.ticket.message_count, 2);
+        assert!(second.new_customer.is_none() && second.thread.is_none());
+        assert_eq!(second.ticket.sla.due_at, Some(at("2026-11-21T10:00:00Z")));
+        assert_eq!(
+            second.ticket.intent,
+            Some(Intent::WhereIsMyOrder),
+            "a vaguer follow-up keeps the intent"
+        );
+    }
+
+    #[test]
+    fn a_reply_sent_from_the_channel_stops_the_clock_and_the_next_question_restarts_it() {
+        let writes = replay(&[
+            inbound(Origin::Buyer, "2026-11-20T10:00:00Z", "Dov'è il pacco?"),
+            inbound(
+                Origin::SellerElsewhere,
+                "2026-11-20T12:00:00Z",
+                "Spedito ieri.",
+            ),
+            inbound(
+                Origin::Buyer,
+                "2026-11-21T09:00:00Z",
+                "Non è ancora arrivato.",
+            ),
+        ]);
+        assert_eq!(writes[1].message.direction, Direction::Outbound);
+        assert_eq!(
+            writes[1].ticket.sla.due_at, None,
+            "answered: nothing is owed"
+        );
+        assert_eq!(
+            writes[1].ticket.sla.first_response_at,
+            Some(at("2026-11-20T12:00:00Z"))
+        );
+        assert_eq!(
+            writes[2].ticket.sla.due_at,
+            Some(at("2026-11-22T09:00:00Z"))
+        );
+    }
+
+    #[test]
+    fn a_buyer_writing_on_a_resolved_ticket_reopens_it() {
+        let first = replay(&[inbound(Origin::Buyer, "2026-11-20T10:00:00Z", "Grazie")]);
+        let mut ctx = InboundContext::default();
+        let mut resolved = first[0].ticket.clone();
+        resolved.version = 3;
+        resolved.status = TicketStatus::Resolved;
+        resolved.sla = Default::default();
+        ctx.ticket = Some(resolved);
+        let again = inbound(
+            Origin::Buyer,
+            "2026-11-25T10:00:00Z",
+            "Il pacco è arrivato rotto",
+        );
+        let w = plan(&again, &ctx, &policies(), at("2026-11-25T10:01:00Z"));
+        assert_eq!(w.ticket.status, TicketStatus::Open);
+        assert_eq!(w.expected_version, Some(3));
+        assert!(w.events.iter().any(|e| e.kind == TicketEventKind::Reopened));
+        assert_eq!(w.ticket.intent, Some(Intent::DamagedOrDefective));
+        assert_eq!(w.ticket.priority, Priority::High);
+    }
+
+    #[test]
+    fn a_risk_notice_makes_the_ticket_urgent_and_starts_a_clock_although_no_buyer_wrote() {
+        let mut notice = inbound(Origin::System, "2026-11-20T10:00:00Z", "Feedback negativo");
+        notice.risk = Some(Risk::NegativeFeedback);
+        notice.sender = None;
+        let w = plan(
+            &notice,
+            &InboundContext::default(),
+            &policies(),
+            at("2026-11-20T10:01:00Z"),
+        );
+        assert_eq!(w.ticket.priority, Priority::Urgent);
+        assert_eq!(w.ticket.intent, Some(Intent::Feedback));
+        assert!(w.ticket.tags.contains("risk:negative_feedback"));
+        // The seed's risk policy answers within the hour.
+        assert_eq!(w.ticket.sla.due_at, Some(at("2026-11-20T11:00:00Z")));
+    }
+
+    #[test]
+    fn an_identity_owned_by_another_customer_is_recorded_not_merged() {
+        let mut m = inbound(Origin::Buyer, "2026-11-20T10:00:00Z", "Ciao");
+        m.other_identities = vec![Identity::new(IdentityKind::Phone, "+39 347 000 1122")];
+        let ctx = InboundContext {
+            customers: vec![
+                (
+                    Identity::new(IdentityKind::EbayUser, "mario"),
+                    CustomerId::parse("cus_a").unwrap(),
+                ),
+                (
+                    Identity::new(IdentityKind::Phone, "+393470001122"),
+                    CustomerId::parse("cus_b").unwrap(),
+                ),
+            ],
+            ..Default::default()
+        };
+        let w = plan(&m, &ctx, &policies(), at("2026-11-20T10:01:00Z"));
+        assert_eq!(
+            w.ticket.customer.as_str(),
+            "cus_a",
+            "the sender's identity decides"
+        );
+        assert!(w.new_customer.is_none() && w.new_identities.is_empty());
+        assert!(w.events.iter().any(|e| matches!(
+            &e.kind,
+            TicketEventKind::PossibleDuplicateCustomer { other, identity: IdentityKind::Phone }
+                if other.as_str() == "cus_b"
+        )));
+    }
+}

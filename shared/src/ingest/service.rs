@@ -36,15 +36,9 @@ const TRACKING_MAX_AGE: chrono::Duration = chrono::Duration::minutes(30);
 /// What became of one piece of work.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum IngestOutcome {
-    Recorded {
-        ticket: crate::domain::TicketId,
-    },
+    Recorded { ticket: crate::domain::TicketId },
     Duplicate,
-    OrderSaved {
-        written: bool,
-    },
-    /// S3's test notification and the like: nothing to do.
-    Nothing,
+    OrderSaved { written: bool },
 }
 
 /// Where raw mail is read from (S3).

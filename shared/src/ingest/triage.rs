@@ -122,6 +122,10 @@ const RULES: &[(Intent, &[&str])] = &[
             "when will",
             "still waiting",
             "dov'è il mio ordine",
+            "dov'è il pacco",
+            "dov'è il mio pacco",
+            "where is my parcel",
+            "non è ancora arrivato",
             "non è arrivato",
             "non ho ricevuto",
             "ancora in attesa",
@@ -221,8 +225,9 @@ static MATCHERS: LazyLock<Vec<(Intent, AhoCorasick)>> = LazyLock::new(|| {
 
 /// The intent of a buyer's text (subject and body); `Other` when nothing matches.
 pub fn intent_of(text: &str) -> Intent {
-    // Non-ASCII capitals (É, Ü) are folded here; ASCII ones by the matcher.
-    let lower = text.to_lowercase();
+    // Non-ASCII capitals (É, Ü) are folded here, ASCII ones by the matcher; typographic
+    // apostrophes (mobile keyboards) become plain ones.
+    let lower = text.to_lowercase().replace('\u{2019}', "'");
     MATCHERS
         .iter()
         .find(|(_, m)| m.is_match(&lower))
@@ -284,6 +289,11 @@ mod tests {
             intent_of("ENDOMMAGÉ à la livraison"),
             Intent::DamagedOrDefective
         );
+    }
+
+    #[test]
+    fn a_typographic_apostrophe_matches_like_a_plain_one() {
+        assert_eq!(intent_of("Dov\u{2019}è il pacco?"), Intent::WhereIsMyOrder);
     }
 
     #[test]
