@@ -368,3 +368,125 @@ pub fn from_mail(
         risk,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::Utc;
+
+    use super::*;
+    use crate::domain::{Marketplace, SecretRef};
+    use crate::inbound_mail::{classify, parse};
+
+    fn fixture(name: &str) -> Vec<u8> {
+        let path = format!("{}/tests/fixtures/mail/{name}", env!("CARGO_MANIFEST_DIR"));
+        std::fs::read(&path).unwrap()
+    }
+
+    fn account(id: &str, channel: Channel, market: &str, sender: Option<&str>) -> ChannelAccount {
+        ChannelAccount {
+            id: AccountId::parse(id).unwrap(),
+            tenant: TenantId::parse("acme").unwrap(),
+            channel,
+            marketplace: Marketplace {
+                id: market.into(),
+                country: None,
+                language: None,
+            },
+            region: None,
+            display_name: id.into(),
+            credentials: SecretRef("x".into()),
+            sender_address: sender.map(str::to_owned),
+            poll_interval_minutes: 5,
+            enabled: true,
+            created_at: Utc::now(),
+            version: 1,
+        }
+    }
+
+    fn accounts() -> Vec<ChannelAccount> {
+        vec![
+            account("acct_amazon_de", Channel::Amazon, "A1PA6795UKMFR9", None),
+            account("acct_amazon_it", Channel::Amazon, "APJ6JRA9NG5V4", None),
+            account(
+                "acct_shop",
+                Channel::Shopify,
+                "shop.myshopify.com",
+                Some("ciao@shop.example"),
+            ),
+        ]
+    }
+
+    fn normalise(name: &str, raw: Option<Vec<u8>>) -> Inbound {
+        let raw = raw.unwrap_or_else(|| fixture(name));
+        let mail = parse(&raw).unwrap();
+        let kind = classify(&mail);
+        let accounts = accounts();
+        let account = mail_account(&accounts, &mail, &kind).unwrap();
+        from_mail(
+            &TenantId::parse("acme").unwrap(),
+            account,
+            &mail,
+            &kind,
+            "inbound/acme/o1",
+        )
+    }
+
+    #[test]
+    fn a_relay_mail_goes_to_its_marketplace_account_on_the_alias_and_order_thread() {
+        let inbound = normalise("amazon_it_buyer_question.eml", None);
+        assert_eq!(inbound.account.as_str(), "acct_amazon_it");
+        assert_eq!(inbound.origin, Origin::Buyer);
+        assert_eq!(
+            inbound.primary.external,
+            "relay:4n7kq2x9v1m3b8c@marketplace.amazon.it/405-1234567-7654321"
+        );
+        assert!(inbound.links.contains(&order_thread(
+            Channel::Amazon,
+            &OrderId::parse("405-1234567-7654321").unwrap()
+        )));
+        assert_eq!(
+            inbound.sender,
+            Some(Identity::new(
+                IdentityKind::AmazonRelay,
+                "4n7kq2x9v1m3b8c@marketplace.amazon.it"
+            ))
+        );
+    }
+
+    #[test]
+    fn a_claim_notice_looks_for_its_orders_conversation_and_carries_the_risk() {
+        let inbound = normalise("atoz_claim_it.eml", None);
+        assert_eq!(inbound.origin, Origin::System);
+        assert_eq!(inbound.risk, Some(Risk::AToZClaim));
+        let order = OrderId::parse("405-7418529-6301478").unwrap();
+        assert!(
+            inbound
+                .lookup
+                .contains(&order_thread(Channel::Amazon, &order))
+        );
+    }
+
+    #[test]
+    fn a_store_contact_form_names_the_customer_and_the_shop_order() {
+        let inbound = normalise("store_shopify_contact_form_it.eml", None);
+        assert_eq!(inbound.channel, Channel::Shopify);
+        assert_eq!(
+            inbound.sender,
+            Some(Identity::new(
+                IdentityKind::Email,
+                "elena.conti@example.net"
+            ))
+        );
+        assert_eq!(inbound.other_identities.len(), 1, "the phone number");
+        assert_eq!(inbound.order.as_ref().map(|o| o.as_str()), Some("1042"));
+    }
+
+    #[test]
+    fn a_reply_to_our_message_finds_its_thread_by_in_reply_to() {
+        let inbound = normalise("amazon_it_followup_quoted.eml", None);
+        assert!(inbound.lookup.contains(&mail_thread(
+            Channel::Amazon,
+            "md.01JC0A1B2C3D4E5F6G7H8J9K0M@mail.acme-store.example"
+        )));
+    }
+}
