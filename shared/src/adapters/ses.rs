@@ -66,6 +66,15 @@ impl MailTransport for SesMailTransport {
     }
 }
 
+/// SES names the refused identities in some messages ("… failed the check …: a@b.c"); an
+/// address never reaches a log or a ticket event.
+fn scrub_addresses(text: &str) -> String {
+    static ADDRESS: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r#"[^\s<>,;:()\[\]"']+@[^\s<>,;:()\[\]"']+"#).expect("valid pattern")
+    });
+    ADDRESS.replace_all(text, "<address>").into_owned()
+}
+
 /// What an SES failure means for the reply. Errors name the SES code and message, which never
 /// contain the recipient; the SDK's own debug output (which might) is not used.
 fn classify(err: SdkError<SendEmailError, HttpResponse>) -> ErrorKind {
@@ -86,7 +95,7 @@ fn classify(err: SdkError<SendEmailError, HttpResponse>) -> ErrorKind {
             let status = service.raw().status().as_u16();
             let err = service.into_err();
             let code = err.code().unwrap_or("Unknown").to_owned();
-            let detail = err.message().unwrap_or_default().to_owned();
+            let detail = scrub_addresses(err.message().unwrap_or_default());
             match err {
                 SendEmailError::TooManyRequestsException(_)
                 | SendEmailError::LimitExceededException(_) => {
@@ -103,5 +112,17 @@ fn classify(err: SdkError<SendEmailError, HttpResponse>) -> ErrorKind {
             }
         }
         _ => ErrorKind::OutcomeUnknown("SES call failed in an unexpected way".into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn error_details_never_carry_an_address() {
+        let text = "Email address is not verified. The following identities failed the check in \
+                    region EU-WEST-1: shop@acme.example, x7k2m9q@marketplace.amazon.it";
+        let scrubbed = super::scrub_addresses(text);
+        assert!(!scrubbed.contains('@'), "{scrubbed}");
+        assert!(scrubbed.contains("region EU-WEST-1: <address>, <address>"));
     }
 }

@@ -94,6 +94,8 @@ pub enum OutboundError {
         ticket_channel: Channel,
         account_channel: Channel,
     },
+    #[error("ticket {ticket}'s channel account {account} does not exist")]
+    NoAccount { ticket: TicketId, account: AccountId },
     #[error("account {account} has no approved sender address")]
     NoSenderAddress { account: AccountId },
     #[error("account {account} has a sender address that is not a valid e-mail address")]
@@ -116,6 +118,7 @@ impl OutboundError {
             OutboundError::EmptyBody { .. } => "empty_body",
             OutboundError::AttachmentsUnsupported { .. } => "attachments_unsupported",
             OutboundError::WrongAccount { .. } => "wrong_account",
+            OutboundError::NoAccount { .. } => "no_account",
             OutboundError::NoSenderAddress { .. } => "no_sender_address",
             OutboundError::InvalidSenderAddress { .. } => "invalid_sender_address",
             OutboundError::NoRecipient { .. } => "no_recipient",
