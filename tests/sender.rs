@@ -44,8 +44,13 @@ impl SecretSource for SandboxSecret {
     }
 }
 
-type TestSender =
-    Sender<DynamoStore, SesMailTransport, ChannelClients<SandboxSecret>, EventBridgeScheduler, Alerts>;
+type TestSender = Sender<
+    DynamoStore,
+    SesMailTransport,
+    ChannelClients<SandboxSecret>,
+    EventBridgeScheduler,
+    Alerts,
+>;
 
 struct Env {
     stack: TestStack,
@@ -68,7 +73,8 @@ async fn env() -> Env {
         queue_arn: stack.resources.queue("EscalationQueue").arn.clone(),
         role_arn: "arn:aws:iam::123456789012:role/marketdesk-scheduler".into(),
     };
-    let scheduler = || EventBridgeScheduler::from_config(&stack.config, target.clone(), policies.clone());
+    let scheduler =
+        || EventBridgeScheduler::from_config(&stack.config, target.clone(), policies.clone());
     aws_sdk_sesv2::Client::new(&stack.config)
         .create_email_identity()
         .email_identity(SENDER)
@@ -118,7 +124,12 @@ fn account(tenant: &TenantId, id: &str, channel: Channel, sender: Option<&str>) 
         tenant: tenant.clone(),
         channel,
         marketplace: Marketplace {
-            id: if channel == Channel::Ebay { "EBAY_IT" } else { "APJ6JRA9NG5V4" }.into(),
+            id: if channel == Channel::Ebay {
+                "EBAY_IT"
+            } else {
+                "APJ6JRA9NG5V4"
+            }
+            .into(),
             country: Some("IT".into()),
             language: Some("it".into()),
         },
@@ -171,7 +182,11 @@ impl Env {
         write.message.external.conversation = Some(ALIAS.into());
         write.message.external.references = vec!["m1@mail.amazon.it".into()];
         store.record_inbound(&write).await.unwrap();
-        let ticket = store.ticket(&self.tenant, &ticket.id).await.unwrap().unwrap();
+        let ticket = store
+            .ticket(&self.tenant, &ticket.id)
+            .await
+            .unwrap()
+            .unwrap();
         let reply = queued_reply(&ticket, sent_at() + Duration::hours(2));
         store.append_outbound(&self.tenant, &reply).await.unwrap();
         (ticket, reply)
@@ -253,13 +268,20 @@ async fn an_amazon_reply_goes_to_the_relay_alias_with_threading_headers_and_stop
     env.scheduler.sync(None, &ticket, sent_at()).await.unwrap();
     assert!(env.schedule_count().await > 0, "the deadline has schedules");
 
-    assert!(env.batch(&env.request(&ticket, &reply), now).await.is_empty());
+    assert!(
+        env.batch(&env.request(&ticket, &reply), now)
+            .await
+            .is_empty()
+    );
 
     let sent = ses_sent(&format!("{}@acme-casa.example", reply.id)).await;
     assert_eq!(sent.len(), 1);
     let (to, raw) = &sent[0];
     assert!(to.iter().any(|t| t.contains(ALIAS)), "{to:?}");
-    assert!(raw.contains(&format!("From: \"Acme Casa\" <{SENDER}>")), "{raw}");
+    assert!(
+        raw.contains(&format!("From: \"Acme Casa\" <{SENDER}>")),
+        "{raw}"
+    );
     assert!(raw.contains("In-Reply-To: <m2@mail.amazon.it>"), "{raw}");
     assert!(
         raw.contains("References: <m1@mail.amazon.it> <m2@mail.amazon.it>"),
@@ -309,14 +331,23 @@ async fn the_same_outbound_record_delivered_twice_sends_once() {
             .unwrap(),
         Outcome::AlreadyDelivered
     );
-    assert!(env.batch(&request, now + Duration::minutes(2)).await.is_empty());
+    assert!(
+        env.batch(&request, now + Duration::minutes(2))
+            .await
+            .is_empty()
+    );
     assert_eq!(
         ses_sent(&format!("{}@acme-casa.example", reply.id))
             .await
             .len(),
         1
     );
-    let counters = env.stack.store.month_counters(&env.tenant, 2026, 11).await.unwrap();
+    let counters = env
+        .stack
+        .store
+        .month_counters(&env.tenant, 2026, 11)
+        .await
+        .unwrap();
     assert_eq!(counters.iter().map(|(_, c)| c.replies).sum::<u64>(), 1);
 }
 
@@ -333,19 +364,34 @@ async fn a_reply_claimed_by_an_attempt_that_never_finished_is_not_sent_again() {
         claimed_at: claimed,
     };
     assert_eq!(
-        env.stack.store.claim_send(&env.tenant, &claim).await.unwrap(),
+        env.stack
+            .store
+            .claim_send(&env.tenant, &claim)
+            .await
+            .unwrap(),
         ClaimOutcome::Claimed
     );
     // Within the lease the other attempt may still be sending: retried later.
-    assert_eq!(env.batch(&request, claimed + Duration::minutes(1)).await, ["rec-1"]);
+    assert_eq!(
+        env.batch(&request, claimed + Duration::minutes(1)).await,
+        ["rec-1"]
+    );
     // Past it, the reply is reported as possibly sent, never sent a second time.
-    assert!(env.batch(&request, claimed + Duration::hours(1)).await.is_empty());
+    assert!(
+        env.batch(&request, claimed + Duration::hours(1))
+            .await
+            .is_empty()
+    );
     let (_, message) = env.stored(&ticket, &reply.id).await;
     let Some(DeliveryState::Failed { reason, .. }) = message.delivery else {
         panic!("recorded as failed: {:?}", message.delivery)
     };
     assert!(reason.starts_with("outcome_unknown"), "{reason}");
-    assert!(ses_sent(&format!("{}@acme-casa.example", reply.id)).await.is_empty());
+    assert!(
+        ses_sent(&format!("{}@acme-casa.example", reply.id))
+            .await
+            .is_empty()
+    );
     assert_eq!(env.alerts.0.lock().unwrap().len(), 1);
 }
 
@@ -354,7 +400,10 @@ async fn an_ebay_reply_lands_in_the_buyers_conversation() {
     let env = env().await;
     let store = &env.stack.store;
     store
-        .save_account(&account(&env.tenant, "acct_ebay_it", Channel::Ebay, None), None)
+        .save_account(
+            &account(&env.tenant, "acct_ebay_it", Channel::Ebay, None),
+            None,
+        )
         .await
         .unwrap();
     let (conversation, buyer_msg) = env.ebay.add_buyer_message(
@@ -379,8 +428,16 @@ async fn an_ebay_reply_lands_in_the_buyers_conversation() {
     store.append_outbound(&env.tenant, &reply).await.unwrap();
 
     let now = sent_at() + Duration::hours(1) + Duration::minutes(1);
-    assert!(env.batch(&env.request(&ticket, &reply), now).await.is_empty());
-    assert!(env.batch(&env.request(&ticket, &reply), now).await.is_empty());
+    assert!(
+        env.batch(&env.request(&ticket, &reply), now)
+            .await
+            .is_empty()
+    );
+    assert!(
+        env.batch(&env.request(&ticket, &reply), now)
+            .await
+            .is_empty()
+    );
 
     let sent = env.ebay.sent();
     assert_eq!(sent.len(), 1, "{sent:?}");
@@ -397,7 +454,11 @@ async fn a_reply_without_a_sender_address_is_recorded_failed_alerted_and_acknowl
     let (ticket, reply) = env.amazon_ticket(None).await;
     let now = sent_at() + Duration::hours(3);
 
-    assert!(env.batch(&env.request(&ticket, &reply), now).await.is_empty());
+    assert!(
+        env.batch(&env.request(&ticket, &reply), now)
+            .await
+            .is_empty()
+    );
 
     let (view, message) = env.stored(&ticket, &reply.id).await;
     let Some(DeliveryState::Failed { at, reason }) = message.delivery else {
@@ -410,10 +471,17 @@ async fn a_reply_without_a_sender_address_is_recorded_failed_alerted_and_acknowl
             message: reply.id.clone(),
             reason: reason.clone(),
         }));
-    assert_eq!(view.ticket.sla.due_at, ticket.sla.due_at, "the clock runs on");
+    assert_eq!(
+        view.ticket.sla.due_at, ticket.sla.due_at,
+        "the clock runs on"
+    );
     let alerts = env.alerts.0.lock().unwrap().clone();
     assert_eq!(alerts.len(), 1);
     assert!(alerts[0].body.contains("no_sender_address"));
     assert!(!alerts[0].body.contains(ALIAS));
-    assert!(ses_sent(&format!("{}@acme-casa.example", reply.id)).await.is_empty());
+    assert!(
+        ses_sent(&format!("{}@acme-casa.example", reply.id))
+            .await
+            .is_empty()
+    );
 }

@@ -18,12 +18,13 @@ use chrono::{DateTime, TimeDelta, Utc};
 use marketdesk::adapters::lambda::{RecordError, for_each_record, json_body};
 use marketdesk::connectors::{ConnectorError, ErrorKind, Notification, Notifier};
 use marketdesk::domain::{
-    AuthorKind, Channel, ChannelAccount, DeliveryState, EventId, Message, Ticket, TicketEvent, TicketEventKind,
+    AuthorKind, Channel, ChannelAccount, DeliveryState, EventId, Message, Ticket, TicketEvent,
+    TicketEventKind,
 };
 use marketdesk::escalation::{EscalationScheduler, ticket_url};
 use marketdesk::outbound::{
-    ChannelReplies, MailTransport, OutboundError, OutboundMessage, Outgoing, ReplyContext,
-    build, reply_effect,
+    ChannelReplies, MailTransport, OutboundError, OutboundMessage, Outgoing, ReplyContext, build,
+    reply_effect,
 };
 use marketdesk::sla::SlaPolicy;
 use marketdesk::store::{
@@ -142,7 +143,9 @@ where
                 self.stop_clock(view.ticket, &message, *at, now).await?;
                 return Ok(Outcome::AlreadyDelivered);
             }
-            Some(DeliveryState::Failed { reason, .. }) => return Ok(Outcome::Failed(reason.clone())),
+            Some(DeliveryState::Failed { reason, .. }) => {
+                return Ok(Outcome::Failed(reason.clone()));
+            }
             Some(DeliveryState::Queued) => {}
             None => {
                 // Not a reply waiting to go out (an inbound message, or a draft): never sent.
@@ -154,7 +157,11 @@ where
 
         let (account, outgoing) = match self.prepare(&view, request, now).await? {
             Ok(prepared) => prepared,
-            Err(e) => return self.fail(&view, message, e.code(), &e.to_string(), now).await,
+            Err(e) => {
+                return self
+                    .fail(&view, message, e.code(), &e.to_string(), now)
+                    .await;
+            }
         };
 
         let claim = SendClaim {
@@ -422,10 +429,7 @@ mod tests {
     fn the_lease_defaults_to_the_longest_lambda_run_and_rejects_nonsense() {
         use super::settings::lease_from;
         assert_eq!(lease_from(|_| None).unwrap().num_seconds(), 900);
-        assert_eq!(
-            lease_from(|_| Some("60".into())).unwrap().num_seconds(),
-            60
-        );
+        assert_eq!(lease_from(|_| Some("60".into())).unwrap().num_seconds(), 60);
         assert!(lease_from(|_| Some("0".into())).is_err());
         assert!(lease_from(|_| Some("soon".into())).is_err());
     }

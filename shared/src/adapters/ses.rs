@@ -85,9 +85,7 @@ fn classify(err: SdkError<SendEmailError, HttpResponse>) -> ErrorKind {
         // No response arrived: the SDK already retried as for any call; once more later.
         SdkError::DispatchFailure(_) => ErrorKind::Connect("SES could not be reached".into()),
         // The request went out and no readable answer came back: SES may have sent the mail.
-        SdkError::TimeoutError(_) => {
-            ErrorKind::OutcomeUnknown("SES did not answer in time".into())
-        }
+        SdkError::TimeoutError(_) => ErrorKind::OutcomeUnknown("SES did not answer in time".into()),
         SdkError::ResponseError(_) => {
             ErrorKind::OutcomeUnknown("SES's answer could not be read".into())
         }

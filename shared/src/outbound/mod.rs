@@ -76,7 +76,10 @@ impl std::fmt::Debug for OutgoingMail {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum OutboundError {
     #[error("message {message} is not on ticket {ticket}")]
-    MessageNotFound { ticket: TicketId, message: MessageId },
+    MessageNotFound {
+        ticket: TicketId,
+        message: MessageId,
+    },
     #[error("message {message} is not an outgoing reply of an agent or automation")]
     NotAReply { message: MessageId },
     #[error("message {message} is not queued for delivery")]
@@ -95,7 +98,10 @@ pub enum OutboundError {
         account_channel: Channel,
     },
     #[error("ticket {ticket}'s channel account {account} does not exist")]
-    NoAccount { ticket: TicketId, account: AccountId },
+    NoAccount {
+        ticket: TicketId,
+        account: AccountId,
+    },
     #[error("account {account} has no approved sender address")]
     NoSenderAddress { account: AccountId },
     #[error("account {account} has a sender address that is not a valid e-mail address")]

@@ -53,7 +53,14 @@ fn ticket(channel: Channel) -> Ticket {
         customer: CustomerId::parse("cus_01").unwrap(),
         order: None,
         sla: SlaState {
-            policy: Some(if channel == Channel::Amazon { "amazon" } else { "ebay" }.into()),
+            policy: Some(
+                if channel == Channel::Amazon {
+                    "amazon"
+                } else {
+                    "ebay"
+                }
+                .into(),
+            ),
             clock_started_at: Some(asked),
             due_at: Some(asked + Duration::hours(24)),
             internal_due_at: Some(asked + Duration::hours(12)),
@@ -162,12 +169,18 @@ fn an_amazon_reply_goes_to_the_relay_alias_from_the_approved_sender_with_threadi
     assert_eq!(mail.to, ALIAS);
     assert_eq!(mail.message_id, "msg_reply@acme.example");
     let raw = &mail.raw;
-    assert_eq!(header(raw, "To").as_deref(), Some(format!("<{ALIAS}>").as_str()));
+    assert_eq!(
+        header(raw, "To").as_deref(),
+        Some(format!("<{ALIAS}>").as_str())
+    );
     assert_eq!(
         header(raw, "From").as_deref(),
         Some("\"Acme Casa\" <help@acme.example>")
     );
-    assert_eq!(header(raw, "In-Reply-To").as_deref(), Some("<m2@amazon.it>"));
+    assert_eq!(
+        header(raw, "In-Reply-To").as_deref(),
+        Some("<m2@amazon.it>")
+    );
     assert_eq!(
         header(raw, "References").as_deref(),
         Some("<m1@amazon.it> <m2@amazon.it>")
@@ -247,23 +260,43 @@ fn what_cannot_be_sent_is_a_typed_error() {
         Err(OutboundError::NoSenderAddress { .. })
     ));
     assert!(matches!(
-        build_for(Channel::Amazon, Some("help@acme.example\r\nBcc: x@y.z"), &ok, None),
+        build_for(
+            Channel::Amazon,
+            Some("help@acme.example\r\nBcc: x@y.z"),
+            &ok,
+            None
+        ),
         Err(OutboundError::InvalidSenderAddress { .. })
     ));
     let mut delivered = reply(agent());
     delivered.delivery = Some(DeliveryState::Delivered { at: at(ASKED) });
     assert!(matches!(
-        build_for(Channel::Amazon, Some("help@acme.example"), &[buyer(Channel::Amazon), delivered], None),
+        build_for(
+            Channel::Amazon,
+            Some("help@acme.example"),
+            &[buyer(Channel::Amazon), delivered],
+            None
+        ),
         Err(OutboundError::NotQueued { .. })
     ));
     assert!(matches!(
-        build_for(Channel::Amazon, Some("help@acme.example"), &[buyer(Channel::Amazon)], None),
+        build_for(
+            Channel::Amazon,
+            Some("help@acme.example"),
+            &[buyer(Channel::Amazon)],
+            None
+        ),
         Err(OutboundError::MessageNotFound { .. })
     ));
     let mut no_alias = buyer(Channel::Amazon);
     no_alias.external.conversation = None;
     assert!(matches!(
-        build_for(Channel::Amazon, Some("help@acme.example"), &[no_alias, reply(agent())], None),
+        build_for(
+            Channel::Amazon,
+            Some("help@acme.example"),
+            &[no_alias, reply(agent())],
+            None
+        ),
         Err(OutboundError::NoRecipient { .. })
     ));
 }
@@ -280,7 +313,10 @@ fn the_debug_form_of_a_mail_leaves_out_the_buyer() {
 #[test]
 fn reply_subjects_are_not_prefixed_twice() {
     assert_eq!(reply_subject("Ordine in ritardo"), "Re: Ordine in ritardo");
-    assert_eq!(reply_subject("RE: Ordine in ritardo"), "RE: Ordine in ritardo");
+    assert_eq!(
+        reply_subject("RE: Ordine in ritardo"),
+        "RE: Ordine in ritardo"
+    );
 }
 
 #[test]
@@ -307,7 +343,13 @@ fn a_delivered_agent_reply_stops_the_clock_and_counts_the_first_response_once() 
     assert_eq!(effect.agent, Some(AgentId::parse("anna").unwrap()));
     // Applying it again (a redelivered record) changes nothing.
     assert_eq!(
-        reply_effect(after, &reply(agent()), delivered, &seed_policies(), delivered),
+        reply_effect(
+            after,
+            &reply(agent()),
+            delivered,
+            &seed_policies(),
+            delivered
+        ),
         None
     );
 }
@@ -334,9 +376,7 @@ fn a_late_second_answer_counts_a_reply_outside_24h_without_a_first_response_time
 #[test]
 fn an_automatic_reply_does_not_stop_amazons_clock() {
     let before = ticket(Channel::Amazon);
-    let auto = reply(AuthorKind::Automation {
-        rule: "ack".into(),
-    });
+    let auto = reply(AuthorKind::Automation { rule: "ack".into() });
     let delivered = at(ASKED) + Duration::minutes(1);
     assert_eq!(
         reply_effect(&before, &auto, delivered, &seed_policies(), delivered),

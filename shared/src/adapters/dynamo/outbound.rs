@@ -10,9 +10,7 @@ use super::keys::{self, ONE};
 use super::tickets::{event_item, is_conditional_failure, message_item, put};
 use super::{DynamoStore, backend};
 use crate::domain::{Message, TenantId, TicketEvent};
-use crate::store::{
-    ClaimOutcome, OutboundStore, SeenKey, SendClaim, StoreError, StoreResult,
-};
+use crate::store::{ClaimOutcome, OutboundStore, SeenKey, SendClaim, StoreError, StoreResult};
 
 /// A claim outlives every redelivery of its queue record (SQS keeps one 14 days at most).
 const CLAIM_RETENTION: Duration = Duration::days(30);
@@ -61,7 +59,12 @@ impl OutboundStore for DynamoStore {
                 match out.item {
                     Some(item) => Ok(ClaimOutcome::Taken(from_attributes(item)?)),
                     // Released in between: the caller may try again.
-                    None => Err(Self::conflict(tenant, "send claim", claim.message.as_str(), None)),
+                    None => Err(Self::conflict(
+                        tenant,
+                        "send claim",
+                        claim.message.as_str(),
+                        None,
+                    )),
                 }
             }
             Err(e) => Err(backend(tenant, "ClaimSend", e)),
@@ -88,7 +91,12 @@ impl OutboundStore for DynamoStore {
                     Some(DeleteItemError::ConditionalCheckFailedException(_))
                 ) =>
             {
-                Err(Self::conflict(tenant, "send claim", claim.message.as_str(), None))
+                Err(Self::conflict(
+                    tenant,
+                    "send claim",
+                    claim.message.as_str(),
+                    None,
+                ))
             }
             Err(e) => Err(backend(tenant, "ReleaseSend", e)),
         }
@@ -135,12 +143,7 @@ impl OutboundStore for DynamoStore {
                         .iter()
                         .any(|r| r.code() == Some("ConditionalCheckFailed")) =>
                 {
-                    Err(Self::conflict(
-                        tenant,
-                        "message",
-                        message.id.as_str(),
-                        None,
-                    ))
+                    Err(Self::conflict(tenant, "message", message.id.as_str(), None))
                 }
                 _ => Err(backend(tenant, "RecordDelivery", err)),
             },
