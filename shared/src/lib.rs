@@ -13,6 +13,7 @@ pub mod domain;
 pub mod escalation;
 pub mod inbound_mail;
 pub mod ingest;
+pub mod outbound;
 pub mod polling;
 pub mod sla;
 pub mod store;

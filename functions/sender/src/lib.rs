@@ -1,32 +1,436 @@
-//! Sends accepted replies through their channel.
+//! Sends accepted replies through their channel: the consumer of the outbound queue.
 //!
-//! Thin for now: each record's body must be JSON; malformed records are reported as
-//! batch-item failures (SQS redelivers them, then moves them to the DLQ) and well-formed ones
-//! are acknowledged. The real work arrives with its issue (see docs/architecture.md, Status).
+//! For each [`OutboundMessage`] the reply is read from its ticket and, if still queued, built
+//! ([`marketdesk::outbound::build`]) and sent at most once (docs/decisions/0006): a conditional
+//! send claim is written first, so a redelivered record never sends again. Then the delivery
+//! state is recorded on the message and, for a reply that answers a waiting buyer, the ticket's
+//! SLA clock is stopped, stale escalation schedules are deleted and the report counters move.
+//!
+//! A reply that can never be sent (no sender address, no recipient, rejected by the channel) is
+//! recorded `Failed` with its reason and a `ReplyFailed` event, the team is alerted, and the
+//! record is acknowledged. A transient failure releases the claim and fails the record: SQS
+//! redelivers it and, after five receives, moves it to the DLQ.
+
+use std::sync::Arc;
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
-use marketdesk::adapters::lambda::{for_each_record, json_body};
+use chrono::{DateTime, TimeDelta, Utc};
+use marketdesk::adapters::lambda::{RecordError, for_each_record, json_body};
+use marketdesk::connectors::{ConnectorError, ErrorKind, Notification, Notifier};
+use marketdesk::domain::{
+    AuthorKind, Channel, ChannelAccount, DeliveryState, EventId, Message, Ticket, TicketEvent,
+    TicketEventKind,
+};
+use marketdesk::escalation::{EscalationScheduler, ticket_url};
+use marketdesk::outbound::{
+    ChannelReplies, MailTransport, OutboundError, OutboundMessage, Outgoing, ReplyContext, build,
+    reply_effect,
+};
+use marketdesk::sla::SlaPolicy;
+use marketdesk::store::{
+    AccountStore, ClaimOutcome, CustomerStore, OutboundStore, SendClaim, StatsStore, StoreError,
+    TicketStore, TicketView,
+};
 
-pub async fn handle(event: SqsEvent) -> SqsBatchResponse {
-    for_each_record(
-        event,
-        |record| async move { json_body(&record).map(|_| ()) },
-    )
-    .await
+/// How often the SLA update is retried when another writer changed the ticket in between.
+const UPDATE_ATTEMPTS: usize = 5;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SenderError {
+    #[error(transparent)]
+    Record(#[from] RecordError),
+    #[error("outbound message: {0}")]
+    Payload(serde_json::Error),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// A failure that may heal (throttling, a 5xx, no connection): nothing was sent, the claim
+    /// was released, SQS redelivers.
+    #[error("sending {message} failed for now: {source}")]
+    Transient {
+        message: String,
+        source: ConnectorError,
+    },
+    /// Another attempt claimed this reply moments ago and may still be sending it.
+    #[error("message {message} is being sent by another attempt")]
+    InFlight { message: String },
+    #[error("ticket {ticket} kept changing; SLA not updated")]
+    Contended { ticket: String },
+}
+
+/// What became of one outbound record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    Delivered,
+    /// Delivered before (a redelivered record): nothing was sent.
+    AlreadyDelivered,
+    /// Recorded as failed, now or before, with this reason; nothing (more) will be sent.
+    Failed(String),
+    /// The ticket or the message does not exist: nothing to send, nothing to record.
+    Missing,
+}
+
+/// Everything the sender stores and reads.
+pub trait SenderStore:
+    TicketStore + OutboundStore + AccountStore + CustomerStore + StatsStore
+{
+}
+
+impl<T> SenderStore for T where
+    T: TicketStore + OutboundStore + AccountStore + CustomerStore + StatsStore
+{
+}
+
+/// The sender with its dependencies, built once per process.
+pub struct Sender<S, M, C, K, N> {
+    pub store: S,
+    pub mail: M,
+    pub channels: C,
+    pub scheduler: K,
+    pub notifier: N,
+    pub policies: Arc<[SlaPolicy]>,
+    /// Where links in alerts point (`MARKETDESK_FRONTEND_URL`).
+    pub frontend_url: Option<String>,
+    /// How long a claim counts as in flight: longer than the function's timeout. A claim
+    /// older than this whose reply is still queued was interrupted mid-send.
+    pub lease: TimeDelta,
+}
+
+impl<S, M, C, K, N> Sender<S, M, C, K, N>
+where
+    S: SenderStore,
+    M: MailTransport,
+    C: ChannelReplies,
+    K: EscalationScheduler,
+    N: Notifier,
+{
+    /// Handles a batch; records that may heal are reported for redelivery.
+    pub async fn handle_sqs(&self, event: SqsEvent, now: DateTime<Utc>) -> SqsBatchResponse {
+        for_each_record(event, |record| async move {
+            let body = json_body(&record)?;
+            let request: OutboundMessage =
+                serde_json::from_value(body).map_err(SenderError::Payload)?;
+            let outcome = self.deliver(&request, now).await?;
+            tracing::info!(
+                tenant = %request.tenant, ticket = %request.ticket, message = %request.message,
+                outcome = ?outcome, "outbound record handled"
+            );
+            Ok::<_, SenderError>(())
+        })
+        .await
+    }
+
+    /// Sends one queued reply at most once and records what happened.
+    pub async fn deliver(
+        &self,
+        request: &OutboundMessage,
+        now: DateTime<Utc>,
+    ) -> Result<Outcome, SenderError> {
+        let tenant = &request.tenant;
+        let Some(view) = self.store.ticket_view(tenant, &request.ticket).await? else {
+            return Ok(Outcome::Missing);
+        };
+        let Some(message) = view
+            .messages
+            .iter()
+            .find(|m| m.id == request.message)
+            .cloned()
+        else {
+            return Ok(Outcome::Missing);
+        };
+        match &message.delivery {
+            Some(DeliveryState::Delivered { at }) => {
+                // The send and its record happened; the SLA update may not have.
+                self.stop_clock(view.ticket, &message, *at, now).await?;
+                return Ok(Outcome::AlreadyDelivered);
+            }
+            Some(DeliveryState::Failed { reason, .. }) => {
+                return Ok(Outcome::Failed(reason.clone()));
+            }
+            Some(DeliveryState::Queued) => {}
+            None => {
+                // Not a reply waiting to go out (an inbound message, or a draft): never sent.
+                tracing::warn!(tenant = %tenant, ticket = %request.ticket, message = %request.message,
+                    "outbound record names a message that is not queued");
+                return Ok(Outcome::Missing);
+            }
+        }
+
+        let (account, outgoing) = match self.prepare(&view, request, now).await? {
+            Ok(prepared) => prepared,
+            Err(e) => {
+                return self
+                    .fail(&view, message, e.code(), &e.to_string(), now)
+                    .await;
+            }
+        };
+
+        let claim = SendClaim {
+            ticket: request.ticket.clone(),
+            message: request.message.clone(),
+            owner: ulid::Ulid::generate().to_string(),
+            claimed_at: now,
+        };
+        match self.store.claim_send(tenant, &claim).await? {
+            ClaimOutcome::Claimed => {}
+            ClaimOutcome::Taken(held) if held.claimed_at + self.lease > now => {
+                return Err(SenderError::InFlight {
+                    message: request.message.to_string(),
+                });
+            }
+            ClaimOutcome::Taken(held) => {
+                let detail = format!(
+                    "an attempt that started at {} was interrupted while sending; the reply may \
+                     or may not have reached the buyer: check the conversation before resending",
+                    held.claimed_at.to_rfc3339()
+                );
+                return self
+                    .fail(&view, message, "outcome_unknown", &detail, now)
+                    .await;
+            }
+        }
+
+        let sent = match &outgoing {
+            Outgoing::Mail(mail) => self.mail.send_mail(&account.id, mail).await.map(|_| ()),
+            Outgoing::Channel(reply) => self.channels.send_reply(&account, reply).await.map(|_| ()),
+        };
+        if let Err(err) = sent {
+            if err.is_transient() {
+                if let Err(e) = self.store.release_send(tenant, &claim).await {
+                    tracing::error!(tenant = %tenant, message = %request.message, error = %e,
+                        "send claim not released: this reply will be reported as interrupted");
+                }
+                return Err(SenderError::Transient {
+                    message: request.message.to_string(),
+                    source: err,
+                });
+            }
+            let code = match err.kind {
+                ErrorKind::OutcomeUnknown(_) => "outcome_unknown",
+                ErrorKind::Unauthorized { .. } => "unauthorized",
+                _ => "rejected",
+            };
+            return self.fail(&view, message, code, &err.to_string(), now).await;
+        }
+
+        let mut delivered = message.clone();
+        delivered.delivery = Some(DeliveryState::Delivered { at: now });
+        match self.store.record_delivery(tenant, &delivered, &[]).await {
+            Ok(()) | Err(StoreError::Conflict { .. }) => {}
+            Err(e) => {
+                // The crash window of decision 0006: sent, not recorded. The redelivery finds
+                // the claim and reports the reply as interrupted rather than sending it twice.
+                tracing::error!(tenant = %tenant, message = %request.message, error = %e,
+                    "reply sent but its delivery not recorded");
+                return Err(e.into());
+            }
+        }
+        self.stop_clock(view.ticket, &delivered, now, now).await?;
+        Ok(Outcome::Delivered)
+    }
+
+    /// Reads the account (and, for e-mail, the customer) and builds what to send.
+    async fn prepare(
+        &self,
+        view: &TicketView,
+        request: &OutboundMessage,
+        now: DateTime<Utc>,
+    ) -> Result<Result<(ChannelAccount, Outgoing), OutboundError>, SenderError> {
+        let ticket = &view.ticket;
+        let Some(account) = self.store.account(&request.tenant, &ticket.account).await? else {
+            return Ok(Err(OutboundError::NoAccount {
+                ticket: ticket.id.clone(),
+                account: ticket.account.clone(),
+            }));
+        };
+        let customer = match ticket.channel {
+            Channel::Ebay => None,
+            _ => {
+                self.store
+                    .customer(&request.tenant, &ticket.customer)
+                    .await?
+            }
+        };
+        let ctx = ReplyContext {
+            ticket,
+            messages: &view.messages,
+            account: &account,
+            customer: customer.as_ref(),
+        };
+        Ok(build(&ctx, &request.message, now).map(|outgoing| (account.clone(), outgoing)))
+    }
+
+    /// Records a reply that will not be sent, with an event on the ticket, and alerts the team.
+    async fn fail(
+        &self,
+        view: &TicketView,
+        mut message: Message,
+        code: &str,
+        detail: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Outcome, SenderError> {
+        let ticket = &view.ticket;
+        let reason = format!("{code}: {detail}");
+        message.delivery = Some(DeliveryState::Failed {
+            at: now,
+            reason: reason.clone(),
+        });
+        let event = TicketEvent {
+            id: EventId::generate(now),
+            ticket: ticket.id.clone(),
+            at: now,
+            actor: AuthorKind::System,
+            kind: TicketEventKind::ReplyFailed {
+                message: message.id.clone(),
+                reason: reason.clone(),
+            },
+        };
+        match self
+            .store
+            .record_delivery(&ticket.tenant, &message, &[event])
+            .await
+        {
+            Ok(()) => {}
+            // Recorded by an earlier attempt, which alerted too.
+            Err(StoreError::Conflict { .. }) => return Ok(Outcome::Failed(reason)),
+            Err(e) => return Err(e.into()),
+        }
+        tracing::warn!(tenant = %ticket.tenant, ticket = %ticket.id, message = %message.id,
+            reason = code, "reply not sent");
+        // The failure is on the ticket already; a lost alert is logged, not retried (a retry
+        // would find the reply failed and alert nobody).
+        if let Err(e) = self.notifier.notify(&self.alert(ticket, &reason)).await {
+            tracing::error!(tenant = %ticket.tenant, ticket = %ticket.id, error = %e,
+                "alert about a failed reply not delivered");
+        }
+        Ok(Outcome::Failed(reason))
+    }
+
+    fn alert(&self, ticket: &Ticket, reason: &str) -> Notification {
+        Notification {
+            title: "A reply could not be sent".into(),
+            body: format!(
+                "The reply on \"{}\" was not delivered: {reason}",
+                ticket.subject
+            ),
+            fields: vec![
+                ("Channel".into(), ticket.channel.to_string()),
+                ("Account".into(), ticket.account.to_string()),
+                ("Ticket".into(), ticket.id.to_string()),
+            ],
+            links: self
+                .frontend_url
+                .iter()
+                .map(|base| ("Open ticket".to_owned(), ticket_url(base, ticket)))
+                .collect(),
+            footer: Some("marketdesk sender".into()),
+        }
+    }
+
+    /// Applies a delivered reply to its ticket (SLA clock, last reply), conditional on the
+    /// ticket's version with re-reads; then the schedules and report counters follow. Does
+    /// nothing when the ticket already reflects the reply.
+    async fn stop_clock(
+        &self,
+        mut ticket: Ticket,
+        reply: &Message,
+        delivered_at: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<(), SenderError> {
+        for attempt in 0..UPDATE_ATTEMPTS {
+            if attempt > 0 {
+                match self.store.ticket(&ticket.tenant, &ticket.id).await? {
+                    Some(t) => ticket = t,
+                    None => return Ok(()),
+                }
+            }
+            let Some(effect) = reply_effect(&ticket, reply, delivered_at, &self.policies, now)
+            else {
+                return Ok(());
+            };
+            let written = match self.store.update_ticket(&effect.ticket).await {
+                Ok(written) => written,
+                Err(StoreError::Conflict { .. }) => continue,
+                Err(e) => return Err(e.into()),
+            };
+            // A schedule left behind fires and is judged stale by the escalator: logged only.
+            if let Err(e) = self.scheduler.sync(Some(&ticket), &written, now).await {
+                tracing::warn!(tenant = %ticket.tenant, ticket = %ticket.id, error = %e,
+                    "escalation schedules not updated after a reply");
+            }
+            if effect.counters != Default::default() {
+                // Counted once, after the write that applied the reply; a failure here is
+                // logged rather than retried, which would count twice.
+                if let Err(e) = self
+                    .store
+                    .add_counters(
+                        &ticket.tenant,
+                        effect.day,
+                        ticket.channel,
+                        effect.agent.as_ref(),
+                        &effect.counters,
+                    )
+                    .await
+                {
+                    tracing::error!(tenant = %ticket.tenant, ticket = %ticket.id, error = %e,
+                        "reply counters not recorded");
+                }
+            }
+            return Ok(());
+        }
+        Err(SenderError::Contended {
+            ticket: ticket.id.to_string(),
+        })
+    }
+}
+
+/// The sender's own settings beyond the shared ones.
+pub mod settings {
+    use chrono::TimeDelta;
+
+    /// `MARKETDESK_SENDER_LEASE_SECONDS`: how long a send claim counts as in flight (default
+    /// 900 s: the longest a Lambda function can run).
+    pub fn lease_from(lookup: impl Fn(&str) -> Option<String>) -> Result<TimeDelta, String> {
+        match lookup("MARKETDESK_SENDER_LEASE_SECONDS").filter(|v| !v.trim().is_empty()) {
+            None => Ok(TimeDelta::seconds(900)),
+            Some(v) => v
+                .trim()
+                .parse::<u32>()
+                .ok()
+                .filter(|s| *s > 0)
+                .map(|s| TimeDelta::seconds(i64::from(s)))
+                .ok_or_else(|| {
+                    format!("MARKETDESK_SENDER_LEASE_SECONDS must be a positive number, not '{v}'")
+                }),
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
-    #[tokio::test]
-    async fn the_sample_batch_reports_exactly_its_malformed_records() {
-        let event =
+    use marketdesk::outbound::OutboundMessage;
+
+    #[test]
+    fn the_sample_batch_carries_one_outbound_message() {
+        let event: aws_lambda_events::event::sqs::SqsEvent =
             serde_json::from_str(include_str!("../../../events/sqs_outbound.json")).unwrap();
-        let response = super::handle(event).await;
-        let failed: Vec<&str> = response
-            .batch_item_failures
-            .iter()
-            .map(|f| f.item_identifier.as_str())
-            .collect();
-        assert!(failed.is_empty(), "{failed:?}");
+        let body = event.records[0].body.as_deref().unwrap();
+        let request: OutboundMessage = serde_json::from_str(body).unwrap();
+        assert_eq!(request.tenant.as_str(), "demo");
+        assert_eq!(request.message.as_str(), "msg_01JD8X9K2Z3A4B5C6D7E8F9G0H");
+    }
+
+    #[test]
+    fn an_outbound_message_with_unknown_fields_is_refused() {
+        let body = r#"{"tenant":"demo","ticket":"tkt_1","message":"msg_1","to":"x@y.z"}"#;
+        assert!(serde_json::from_str::<OutboundMessage>(body).is_err());
+    }
+
+    #[test]
+    fn the_lease_defaults_to_the_longest_lambda_run_and_rejects_nonsense() {
+        use super::settings::lease_from;
+        assert_eq!(lease_from(|_| None).unwrap().num_seconds(), 900);
+        assert_eq!(lease_from(|_| Some("60".into())).unwrap().num_seconds(), 60);
+        assert!(lease_from(|_| Some("0".into())).is_err());
+        assert!(lease_from(|_| Some("soon".into())).is_err());
     }
 }

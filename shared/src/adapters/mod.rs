@@ -7,4 +7,5 @@ pub mod lambda;
 pub mod s3;
 pub mod scheduler;
 pub mod secrets;
+pub mod ses;
 pub mod sqs;

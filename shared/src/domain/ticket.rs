@@ -6,8 +6,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::{
-    AccountId, AgentId, AuthorKind, Channel, CustomerId, EventId, IdentityKind, NoteId, OrderRef,
-    TenantId, TicketId,
+    AccountId, AgentId, AuthorKind, Channel, CustomerId, EventId, IdentityKind, MessageId, NoteId,
+    OrderRef, TenantId, TicketId,
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -184,6 +184,11 @@ pub enum TicketEventKind {
     PossibleDuplicateCustomer {
         other: CustomerId,
         identity: IdentityKind,
+    },
+    /// An outbound reply could not be delivered; `reason` says why (never the buyer's address).
+    ReplyFailed {
+        message: MessageId,
+        reason: String,
     },
 }
 

@@ -301,9 +301,6 @@ fn link_customer(inbound: &Inbound, ctx: &InboundContext, now: DateTime<Utc>) ->
 }
 
 /// The ticket's SLA fields after this message: the one place ingestion computes deadlines.
-/// The ticket item keeps the clock's summary, not its history, so the events are rebuilt from
-/// it: an answered first response (which makes the next target apply), the running clock's
-/// start, a pause, and this message.
 fn sla_state(
     before: Option<&Ticket>,
     ticket: &Ticket,
@@ -316,6 +313,33 @@ fn sla_state(
     let Some(policy) = select_policy(policies, &PolicyContext::of_ticket(ticket, value)) else {
         return Default::default();
     };
+    let event = match inbound.origin {
+        Origin::Buyer => Some(ClockEventKind::BuyerMessage),
+        Origin::SellerElsewhere => Some(ClockEventKind::AgentReply),
+        // A claim or negative feedback must be answered although no buyer wrote.
+        Origin::System if inbound.risk.is_some() => Some(ClockEventKind::BuyerMessage),
+        Origin::System => None,
+    }
+    .map(|kind| ClockEvent {
+        at: inbound.sent_at,
+        kind,
+    });
+    rebuild_sla(before, ticket, policy, event, now)
+}
+
+/// The SLA state of `ticket` after `event`, under `policy`: shared by ingestion (a buyer
+/// message, a reply sent elsewhere) and the sender (a delivered reply). The ticket item keeps
+/// the clock's summary, not its history, so the events are rebuilt from `before`'s state: an
+/// answered first response (which makes the next target apply), the running clock's start, a
+/// pause, and then `event`. Escalations already acted on for a deadline still in force are
+/// carried over.
+pub(crate) fn rebuild_sla(
+    before: Option<&Ticket>,
+    ticket: &Ticket,
+    policy: &SlaPolicy,
+    event: Option<ClockEvent>,
+    now: DateTime<Utc>,
+) -> crate::domain::SlaState {
     let mut events = Vec::new();
     let at = |at, kind| ClockEvent { at, kind };
     if let Some(t) = before {
@@ -331,15 +355,7 @@ fn sla_state(
             events.push(at(paused, ClockEventKind::PendingOnCustomer));
         }
     }
-    match inbound.origin {
-        Origin::Buyer => events.push(at(inbound.sent_at, ClockEventKind::BuyerMessage)),
-        Origin::SellerElsewhere => events.push(at(inbound.sent_at, ClockEventKind::AgentReply)),
-        // A claim or negative feedback must be answered although no buyer wrote.
-        Origin::System if inbound.risk.is_some() => {
-            events.push(at(inbound.sent_at, ClockEventKind::BuyerMessage))
-        }
-        Origin::System => {}
-    }
+    events.extend(event);
     match evaluate(policy, ticket.channel, &events) {
         Ok(clock) => {
             let mut state = clock.to_sla_state(now);

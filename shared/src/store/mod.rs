@@ -8,8 +8,9 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::domain::{
-    AccountId, AgentId, Channel, ChannelAccount, Customer, CustomerId, Identity, Message, Note,
-    Order, OrderId, OrderRef, TenantId, Ticket, TicketEvent, TicketId, TicketStatus,
+    AccountId, AgentId, Channel, ChannelAccount, Customer, CustomerId, Identity, Message,
+    MessageId, Note, Order, OrderId, OrderRef, TenantId, Ticket, TicketEvent, TicketId,
+    TicketStatus,
 };
 
 /// The storage layer's one error type.
@@ -386,6 +387,61 @@ pub trait AccountStore: Send + Sync {
         position: Option<String>,
         release: bool,
     ) -> impl Future<Output = StoreResult<PollCursor>> + Send;
+}
+
+/// A sender's claim on delivering one outbound message. Written once per message, ever: a
+/// redelivered queue record finds it and never sends a second time (docs/decisions/0006).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SendClaim {
+    pub ticket: TicketId,
+    pub message: MessageId,
+    /// The attempt that claimed it; only it may release the claim.
+    pub owner: String,
+    pub claimed_at: DateTime<Utc>,
+}
+
+/// What [`OutboundStore::claim_send`] found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ClaimOutcome {
+    /// The claim is ours: send.
+    Claimed,
+    /// Another attempt holds (or held) it.
+    Taken(SendClaim),
+}
+
+/// Outbound replies: the API queues them on their ticket, the sender records their delivery.
+pub trait OutboundStore: Send + Sync {
+    /// Appends an outbound message (a reply queued for delivery) to its ticket; a conflict if
+    /// a message with its id and time is stored already.
+    fn append_outbound(
+        &self,
+        tenant: &TenantId,
+        message: &Message,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+
+    /// Takes the one claim on sending `claim.message`: a conditional write that only the first
+    /// attempt wins.
+    fn claim_send(
+        &self,
+        tenant: &TenantId,
+        claim: &SendClaim,
+    ) -> impl Future<Output = StoreResult<ClaimOutcome>> + Send;
+
+    /// Gives a claim up (nothing was sent), if `claim.owner` still holds it.
+    fn release_send(
+        &self,
+        tenant: &TenantId,
+        claim: &SendClaim,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+
+    /// Writes `message` (with its new delivery state) over the stored one if that is still
+    /// queued, with `events`, in one transaction; a conflict if it is no longer queued.
+    fn record_delivery(
+        &self,
+        tenant: &TenantId,
+        message: &Message,
+        events: &[TicketEvent],
+    ) -> impl Future<Output = StoreResult<()>> + Send;
 }
 
 /// Counters of one day, channel and agent for reports (atomic additions).

@@ -10,6 +10,7 @@ mod items;
 pub mod keys;
 mod metrics;
 pub mod orders;
+mod outbound;
 mod quarantine;
 mod stats;
 mod tickets;

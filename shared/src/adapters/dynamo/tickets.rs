@@ -52,7 +52,7 @@ fn ticket_item(ticket: &Ticket) -> StoreResult<Attributes> {
     item.to_attributes()
 }
 
-fn message_item(tenant: &TenantId, message: &Message) -> StoreResult<Attributes> {
+pub(super) fn message_item(tenant: &TenantId, message: &Message) -> StoreResult<Attributes> {
     Item::new(
         keys::ticket_pk(tenant, &message.ticket),
         keys::message_sk(message.sent_at, &message.id),
@@ -61,7 +61,7 @@ fn message_item(tenant: &TenantId, message: &Message) -> StoreResult<Attributes>
     .to_attributes()
 }
 
-fn event_item(tenant: &TenantId, event: &TicketEvent) -> StoreResult<Attributes> {
+pub(super) fn event_item(tenant: &TenantId, event: &TicketEvent) -> StoreResult<Attributes> {
     Item::new(
         keys::ticket_pk(tenant, &event.ticket),
         keys::event_sk(event.at, &event.id),
@@ -123,7 +123,7 @@ pub(super) fn is_conditional_failure<R>(err: &SdkError<PutItemError, R>) -> bool
 }
 
 impl DynamoStore {
-    fn conflict(
+    pub(super) fn conflict(
         tenant: &TenantId,
         entity: &'static str,
         id: &str,
@@ -137,7 +137,7 @@ impl DynamoStore {
         }
     }
 
-    async fn put_new(
+    pub(super) async fn put_new(
         &self,
         tenant: &TenantId,
         item: Attributes,
