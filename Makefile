@@ -11,7 +11,7 @@ TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
 BENCH_ENV := --env MARKETDESK_TABLE=bench --env MARKETDESK_ESCALATION_QUEUE_ARN=arn:aws:sqs:eu-west-1:123456789012:esc \
 	--env MARKETDESK_SCHEDULE_GROUP=bench --env MARKETDESK_SCHEDULER_ROLE_ARN=arn:aws:iam::123456789012:role/s \
 	--env AWS_REGION=eu-west-1 --env AWS_ACCESS_KEY_ID=bench --env AWS_SECRET_ACCESS_KEY=bench \
-	--env AWS_ENDPOINT_URL=http://127.0.0.1:9
+	--env AWS_ENDPOINT_URL=http://127.0.0.1:9 --env AWS_MAX_ATTEMPTS=1
 
 dev: $(VENV)/.installed
 	$(CARGO) run --quiet -p marketdesk-cli -- dev $(DEV_ARGS)
@@ -51,10 +51,10 @@ bench: $(VENV)/.installed
 	@echo; echo "release binaries (budget <= 12 MB):"; ls -l $(TARGET_DIR)/release/ingest $(TARGET_DIR)/release/api $(TARGET_DIR)/release/hello | awk '{printf "  %-10s %6.1f MB\n", $$NF, $$5/1048576}'
 	@echo; echo "ingest: cold start vs hello-world, 10-message batch (budget: init <= 2x, rss <= 64 MB)"
 	$(PYTHON) ../shared/tools/lambda_coldstart.py --bin $(TARGET_DIR)/release/ingest --vs $(TARGET_DIR)/release/hello \
-		--event events/sqs_ingest_batch10.json --runs 10 --warm 10 $(BENCH_ENV)
+		--event events/sqs_ingest_batch10.json --runs 10 --warm 10 $(BENCH_ENV) 2>/dev/null
 	@echo; echo "api: cold start vs hello-world"
 	$(PYTHON) ../shared/tools/lambda_coldstart.py --bin $(TARGET_DIR)/release/api --vs $(TARGET_DIR)/release/hello \
-		--event events/apigw_get_inbox.json --runs 10 --warm 10 $(BENCH_ENV)
+		--event events/apigw_get_inbox.json --runs 10 --warm 10 $(BENCH_ENV) 2>/dev/null
 
 # Release binaries as Lambda runs them (cargo-lambda cross-builds for arm64 in `sam build`).
 build:
