@@ -39,6 +39,10 @@ pub const REFRESH_TOKEN_ROUTE: &str = "refreshToken";
 pub const SEARCH_ORDERS_ROUTE: &str = "searchOrders";
 pub const GET_ORDER_ROUTE: &str = "getOrder";
 
+/// The selling partner id of the sandbox's seller (`AmazonConfig::seller_id` by default); the
+/// demo tenant's Amazon account carries it.
+pub const SANDBOX_SELLER_ID: &str = "A3SANDBOXSELLER";
+
 /// How the sandbox is set up.
 #[derive(Debug, Clone)]
 pub struct AmazonConfig {
@@ -46,6 +50,8 @@ pub struct AmazonConfig {
     pub seed: u64,
     /// How many orders to generate.
     pub orders: usize,
+    /// The selling partner whose orders these are; ORDER_CHANGE notifications name it.
+    pub seller_id: String,
     /// Marketplaces of the generated orders (see [`MARKETPLACES`]).
     pub marketplace_ids: Vec<String>,
     /// Generated orders are created and updated in the 30 days before this instant.
@@ -66,6 +72,7 @@ impl Default for AmazonConfig {
         Self {
             seed: 1,
             orders: 40,
+            seller_id: SANDBOX_SELLER_ID.to_owned(),
             marketplace_ids: [
                 "APJ6JRA9NG5V4",
                 "A1PA6795UKMFR9",
