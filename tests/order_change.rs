@@ -178,7 +178,10 @@ async fn a_shipped_notification_updates_the_stored_order_status_and_shipments() 
     );
     e.deliver(&placed).await;
     e.ingest().await;
-    let before = e.stored(&id).await.expect("the first notification saved it");
+    let before = e
+        .stored(&id)
+        .await
+        .expect("the first notification saved it");
     assert_eq!(before.status, "UNSHIPPED");
     assert!(before.shipments.is_empty());
     assert_eq!(before.account.as_str(), "acct_amazon_it");
@@ -215,7 +218,11 @@ async fn a_notification_of_an_unknown_seller_is_quarantined_and_saves_nothing() 
         panic!("{quarantined:?}")
     };
     assert_eq!(record.reason, "unknown_account");
-    assert!(record.detail.contains("A9UNKNOWNSELLER"), "{}", record.detail);
+    assert!(
+        record.detail.contains("A9UNKNOWNSELLER"),
+        "{}",
+        record.detail
+    );
     assert!(!record.in_dlq);
     assert_eq!(e.stored(&id).await, None);
     assert!(e.quarantined("acme").await.is_empty());
@@ -246,7 +253,10 @@ async fn a_seller_connected_by_one_tenant_cannot_be_claimed_by_another() {
     let route = e.stack.store.account_for_seller(&seller).await.unwrap();
     assert_eq!(
         route,
-        Some((e.tenant.clone(), AccountId::parse("acct_amazon_it").unwrap()))
+        Some((
+            e.tenant.clone(),
+            AccountId::parse("acct_amazon_it").unwrap()
+        ))
     );
 
     let intruder = TenantId::parse("intruder").unwrap();
@@ -254,7 +264,13 @@ async fn a_seller_connected_by_one_tenant_cannot_be_claimed_by_another() {
     assert_eq!(claim.seller_id.as_ref(), Some(&seller));
     let err = e.stack.store.save_account(&claim, None).await.unwrap_err();
     assert!(
-        matches!(&err, StoreError::Conflict { entity: "seller route", .. }),
+        matches!(
+            &err,
+            StoreError::Conflict {
+                entity: "seller route",
+                ..
+            }
+        ),
         "{err:?}"
     );
     assert_eq!(
@@ -266,5 +282,8 @@ async fn a_seller_connected_by_one_tenant_cannot_be_claimed_by_another() {
     claim.seller_id = None;
     e.stack.store.save_account(&claim, None).await.unwrap();
     let unrouted = SellerId::parse("A9UNKNOWNSELLER").unwrap();
-    assert_eq!(e.stack.store.account_for_seller(&unrouted).await.unwrap(), None);
+    assert_eq!(
+        e.stack.store.account_for_seller(&unrouted).await.unwrap(),
+        None
+    );
 }

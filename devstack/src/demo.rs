@@ -5,8 +5,8 @@ use marketdesk::adapters::dynamo::DynamoStore;
 use marketdesk::domain::{
     AccountId, Channel, ChannelAccount, Marketplace, SecretRef, SellerId, TenantId,
 };
-use marketdesk_sandboxes::amazon::SANDBOX_SELLER_ID;
 use marketdesk::store::{AccountStore, StoreError};
+use marketdesk_sandboxes::amazon::SANDBOX_SELLER_ID;
 
 pub const DEMO_TENANT: &str = "demo";
 

@@ -978,7 +978,10 @@ pub fn order_change_notification(
             .map(|t| millis(t.to_utc()))
     };
     let fulfillment = &order["fulfillment"];
-    let status = match fulfillment["fulfillmentStatus"].as_str().unwrap_or_default() {
+    let status = match fulfillment["fulfillmentStatus"]
+        .as_str()
+        .unwrap_or_default()
+    {
         "PENDING" => "Pending",
         "PARTIALLY_SHIPPED" => "PartiallyShipped",
         "SHIPPED" => "Shipped",
@@ -986,13 +989,19 @@ pub fn order_change_notification(
         "UNFULFILLABLE" => "Unfulfillable",
         _ => "Unshipped",
     };
-    let fulfillment_type = if fulfillment["fulfilledBy"] == "AMAZON" { "AFN" } else { "MFN" };
+    let fulfillment_type = if fulfillment["fulfilledBy"] == "AMAZON" {
+        "AFN"
+    } else {
+        "MFN"
+    };
     let items: Vec<Value> = order["orderItems"]
         .as_array()
         .into_iter()
         .flatten()
         .map(|item| {
-            let shipped = item["fulfillment"]["quantityFulfilled"].as_u64().unwrap_or(0);
+            let shipped = item["fulfillment"]["quantityFulfilled"]
+                .as_u64()
+                .unwrap_or(0);
             let quantity = item["quantityOrdered"].as_u64().unwrap_or(0);
             json!({
                 "OrderItemId": item["orderItemId"],
@@ -1005,9 +1014,8 @@ pub fn order_change_notification(
             })
         })
         .collect();
-    let quantity = |field: &str| -> u64 {
-        items.iter().map(|i| i[field].as_u64().unwrap_or(0)).sum()
-    };
+    let quantity =
+        |field: &str| -> u64 { items.iter().map(|i| i[field].as_u64().unwrap_or(0)).sum() };
     let shipped = quantity("QuantityShipped");
     let unshipped = quantity("Quantity") - shipped;
     let order_id = order["orderId"].as_str().unwrap_or_default();
@@ -1077,10 +1085,24 @@ fn ship(order: &mut Value, at: DateTime<Utc>) {
         return;
     }
     let id = order["orderId"].as_str().unwrap_or_default();
-    let mut rng = Rng::new(id.bytes().fold(7u64, |h, b| h.wrapping_mul(31).wrapping_add(b.into())));
+    let mut rng = Rng::new(
+        id.bytes()
+            .fold(7u64, |h, b| h.wrapping_mul(31).wrapping_add(b.into())),
+    );
     let by_amazon = order["fulfillment"]["fulfilledBy"] == "AMAZON";
-    let amzn = format!("AMZN_{}", if marketplace.country == "GB" { "UK" } else { marketplace.country });
-    let carrier = if by_amazon { amzn.as_str() } else { *rng.pick(marketplace.carriers) };
+    let amzn = format!(
+        "AMZN_{}",
+        if marketplace.country == "GB" {
+            "UK"
+        } else {
+            marketplace.country
+        }
+    );
+    let carrier = if by_amazon {
+        amzn.as_str()
+    } else {
+        *rng.pick(marketplace.carriers)
+    };
     order["packages"] = json!([{
         "packageReferenceId": format!("PKG-{}", rng.digits(8)),
         "createdTime": stamp(at),

@@ -22,8 +22,7 @@ fn at(rfc3339: &str) -> DateTime<Utc> {
 /// (timestamps may lose a `.000`).
 fn assert_round_trips(model: &Model, body: &Value) -> OrderChange {
     model.assert_valid(body);
-    let parsed =
-        OrderChange::from_value(body.clone()).unwrap_or_else(|e| panic!("{e}: {body:#}"));
+    let parsed = OrderChange::from_value(body.clone()).unwrap_or_else(|e| panic!("{e}: {body:#}"));
     let written = serde_json::to_value(&parsed).unwrap();
     model.assert_valid(&written);
     assert_eq!(OrderChange::from_value(written).unwrap(), parsed);
@@ -99,7 +98,11 @@ async fn shipping_an_order_changes_it_and_notifies_a_valid_shipped_change() {
     assert_eq!(order["fulfillment"]["fulfillmentStatus"], "SHIPPED");
     assert_eq!(order["lastUpdatedTime"], "2026-11-01T12:00:00Z");
     let package = &order["packages"][0];
-    assert!(package["trackingNumber"].as_str().is_some_and(|n| !n.is_empty()));
+    assert!(
+        package["trackingNumber"]
+            .as_str()
+            .is_some_and(|n| !n.is_empty())
+    );
     assert!(package["carrier"].as_str().is_some_and(|c| !c.is_empty()));
     assert_eq!(sandbox.ship_order("999-0000000-0000000", when), None);
 }
@@ -128,4 +131,14 @@ fn what_the_model_refuses_our_types_refuse_too() {
             Err(NotificationError::Malformed(_))
         ));
     }
+}
+
+#[test]
+fn the_ingest_workers_sample_notification_matches_the_model() {
+    let model = Model::schema(SPEC);
+    let event: Value =
+        serde_json::from_str(include_str!("../../events/sqs_order_change.json")).unwrap();
+    let body: Value = serde_json::from_str(event["Records"][0]["body"].as_str().unwrap()).unwrap();
+    let parsed = assert_round_trips(&model, &body);
+    assert_eq!(parsed.change().seller_id.as_str(), SANDBOX_SELLER_ID);
 }

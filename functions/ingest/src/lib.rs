@@ -169,4 +169,23 @@ mod tests {
             assert!(parse_body(&body).is_ok(), "{body}");
         }
     }
+
+    #[test]
+    fn the_order_change_sample_is_a_notification_routed_by_seller_not_tenant() {
+        let bodies = bodies(include_str!("../../../events/sqs_order_change.json"));
+        let parsed = parse_body(&bodies[0]).unwrap();
+        let [
+            input @ IngestInput::OrderChanged {
+                seller_id,
+                order_id,
+                ..
+            },
+        ] = &parsed[..]
+        else {
+            panic!("{parsed:?}")
+        };
+        assert_eq!(seller_id.as_str(), "A3SANDBOXSELLER");
+        assert_eq!(order_id.as_str(), "405-2815364-1029384");
+        assert_eq!(input.tenant(), None);
+    }
 }

@@ -380,7 +380,9 @@ mod tests {
         let mut other = order_change("A3SANDBOXSELLER", "403-1234567-7654321");
         other["NotificationType"] = json!("FEED_PROCESSING_FINISHED");
         let err = parse_body(&other.to_string()).unwrap_err();
-        assert!(matches!(&err, IngestError::Malformed(m) if m.contains("FEED_PROCESSING_FINISHED")));
+        assert!(
+            matches!(&err, IngestError::Malformed(m) if m.contains("FEED_PROCESSING_FINISHED"))
+        );
         assert!(err.is_permanent());
     }
 }

@@ -167,7 +167,8 @@ impl AccountStore for DynamoStore {
             id,
             expected,
         };
-        let account_conflict = || conflict("channel account", account.id.to_string(), expected_version);
+        let account_conflict =
+            || conflict("channel account", account.id.to_string(), expected_version);
         let Some(seller) = &account.seller_id else {
             let mut request = self
                 .client

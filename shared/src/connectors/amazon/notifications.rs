@@ -29,10 +29,7 @@ pub enum NotificationError {
     #[error("unsupported notification type {0} (only ORDER_CHANGE is subscribed)")]
     UnsupportedType(String),
     #[error("invalid {field}: {reason}")]
-    Invalid {
-        field: &'static str,
-        reason: String,
-    },
+    Invalid { field: &'static str, reason: String },
 }
 
 /// The envelope every SP-API notification shares.
@@ -396,7 +393,10 @@ mod tests {
         assert_eq!(c.amazon_order_id.as_str(), "903-8868176-2219830");
         assert_eq!(c.summary.marketplace_id, "ATVPDKIKX0DER");
         assert_eq!(c.summary.fulfillment_type, FulfillmentType::Mfn);
-        assert_eq!(c.summary.order_items[0].is_buyer_requested_cancel, Some(true));
+        assert_eq!(
+            c.summary.order_items[0].is_buyer_requested_cancel,
+            Some(true)
+        );
         assert_eq!(serde_json::to_value(&parsed).unwrap(), example());
     }
 
@@ -407,7 +407,10 @@ mod tests {
             c["Summary"]["PurchaseDate"] = Value::Null;
         });
         let parsed = OrderChange::from_value(body.clone()).unwrap();
-        assert_eq!(parsed.change().order_change_trigger.time_of_order_change, None);
+        assert_eq!(
+            parsed.change().order_change_trigger.time_of_order_change,
+            None
+        );
         assert_eq!(serde_json::to_value(&parsed).unwrap(), body);
     }
 
@@ -417,7 +420,9 @@ mod tests {
         body["NotificationType"] = json!("ANY_OFFER_CHANGED");
         assert_eq!(
             OrderChange::from_value(body),
-            Err(NotificationError::UnsupportedType("ANY_OFFER_CHANGED".into()))
+            Err(NotificationError::UnsupportedType(
+                "ANY_OFFER_CHANGED".into()
+            ))
         );
     }
 
