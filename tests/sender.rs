@@ -139,6 +139,7 @@ fn account(tenant: &TenantId, id: &str, channel: Channel, sender: Option<&str>) 
         sender_address: sender.map(str::to_owned),
         poll_interval_minutes: 5,
         enabled: true,
+        seller_id: None,
         created_at: sent_at() - Duration::days(30),
         version: 1,
     }

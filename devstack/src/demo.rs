@@ -2,8 +2,11 @@
 
 use chrono::{DateTime, Utc};
 use marketdesk::adapters::dynamo::DynamoStore;
-use marketdesk::domain::{AccountId, Channel, ChannelAccount, Marketplace, SecretRef, TenantId};
+use marketdesk::domain::{
+    AccountId, Channel, ChannelAccount, Marketplace, SecretRef, SellerId, TenantId,
+};
 use marketdesk::store::{AccountStore, StoreError};
+use marketdesk_sandboxes::amazon::SANDBOX_SELLER_ID;
 
 pub const DEMO_TENANT: &str = "demo";
 
@@ -24,6 +27,9 @@ pub fn demo_accounts(tenant: &TenantId, now: DateTime<Utc>) -> Vec<ChannelAccoun
             display_name: name.to_string(),
             credentials: SecretRef(secret_name(tenant, id)),
             sender_address: sender.map(str::to_string),
+            // The Amazon sandbox's seller, so its ORDER_CHANGE notifications reach this account.
+            seller_id: (channel == Channel::Amazon)
+                .then(|| SellerId::parse(SANDBOX_SELLER_ID).expect("static id")),
             poll_interval_minutes: 5,
             enabled: true,
             created_at: now,

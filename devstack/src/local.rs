@@ -363,7 +363,9 @@ impl Trickle {
         loop {
             tick.tick().await;
             self.turn += 1;
-            if self.turn.is_multiple_of(3) {
+            if self.turn.is_multiple_of(5) {
+                self.amazon_shipment().await;
+            } else if self.turn.is_multiple_of(3) {
                 self.ebay_message();
             } else {
                 let mail = self.mails.next(Utc::now());
@@ -388,6 +390,33 @@ impl Trickle {
                 tracing::warn!(error = %err, "trickle mail");
                 false
             }
+        }
+    }
+
+    /// The seller ships an unshipped Amazon order; SP-API puts its ORDER_CHANGE notification on
+    /// the ingest queue.
+    async fn amazon_shipment(&self) {
+        let amazon = &self.sandboxes.amazon;
+        let Some(id) = amazon
+            .orders()
+            .iter()
+            .find(|o| o["fulfillment"]["fulfillmentStatus"] == "UNSHIPPED")
+            .and_then(|o| o["orderId"].as_str().map(str::to_owned))
+        else {
+            return;
+        };
+        let Some(notification) = amazon.ship_order(&id, Utc::now()) else {
+            return;
+        };
+        let sent = self
+            .sqs
+            .send_message()
+            .queue_url(&self.queue_url)
+            .message_body(notification.to_string())
+            .send()
+            .await;
+        if let Err(err) = sent {
+            tracing::warn!(error = %aws_sdk_sqs::error::DisplayErrorContext(err), "trickle order change");
         }
     }
 

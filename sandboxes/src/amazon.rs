@@ -39,6 +39,10 @@ pub const REFRESH_TOKEN_ROUTE: &str = "refreshToken";
 pub const SEARCH_ORDERS_ROUTE: &str = "searchOrders";
 pub const GET_ORDER_ROUTE: &str = "getOrder";
 
+/// The selling partner id of the sandbox's seller (`AmazonConfig::seller_id` by default); the
+/// demo tenant's Amazon account carries it.
+pub const SANDBOX_SELLER_ID: &str = "A3SANDBOXSELLER";
+
 /// How the sandbox is set up.
 #[derive(Debug, Clone)]
 pub struct AmazonConfig {
@@ -46,6 +50,8 @@ pub struct AmazonConfig {
     pub seed: u64,
     /// How many orders to generate.
     pub orders: usize,
+    /// The selling partner whose orders these are; ORDER_CHANGE notifications name it.
+    pub seller_id: String,
     /// Marketplaces of the generated orders (see [`MARKETPLACES`]).
     pub marketplace_ids: Vec<String>,
     /// Generated orders are created and updated in the 30 days before this instant.
@@ -66,6 +72,7 @@ impl Default for AmazonConfig {
         Self {
             seed: 1,
             orders: 40,
+            seller_id: SANDBOX_SELLER_ID.to_owned(),
             marketplace_ids: [
                 "APJ6JRA9NG5V4",
                 "A1PA6795UKMFR9",
@@ -244,6 +251,34 @@ impl AmazonSandbox {
             .values()
             .cloned()
             .collect()
+    }
+    /// Ships an order as the seller would (fulfillment status `SHIPPED`, every item fulfilled,
+    /// a package with a carrier and tracking number unless it has one, `lastUpdatedTime` = `at`)
+    /// and returns the ORDER_CHANGE notification Amazon then sends; `None` if there is no such
+    /// order.
+    pub fn ship_order(&self, id: &str, at: DateTime<Utc>) -> Option<Value> {
+        if !self.update_order(id, |order| ship(order, at)) {
+            return None;
+        }
+        self.order_change_notification(id, "OrderStatusChange", "Order shipped", at)
+    }
+
+    /// The ORDER_CHANGE notification for the stored order as it stands, published at `at`.
+    pub fn order_change_notification(
+        &self,
+        id: &str,
+        change_type: &str,
+        reason: &str,
+        at: DateTime<Utc>,
+    ) -> Option<Value> {
+        let order = self.order(id)?;
+        Some(order_change_notification(
+            &self.state.config.seller_id,
+            &order,
+            change_type,
+            reason,
+            at,
+        ))
     }
 }
 
@@ -923,6 +958,161 @@ fn tracking_number(rng: &mut Rng, carrier: &str, country: &str) -> String {
         c if c.starts_with("AMZN") => format!("TBA{}", rng.digits(12)),
         _ => rng.digits(14),
     }
+}
+
+/// The ORDER_CHANGE notification (`specs/amazon/OrderChangeNotification.json`) for `order`, a
+/// body shaped like the Orders model, as Amazon puts it on the seller's SQS queue. Its id is
+/// derived from the order and `at`, so the same change notified twice is one notification
+/// delivered twice.
+pub fn order_change_notification(
+    seller_id: &str,
+    order: &Value,
+    change_type: &str,
+    reason: &str,
+    at: DateTime<Utc>,
+) -> Value {
+    let millis = |t: DateTime<Utc>| t.to_rfc3339_opts(SecondsFormat::Millis, true);
+    let time = |v: &Value| {
+        v.as_str()
+            .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+            .map(|t| millis(t.to_utc()))
+    };
+    let fulfillment = &order["fulfillment"];
+    let status = match fulfillment["fulfillmentStatus"]
+        .as_str()
+        .unwrap_or_default()
+    {
+        "PENDING" => "Pending",
+        "PARTIALLY_SHIPPED" => "PartiallyShipped",
+        "SHIPPED" => "Shipped",
+        "CANCELLED" => "Canceled",
+        "UNFULFILLABLE" => "Unfulfillable",
+        _ => "Unshipped",
+    };
+    let fulfillment_type = if fulfillment["fulfilledBy"] == "AMAZON" {
+        "AFN"
+    } else {
+        "MFN"
+    };
+    let items: Vec<Value> = order["orderItems"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|item| {
+            let shipped = item["fulfillment"]["quantityFulfilled"]
+                .as_u64()
+                .unwrap_or(0);
+            let quantity = item["quantityOrdered"].as_u64().unwrap_or(0);
+            json!({
+                "OrderItemId": item["orderItemId"],
+                "SellerSKU": item["product"]["sellerSku"],
+                "SupplySourceId": null,
+                "OrderItemStatus": if shipped >= quantity { "Shipped" } else { "Unshipped" },
+                "Quantity": quantity,
+                "QuantityShipped": shipped,
+                "IsBuyerRequestedCancel": false,
+            })
+        })
+        .collect();
+    let quantity =
+        |field: &str| -> u64 { items.iter().map(|i| i[field].as_u64().unwrap_or(0)).sum() };
+    let shipped = quantity("QuantityShipped");
+    let unshipped = quantity("Quantity") - shipped;
+    let order_id = order["orderId"].as_str().unwrap_or_default();
+    let mut summary = json!({
+        "MarketplaceId": order["salesChannel"]["marketplaceId"],
+        "OrderStatus": status,
+        "PurchaseDate": time(&order["createdTime"]),
+        "DestinationPostalCode": order["recipient"]["deliveryAddress"]["postalCode"],
+        "FulfillmentType": fulfillment_type,
+        "OrderType": "StandardOrder",
+        "NumberOfItemsShipped": shipped,
+        "NumberOfItemsUnshipped": unshipped,
+        "OrderItems": items,
+    });
+    if let Some(latest) = time(&fulfillment["shipByWindow"]["latestDateTime"]) {
+        summary["LatestShipDate"] = json!(latest);
+    }
+    if let Some(latest) = time(&fulfillment["deliverByWindow"]["latestDateTime"]) {
+        summary["LatestDeliveryDate"] = json!(latest);
+    }
+    if let Some(programs) = order["programs"].as_array()
+        && programs.iter().any(|p| p == "PRIME")
+    {
+        summary["OrderPrograms"] = json!(["Prime"]);
+    }
+    let notification_id = format!("sandbox-{order_id}-{}", at.timestamp_millis());
+    json!({
+        "NotificationVersion": "1.0",
+        "NotificationType": "ORDER_CHANGE",
+        "PayloadVersion": "1.0",
+        "EventTime": millis(at),
+        "Payload": {"OrderChangeNotification": {
+            "NotificationLevel": "OrderLevel",
+            "SellerId": seller_id,
+            "AmazonOrderId": order_id,
+            "OrderChangeType": change_type,
+            "OrderChangeTrigger": {
+                "TimeOfOrderChange": time(&order["lastUpdatedTime"]),
+                "ChangeReason": reason,
+            },
+            "Summary": summary,
+        }},
+        "NotificationMetadata": {
+            "ApplicationId": "amzn1.sellerapps.app.sandbox",
+            "SubscriptionId": "sandbox-order-change-subscription",
+            "PublishTime": millis(at),
+            "NotificationId": notification_id,
+        },
+    })
+}
+
+/// Marks every item fulfilled and adds a package if the order has none.
+fn ship(order: &mut Value, at: DateTime<Utc>) {
+    let marketplace = MARKETPLACES
+        .iter()
+        .find(|m| order["salesChannel"]["marketplaceId"] == m.id)
+        .unwrap_or(&MARKETPLACES[0]);
+    order["fulfillment"]["fulfillmentStatus"] = json!("SHIPPED");
+    order["lastUpdatedTime"] = json!(stamp(at));
+    let mut package_items = Vec::new();
+    for item in order["orderItems"].as_array_mut().into_iter().flatten() {
+        let quantity = item["quantityOrdered"].clone();
+        item["fulfillment"] = json!({"quantityFulfilled": quantity, "quantityUnfulfilled": 0});
+        package_items.push(json!({"orderItemId": item["orderItemId"], "quantity": quantity}));
+    }
+    if order["packages"].as_array().is_some_and(|p| !p.is_empty()) {
+        return;
+    }
+    let id = order["orderId"].as_str().unwrap_or_default();
+    let mut rng = Rng::new(
+        id.bytes()
+            .fold(7u64, |h, b| h.wrapping_mul(31).wrapping_add(b.into())),
+    );
+    let by_amazon = order["fulfillment"]["fulfilledBy"] == "AMAZON";
+    let amzn = format!(
+        "AMZN_{}",
+        if marketplace.country == "GB" {
+            "UK"
+        } else {
+            marketplace.country
+        }
+    );
+    let carrier = if by_amazon {
+        amzn.as_str()
+    } else {
+        *rng.pick(marketplace.carriers)
+    };
+    order["packages"] = json!([{
+        "packageReferenceId": format!("PKG-{}", rng.digits(8)),
+        "createdTime": stamp(at),
+        "packageStatus": {"status": "SHIPPED", "detailedStatus": "PICKED_UP"},
+        "carrier": carrier,
+        "shipTime": stamp(at),
+        "shippingService": format!("{carrier} Standard"),
+        "trackingNumber": tracking_number(&mut rng, carrier, marketplace.country),
+        "packageItems": package_items,
+    }]);
 }
 
 /// The orders of `config.seed`: the same seed gives the same orders.

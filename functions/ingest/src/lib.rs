@@ -64,10 +64,8 @@ where
             Err(err) => return self.give_up(record, tenant_hint(body), err, false).await,
         };
         for input in inputs {
-            let tenant = match &input {
-                marketdesk::ingest::IngestInput::Source(s) => s.tenant().clone(),
-                marketdesk::ingest::IngestInput::Mail(m) => m.tenant.clone(),
-            };
+            // An ORDER_CHANGE notification names no tenant: filed with the unattributed ones.
+            let tenant = input.tenant().cloned().unwrap_or_else(unattributed);
             match self.ingestor.handle(&input, now).await {
                 Ok(outcome) => tracing::debug!(?outcome, "ingested"),
                 Err(err) if err.is_permanent() => {
@@ -114,7 +112,11 @@ fn tenant_hint(body: &str) -> TenantId {
         .ok()
         .and_then(|v| v.get("tenant")?.as_str().map(str::to_owned))
         .and_then(|t| TenantId::parse(t).ok())
-        .unwrap_or_else(|| TenantId::parse(UNATTRIBUTED_TENANT).expect("valid tenant id"))
+        .unwrap_or_else(unattributed)
+}
+
+fn unattributed() -> TenantId {
+    TenantId::parse(UNATTRIBUTED_TENANT).expect("valid tenant id")
 }
 
 fn receive_count(record: &SqsMessage) -> u32 {
@@ -166,5 +168,24 @@ mod tests {
         for body in bodies(include_str!("../../../events/sqs_ingest_batch10.json")) {
             assert!(parse_body(&body).is_ok(), "{body}");
         }
+    }
+
+    #[test]
+    fn the_order_change_sample_is_a_notification_routed_by_seller_not_tenant() {
+        let bodies = bodies(include_str!("../../../events/sqs_order_change.json"));
+        let parsed = parse_body(&bodies[0]).unwrap();
+        let [
+            input @ IngestInput::OrderChanged {
+                seller_id,
+                order_id,
+                ..
+            },
+        ] = &parsed[..]
+        else {
+            panic!("{parsed:?}")
+        };
+        assert_eq!(seller_id.as_str(), "A3SANDBOXSELLER");
+        assert_eq!(order_id.as_str(), "405-2815364-1029384");
+        assert_eq!(input.tenant(), None);
     }
 }

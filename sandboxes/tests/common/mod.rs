@@ -94,6 +94,21 @@ impl Model {
         Self::build(schema, format!("{file}#{component}"))
     }
 
+    /// A file that is itself one JSON Schema, e.g. Amazon's notification models.
+    pub fn schema(file: &str) -> Self {
+        let mut schema = read_spec(file);
+        strict(&mut schema);
+        Self::build(schema, file.to_owned())
+    }
+
+    /// The `examples` a schema file gives for its root.
+    pub fn schema_examples(file: &str) -> Vec<Value> {
+        read_spec(file)["examples"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+    }
+
     fn build(schema: Value, name: String) -> Self {
         let validator = jsonschema::options()
             .with_draft(jsonschema::Draft::Draft7)

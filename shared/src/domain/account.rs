@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{AccountId, Channel, Marketplace, TenantId};
+use super::{AccountId, Channel, Marketplace, SellerId, TenantId};
 
 /// A seller organisation.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -37,6 +37,9 @@ pub struct ChannelAccount {
     /// Approved sender address replies go out from (Amazon relay, store mailbox).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sender_address: Option<String>,
+    /// Amazon's selling partner id; SP-API notifications are routed to the account by it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seller_id: Option<SellerId>,
     /// Minutes between two polls of the channel's APIs.
     pub poll_interval_minutes: u32,
     pub enabled: bool,

@@ -127,6 +127,12 @@ typed_id!(
     "order id"
 );
 typed_id!(ClaimId, "claim id");
+typed_id!(
+    /// An SP-API selling partner id (e.g. `A3TH9S8BH6GOGM`): what ORDER_CHANGE notifications
+    /// name instead of a tenant.
+    SellerId,
+    "seller id"
+);
 typed_id!(FeedbackId, "feedback id");
 
 generated_id!(TicketId, "tkt_");

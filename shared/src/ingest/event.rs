@@ -1,13 +1,15 @@
-//! What arrives on the ingest queue: the pollers' normalised source events, and S3
-//! notifications of raw mail that SES stored.
+//! What arrives on the ingest queue: the pollers' normalised source events, S3 notifications of
+//! raw mail that SES stored, and SP-API ORDER_CHANGE notifications that Amazon delivers there.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::IngestError;
+use crate::connectors::amazon::notifications::{self, NotificationError, OrderChange};
 use crate::connectors::{ChannelMessage, ReceivedFeedback};
 use crate::domain::{
-    AccountId, Attachment, Channel, Direction, Feedback, Identity, Order, OrderId, TenantId,
+    AccountId, Attachment, Channel, Direction, Feedback, Identity, Order, OrderId, SellerId,
+    TenantId,
 };
 
 /// Longest message body accepted from a channel; marketplaces cap theirs far below this.
@@ -160,6 +162,29 @@ pub struct MailObject {
 pub enum IngestInput {
     Source(Box<SourceEvent>),
     Mail(MailObject),
+    /// An Amazon order changed (SP-API ORDER_CHANGE). It names the seller, not the tenant:
+    /// the store's seller route decides whose order it is.
+    OrderChanged {
+        seller_id: SellerId,
+        order_id: OrderId,
+        marketplace_id: String,
+        /// Amazon's id of the notification; a redelivery carries the same one.
+        notification_id: String,
+        /// When the order changed, if Amazon says.
+        changed_at: Option<DateTime<Utc>>,
+    },
+}
+
+impl IngestInput {
+    /// The tenant the work belongs to, when the payload itself may say so (an
+    /// ORDER_CHANGE notification does not).
+    pub fn tenant(&self) -> Option<&TenantId> {
+        match self {
+            IngestInput::Source(source) => Some(source.tenant()),
+            IngestInput::Mail(mail) => Some(&mail.tenant),
+            IngestInput::OrderChanged { .. } => None,
+        }
+    }
 }
 
 /// The work in one queue message body: a source event, or every object of an S3
@@ -175,12 +200,31 @@ pub fn parse_body(body: &str) -> Result<Vec<IngestInput>, IngestError> {
             serde_json::from_value(value).map_err(|e| IngestError::Malformed(e.to_string()))?;
         return event.records.into_iter().map(mail_object).collect();
     }
+    if notifications::notification_type(&value).is_some() {
+        return order_changed(value).map(|input| vec![input]);
+    }
     let event: SourceEvent =
         serde_json::from_value(value).map_err(|e| IngestError::Malformed(e.to_string()))?;
     if let SourceEvent::Message(m) = &event {
         m.validate()?;
     }
     Ok(vec![IngestInput::Source(Box::new(event))])
+}
+
+/// An SP-API notification, validated against the ORDER_CHANGE model.
+fn order_changed(value: serde_json::Value) -> Result<IngestInput, IngestError> {
+    let notification = OrderChange::from_value(value).map_err(|e| match e {
+        NotificationError::Invalid { field, reason } => IngestError::Invalid { field, reason },
+        other => IngestError::Malformed(other.to_string()),
+    })?;
+    let change = notification.payload.order_change_notification;
+    Ok(IngestInput::OrderChanged {
+        seller_id: change.seller_id,
+        order_id: change.amazon_order_id,
+        marketplace_id: change.summary.marketplace_id,
+        notification_id: notification.notification_metadata.notification_id,
+        changed_at: change.order_change_trigger.time_of_order_change,
+    })
 }
 
 /// The parts of an S3 event notification ingestion reads; S3 sends many more, which are
@@ -252,4 +296,93 @@ fn mail_object(record: S3Record) -> Result<IngestInput, IngestError> {
         bucket,
         key,
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn order_change(seller: &str, order: &str) -> serde_json::Value {
+        json!({
+            "NotificationVersion": "1.0",
+            "NotificationType": "ORDER_CHANGE",
+            "PayloadVersion": "1.0",
+            "EventTime": "2026-11-01T10:00:00.000Z",
+            "Payload": {"OrderChangeNotification": {
+                "NotificationLevel": "OrderLevel",
+                "SellerId": seller,
+                "AmazonOrderId": order,
+                "OrderChangeType": "OrderStatusChange",
+                "OrderChangeTrigger": {"TimeOfOrderChange": "2026-11-01T09:59:58.000Z", "ChangeReason": "Order status changed"},
+                "Summary": {
+                    "MarketplaceId": "APJ6JRA9NG5V4",
+                    "OrderStatus": "Shipped",
+                    "PurchaseDate": "2026-10-30T08:00:00.000Z",
+                    "DestinationPostalCode": "20121",
+                    "FulfillmentType": "MFN",
+                    "OrderType": "StandardOrder",
+                    "OrderItems": [{"OrderItemId": "12345678901234", "SellerSKU": "SKU-1", "SupplySourceId": null, "Quantity": 1}]
+                }
+            }},
+            "NotificationMetadata": {
+                "ApplicationId": "amzn1.sellerapps.app.1",
+                "SubscriptionId": "sub-1",
+                "PublishTime": "2026-11-01T10:00:00.500Z",
+                "NotificationId": "n-1"
+            }
+        })
+    }
+
+    #[test]
+    fn an_order_change_notification_becomes_order_changed_without_a_tenant() {
+        let body = order_change("A3SANDBOXSELLER", "403-1234567-7654321").to_string();
+        let inputs = parse_body(&body).unwrap();
+        let [input] = &inputs[..] else {
+            panic!("{inputs:?}")
+        };
+        assert_eq!(input.tenant(), None);
+        let IngestInput::OrderChanged {
+            seller_id,
+            order_id,
+            marketplace_id,
+            notification_id,
+            changed_at,
+        } = input
+        else {
+            panic!("{input:?}")
+        };
+        assert_eq!(seller_id.as_str(), "A3SANDBOXSELLER");
+        assert_eq!(order_id.as_str(), "403-1234567-7654321");
+        assert_eq!(marketplace_id, "APJ6JRA9NG5V4");
+        assert_eq!(notification_id, "n-1");
+        assert_eq!(
+            changed_at.map(|t| t.to_rfc3339()),
+            Some("2026-11-01T09:59:58+00:00".into())
+        );
+    }
+
+    #[test]
+    fn an_invalid_notification_is_a_permanent_error_naming_the_field() {
+        let bad_order = order_change("A3SANDBOXSELLER", "4031234567").to_string();
+        let err = parse_body(&bad_order).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                IngestError::Invalid {
+                    field: "AmazonOrderId",
+                    ..
+                }
+            ),
+            "{err}"
+        );
+        assert!(err.is_permanent());
+        let mut other = order_change("A3SANDBOXSELLER", "403-1234567-7654321");
+        other["NotificationType"] = json!("FEED_PROCESSING_FINISHED");
+        let err = parse_body(&other.to_string()).unwrap_err();
+        assert!(
+            matches!(&err, IngestError::Malformed(m) if m.contains("FEED_PROCESSING_FINISHED"))
+        );
+        assert!(err.is_permanent());
+    }
 }

@@ -398,6 +398,7 @@ mod tests {
             sender_address: sender.map(str::to_owned),
             poll_interval_minutes: 5,
             enabled: true,
+            seller_id: None,
             created_at: Utc::now(),
             version: 1,
         }

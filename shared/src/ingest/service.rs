@@ -13,8 +13,8 @@ use super::inbound::{self, Inbound};
 use super::{IngestError, plan};
 use crate::connectors::ConnectorError;
 use crate::domain::{
-    ChannelAccount, Customer, CustomerId, IdentityKind, Order, OrderId, OrderRef, Shipment,
-    TenantId, Ticket,
+    Channel, ChannelAccount, Customer, CustomerId, IdentityKind, Order, OrderId, OrderRef,
+    SellerId, Shipment, TenantId, Ticket,
 };
 use crate::escalation::EscalationScheduler;
 use crate::inbound_mail::{self, MailKind};
@@ -39,6 +39,8 @@ pub enum IngestOutcome {
     Recorded { ticket: crate::domain::TicketId },
     Duplicate,
     OrderSaved { written: bool },
+    /// Nothing to do (a notification of a disabled account, an order the channel forgot).
+    Nothing,
 }
 
 /// Where raw mail is read from (S3).
@@ -132,6 +134,15 @@ where
                 }
             },
             IngestInput::Mail(m) => self.mail(m, now).await,
+            IngestInput::OrderChanged {
+                seller_id,
+                order_id,
+                marketplace_id,
+                ..
+            } => {
+                self.order_changed(seller_id, order_id, marketplace_id, now)
+                    .await
+            }
         }
     }
 
@@ -331,6 +342,44 @@ where
         };
         self.store.add_history(tenant, &customer, &entry).await?;
         Ok(IngestOutcome::OrderSaved { written })
+    }
+
+    /// An ORDER_CHANGE notification: the seller's route names the tenant and account (never
+    /// the payload), the order is read from the channel and then saved like a polled one.
+    /// A redelivery writes the same order again, which the channel's `updated_at` guard makes
+    /// harmless.
+    async fn order_changed(
+        &self,
+        seller: &SellerId,
+        order_id: &OrderId,
+        marketplace_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<IngestOutcome, IngestError> {
+        let unknown = || IngestError::UnknownAccount(format!("for Amazon seller {seller}"));
+        let (tenant, account_id) = self
+            .store
+            .account_for_seller(seller)
+            .await?
+            .ok_or_else(unknown)?;
+        let account = self.account(&tenant, &account_id).await?;
+        // A stale route: the account no longer claims this seller.
+        if account.channel != Channel::Amazon || account.seller_id.as_ref() != Some(seller) {
+            return Err(unknown());
+        }
+        if !account.enabled {
+            tracing::info!(tenant = %tenant, account = %account.id, "order change of a disabled account ignored");
+            return Ok(IngestOutcome::Nothing);
+        }
+        if account.marketplace.id != marketplace_id {
+            // One seller id spans a region's marketplaces; its account reads them all.
+            tracing::debug!(account = %account.id, marketplace_id, "order of another marketplace of the seller");
+        }
+        let Some(order) = self.enricher.order(&account, order_id).await? else {
+            // Nothing to save; the poller reads the order when the channel has it.
+            tracing::warn!(tenant = %tenant, account = %account.id, order = %order_id, "changed order not found on the channel");
+            return Ok(IngestOutcome::Nothing);
+        };
+        self.order(&OrderEvent { tenant, order }, now).await
     }
 
     async fn customer_for(

@@ -30,6 +30,7 @@ fn account(channel: Channel, sender: Option<&str>) -> ChannelAccount {
         sender_address: sender.map(str::to_owned),
         poll_interval_minutes: 5,
         enabled: true,
+        seller_id: None,
         created_at: at("2026-01-01T00:00:00Z"),
         version: 1,
     }

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::{
     AccountId, AgentId, Channel, ChannelAccount, Customer, CustomerId, Identity, Message,
-    MessageId, Note, Order, OrderId, OrderRef, TenantId, Ticket, TicketEvent, TicketId,
+    MessageId, Note, Order, OrderId, OrderRef, SellerId, TenantId, Ticket, TicketEvent, TicketId,
     TicketStatus,
 };
 
@@ -360,11 +360,22 @@ pub trait AccountStore: Send + Sync {
     ) -> impl Future<Output = StoreResult<Option<ChannelAccount>>> + Send;
 
     /// Creates (`expected_version` None) or updates the account, conditional on its version.
+    /// An account with a `seller_id` also claims that seller's route (see
+    /// [`account_for_seller`](Self::account_for_seller)) in the same transaction; a seller
+    /// routed to another tenant is a conflict, and nothing is written.
     fn save_account(
         &self,
         account: &ChannelAccount,
         expected_version: Option<u64>,
     ) -> impl Future<Output = StoreResult<ChannelAccount>> + Send;
+
+    /// The tenant and account an SP-API seller's notifications belong to: one GetItem of a key
+    /// outside every tenant that holds only the route. The route may be stale (the account
+    /// since changed its seller id): callers check the account still names this seller.
+    fn account_for_seller(
+        &self,
+        seller: &SellerId,
+    ) -> impl Future<Output = StoreResult<Option<(TenantId, AccountId)>>> + Send;
 
     /// Takes the account's poll lease for `owner` until `until`, if it is free or expired at
     /// `now`. Returns the cursor under the lease, or a conflict if another run holds it.
@@ -508,6 +519,10 @@ impl QuarantineRecord {
 
 /// Tenants whose payload could not even be attributed (unparseable JSON) are filed here.
 pub const UNATTRIBUTED_TENANT: &str = "_unattributed";
+
+/// The key space of routes from a channel's own ids (an SP-API seller id) to a tenant, for
+/// payloads that name no tenant. It holds routes only, never tenant data.
+pub const ROUTING_TENANT: &str = "_routing";
 
 pub trait QuarantineStore: Send + Sync {
     fn quarantine(&self, record: &QuarantineRecord)

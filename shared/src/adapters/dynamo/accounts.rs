@@ -1,16 +1,90 @@
 //! Channel accounts and their poll cursors with leases.
 
 use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
-use aws_sdk_dynamodb::types::ReturnValue;
+use aws_sdk_dynamodb::types::{Put, ReturnValue, TransactWriteItem};
 use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
 
 use super::items::{Attributes, Item, from_attributes, n, s};
-use super::keys::{self, CURSOR};
+use super::keys::{self, CURSOR, ONE};
 use super::tickets::is_conditional_failure;
 use super::{DynamoStore, backend};
-use crate::domain::{AccountId, ChannelAccount, TenantId};
-use crate::store::{AccountStore, PollCursor, StoreError, StoreResult};
+use crate::domain::{AccountId, ChannelAccount, SellerId, TenantId};
+use crate::store::{AccountStore, PollCursor, ROUTING_TENANT, StoreError, StoreResult};
+
+/// The only content of a seller route: where the seller's notifications go.
+#[derive(Serialize, Deserialize)]
+struct SellerRoute {
+    tenant: TenantId,
+    account: AccountId,
+}
+
+fn built<T, E: std::fmt::Display>(table: &str, result: Result<T, E>) -> StoreResult<T> {
+    result.map_err(|e| StoreError::Corrupt {
+        key: table.to_string(),
+        reason: e.to_string(),
+    })
+}
+
+/// The account's Put: new, or replacing the version the caller read.
+fn account_put(
+    table: &str,
+    item: Attributes,
+    expected_version: Option<u64>,
+) -> StoreResult<TransactWriteItem> {
+    let put = Put::builder().table_name(table).set_item(Some(item));
+    let put = match expected_version {
+        None => put.condition_expression("attribute_not_exists(PK)"),
+        Some(v) => put
+            .condition_expression("#v = :expected")
+            .expression_attribute_names("#v", "version")
+            .expression_attribute_values(":expected", n(v)),
+    };
+    Ok(TransactWriteItem::builder()
+        .put(built(table, put.build())?)
+        .build())
+}
+
+/// The seller's route to this account. A tenant may move its own route to another of its
+/// accounts, but never take over a seller that another tenant has connected: that would
+/// redirect the other tenant's order notifications.
+fn route_put(
+    table: &str,
+    seller: &SellerId,
+    account: &ChannelAccount,
+) -> StoreResult<TransactWriteItem> {
+    let route = SellerRoute {
+        tenant: account.tenant.clone(),
+        account: account.id.clone(),
+    };
+    let item = Item::new(keys::seller_route_pk(seller), ONE, route).to_attributes()?;
+    let put = Put::builder()
+        .table_name(table)
+        .set_item(Some(item))
+        .condition_expression("attribute_not_exists(PK) OR #tenant = :tenant")
+        .expression_attribute_names("#tenant", "tenant")
+        .expression_attribute_values(":tenant", s(account.tenant.as_str()));
+    Ok(TransactWriteItem::builder()
+        .put(built(table, put.build())?)
+        .build())
+}
+
+/// Which items of a cancelled transaction failed their condition, in item order.
+fn failed_conditions<R>(err: &SdkError<TransactWriteItemsError, R>) -> Option<[bool; 2]> {
+    let Some(TransactWriteItemsError::TransactionCanceledException(c)) = err.as_service_error()
+    else {
+        return None;
+    };
+    let failed = |i: usize| {
+        c.cancellation_reasons()
+            .get(i)
+            .and_then(|r| r.code())
+            .is_some_and(|code| code == "ConditionalCheckFailed")
+    };
+    Some([failed(0), failed(1)])
+}
 
 fn cursor_from(attrs: Attributes, account: &AccountId) -> StoreResult<PollCursor> {
     let get_s = |k: &str| attrs.get(k).and_then(|v| v.as_s().ok()).cloned();
@@ -87,28 +161,70 @@ impl AccountStore for DynamoStore {
             &next,
         )
         .to_attributes()?;
-        let mut request = self
-            .client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(item));
-        request = match expected_version {
-            None => request.condition_expression("attribute_not_exists(PK)"),
-            Some(v) => request
-                .condition_expression("#v = :expected")
-                .expression_attribute_names("#v", "version")
-                .expression_attribute_values(":expected", n(v)),
+        let conflict = |entity, id: String, expected| StoreError::Conflict {
+            tenant: tenant.clone(),
+            entity,
+            id,
+            expected,
         };
-        match request.send().await {
+        let account_conflict =
+            || conflict("channel account", account.id.to_string(), expected_version);
+        let Some(seller) = &account.seller_id else {
+            let mut request = self
+                .client
+                .put_item()
+                .table_name(&self.table)
+                .set_item(Some(item));
+            request = match expected_version {
+                None => request.condition_expression("attribute_not_exists(PK)"),
+                Some(v) => request
+                    .condition_expression("#v = :expected")
+                    .expression_attribute_names("#v", "version")
+                    .expression_attribute_values(":expected", n(v)),
+            };
+            return match request.send().await {
+                Ok(_) => Ok(next),
+                Err(e) if is_conditional_failure(&e) => Err(account_conflict()),
+                Err(e) => Err(backend(tenant, "SaveAccount", e)),
+            };
+        };
+        let items = vec![
+            account_put(&self.table, item, expected_version)?,
+            route_put(&self.table, seller, account)?,
+        ];
+        let result = self
+            .client
+            .transact_write_items()
+            .set_transact_items(Some(items))
+            .send()
+            .await;
+        match result {
             Ok(_) => Ok(next),
-            Err(e) if is_conditional_failure(&e) => Err(StoreError::Conflict {
-                tenant: tenant.clone(),
-                entity: "channel account",
-                id: account.id.to_string(),
-                expected: expected_version,
-            }),
-            Err(e) => Err(backend(tenant, "SaveAccount", e)),
+            Err(e) => match failed_conditions(&e) {
+                // Reasons come in item order: the account, then the route.
+                Some([true, ..]) => Err(account_conflict()),
+                Some([_, true, ..]) => Err(conflict("seller route", seller.to_string(), None)),
+                _ => Err(backend(tenant, "SaveAccount", e)),
+            },
         }
+    }
+
+    async fn account_for_seller(
+        &self,
+        seller: &SellerId,
+    ) -> StoreResult<Option<(TenantId, AccountId)>> {
+        let routing = TenantId::parse(ROUTING_TENANT).expect("valid tenant id");
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key("PK", s(keys::seller_route_pk(seller)))
+            .key("SK", s(ONE))
+            .send()
+            .await
+            .map_err(|e| backend(&routing, "GetSellerRoute", e))?;
+        let route: Option<SellerRoute> = out.item.map(from_attributes).transpose()?;
+        Ok(route.map(|r| (r.tenant, r.account)))
     }
 
     async fn acquire_lease(

@@ -5,7 +5,8 @@
 use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::domain::{
-    AccountId, AgentId, Channel, CustomerId, Identity, OrderId, TenantId, TicketId, TicketStatus,
+    AccountId, AgentId, Channel, CustomerId, Identity, OrderId, SellerId, TenantId, TicketId,
+    TicketStatus,
 };
 use crate::store::{OrderLink, SeenKey, ThreadKey};
 
@@ -125,6 +126,12 @@ pub fn account_sk(account: &AccountId) -> String {
 
 pub fn account_pk(tenant: &TenantId, account: &AccountId) -> String {
     format!("T#{tenant}#ACCT#{account}")
+}
+
+/// The route of an SP-API seller to its account. No tenant key family is named `SELLER`, so
+/// this cannot address a tenant's item even for a tenant called `_routing`.
+pub fn seller_route_pk(seller: &SellerId) -> String {
+    format!("T#{}#SELLER#{seller}", crate::store::ROUTING_TENANT)
 }
 
 pub fn stats_pk(tenant: &TenantId, year: i32, month: u32) -> String {

@@ -1,6 +1,6 @@
 //! Amazon: Login with Amazon (LWA) access tokens and the Selling Partner API Orders 2026-01-01
-//! (`searchOrders`, `getOrder`). Buyer messages have no API; they arrive by e-mail
-//! (`inbound_mail`).
+//! (`searchOrders`, `getOrder`), and ORDER_CHANGE notifications from SQS. Buyer messages have no
+//! API; they arrive by e-mail (`inbound_mail`).
 
 use std::fmt;
 use std::str::FromStr;
@@ -8,6 +8,7 @@ use std::str::FromStr;
 mod lwa;
 mod mapping;
 pub mod model;
+pub mod notifications;
 mod orders;
 
 pub use lwa::{LwaClient, LwaCredentials};
