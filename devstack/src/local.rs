@@ -32,6 +32,9 @@ use crate::emulator::{Emulator, default_venv, sdk_config_for};
 use crate::sandboxes::Sandboxes;
 use crate::template::{Resources, StackResources};
 
+/// The role schedules assume (the emulator does not check it).
+const SCHEDULER_ROLE: &str = "arn:aws:iam::123456789012:role/marketdesk-scheduler";
+
 /// Choices of `marketdesk dev`.
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -127,7 +130,7 @@ impl LocalStack {
                     ScheduleTarget {
                         group: self.resources.schedule_group.clone(),
                         queue_arn: escalation_queue.arn.clone(),
-                        role_arn: "arn:aws:iam::123456789012:role/marketdesk-scheduler".into(),
+                        role_arn: SCHEDULER_ROLE.into(),
                     },
                     policies.clone(),
                 ),
@@ -170,6 +173,56 @@ impl LocalStack {
             },
             Duration::from_millis(500),
         ));
+        // The sender: replies by SES from the demo accounts' approved addresses (verified on
+        // the emulator as they would be in SES), eBay replies through the sandbox.
+        let ses = aws_sdk_sesv2::Client::new(&config);
+        for address in ["assistenza@demo-shop.example", "ciao@demo-shop.example"] {
+            ses.create_email_identity()
+                .email_identity(address)
+                .send()
+                .await
+                .map_err(|e| {
+                    format!(
+                        "{address}: {}",
+                        aws_sdk_sesv2::error::DisplayErrorContext(e)
+                    )
+                })?;
+        }
+        let sender = Arc::new(sender::Sender {
+            store: self.store.clone(),
+            mail: marketdesk::adapters::ses::SesMailTransport::from_config(&config),
+            channels: clients(),
+            scheduler: EventBridgeScheduler::new(
+                aws_sdk_scheduler::Client::new(&config),
+                ScheduleTarget {
+                    group: self.resources.schedule_group.clone(),
+                    queue_arn: escalation_queue.arn.clone(),
+                    role_arn: SCHEDULER_ROLE.into(),
+                },
+                policies.clone(),
+            ),
+            notifier: SlackWebhook::new(
+                "send-failures",
+                marketdesk::connectors::Secret::new(
+                    self.sandboxes.slack.webhook_url("escalations"),
+                ),
+                http.build_client(),
+                http,
+            ),
+            policies: policies.clone(),
+            frontend_url: Some(options.frontend_url.clone()),
+            lease: chrono::TimeDelta::minutes(15),
+        });
+        self.spawn(crate::queues::run(
+            sqs.clone(),
+            self.resources.queue("OutboundQueue").url.clone(),
+            move |event| {
+                let sender = sender.clone();
+                async move { sender.handle_sqs(event, Utc::now()).await }
+            },
+            Duration::from_millis(500),
+        ));
+
         let tenants = vec![self.tenant.clone()];
         self.spawn(async move {
             let mut tick = tokio::time::interval(Duration::from_secs(300));

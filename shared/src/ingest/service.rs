@@ -36,9 +36,13 @@ const TRACKING_MAX_AGE: chrono::Duration = chrono::Duration::minutes(30);
 /// What became of one piece of work.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum IngestOutcome {
-    Recorded { ticket: crate::domain::TicketId },
+    Recorded {
+        ticket: crate::domain::TicketId,
+    },
     Duplicate,
-    OrderSaved { written: bool },
+    OrderSaved {
+        written: bool,
+    },
     /// Nothing to do (a notification of a disabled account, an order the channel forgot).
     Nothing,
 }
