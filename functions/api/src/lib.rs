@@ -7,6 +7,7 @@ mod identity;
 pub mod openapi;
 mod problem;
 pub mod sla;
+mod templates;
 mod tickets;
 
 use std::sync::Arc;
@@ -60,6 +61,7 @@ pub fn app<S: TicketStore + QuarantineStore + 'static>(state: AppState<S>) -> Ro
         .route("/v1/openapi.json", get(openapi::document))
         .route("/v1/sla/preview", post(sla::preview_handler))
         .route("/v1/compliance/check", post(compliance::check_handler))
+        .route("/v1/templates", get(templates::list))
         .route("/v1/tickets", get(tickets::inbox::<S>))
         .route("/v1/tickets/{id}", get(tickets::view::<S>))
         .route("/v1/admin/quarantine", get(admin::quarantine::<S>))

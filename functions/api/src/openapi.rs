@@ -4,7 +4,7 @@
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::{Problem, compliance, sla, tickets};
+use crate::{Problem, compliance, sla, templates, tickets};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -18,6 +18,7 @@ use crate::{Problem, compliance, sla, tickets};
         tickets::view,
         sla::preview_handler,
         compliance::check_handler,
+        templates::list,
         crate::admin::quarantine
     ),
     components(schemas(Problem, sla::PreviewRequest)),
@@ -26,6 +27,7 @@ use crate::{Problem, compliance, sla, tickets};
         (name = "tickets", description = "The inbox and ticket views"),
         (name = "sla", description = "SLA policies and what they mean"),
         (name = "compliance", description = "Marketplace rules for outgoing messages"),
+        (name = "templates", description = "Reply templates with placeholders"),
         (name = "admin", description = "Operations: quarantined payloads"),
     )
 )]

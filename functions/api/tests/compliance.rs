@@ -235,3 +235,48 @@ async fn the_openapi_document_describes_the_check_with_examples() {
         false
     );
 }
+
+#[tokio::test]
+async fn the_starter_templates_are_listed_for_a_signed_in_agent() {
+    let (status, _, list) = send(
+        Request::get("/v1/templates")
+            .header(header::AUTHORIZATION, format!("Bearer {}", token()))
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let items = list["items"].as_array().unwrap();
+    let ids: Vec<&str> = items.iter().map(|t| t["id"].as_str().unwrap()).collect();
+    assert!(
+        ids.contains(&"wismo_live") && ids.contains(&"return_authorised"),
+        "{ids:?}"
+    );
+    for t in items {
+        let languages: Vec<&str> = t["variants"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v["language"].as_str().unwrap())
+            .collect();
+        assert!(
+            languages.contains(&"en") && languages.contains(&"it"),
+            "{t}"
+        );
+    }
+
+    let (status, _, _) = send(Request::get("/v1/templates").body(Body::empty()).unwrap()).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+
+    let (_, _, doc) = send(
+        Request::get("/v1/openapi.json")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(
+        doc["paths"]["/v1/templates"]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+            ["$ref"],
+        "#/components/schemas/TemplateList"
+    );
+}
