@@ -131,7 +131,7 @@ pub(crate) fn money(amount: &Money, language: &str) -> String {
         "USD" => "$",
         other => other,
     };
-    let symbol_first = matches!(language, "en") || !matches!(language, "it" | "de" | "fr" | "es");
+    let symbol_first = !matches!(language, "it" | "de" | "fr" | "es");
     if symbol_first && symbol.chars().count() == 1 {
         format!("{sign}{symbol}{number}")
     } else if symbol_first {
@@ -145,7 +145,7 @@ fn grouped(n: u64, separator: char) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(separator);
         }
         out.push(c);
