@@ -1,5 +1,6 @@
 //! `marketdesk`: the local stack and operator commands.
 
+mod check;
 mod dev;
 mod quarantine;
 mod sla;
@@ -25,6 +26,9 @@ enum Command {
     Dev(dev::DevArgs),
     /// Mint a development token for the local stack's API.
     Token(token::TokenArgs),
+    /// Check a reply read from standard input against the channel's rules; prints the same JSON
+    /// as POST /v1/compliance/check and exits 1 on a blocking verdict.
+    Check(check::CheckArgs),
     /// SLA tools: preview what a policy does with a buyer message.
     Sla(sla::SlaArgs),
     /// What the running local stack could not process: quarantined payloads and DLQ depths.
@@ -39,6 +43,7 @@ async fn main() -> std::process::ExitCode {
             .await
             .map_err(|e| e as Box<dyn std::error::Error>),
         Command::Token(args) => token::run(args),
+        Command::Check(args) => check::run(args).map_err(Into::into),
         Command::Sla(args) => sla::run(args).map_err(Into::into),
         Command::Quarantine(args) => quarantine::run(args).await,
     };

@@ -1,6 +1,6 @@
 //! marketdesk: the library behind every function.
 //!
-//! `domain`, `sla`, `escalation`, `compliance` and `inbound_mail` are pure (no I/O, no clock reads: time is
+//! `domain`, `sla`, `escalation`, `compliance`, `templates` and `inbound_mail` are pure (no I/O, no clock reads: time is
 //! passed in). `store` holds the storage ports; `adapters` implement them and are the only
 //! modules that import an AWS SDK.
 
@@ -17,3 +17,4 @@ pub mod outbound;
 pub mod polling;
 pub mod sla;
 pub mod store;
+pub mod templates;

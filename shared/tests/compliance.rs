@@ -162,7 +162,17 @@ fn corpus_is_large_and_varied_enough() {
             case.id
         );
     }
-    // Every Amazon rule is exercised in every language.
+    // Every language has compliant and blocked messages.
+    for lang in LANGUAGES {
+        for outcome in [Outcome::Pass, Outcome::Block] {
+            let n = corpus
+                .iter()
+                .filter(|(l, c)| *l == lang && c.expected_verdict == outcome)
+                .count();
+            assert!(n >= 5, "{lang}: {n} messages expected to {outcome:?}");
+        }
+    }
+    // Every Amazon rule, and unfilled placeholders, are exercised in every language.
     for lang in LANGUAGES {
         for rule in [
             Rule::AmazonExternalLink,
@@ -172,6 +182,7 @@ fn corpus_is_large_and_varied_enough() {
             Rule::AmazonReviewRequest,
             Rule::AmazonEmoji,
             Rule::AmazonFormatting,
+            Rule::TemplateUnfilledPlaceholder,
         ] {
             let covered = corpus
                 .iter()

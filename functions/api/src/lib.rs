@@ -2,11 +2,13 @@
 //! `lambda_http::run`, the local stack on a TCP listener, tests with `oneshot`.
 
 mod admin;
+pub mod compliance;
 mod identity;
 pub mod openapi;
 mod paging;
 mod problem;
 pub mod sla;
+mod templates;
 mod tickets;
 
 use std::sync::Arc;
@@ -59,6 +61,8 @@ pub fn app<S: TicketStore + QuarantineStore + 'static>(state: AppState<S>) -> Ro
         .route("/v1/health", get(openapi::health))
         .route("/v1/openapi.json", get(openapi::document))
         .route("/v1/sla/preview", post(sla::preview_handler))
+        .route("/v1/compliance/check", post(compliance::check_handler))
+        .route("/v1/templates", get(templates::list))
         .route("/v1/tickets", get(tickets::inbox::<S>))
         .route("/v1/tickets/{id}", get(tickets::view::<S>))
         .route("/v1/admin/quarantine", get(admin::quarantine::<S>))

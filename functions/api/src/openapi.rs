@@ -4,7 +4,7 @@
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::{Problem, sla, tickets};
+use crate::{Problem, compliance, sla, templates, tickets};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -17,6 +17,8 @@ use crate::{Problem, sla, tickets};
         tickets::inbox,
         tickets::view,
         sla::preview_handler,
+        compliance::check_handler,
+        templates::list,
         crate::admin::quarantine
     ),
     components(schemas(Problem, sla::PreviewRequest)),
@@ -24,6 +26,8 @@ use crate::{Problem, sla, tickets};
     tags(
         (name = "tickets", description = "The inbox and ticket views"),
         (name = "sla", description = "SLA policies and what they mean"),
+        (name = "compliance", description = "Marketplace rules for outgoing messages"),
+        (name = "templates", description = "Reply templates with placeholders"),
         (name = "admin", description = "Operations: quarantined payloads"),
     )
 )]
