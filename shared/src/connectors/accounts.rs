@@ -120,7 +120,9 @@ pub struct ChannelClients<S> {
     secrets: S,
     endpoints: Endpoints,
     http: HttpConfig,
-    client: reqwest::Client,
+    /// Built on first use: TLS setup is the costliest part of a cold start, and a worker
+    /// that never calls a channel should not pay for it.
+    client: std::sync::OnceLock<reqwest::Client>,
     page_size: Option<u32>,
     built: Mutex<HashMap<(TenantId, AccountId), Arc<AccountClients>>>,
 }
@@ -137,13 +139,17 @@ fn credentials_error(account: &ChannelAccount, reason: impl std::fmt::Display) -
 impl<S: SecretSource> ChannelClients<S> {
     pub fn new(secrets: S, endpoints: Endpoints, http: HttpConfig) -> Self {
         ChannelClients {
-            client: http.build_client(),
+            client: std::sync::OnceLock::new(),
             secrets,
             endpoints,
             http,
             page_size: None,
             built: Mutex::new(HashMap::new()),
         }
+    }
+
+    fn http_client(&self) -> reqwest::Client {
+        self.client.get_or_init(|| self.http.build_client()).clone()
     }
 
     /// Smaller pages than the APIs' defaults (tests and the local stack show paging with it).
@@ -188,7 +194,7 @@ impl<S: SecretSource> ChannelClients<S> {
                         .amazon_lwa
                         .clone()
                         .unwrap_or_else(|| LwaClient::ENDPOINT.to_owned()),
-                    self.client.clone(),
+                    self.http_client(),
                     self.http.timeout,
                 );
                 let region = Region::for_marketplace(&account.marketplace.id)
@@ -206,7 +212,7 @@ impl<S: SecretSource> ChannelClients<S> {
                 Ok(AccountClients::Amazon(SpApiOrders::new(
                     config,
                     Arc::new(lwa),
-                    self.client.clone(),
+                    self.http_client(),
                 )))
             }
             Channel::Ebay => {
@@ -227,7 +233,7 @@ impl<S: SecretSource> ChannelClients<S> {
                         .clone()
                         .unwrap_or_else(|| EbayOAuth::ENDPOINT.to_owned()),
                     EbayOAuth::helpdesk_scopes(),
-                    self.client.clone(),
+                    self.http_client(),
                     self.http.timeout,
                 ));
                 let base = self
@@ -252,9 +258,9 @@ impl<S: SecretSource> ChannelClients<S> {
                     orders.page_size = size;
                 }
                 Ok(AccountClients::Ebay(Box::new(EbayClients {
-                    messages: EbayMessages::new(messages, oauth.clone(), self.client.clone()),
-                    orders: EbayFulfillment::new(orders, oauth.clone(), self.client.clone()),
-                    feedback: EbayFeedback::new(feedback, oauth, self.client.clone()),
+                    messages: EbayMessages::new(messages, oauth.clone(), self.http_client()),
+                    orders: EbayFulfillment::new(orders, oauth.clone(), self.http_client()),
+                    feedback: EbayFeedback::new(feedback, oauth, self.http_client()),
                 })))
             }
             Channel::Shopify => {
@@ -273,7 +279,7 @@ impl<S: SecretSource> ChannelClients<S> {
                 }
                 Ok(AccountClients::Shopify(ShopifyAdmin::new(
                     config,
-                    self.client.clone(),
+                    self.http_client(),
                 )?))
             }
             Channel::Email => Ok(AccountClients::None),
@@ -321,7 +327,7 @@ impl<S: SecretSource> ChannelClients<S> {
                 config.endpoint = endpoint.clone();
             }
             config.http = self.http;
-            tracker = tracker.with_dhl(DhlTracking::new(config, self.client.clone()));
+            tracker = tracker.with_dhl(DhlTracking::new(config, self.http_client()));
         }
         if let Some(c) = &carriers.ups {
             let mut config = UpsConfig::new(
@@ -332,7 +338,7 @@ impl<S: SecretSource> ChannelClients<S> {
                 config.endpoint = endpoint.clone();
             }
             config.http = self.http;
-            tracker = tracker.with_ups(UpsTracking::new(config, self.client.clone()));
+            tracker = tracker.with_ups(UpsTracking::new(config, self.http_client()));
         }
         if let Some(c) = &carriers.usps {
             let mut config = UspsConfig::new(
@@ -343,7 +349,7 @@ impl<S: SecretSource> ChannelClients<S> {
                 config.endpoint = endpoint.clone();
             }
             config.http = self.http;
-            tracker = tracker.with_usps(UspsTracking::new(config, self.client.clone()));
+            tracker = tracker.with_usps(UspsTracking::new(config, self.http_client()));
         }
         tracker
     }
