@@ -109,3 +109,139 @@ pub fn first_inbound(ticket: &Ticket, external_id: &str) -> InboundWrite {
         order: None,
     }
 }
+
+pub mod pipeline {
+    //! The ingestion pipeline on the emulator with every sandbox: what the poller and order
+    //! notification tests share.
+
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use chrono::{DateTime, Utc};
+    use marketdesk::adapters::dynamo::DynamoStore;
+    use marketdesk::adapters::s3::S3MailBlobs;
+    use marketdesk::adapters::secrets::SecretsManager;
+    use marketdesk::connectors::accounts::{ChannelClients, LiveContext};
+    use marketdesk::connectors::{HttpConfig, RetryPolicy};
+    use marketdesk::domain::{TenantId, Ticket, TicketStatus};
+    use marketdesk::escalation::NoSchedules;
+    use marketdesk::ingest::Ingestor;
+    use marketdesk::store::{AccountStore, PageRequest, TicketQueue, TicketStore};
+    use marketdesk_devstack::demo::demo_accounts;
+    use marketdesk_devstack::queues;
+    use marketdesk_devstack::sandboxes::Sandboxes;
+    use marketdesk_devstack::testing::{TestStack, fresh_stack};
+
+    pub type Worker =
+        ingest::Worker<DynamoStore, S3MailBlobs, LiveContext<SecretsManager>, NoSchedules>;
+
+    /// Short timeouts and retries: faults injected by a test fail fast.
+    pub fn http() -> HttpConfig {
+        HttpConfig {
+            timeout: Duration::from_millis(800),
+            connect_timeout: Duration::from_millis(500),
+            retry: RetryPolicy {
+                min_delay: Duration::from_millis(5),
+                max_delay: Duration::from_millis(20),
+                max_attempts: 2,
+                budget: Duration::from_secs(3),
+            },
+        }
+    }
+
+    /// The tests' present; the sandboxes' data is dated the day before.
+    pub fn now() -> DateTime<Utc> {
+        "2026-11-02T00:00:00Z".parse().expect("valid")
+    }
+
+    pub struct Pipeline {
+        pub stack: TestStack,
+        pub tenant: TenantId,
+        pub sandboxes: Sandboxes,
+        pub worker: Worker,
+        pub sqs: aws_sdk_sqs::Client,
+    }
+
+    impl Pipeline {
+        /// Fresh resources, every sandbox, the demo accounts of tenant `acme` with their
+        /// credentials in the emulator's Secrets Manager, and the ingest worker.
+        pub async fn start() -> Pipeline {
+            let stack = fresh_stack().await;
+            let tenant = TenantId::parse("acme").expect("valid");
+            let sandboxes = Sandboxes::start(1, now() - chrono::Duration::days(1))
+                .await
+                .expect("sandboxes start");
+            for account in demo_accounts(&tenant, now()) {
+                stack
+                    .store
+                    .save_account(&account, None)
+                    .await
+                    .expect("saved");
+            }
+            sandboxes
+                .store_secrets(&stack.config, &tenant)
+                .await
+                .expect("secrets stored");
+            let sqs = aws_sdk_sqs::Client::new(&stack.config);
+            Pipeline {
+                worker: ingest::Worker::new(Ingestor::new(
+                    stack.store.clone(),
+                    S3MailBlobs::from_config(&stack.config),
+                    LiveContext {
+                        clients: Arc::new(ChannelClients::new(
+                            SecretsManager::from_config(&stack.config),
+                            sandboxes.endpoints(),
+                            http(),
+                        )),
+                        tracker: Default::default(),
+                    },
+                    NoSchedules,
+                    marketdesk::sla::seed_policies(),
+                ))
+                .sequential(),
+                stack,
+                tenant,
+                sandboxes,
+                sqs,
+            }
+        }
+
+        /// Channel clients of this pipeline's accounts, pointed at the sandboxes.
+        pub fn clients(&self) -> ChannelClients<SecretsManager> {
+            ChannelClients::new(
+                SecretsManager::from_config(&self.stack.config),
+                self.sandboxes.endpoints(),
+                http(),
+            )
+        }
+
+        pub fn ingest_queue(&self) -> &str {
+            &self.stack.resources.queue("IngestQueue").url
+        }
+
+        /// Runs the ingest worker until the ingest queue is empty, retries included.
+        pub async fn ingest(&self) -> usize {
+            queues::settle(
+                &self.sqs,
+                self.ingest_queue(),
+                &|event| self.worker.handle(event),
+                Duration::from_secs(30),
+            )
+            .await
+            .expect("the ingest queue settles")
+        }
+
+        pub async fn open(&self) -> Vec<Ticket> {
+            self.stack
+                .store
+                .queue(
+                    &self.tenant,
+                    &TicketQueue::Status(TicketStatus::Open),
+                    &PageRequest::first(100),
+                )
+                .await
+                .expect("inbox")
+                .items
+        }
+    }
+}

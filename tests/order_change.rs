@@ -2,90 +2,24 @@
 //! queue, the ingest worker routes its seller to a tenant's account through the store (never
 //! through the payload), reads the order from the SP-API sandbox and saves it.
 
-use std::sync::Arc;
-use std::time::Duration;
-
-use chrono::{DateTime, Utc};
-use marketdesk::adapters::dynamo::DynamoStore;
-use marketdesk::adapters::s3::S3MailBlobs;
-use marketdesk::adapters::secrets::SecretsManager;
-use marketdesk::connectors::accounts::{ChannelClients, LiveContext};
-use marketdesk::connectors::{HttpConfig, RetryPolicy};
 use marketdesk::domain::*;
-use marketdesk::escalation::NoSchedules;
-use marketdesk::ingest::Ingestor;
 use marketdesk::store::*;
 use marketdesk_devstack::demo::demo_accounts;
-use marketdesk_devstack::queues;
-use marketdesk_devstack::sandboxes::Sandboxes;
-use marketdesk_devstack::testing::{TestStack, fresh_stack};
 use marketdesk_sandboxes::amazon::{SANDBOX_SELLER_ID, order_change_notification};
+use marketdesk_tests::pipeline::{Pipeline, now};
 use serde_json::Value;
 
-type Worker = ingest::Worker<DynamoStore, S3MailBlobs, LiveContext<SecretsManager>, NoSchedules>;
+struct Env(Pipeline);
 
-struct Env {
-    stack: TestStack,
-    tenant: TenantId,
-    sandboxes: Sandboxes,
-    worker: Worker,
-    sqs: aws_sdk_sqs::Client,
-}
-
-fn http() -> HttpConfig {
-    HttpConfig {
-        timeout: Duration::from_millis(800),
-        connect_timeout: Duration::from_millis(500),
-        retry: RetryPolicy {
-            min_delay: Duration::from_millis(5),
-            max_delay: Duration::from_millis(20),
-            max_attempts: 2,
-            budget: Duration::from_secs(3),
-        },
+impl std::ops::Deref for Env {
+    type Target = Pipeline;
+    fn deref(&self) -> &Pipeline {
+        &self.0
     }
-}
-
-fn now() -> DateTime<Utc> {
-    "2026-11-02T00:00:00Z".parse().unwrap()
 }
 
 async fn env() -> Env {
-    let stack = fresh_stack().await;
-    let tenant = TenantId::parse("acme").unwrap();
-    let sandboxes = Sandboxes::start(1, now() - chrono::Duration::days(1))
-        .await
-        .unwrap();
-    for account in demo_accounts(&tenant, now()) {
-        stack.store.save_account(&account, None).await.unwrap();
-    }
-    sandboxes
-        .store_secrets(&stack.config, &tenant)
-        .await
-        .unwrap();
-    let clients = ChannelClients::new(
-        SecretsManager::from_config(&stack.config),
-        sandboxes.endpoints(),
-        http(),
-    );
-    let worker = ingest::Worker::new(Ingestor::new(
-        stack.store.clone(),
-        S3MailBlobs::from_config(&stack.config),
-        LiveContext {
-            clients: Arc::new(clients),
-            tracker: Default::default(),
-        },
-        NoSchedules,
-        marketdesk::sla::seed_policies(),
-    ))
-    .sequential();
-    let sqs = aws_sdk_sqs::Client::new(&stack.config);
-    Env {
-        stack,
-        tenant,
-        sandboxes,
-        worker,
-        sqs,
-    }
+    Env(Pipeline::start().await)
 }
 
 impl Env {
@@ -93,24 +27,11 @@ impl Env {
     async fn deliver(&self, notification: &Value) {
         self.sqs
             .send_message()
-            .queue_url(&self.stack.resources.queue("IngestQueue").url)
+            .queue_url(self.ingest_queue())
             .message_body(notification.to_string())
             .send()
             .await
             .unwrap();
-    }
-
-    /// Runs the ingest worker on everything queued; returns how many records it handled.
-    async fn ingest(&self) -> usize {
-        let queue = &self.stack.resources.queue("IngestQueue").url;
-        queues::settle(
-            &self.sqs,
-            queue,
-            &|event| self.worker.handle(event),
-            Duration::from_secs(30),
-        )
-        .await
-        .unwrap()
     }
 
     async fn stored(&self, id: &str) -> Option<Order> {

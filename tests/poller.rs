@@ -2,111 +2,47 @@
 //! source events to the emulator's ingest queue, and the ingest worker (through the local event
 //! source mapping) turns them into orders and tickets.
 
-use std::sync::Arc;
-use std::time::Duration;
-
 use chrono::{DateTime, Utc};
 use marketdesk::adapters::dynamo::DynamoStore;
-use marketdesk::adapters::s3::S3MailBlobs;
 use marketdesk::adapters::secrets::SecretsManager;
 use marketdesk::adapters::sqs::SqsEventSink;
-use marketdesk::connectors::accounts::{ChannelClients, LiveContext};
-use marketdesk::connectors::{HttpConfig, RetryPolicy};
 use marketdesk::domain::*;
-use marketdesk::escalation::NoSchedules;
-use marketdesk::ingest::Ingestor;
 use marketdesk::polling::{PollError, PollSettings, Poller};
 use marketdesk::store::*;
-use marketdesk_devstack::demo::demo_accounts;
-use marketdesk_devstack::queues;
-use marketdesk_devstack::sandboxes::Sandboxes;
-use marketdesk_devstack::testing::{TestStack, fresh_stack};
 use marketdesk_sandboxes::amazon::{AmazonSandbox, SEARCH_ORDERS_ROUTE};
 use marketdesk_sandboxes::faults::Fault;
+use marketdesk_tests::pipeline::{Pipeline, now};
 use poller::{HandlerError, PollRequest, PollerFunction};
 
 type Function = PollerFunction<DynamoStore, SqsEventSink, SecretsManager>;
-type Worker = ingest::Worker<DynamoStore, S3MailBlobs, LiveContext<SecretsManager>, NoSchedules>;
 
+/// The pipeline with the poller function in front of it.
 struct Env {
-    stack: TestStack,
-    tenant: TenantId,
-    sandboxes: Sandboxes,
+    pipeline: Pipeline,
     function: Function,
-    worker: Worker,
-    sqs: aws_sdk_sqs::Client,
 }
 
-fn http() -> HttpConfig {
-    HttpConfig {
-        timeout: Duration::from_millis(800),
-        connect_timeout: Duration::from_millis(500),
-        retry: RetryPolicy {
-            min_delay: Duration::from_millis(5),
-            max_delay: Duration::from_millis(20),
-            max_attempts: 2,
-            budget: Duration::from_secs(3),
-        },
+impl std::ops::Deref for Env {
+    type Target = Pipeline;
+    fn deref(&self) -> &Pipeline {
+        &self.pipeline
     }
-}
-
-fn now() -> DateTime<Utc> {
-    "2026-11-02T00:00:00Z".parse().unwrap()
 }
 
 async fn env() -> Env {
-    let stack = fresh_stack().await;
-    let tenant = TenantId::parse("acme").unwrap();
-    let sandboxes = Sandboxes::start(1, now() - chrono::Duration::days(1))
-        .await
-        .unwrap();
-    for account in demo_accounts(&tenant, now()) {
-        stack.store.save_account(&account, None).await.unwrap();
-    }
-    sandboxes
-        .store_secrets(&stack.config, &tenant)
-        .await
-        .unwrap();
-    let clients = || {
-        ChannelClients::new(
-            SecretsManager::from_config(&stack.config),
-            sandboxes.endpoints(),
-            http(),
-        )
-        .with_page_size(6)
-    };
-    let ingest_queue = stack.resources.queue("IngestQueue").url.clone();
-    let sqs = aws_sdk_sqs::Client::new(&stack.config);
+    let pipeline = Pipeline::start().await;
     let function = PollerFunction {
         poller: Poller {
-            store: stack.store.clone(),
-            sink: SqsEventSink::new(sqs.clone(), &ingest_queue),
+            store: pipeline.stack.store.clone(),
+            sink: SqsEventSink::new(pipeline.sqs.clone(), pipeline.ingest_queue()),
             settings: PollSettings {
                 first_lookback: chrono::Duration::days(60),
                 ..Default::default()
             },
         },
-        clients: clients(),
+        clients: pipeline.clients().with_page_size(6),
     };
-    let worker = ingest::Worker::new(Ingestor::new(
-        stack.store.clone(),
-        S3MailBlobs::from_config(&stack.config),
-        LiveContext {
-            clients: Arc::new(clients()),
-            tracker: Default::default(),
-        },
-        NoSchedules,
-        marketdesk::sla::seed_policies(),
-    ))
-    .sequential();
-    Env {
-        stack,
-        tenant,
-        sandboxes,
-        function,
-        worker,
-        sqs,
-    }
+    Env { pipeline, function }
 }
 
 impl Env {
@@ -124,32 +60,6 @@ impl Env {
             account: AccountId::parse(account).unwrap(),
         };
         self.function.handle(request, "test-run", at).await
-    }
-
-    async fn open(&self) -> Vec<Ticket> {
-        self.stack
-            .store
-            .queue(
-                &self.tenant,
-                &TicketQueue::Status(TicketStatus::Open),
-                &PageRequest::first(100),
-            )
-            .await
-            .unwrap()
-            .items
-    }
-
-    /// Runs the ingest worker on everything queued.
-    async fn ingest(&self) -> usize {
-        let queue = &self.stack.resources.queue("IngestQueue").url;
-        queues::settle(
-            &self.sqs,
-            queue,
-            &|event| self.worker.handle(event),
-            Duration::from_secs(30),
-        )
-        .await
-        .unwrap()
     }
 
     async fn stored_orders(&self, channel: Channel, ids: &[String]) -> usize {

@@ -3,44 +3,15 @@
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
-use http_body_util::BodyExt;
-use marketdesk::adapters::dynamo::DynamoStore;
-use marketdesk::auth::{DevTokens, Role};
-use marketdesk::domain::{AgentId, TenantId};
+use marketdesk::auth::Role;
 use serde_json::{Value, json};
-use tower::ServiceExt;
 
-const SECRET: &[u8] = b"preview-test-secret";
+mod common;
 
-async fn app() -> axum::Router {
-    let config = marketdesk_devstack::emulator::sdk_config_for("http://127.0.0.1:9").await;
-    let store = DynamoStore::from_config(&config, "unused");
-    api::app(api::AppState::local(store, DevTokens::new(SECRET)))
-}
+use common::send;
 
 fn token() -> String {
-    DevTokens::new(SECRET).mint(
-        &TenantId::parse("demo").unwrap(),
-        &AgentId::parse("alice").unwrap(),
-        Role::Admin,
-        4_102_444_800,
-    )
-}
-
-async fn send(request: Request<Body>) -> (StatusCode, String, Value) {
-    let response = app().await.oneshot(request).await.unwrap();
-    let status = response.status();
-    let content_type = response
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .map(|v| v.to_str().unwrap().to_string())
-        .unwrap_or_default();
-    let bytes = response.into_body().collect().await.unwrap().to_bytes();
-    (
-        status,
-        content_type,
-        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-    )
+    common::token(Role::Admin)
 }
 
 async fn preview(body: Value) -> (StatusCode, String, Value) {
