@@ -60,3 +60,13 @@ impl OutboundQueue for MemoryOutboundQueue {
         Box::pin(std::future::ready(result))
     }
 }
+
+/// A shared queue, so a test can keep a handle on what the API enqueued.
+impl<Q: OutboundQueue + ?Sized> OutboundQueue for std::sync::Arc<Q> {
+    fn enqueue<'a>(
+        &'a self,
+        message: &'a OutboundMessage,
+    ) -> BoxFuture<'a, Result<(), QueueError>> {
+        (**self).enqueue(message)
+    }
+}
