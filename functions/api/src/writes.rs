@@ -141,7 +141,7 @@ struct Draft {
     language: Option<String>,
 }
 
-fn draft(request: &ReplyRequest, view: &TicketView) -> Result<Draft, Response> {
+fn draft(request: &ReplyRequest, view: &TicketView) -> Result<Draft, Box<Response>> {
     let buyer_language = view
         .messages
         .iter()
@@ -151,12 +151,14 @@ fn draft(request: &ReplyRequest, view: &TicketView) -> Result<Draft, Response> {
     let language = request.language.clone().or(buyer_language);
     match (&request.body, &request.template) {
         (Some(body), None) => Ok(Draft {
-            body: text("body", body, MAX_BODY_CHARS).map_err(IntoResponse::into_response)?,
+            body: text("body", body, MAX_BODY_CHARS).map_err(|p| Box::new(p.into_response()))?,
             language,
         }),
         (None, Some(id)) => {
             let template = templates::starter(id).ok_or_else(|| {
-                Problem::invalid("template", format!("no template '{id}'")).into_response()
+                Box::new(
+                    Problem::invalid("template", format!("no template '{id}'")).into_response(),
+                )
             })?;
             // The order is not read here: the reply stays within two requests; the ticket
             // names its order, and the agent supplies what only the order would tell.
@@ -164,10 +166,10 @@ fn draft(request: &ReplyRequest, view: &TicketView) -> Result<Draft, Response> {
             ctx.values = request.values.clone();
             let rendered = template
                 .render(language.as_deref().unwrap_or("en"), &ctx)
-                .map_err(|e| Problem::invalid("values", e.to_string()).into_response())?;
+                .map_err(|e| Box::new(Problem::invalid("values", e.to_string()).into_response()))?;
             if !rendered.missing.is_empty() {
                 let names: Vec<&str> = rendered.missing.iter().map(|p| p.token()).collect();
-                return Err(problem_with(
+                return Err(Box::new(problem_with(
                     Problem::new(
                         StatusCode::UNPROCESSABLE_ENTITY,
                         "unfilled-placeholder",
@@ -175,14 +177,16 @@ fn draft(request: &ReplyRequest, view: &TicketView) -> Result<Draft, Response> {
                     )
                     .with_field("values"),
                     json!({ "missing": rendered.missing }),
-                ));
+                )));
             }
             Ok(Draft {
                 body: rendered.body,
                 language: Some(rendered.language),
             })
         }
-        _ => Err(Problem::invalid("body", "give exactly one of body and template").into_response()),
+        _ => Err(Box::new(
+            Problem::invalid("body", "give exactly one of body and template").into_response(),
+        )),
     }
 }
 
@@ -283,7 +287,7 @@ pub async fn reply<S: TicketStore>(
         .ok_or_else(|| Problem::not_found(format!("no ticket {id}")))?;
     let draft = match draft(&request, &view) {
         Ok(d) => d,
-        Err(response) => return Ok(response),
+        Err(response) => return Ok(*response),
     };
     let verdict = compliance::check(&CheckRequest {
         channel: view.ticket.channel,

@@ -523,3 +523,34 @@ async fn another_tenant_gets_404_on_every_write_route_and_changes_nothing() {
         .unwrap();
     assert_eq!(stored.version, 1);
 }
+
+#[tokio::test]
+async fn the_sqs_outbound_queue_delivers_the_payload_the_sender_reads() {
+    use marketdesk::adapters::sqs::SqsOutboundQueue;
+    use marketdesk::outbound::{OutboundMessage, OutboundQueue};
+    let stack = marketdesk_devstack::testing::fresh_stack().await;
+    let url = stack.resources.queue("OutboundQueue").url.clone();
+    let client = aws_sdk_sqs::Client::new(&stack.config);
+    let message = OutboundMessage {
+        tenant: tenant("acme"),
+        ticket: TicketId::parse("tkt_1").unwrap(),
+        message: marketdesk::domain::MessageId::parse("msg_1").unwrap(),
+    };
+    SqsOutboundQueue::new(client.clone(), url.clone())
+        .enqueue(&message)
+        .await
+        .unwrap();
+    let received = client
+        .receive_message()
+        .queue_url(url)
+        .max_number_of_messages(10)
+        .send()
+        .await
+        .unwrap();
+    let bodies: Vec<OutboundMessage> = received
+        .messages()
+        .iter()
+        .map(|m| serde_json::from_str(m.body().unwrap()).unwrap())
+        .collect();
+    assert_eq!(bodies, vec![message]);
+}
