@@ -94,6 +94,7 @@ mod tests {
         let config = marketdesk_devstack::emulator::sdk_config_for("http://127.0.0.1:9").await;
         let app = api::app(api::AppState::local(
             DynamoStore::from_config(&config, "unused"),
+            marketdesk::outbound::MemoryOutboundQueue::default(),
             DevTokens::new(SECRET),
         ));
         let token = DevTokens::new(SECRET).mint(

@@ -90,8 +90,14 @@ pub async fn run(args: DevArgs) -> Result<(), Box<dyn std::error::Error + Send +
 
     let addr = SocketAddr::from(([127, 0, 0, 1], args.port));
     let listener = tokio::net::TcpListener::bind(addr).await?;
+    // Replies go to the stack's outbound queue, where its sender picks them up.
+    let outbound = marketdesk::adapters::sqs::SqsOutboundQueue::new(
+        aws_sdk_sqs::Client::new(&stack.config),
+        stack.resources.queue("OutboundQueue").url.clone(),
+    );
     let app = api::app(api::AppState::local(
         stack.store.clone(),
+        outbound,
         DevTokens::new(secret.into_bytes()),
     ));
     let url = format!("http://{addr}");

@@ -10,29 +10,42 @@ mod problem;
 pub mod sla;
 mod templates;
 mod tickets;
+pub mod writes;
 
 use std::sync::Arc;
 
 use axum::Router;
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use marketdesk::auth::DevTokens;
+use marketdesk::outbound::OutboundQueue;
 use marketdesk::store::{QuarantineStore, TicketStore};
 
 pub use identity::Authenticated;
 pub use problem::Problem;
 
 /// What every handler shares.
-#[derive(Debug)]
 pub struct AppState<S> {
     pub store: Arc<S>,
+    /// Where accepted replies go for the sender.
+    pub outbound: Arc<dyn OutboundQueue>,
     /// Set only by the local stack: accept development tokens it minted itself.
     pub dev_tokens: Option<DevTokens>,
+}
+
+impl<S: std::fmt::Debug> std::fmt::Debug for AppState<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState")
+            .field("store", &self.store)
+            .field("dev_tokens", &self.dev_tokens)
+            .finish_non_exhaustive()
+    }
 }
 
 impl<S> Clone for AppState<S> {
     fn clone(&self) -> Self {
         AppState {
             store: self.store.clone(),
+            outbound: self.outbound.clone(),
             dev_tokens: self.dev_tokens.clone(),
         }
     }
@@ -40,17 +53,19 @@ impl<S> Clone for AppState<S> {
 
 impl<S> AppState<S> {
     /// Behind API Gateway: identity comes from the JWT authorizer's claims only.
-    pub fn deployed(store: S) -> Self {
+    pub fn deployed(store: S, outbound: impl OutboundQueue + 'static) -> Self {
         AppState {
             store: Arc::new(store),
+            outbound: Arc::new(outbound),
             dev_tokens: None,
         }
     }
 
     /// On the local stack: development tokens are verified with the stack's own secret.
-    pub fn local(store: S, dev_tokens: DevTokens) -> Self {
+    pub fn local(store: S, outbound: impl OutboundQueue + 'static, dev_tokens: DevTokens) -> Self {
         AppState {
             store: Arc::new(store),
+            outbound: Arc::new(outbound),
             dev_tokens: Some(dev_tokens),
         }
     }
@@ -65,6 +80,11 @@ pub fn app<S: TicketStore + QuarantineStore + 'static>(state: AppState<S>) -> Ro
         .route("/v1/templates", get(templates::list))
         .route("/v1/tickets", get(tickets::inbox::<S>))
         .route("/v1/tickets/{id}", get(tickets::view::<S>))
+        .route("/v1/tickets/{id}/replies", post(writes::reply::<S>))
+        .route("/v1/tickets/{id}/notes", post(writes::add_note::<S>))
+        .route("/v1/tickets/{id}/assignee", put(writes::set_assignee::<S>))
+        .route("/v1/tickets/{id}/status", put(writes::set_status::<S>))
+        .route("/v1/tickets/{id}/tags", put(writes::set_tags::<S>))
         .route("/v1/admin/quarantine", get(admin::quarantine::<S>))
         .fallback(|| async { Problem::not_found("no such route") })
         .with_state(state)

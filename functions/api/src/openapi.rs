@@ -4,7 +4,7 @@
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::{Problem, compliance, sla, templates, tickets};
+use crate::{Problem, compliance, sla, templates, tickets, writes};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -16,12 +16,25 @@ use crate::{Problem, compliance, sla, templates, tickets};
         health,
         tickets::inbox,
         tickets::view,
+        writes::reply,
+        writes::add_note,
+        writes::set_assignee,
+        writes::set_status,
+        writes::set_tags,
         sla::preview_handler,
         compliance::check_handler,
         templates::list,
         crate::admin::quarantine
     ),
-    components(schemas(Problem, sla::PreviewRequest)),
+    components(schemas(
+        Problem,
+        sla::PreviewRequest,
+        writes::ReplyRequest,
+        writes::NoteRequest,
+        writes::AssigneeRequest,
+        writes::StatusRequest,
+        writes::TagsRequest
+    )),
     modifiers(&BearerAuth),
     tags(
         (name = "tickets", description = "The inbox and ticket views"),

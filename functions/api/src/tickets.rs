@@ -78,7 +78,7 @@ pub struct TicketDetail {
     tag = "tickets",
     params(("id" = String, Path, description = "Ticket id (`tkt_…`)")),
     responses(
-        (status = 200, description = "`ticket`, `messages`, `events`, `notes`", body = Object),
+        (status = 200, description = "`ticket`, `messages`, `events`, `notes`; ETag `\"v{version}\"` for If-Match", body = Object),
         (status = 401, description = "No valid token", body = Problem,
             content_type = "application/problem+json"),
         (status = 404, description = "No such ticket for this tenant", body = Problem,
@@ -90,7 +90,13 @@ pub async fn view<S: TicketStore>(
     State(state): State<AppState<S>>,
     Authenticated(caller): Authenticated,
     Path(id): Path<String>,
-) -> Result<Json<TicketDetail>, Problem> {
+) -> Result<
+    (
+        [(axum::http::HeaderName, axum::http::HeaderValue); 1],
+        Json<TicketDetail>,
+    ),
+    Problem,
+> {
     // An id that cannot exist is answered like one that does not: no probing.
     let not_found = || Problem::not_found(format!("no ticket {id}"));
     let ticket_id = TicketId::parse(id.as_str()).map_err(|_| not_found())?;
@@ -99,10 +105,15 @@ pub async fn view<S: TicketStore>(
         .ticket_view(&caller.tenant, &ticket_id)
         .await?
         .ok_or_else(not_found)?;
-    Ok(Json(TicketDetail {
-        ticket: view.ticket,
-        messages: view.messages,
-        events: view.events,
-        notes: view.notes,
-    }))
+    let etag = axum::http::HeaderValue::from_str(&crate::writes::etag(view.ticket.version))
+        .expect("an ETag is ASCII");
+    Ok((
+        [(axum::http::header::ETAG, etag)],
+        Json(TicketDetail {
+            ticket: view.ticket,
+            messages: view.messages,
+            events: view.events,
+            notes: view.notes,
+        }),
+    ))
 }

@@ -56,7 +56,11 @@ async fn app_with_ticket_of(owner: &TenantId) -> (axum::Router, marketdesk::doma
         .await
         .unwrap();
     (
-        api::app(api::AppState::local(t.store, DevTokens::new(SECRET))),
+        api::app(api::AppState::local(
+            t.store,
+            marketdesk::outbound::MemoryOutboundQueue::default(),
+            DevTokens::new(SECRET),
+        )),
         ticket.id,
     )
 }
@@ -157,7 +161,10 @@ async fn behind_api_gateway_the_tenant_comes_from_the_jwt_authorizer_claims() {
         .record_inbound(&first_inbound(&ticket, "<r2@relay>"))
         .await
         .unwrap();
-    let deployed = api::app(api::AppState::deployed(t.store));
+    let deployed = api::app(api::AppState::deployed(
+        t.store,
+        marketdesk::outbound::MemoryOutboundQueue::default(),
+    ));
 
     let raw = include_str!("../../../events/apigw_get_inbox.json");
     let request = lambda_http::request::from_str(raw).unwrap();
@@ -172,7 +179,10 @@ async fn behind_api_gateway_the_tenant_comes_from_the_jwt_authorizer_claims() {
 
     // Without development tokens configured, a bearer token alone is not an identity.
     let t = fresh_table().await;
-    let app = api::app(api::AppState::deployed(t.store));
+    let app = api::app(api::AppState::deployed(
+        t.store,
+        marketdesk::outbound::MemoryOutboundQueue::default(),
+    ));
     let (status, _, _) = call(app, "/v1/tickets", Some(&token(&demo))).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
 }
@@ -193,7 +203,11 @@ async fn only_an_admin_reads_its_own_tenants_quarantine() {
         in_dlq: false,
     };
     t.store.quarantine(&record).await.unwrap();
-    let app = api::app(api::AppState::local(t.store, DevTokens::new(SECRET)));
+    let app = api::app(api::AppState::local(
+        t.store,
+        marketdesk::outbound::MemoryOutboundQueue::default(),
+        DevTokens::new(SECRET),
+    ));
     let admin = |tenant: &TenantId| {
         DevTokens::new(SECRET).mint(
             tenant,

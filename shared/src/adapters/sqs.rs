@@ -1,9 +1,13 @@
-//! The ingest queue as the pollers' [`EventSink`].
+//! SQS adapters: the ingest queue as the pollers' [`EventSink`], the outbound queue as the
+//! API's [`OutboundQueue`].
 
 use aws_sdk_sqs::Client;
 use aws_sdk_sqs::types::SendMessageBatchRequestEntry;
 
+use futures::future::BoxFuture;
+
 use crate::ingest::SourceEvent;
+use crate::outbound::{OutboundMessage, OutboundQueue, QueueError};
 use crate::polling::EventSink;
 
 /// SQS takes at most 10 messages and 256 KiB per batch.
@@ -93,5 +97,46 @@ impl EventSink for SqsEventSink {
             self.send_batch(&batch).await?;
         }
         Ok(())
+    }
+}
+
+/// The outbound queue: one SendMessage per accepted reply.
+#[derive(Debug, Clone)]
+pub struct SqsOutboundQueue {
+    client: Client,
+    queue_url: String,
+}
+
+impl SqsOutboundQueue {
+    pub fn new(client: Client, queue_url: impl Into<String>) -> Self {
+        SqsOutboundQueue {
+            client,
+            queue_url: queue_url.into(),
+        }
+    }
+}
+
+impl OutboundQueue for SqsOutboundQueue {
+    fn enqueue<'a>(
+        &'a self,
+        message: &'a OutboundMessage,
+    ) -> BoxFuture<'a, Result<(), QueueError>> {
+        Box::pin(async move {
+            let body = serde_json::to_string(message)
+                .map_err(|e| QueueError::new(message, e.to_string()))?;
+            self.client
+                .send_message()
+                .queue_url(&self.queue_url)
+                .message_body(body)
+                .send()
+                .await
+                .map_err(|e| {
+                    QueueError::new(
+                        message,
+                        aws_sdk_sqs::error::DisplayErrorContext(e).to_string(),
+                    )
+                })?;
+            Ok(())
+        })
     }
 }

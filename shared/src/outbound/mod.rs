@@ -25,10 +25,12 @@ use crate::domain::{
 
 mod effect;
 mod mail;
+mod queue;
 mod transport;
 
 pub use effect::{ReplyEffect, reply_effect};
 pub use mail::{is_mail_address, reply_subject};
+pub use queue::{MemoryOutboundQueue, OutboundQueue, QueueError};
 
 /// The outbound queue's payload: which queued reply of which ticket to send.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -97,6 +97,19 @@ pub struct TicketView {
     pub notes: Vec<Note>,
 }
 
+/// A change to a ticket made by a person (a reply, a note, an assignment…) with everything it
+/// records, written in one transaction conditional on the ticket's version.
+#[derive(Debug, Clone)]
+pub struct TicketWrite {
+    /// The ticket as it is after the change. Its `version` is the version it was read at; the
+    /// stored one becomes `version + 1`.
+    pub ticket: Ticket,
+    /// Outbound messages to append (a reply queued for delivery).
+    pub messages: Vec<Message>,
+    pub events: Vec<TicketEvent>,
+    pub notes: Vec<Note>,
+}
+
 /// Where an inbound event came from, for idempotency: the same `(source, external_id)` is
 /// recorded once.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -235,6 +248,13 @@ pub trait TicketStore: Send + Sync {
     /// Writes `ticket` with `version + 1` if the stored version is still `ticket.version`;
     /// returns the written ticket or [`StoreError::Conflict`] having changed nothing.
     fn update_ticket(&self, ticket: &Ticket) -> impl Future<Output = StoreResult<Ticket>> + Send;
+
+    /// Writes `write.ticket` with `version + 1` and appends its messages, events and notes, all
+    /// in one transaction that only succeeds if the stored version is still
+    /// `write.ticket.version`; returns the written ticket or [`StoreError::Conflict`] having
+    /// changed nothing.
+    fn write_ticket(&self, write: &TicketWrite)
+    -> impl Future<Output = StoreResult<Ticket>> + Send;
 
     /// Records an inbound message, its ticket and its seen record in one transaction.
     fn record_inbound(

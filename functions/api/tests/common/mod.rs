@@ -15,7 +15,11 @@ const SECRET: &[u8] = b"storeless-router-test-secret";
 pub async fn app() -> axum::Router {
     let config = marketdesk_devstack::emulator::sdk_config_for("http://127.0.0.1:9").await;
     let store = DynamoStore::from_config(&config, "unused");
-    api::app(api::AppState::local(store, DevTokens::new(SECRET)))
+    api::app(api::AppState::local(
+        store,
+        marketdesk::outbound::MemoryOutboundQueue::default(),
+        DevTokens::new(SECRET),
+    ))
 }
 
 /// A token of user `alice` of tenant `demo` with `role`.

@@ -17,7 +17,7 @@ use crate::domain::{
 };
 use crate::store::{
     InboundContext, InboundLookup, InboundOutcome, InboundWrite, Page, PageRequest, StoreError,
-    StoreResult, ThreadKey, TicketQueue, TicketStore, TicketView,
+    StoreResult, ThreadKey, TicketQueue, TicketStore, TicketView, TicketWrite,
 };
 
 /// How long a seen record keeps a redelivered event from being recorded twice. SQS keeps a
@@ -238,6 +238,68 @@ impl TicketStore for DynamoStore {
                 Some(ticket.version),
             )),
             Err(e) => Err(backend(&ticket.tenant, "UpdateTicket", e)),
+        }
+    }
+
+    async fn write_ticket(&self, write: &TicketWrite) -> StoreResult<Ticket> {
+        let tenant = &write.ticket.tenant;
+        let expected = write.ticket.version;
+        let mut next = write.ticket.clone();
+        next.version = expected + 1;
+        let not_exists = "attribute_not_exists(PK)";
+        let mut items = vec![put(
+            &self.table,
+            ticket_item(&next)?,
+            "#v = :expected",
+            Some(expected),
+        )?];
+        for message in &write.messages {
+            items.push(put(
+                &self.table,
+                message_item(tenant, message)?,
+                not_exists,
+                None,
+            )?);
+        }
+        for event in &write.events {
+            items.push(put(
+                &self.table,
+                event_item(tenant, event)?,
+                not_exists,
+                None,
+            )?);
+        }
+        for note in &write.notes {
+            items.push(put(
+                &self.table,
+                note_item(tenant, note)?,
+                not_exists,
+                None,
+            )?);
+        }
+        let result = self
+            .client
+            .transact_write_items()
+            .set_transact_items(Some(items))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(next),
+            Err(err) => match err.as_service_error() {
+                Some(TransactWriteItemsError::TransactionCanceledException(e))
+                    if e.cancellation_reasons()
+                        .iter()
+                        .any(|r| r.code() == Some("ConditionalCheckFailed")) =>
+                {
+                    Err(Self::conflict(
+                        tenant,
+                        "ticket",
+                        next.id.as_str(),
+                        Some(expected),
+                    ))
+                }
+                _ => Err(backend(tenant, "WriteTicket", err)),
+            },
         }
     }
 

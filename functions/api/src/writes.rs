@@ -1,0 +1,822 @@
+//! Ticket writes: the reply (rendered, compliance-checked, collision-protected, queued) and the
+//! agent's edits (note, assignee, status, tags), each guarded by the ticket's version.
+//!
+//! A reply carries `expected_version` in its body; the edits carry it as `If-Match: "v{n}"`.
+//! Every accepted change is one DynamoDB transaction conditional on that version
+//! ([`TicketStore::write_ticket`]), so two agents can never both win against one version.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, Utc};
+use marketdesk::auth::{Caller, Role};
+use marketdesk::compliance::{self, CheckRequest, Rule, Verdict};
+use marketdesk::domain::{
+    AgentId, AuthorKind, DeliveryState, Direction, EventId, ExternalRefs, Message, MessageId, Note,
+    NoteId, TenantId, Ticket, TicketEvent, TicketEventKind, TicketId, TicketStatus,
+};
+use marketdesk::outbound::OutboundMessage;
+use marketdesk::store::{StoreError, TicketStore, TicketView, TicketWrite};
+use marketdesk::templates::{self, Placeholder, RenderContext};
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
+
+use crate::{AppState, Authenticated, Problem};
+
+/// Longest reply or note body, in chars (eBay takes 2 000; e-mail replies may be longer).
+pub const MAX_BODY_CHARS: usize = 20_000;
+/// Longest override or status reason, in chars.
+pub const MAX_REASON_CHARS: usize = 500;
+pub const MAX_TAGS: usize = 30;
+pub const MAX_TAG_CHARS: usize = 50;
+
+/// The ETag of a ticket at `version`.
+pub fn etag(version: u64) -> String {
+    format!("\"v{version}\"")
+}
+
+fn etag_header(version: u64) -> [(header::HeaderName, HeaderValue); 1] {
+    let value = HeaderValue::from_str(&etag(version)).expect("an ETag is ASCII");
+    [(header::ETAG, value)]
+}
+
+/// A problem with extension members (RFC 9457 §3.2) beside the standard ones.
+fn problem_with(problem: Problem, extensions: Value) -> Response {
+    let status = StatusCode::from_u16(problem.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let mut body = serde_json::to_value(&problem).unwrap_or_else(|_| json!({}));
+    if let (Some(body), Value::Object(extra)) = (body.as_object_mut(), extensions) {
+        body.extend(extra);
+    }
+    (
+        status,
+        [(header::CONTENT_TYPE, "application/problem+json")],
+        body.to_string(),
+    )
+        .into_response()
+}
+
+/// An id that cannot exist is answered like one that does not: no probing.
+fn parse_ticket_id(id: &str) -> Result<TicketId, Problem> {
+    TicketId::parse(id).map_err(|_| Problem::not_found(format!("no ticket {id}")))
+}
+
+fn parse_body<T: DeserializeOwned>(body: &[u8]) -> Result<T, Problem> {
+    serde_json::from_slice(body).map_err(|e| Problem::invalid("body", format!("invalid: {e}")))
+}
+
+/// A free-text field: not blank, at most `max` chars, no control characters but newlines.
+fn text(field: &str, value: &str, max: usize) -> Result<String, Problem> {
+    let value = value.trim();
+    if value.is_empty() {
+        return Err(Problem::invalid(field, "must not be blank"));
+    }
+    if value.chars().count() > max {
+        return Err(Problem::invalid(
+            field,
+            format!("is longer than {max} chars"),
+        ));
+    }
+    if value
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
+    {
+        return Err(Problem::invalid(
+            field,
+            "must not contain control characters",
+        ));
+    }
+    Ok(value.to_owned())
+}
+
+fn event(
+    ticket: &TicketId,
+    caller: &Caller,
+    now: DateTime<Utc>,
+    kind: TicketEventKind,
+) -> TicketEvent {
+    TicketEvent {
+        id: EventId::generate(now),
+        ticket: ticket.clone(),
+        at: now,
+        actor: AuthorKind::Agent {
+            agent: caller.user.clone(),
+        },
+        kind,
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reply
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReplyRequest {
+    /// The reply's text; exactly one of `body` and `template`.
+    #[serde(default)]
+    body: Option<String>,
+    /// A template id (`wismo_live`); its placeholders are filled from the ticket and `values`.
+    #[serde(default)]
+    template: Option<String>,
+    /// Values for placeholders, by token without brackets (`{"TRACKING": "1Z…"}`).
+    #[serde(default)]
+    #[schema(value_type = Object)]
+    values: BTreeMap<Placeholder, String>,
+    /// The reply's language (`it`); else the buyer's last message's, else detected.
+    #[serde(default)]
+    language: Option<String>,
+    /// The ticket version the reply was written against.
+    expected_version: u64,
+    /// Admins only: send despite blocking compliance findings; audited.
+    #[serde(default)]
+    override_reason: Option<String>,
+}
+
+/// The reply's text and the language it is in, before the compliance check.
+struct Draft {
+    body: String,
+    language: Option<String>,
+}
+
+fn draft(request: &ReplyRequest, view: &TicketView) -> Result<Draft, Box<Response>> {
+    let buyer_language = view
+        .messages
+        .iter()
+        .rev()
+        .find(|m| m.direction == Direction::Inbound)
+        .and_then(|m| m.language.clone());
+    let language = request.language.clone().or(buyer_language);
+    match (&request.body, &request.template) {
+        (Some(body), None) => Ok(Draft {
+            body: text("body", body, MAX_BODY_CHARS).map_err(|p| Box::new(p.into_response()))?,
+            language,
+        }),
+        (None, Some(id)) => {
+            let template = templates::starter(id).ok_or_else(|| {
+                Box::new(
+                    Problem::invalid("template", format!("no template '{id}'")).into_response(),
+                )
+            })?;
+            // The order is not read here: the reply stays within two requests; the ticket
+            // names its order, and the agent supplies what only the order would tell.
+            let mut ctx = RenderContext::for_ticket(&view.ticket, None, chrono_tz::UTC);
+            ctx.values = request.values.clone();
+            let rendered = template
+                .render(language.as_deref().unwrap_or("en"), &ctx)
+                .map_err(|e| Box::new(Problem::invalid("values", e.to_string()).into_response()))?;
+            if !rendered.missing.is_empty() {
+                let names: Vec<&str> = rendered.missing.iter().map(|p| p.token()).collect();
+                return Err(Box::new(problem_with(
+                    Problem::new(
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        "unfilled-placeholder",
+                        format!("no value for {}", names.join(", ")),
+                    )
+                    .with_field("values"),
+                    json!({ "missing": rendered.missing }),
+                )));
+            }
+            Ok(Draft {
+                body: rendered.body,
+                language: Some(rendered.language),
+            })
+        }
+        _ => Err(Box::new(
+            Problem::invalid("body", "give exactly one of body and template").into_response(),
+        )),
+    }
+}
+
+/// What the reply's version missed: at most the last `current − expected` messages (every
+/// message bumps the version once; other edits bump it too, so this may list an older one).
+fn conflict_response(view: &TicketView, expected: u64) -> Response {
+    let missed = view.ticket.version.saturating_sub(expected) as usize;
+    let mut recent: Vec<&Message> = view.messages.iter().collect();
+    recent.sort_by_key(|m| m.received_at);
+    let since = &recent[recent.len().saturating_sub(missed)..];
+    let buyer: Vec<&&Message> = since
+        .iter()
+        .filter(|m| m.direction == Direction::Inbound)
+        .collect();
+    let replies: Vec<&&Message> = since
+        .iter()
+        .filter(|m| m.direction == Direction::Outbound)
+        .collect();
+    let mut response = problem_with(
+        Problem::new(
+            StatusCode::CONFLICT,
+            "version-conflict",
+            format!(
+                "the ticket is at version {}, the reply was written against {expected}; \
+                 read what changed and confirm",
+                view.ticket.version
+            ),
+        )
+        .with_field("expected_version"),
+        json!({
+            "ticket": view.ticket,
+            "changes": { "buyer_messages": buyer, "replies": replies },
+        }),
+    );
+    if let Ok(value) = HeaderValue::from_str(&etag(view.ticket.version)) {
+        response.headers_mut().insert(header::ETAG, value);
+    }
+    response
+}
+
+fn blocked(verdict: &Verdict) -> Response {
+    problem_with(
+        Problem::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "compliance-blocked",
+            "the reply breaks the channel's rules; see findings",
+        )
+        .with_field("body"),
+        json!({ "verdict": verdict.verdict, "language": verdict.language, "findings": verdict.findings }),
+    )
+}
+
+/// Queue a reply: rendered, checked, accepted only at `expected_version`.
+#[utoipa::path(
+    post,
+    path = "/v1/tickets/{id}/replies",
+    tag = "tickets",
+    params(("id" = String, Path, description = "Ticket id (`tkt_…`)")),
+    request_body = ReplyRequest,
+    responses(
+        (status = 202, description = "`message` (delivery `queued`) and `ticket_version`; ETag of the ticket", body = Object),
+        (status = 400, description = "Invalid request", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`override_reason` from a non-admin", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such ticket for this tenant", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The ticket changed since `expected_version`: `ticket` and `changes`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Blocking compliance `findings`, or `missing` placeholders", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Store or queue unavailable", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn reply<S: TicketStore>(
+    State(state): State<AppState<S>>,
+    Authenticated(caller): Authenticated,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, Problem> {
+    let now = Utc::now();
+    let ticket_id = parse_ticket_id(&id)?;
+    let request: ReplyRequest = parse_body(&body)?;
+    let override_reason = match &request.override_reason {
+        None => None,
+        Some(_) if caller.role != Role::Admin => {
+            return Err(Problem::new(
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                "only an admin may override compliance findings",
+            )
+            .with_field("override_reason"));
+        }
+        Some(reason) => Some(text("override_reason", reason, MAX_REASON_CHARS)?),
+    };
+    // Request 1: the ticket and its conversation.
+    let view = state
+        .store
+        .ticket_view(&caller.tenant, &ticket_id)
+        .await?
+        .ok_or_else(|| Problem::not_found(format!("no ticket {id}")))?;
+    let draft = match draft(&request, &view) {
+        Ok(d) => d,
+        Err(response) => return Ok(*response),
+    };
+    let verdict = compliance::check(&CheckRequest {
+        channel: view.ticket.channel,
+        marketplace: None,
+        language: draft.language.clone(),
+        body: draft.body.clone(),
+    });
+    let mut events = Vec::new();
+    if verdict.is_blocked() {
+        // An unfilled placeholder would reach the buyer as "[TRACKING]": never overridable.
+        let unfilled = verdict
+            .findings
+            .iter()
+            .any(|f| f.rule == Rule::TemplateUnfilledPlaceholder);
+        match override_reason {
+            Some(reason) if !unfilled => events.push(event(
+                &ticket_id,
+                &caller,
+                now,
+                TicketEventKind::ComplianceOverridden { reason },
+            )),
+            _ => return Ok(blocked(&verdict)),
+        }
+    }
+    if view.ticket.version != request.expected_version {
+        return Ok(conflict_response(&view, request.expected_version));
+    }
+
+    let message = Message {
+        id: MessageId::generate(now),
+        ticket: ticket_id.clone(),
+        direction: Direction::Outbound,
+        author: AuthorKind::Agent {
+            agent: caller.user.clone(),
+        },
+        author_name: None,
+        subject: None,
+        body: draft.body,
+        language: Some(verdict.language.clone()),
+        attachments: Vec::new(),
+        external: ExternalRefs::default(),
+        sent_at: now,
+        received_at: now,
+        delivery: Some(DeliveryState::Queued),
+    };
+    let mut ticket = view.ticket.clone();
+    ticket.updated_at = now;
+    // Request 2: message, events and ticket in one transaction on the version.
+    let written = state
+        .store
+        .write_ticket(&TicketWrite {
+            ticket,
+            messages: vec![message.clone()],
+            events,
+            notes: Vec::new(),
+        })
+        .await;
+    let written = match written {
+        Ok(t) => t,
+        Err(StoreError::Conflict { .. }) => {
+            // Lost the race after reading: show what won (a third request, on this path only).
+            return Ok(
+                match state.store.ticket_view(&caller.tenant, &ticket_id).await? {
+                    Some(current) => conflict_response(&current, request.expected_version),
+                    None => Problem::not_found(format!("no ticket {id}")).into_response(),
+                },
+            );
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let queued = OutboundMessage {
+        tenant: caller.tenant.clone(),
+        ticket: ticket_id.clone(),
+        message: message.id.clone(),
+    };
+    if let Err(e) = state.outbound.enqueue(&queued).await {
+        tracing::error!(error = %e, "reply stored but not enqueued");
+        return Err(Problem::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "unavailable",
+            format!(
+                "reply {} is saved as queued but could not be handed to the sender; retry later",
+                message.id
+            ),
+        ));
+    }
+    let body = json!({
+        "message": message,
+        "delivery": message.delivery,
+        "ticket_version": written.version,
+        "findings": verdict.findings,
+    });
+    Ok((
+        StatusCode::ACCEPTED,
+        etag_header(written.version),
+        axum::Json(body),
+    )
+        .into_response())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Edits guarded by If-Match
+
+/// The version named by `If-Match: "v{n}"`: 428 when absent, 400 when unreadable.
+fn if_match(headers: &HeaderMap) -> Result<u64, Problem> {
+    let raw = headers.get(header::IF_MATCH).ok_or_else(|| {
+        Problem::new(
+            StatusCode::PRECONDITION_REQUIRED,
+            "precondition-required",
+            "send If-Match with the ticket's ETag (\"v{version}\")",
+        )
+        .with_field("If-Match")
+    })?;
+    raw.to_str()
+        .ok()
+        .map(str::trim)
+        .and_then(|v| v.strip_prefix("\"v"))
+        .and_then(|v| v.strip_suffix('"'))
+        .and_then(|v| v.parse::<u64>().ok())
+        .ok_or_else(|| Problem::invalid("If-Match", "must be the ticket's ETag, e.g. \"v3\""))
+}
+
+fn stale(current: &Ticket) -> Response {
+    let mut response = problem_with(
+        Problem::new(
+            StatusCode::PRECONDITION_FAILED,
+            "precondition-failed",
+            format!("the ticket is at {}", etag(current.version)),
+        )
+        .with_field("If-Match"),
+        json!({ "ticket": current }),
+    );
+    if let Ok(value) = HeaderValue::from_str(&etag(current.version)) {
+        response.headers_mut().insert(header::ETAG, value);
+    }
+    response
+}
+
+/// What an edit produces from the current ticket.
+struct Edit {
+    ticket: Ticket,
+    events: Vec<TicketEvent>,
+    notes: Vec<Note>,
+}
+
+/// Reads the ticket (404 for another tenant's), checks `If-Match`, applies `change` and writes
+/// it in one conditional transaction: two requests. `change` returning `None` changes nothing.
+async fn edit<S: TicketStore>(
+    state: &AppState<S>,
+    tenant: &TenantId,
+    id: &str,
+    headers: &HeaderMap,
+    status: StatusCode,
+    change: impl FnOnce(Ticket) -> Option<Edit>,
+) -> Result<Response, Problem> {
+    let ticket_id = parse_ticket_id(id)?;
+    let expected = if_match(headers)?;
+    let current = state
+        .store
+        .ticket(tenant, &ticket_id)
+        .await?
+        .ok_or_else(|| Problem::not_found(format!("no ticket {id}")))?;
+    if current.version != expected {
+        return Ok(stale(&current));
+    }
+    let Some(edit) = change(current.clone()) else {
+        return Ok((
+            StatusCode::OK,
+            etag_header(current.version),
+            axum::Json(json!({ "ticket": current })),
+        )
+            .into_response());
+    };
+    let note = edit.notes.first().cloned();
+    let written = state
+        .store
+        .write_ticket(&TicketWrite {
+            ticket: edit.ticket,
+            messages: Vec::new(),
+            events: edit.events,
+            notes: edit.notes,
+        })
+        .await;
+    match written {
+        Ok(ticket) => {
+            let body = match note {
+                Some(note) => json!({ "ticket": ticket, "note": note }),
+                None => json!({ "ticket": ticket }),
+            };
+            Ok((status, etag_header(ticket.version), axum::Json(body)).into_response())
+        }
+        Err(StoreError::Conflict { .. }) => match state.store.ticket(tenant, &ticket_id).await? {
+            Some(now_current) => Ok(stale(&now_current)),
+            None => Err(Problem::not_found(format!("no ticket {id}"))),
+        },
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NoteRequest {
+    /// The note, for agents only; never sent to the buyer.
+    body: String,
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AssigneeRequest {
+    /// The agent (JWT `sub`), or `null` to unassign.
+    assignee: Option<String>,
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StatusRequest {
+    /// `open`, `pending` or `resolved`.
+    status: String,
+    #[serde(default)]
+    reason: Option<String>,
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TagsRequest {
+    /// The ticket's whole tag set after the change.
+    tags: Vec<String>,
+}
+
+/// Add an internal note.
+#[utoipa::path(
+    post,
+    path = "/v1/tickets/{id}/notes",
+    tag = "tickets",
+    params(("id" = String, Path, description = "Ticket id (`tkt_…`)"),
+        ("If-Match" = String, Header, description = "The ticket's ETag, `\"v{version}\"`")),
+    request_body = NoteRequest,
+    responses(
+        (status = 201, description = "`ticket` and `note`; the new ETag", body = Object),
+        (status = 400, description = "Invalid request", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such ticket for this tenant", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "Stale If-Match: `ticket` is the current one", body = Problem, content_type = "application/problem+json"),
+        (status = 428, description = "If-Match missing", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn add_note<S: TicketStore>(
+    State(state): State<AppState<S>>,
+    Authenticated(caller): Authenticated,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, Problem> {
+    let now = Utc::now();
+    let request: NoteRequest = parse_body(&body)?;
+    let text = text("body", &request.body, MAX_BODY_CHARS)?;
+    edit(
+        &state,
+        &caller.tenant,
+        &id,
+        &headers,
+        StatusCode::CREATED,
+        |mut ticket| {
+            ticket.updated_at = now;
+            let note = Note {
+                id: NoteId::generate(now),
+                ticket: ticket.id.clone(),
+                author: caller.user.clone(),
+                body: text,
+                at: now,
+            };
+            Some(Edit {
+                ticket,
+                events: Vec::new(),
+                notes: vec![note],
+            })
+        },
+    )
+    .await
+}
+
+/// Assign the ticket to an agent, or unassign it.
+#[utoipa::path(
+    put,
+    path = "/v1/tickets/{id}/assignee",
+    tag = "tickets",
+    params(("id" = String, Path, description = "Ticket id (`tkt_…`)"),
+        ("If-Match" = String, Header, description = "The ticket's ETag, `\"v{version}\"`")),
+    request_body = AssigneeRequest,
+    responses(
+        (status = 200, description = "`ticket`; the new ETag", body = Object),
+        (status = 400, description = "Invalid request", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such ticket for this tenant", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "Stale If-Match: `ticket` is the current one", body = Problem, content_type = "application/problem+json"),
+        (status = 428, description = "If-Match missing", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn set_assignee<S: TicketStore>(
+    State(state): State<AppState<S>>,
+    Authenticated(caller): Authenticated,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, Problem> {
+    let now = Utc::now();
+    let request: AssigneeRequest = parse_body(&body)?;
+    let to = request
+        .assignee
+        .map(|a| AgentId::parse(a).map_err(|e| Problem::invalid("assignee", e.to_string())))
+        .transpose()?;
+    edit(
+        &state,
+        &caller.tenant,
+        &id,
+        &headers,
+        StatusCode::OK,
+        |mut ticket| {
+            if ticket.assignee == to {
+                return None;
+            }
+            let kind = TicketEventKind::Assigned {
+                from: ticket.assignee.clone(),
+                to: to.clone(),
+            };
+            ticket.assignee = to;
+            ticket.updated_at = now;
+            let events = vec![event(&ticket.id, &caller, now, kind)];
+            Some(Edit {
+                ticket,
+                events,
+                notes: Vec::new(),
+            })
+        },
+    )
+    .await
+}
+
+/// Open, set pending or resolve the ticket, with a reason.
+#[utoipa::path(
+    put,
+    path = "/v1/tickets/{id}/status",
+    tag = "tickets",
+    params(("id" = String, Path, description = "Ticket id (`tkt_…`)"),
+        ("If-Match" = String, Header, description = "The ticket's ETag, `\"v{version}\"`")),
+    request_body = StatusRequest,
+    responses(
+        (status = 200, description = "`ticket`; the new ETag", body = Object),
+        (status = 400, description = "Invalid request", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such ticket for this tenant", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "Stale If-Match: `ticket` is the current one", body = Problem, content_type = "application/problem+json"),
+        (status = 428, description = "If-Match missing", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn set_status<S: TicketStore>(
+    State(state): State<AppState<S>>,
+    Authenticated(caller): Authenticated,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, Problem> {
+    let now = Utc::now();
+    let request: StatusRequest = parse_body(&body)?;
+    let to = TicketStatus::ALL
+        .into_iter()
+        .find(|s| s.as_str() == request.status)
+        .ok_or_else(|| {
+            Problem::invalid(
+                "status",
+                format!("'{}' is not one of open, pending, resolved", request.status),
+            )
+        })?;
+    let reason = request
+        .reason
+        .map(|r| text("reason", &r, MAX_REASON_CHARS))
+        .transpose()?;
+    edit(
+        &state,
+        &caller.tenant,
+        &id,
+        &headers,
+        StatusCode::OK,
+        |mut ticket| {
+            if ticket.status == to {
+                return None;
+            }
+            let kind = TicketEventKind::StatusChanged {
+                from: ticket.status,
+                to,
+                reason,
+            };
+            ticket.status = to;
+            ticket.updated_at = now;
+            let events = vec![event(&ticket.id, &caller, now, kind)];
+            Some(Edit {
+                ticket,
+                events,
+                notes: Vec::new(),
+            })
+        },
+    )
+    .await
+}
+
+/// Tags are trimmed and lowercased so `Refund` and `refund ` are one tag.
+fn parse_tags(tags: &[String]) -> Result<BTreeSet<String>, Problem> {
+    if tags.len() > MAX_TAGS {
+        return Err(Problem::invalid(
+            "tags",
+            format!("more than {MAX_TAGS} tags"),
+        ));
+    }
+    tags.iter()
+        .enumerate()
+        .map(|(i, t)| {
+            let field = format!("tags[{i}]");
+            let t = text(&field, t, MAX_TAG_CHARS)?;
+            if t.contains(['\n', '\r', '\t']) {
+                return Err(Problem::invalid(&field, "must be a single line"));
+            }
+            Ok(t.to_lowercase())
+        })
+        .collect()
+}
+
+/// Replace the ticket's tags.
+#[utoipa::path(
+    put,
+    path = "/v1/tickets/{id}/tags",
+    tag = "tickets",
+    params(("id" = String, Path, description = "Ticket id (`tkt_…`)"),
+        ("If-Match" = String, Header, description = "The ticket's ETag, `\"v{version}\"`")),
+    request_body = TagsRequest,
+    responses(
+        (status = 200, description = "`ticket`; the new ETag", body = Object),
+        (status = 400, description = "Invalid request", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such ticket for this tenant", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "Stale If-Match: `ticket` is the current one", body = Problem, content_type = "application/problem+json"),
+        (status = 428, description = "If-Match missing", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn set_tags<S: TicketStore>(
+    State(state): State<AppState<S>>,
+    Authenticated(caller): Authenticated,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, Problem> {
+    let now = Utc::now();
+    let request: TagsRequest = parse_body(&body)?;
+    let tags = parse_tags(&request.tags)?;
+    edit(
+        &state,
+        &caller.tenant,
+        &id,
+        &headers,
+        StatusCode::OK,
+        |mut ticket| {
+            let added: Vec<String> = tags.difference(&ticket.tags).cloned().collect();
+            let removed: Vec<String> = ticket.tags.difference(&tags).cloned().collect();
+            if added.is_empty() && removed.is_empty() {
+                return None;
+            }
+            ticket.tags = tags;
+            ticket.updated_at = now;
+            let events = vec![event(
+                &ticket.id,
+                &caller,
+                now,
+                TicketEventKind::TagsChanged { added, removed },
+            )];
+            Some(Edit {
+                ticket,
+                events,
+                notes: Vec::new(),
+            })
+        },
+    )
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(value: Option<&str>) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        if let Some(v) = value {
+            h.insert(header::IF_MATCH, HeaderValue::from_str(v).unwrap());
+        }
+        h
+    }
+
+    #[test]
+    fn if_match_reads_the_version_from_the_etag() {
+        assert_eq!(if_match(&headers(Some("\"v7\""))).unwrap(), 7);
+        assert_eq!(etag(7), "\"v7\"");
+    }
+
+    #[test]
+    fn missing_if_match_is_428_and_malformed_is_400() {
+        assert_eq!(if_match(&headers(None)).unwrap_err().status, 428);
+        for bad in ["v7", "\"7\"", "*", "W/\"v7\"", "\"vx\""] {
+            let err = if_match(&headers(Some(bad))).unwrap_err();
+            assert_eq!(
+                (err.status, err.field.as_deref()),
+                (400, Some("If-Match")),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn tags_are_normalised_and_validated() {
+        let tags = parse_tags(&["Refund ".into(), "refund".into(), "VIP".into()]).unwrap();
+        assert_eq!(tags.into_iter().collect::<Vec<_>>(), ["refund", "vip"]);
+        assert_eq!(
+            parse_tags(&["ok".into(), " ".into()])
+                .unwrap_err()
+                .field
+                .as_deref(),
+            Some("tags[1]")
+        );
+        assert!(parse_tags(&vec!["t".to_string(); MAX_TAGS + 1]).is_err());
+    }
+}

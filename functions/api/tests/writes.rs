@@ -1,0 +1,556 @@
+//! Replies and ticket edits driven with `oneshot` over a real store on the emulator. Requests are
+//! issued one after another: moto applies transactions non-atomically across threads
+//! (docs/decisions/0002), so true concurrency is not asserted here.
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode, header};
+use http_body_util::BodyExt;
+use marketdesk::auth::{DevTokens, Role};
+use marketdesk::domain::{AgentId, TenantId, TicketId};
+use marketdesk::outbound::MemoryOutboundQueue;
+use marketdesk::store::TicketStore;
+use marketdesk_devstack::testing::{TestTable, fresh_table};
+use marketdesk_tests::{at, buyer_message, first_inbound, new_ticket, tenant};
+use serde_json::{Value, json};
+use tower::ServiceExt;
+
+const SECRET: &[u8] = b"writes-test-secret";
+const COMPLIANT: &str =
+    "Buongiorno, il pacco è partito ieri ed è in viaggio con BRT. Cordiali saluti.";
+
+fn token_as(tenant: &TenantId, role: Role) -> String {
+    DevTokens::new(SECRET).mint(
+        tenant,
+        &AgentId::parse("alice").unwrap(),
+        role,
+        4_102_444_800,
+    )
+}
+
+struct Fixture {
+    app: axum::Router,
+    queue: Arc<MemoryOutboundQueue>,
+    table: TestTable,
+    ticket: marketdesk::domain::Ticket,
+    acme: TenantId,
+}
+
+async fn fixture() -> Fixture {
+    let acme = tenant("acme");
+    let table = fresh_table().await;
+    let ticket = new_ticket(&acme, at("2026-11-20T10:00:00Z"));
+    table
+        .store
+        .record_inbound(&first_inbound(&ticket, "<w1@relay>"))
+        .await
+        .unwrap();
+    let queue = Arc::new(MemoryOutboundQueue::default());
+    let app = api::app(api::AppState::local(
+        table.store.clone(),
+        queue.clone(),
+        DevTokens::new(SECRET),
+    ));
+    Fixture {
+        app,
+        queue,
+        table,
+        ticket,
+        acme,
+    }
+}
+
+struct Answer {
+    status: StatusCode,
+    etag: Option<String>,
+    content_type: String,
+    body: Value,
+}
+
+async fn send(
+    app: &axum::Router,
+    method: Method,
+    path: &str,
+    token: &str,
+    if_match: Option<&str>,
+    body: Option<Value>,
+) -> Answer {
+    let mut request = Request::builder()
+        .method(method)
+        .uri(path)
+        .header(header::AUTHORIZATION, format!("Bearer {token}"));
+    if let Some(tag) = if_match {
+        request = request.header(header::IF_MATCH, tag);
+    }
+    let body = body.map_or(Body::empty(), |b| Body::from(b.to_string()));
+    let response = app
+        .clone()
+        .oneshot(request.body(body).unwrap())
+        .await
+        .unwrap();
+    let header_of = |name| {
+        response
+            .headers()
+            .get(name)
+            .map(|v: &header::HeaderValue| v.to_str().unwrap().to_string())
+    };
+    let (etag, content_type) = (
+        header_of(header::ETAG),
+        header_of(header::CONTENT_TYPE).unwrap_or_default(),
+    );
+    let status = response.status();
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    Answer {
+        status,
+        etag,
+        content_type,
+        body: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    }
+}
+
+fn replies(id: &TicketId) -> String {
+    format!("/v1/tickets/{id}/replies")
+}
+
+#[tokio::test]
+async fn an_accepted_reply_is_202_queued_and_costs_two_requests() {
+    let f = fixture().await;
+    let agent = token_as(&f.acme, Role::Agent);
+    f.table.requests.take();
+    let a = send(
+        &f.app,
+        Method::POST,
+        &replies(&f.ticket.id),
+        &agent,
+        None,
+        Some(json!({"body": COMPLIANT, "expected_version": 1})),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::ACCEPTED, "{}", a.body);
+    assert_eq!(f.table.requests.take(), 2, "one Query and one transaction");
+    assert_eq!(a.body["delivery"]["state"], "queued");
+    assert_eq!(a.body["ticket_version"], 2);
+    assert_eq!(a.etag.as_deref(), Some("\"v2\""));
+
+    let queued = f.queue.sent();
+    assert_eq!(queued.len(), 1);
+    assert_eq!(queued[0].message.as_str(), a.body["message"]["id"]);
+    assert_eq!(queued[0].tenant, f.acme);
+
+    let view = f
+        .table
+        .store
+        .ticket_view(&f.acme, &f.ticket.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(view.ticket.version, 2);
+    let stored = view.messages.iter().find(|m| m.id == queued[0].message);
+    assert_eq!(stored.map(|m| m.body.as_str()), Some(COMPLIANT));
+}
+
+#[tokio::test]
+async fn a_blocked_reply_is_422_with_findings_and_nothing_is_written_or_queued() {
+    let f = fixture().await;
+    let a = send(
+        &f.app,
+        Method::POST,
+        &replies(&f.ticket.id),
+        &token_as(&f.acme, Role::Agent),
+        None,
+        Some(json!({
+            "body": "Grazie! Lasci una recensione a cinque stelle e avrà uno sconto: scriva a shop@example.com",
+            "expected_version": 1
+        })),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", a.body);
+    assert_eq!(a.content_type, "application/problem+json");
+    assert_eq!(a.body["verdict"], "block");
+    assert!(!a.body["findings"].as_array().unwrap().is_empty());
+    assert!(f.queue.sent().is_empty());
+    let stored = f
+        .table
+        .store
+        .ticket(&f.acme, &f.ticket.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.version, 1);
+}
+
+#[tokio::test]
+async fn only_an_admin_overrides_a_blocked_reply_and_the_override_is_audited() {
+    let f = fixture().await;
+    let blocked = json!({
+        "body": "Grazie! Per qualsiasi cosa scriva a shop@example.com",
+        "expected_version": 1,
+        "override_reason": "the buyer asked for our address for a warranty claim"
+    });
+    let a = send(
+        &f.app,
+        Method::POST,
+        &replies(&f.ticket.id),
+        &token_as(&f.acme, Role::Agent),
+        None,
+        Some(blocked.clone()),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::FORBIDDEN);
+
+    let a = send(
+        &f.app,
+        Method::POST,
+        &replies(&f.ticket.id),
+        &token_as(&f.acme, Role::Admin),
+        None,
+        Some(blocked),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::ACCEPTED, "{}", a.body);
+    let view = f
+        .table
+        .store
+        .ticket_view(&f.acme, &f.ticket.id)
+        .await
+        .unwrap()
+        .unwrap();
+    let overridden = view.events.iter().any(|e| {
+        matches!(
+            &e.kind,
+            marketdesk::domain::TicketEventKind::ComplianceOverridden { reason }
+                if reason.contains("warranty")
+        )
+    });
+    assert!(overridden, "{:?}", view.events);
+}
+
+#[tokio::test]
+async fn a_template_with_an_unfilled_placeholder_is_422_naming_it_and_sends_once_filled() {
+    let f = fixture().await;
+    let agent = token_as(&f.acme, Role::Agent);
+    let a = send(
+        &f.app,
+        Method::POST,
+        &replies(&f.ticket.id),
+        &agent,
+        None,
+        Some(json!({
+            "template": "refund_processed",
+            "language": "it",
+            "values": {"BUYER_NAME": "Giulia", "AMOUNT": "24,90 €"},
+            "expected_version": 1
+        })),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", a.body);
+    assert_eq!(a.body["missing"], json!(["SELLER_NAME"]));
+    assert!(a.body["detail"].as_str().unwrap().contains("SELLER_NAME"));
+    assert!(f.queue.sent().is_empty());
+
+    let a = send(
+        &f.app,
+        Method::POST,
+        &replies(&f.ticket.id),
+        &agent,
+        None,
+        Some(json!({
+            "template": "refund_processed",
+            "language": "it",
+            "values": {"BUYER_NAME": "Giulia", "AMOUNT": "24,90 €", "SELLER_NAME": "Casa Rossi"},
+            "expected_version": 1
+        })),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::ACCEPTED, "{}", a.body);
+    let body = a.body["message"]["body"].as_str().unwrap();
+    assert!(
+        body.contains("305-1234567-1234567") && body.contains("Casa Rossi"),
+        "{body}"
+    );
+}
+
+#[tokio::test]
+async fn a_reply_against_a_stale_version_is_409_with_the_new_buyer_message_and_nothing_queued() {
+    let f = fixture().await;
+    // The buyer writes again: the ticket moves to version 2.
+    let mut write = first_inbound(&f.ticket, "<w2@relay>");
+    write.expected_version = Some(1);
+    write.thread = None;
+    write.events.clear();
+    write.message = buyer_message(&f.ticket, "<w2@relay>", at("2026-11-20T11:00:00Z"));
+    write.message.body = "Scusate, aggiungo: l'indirizzo è cambiato.".into();
+    f.table.store.record_inbound(&write).await.unwrap();
+
+    let a = send(
+        &f.app,
+        Method::POST,
+        &replies(&f.ticket.id),
+        &token_as(&f.acme, Role::Agent),
+        None,
+        Some(json!({"body": COMPLIANT, "expected_version": 1})),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::CONFLICT, "{}", a.body);
+    assert_eq!(a.content_type, "application/problem+json");
+    assert_eq!(a.body["ticket"]["version"], 2);
+    assert_eq!(
+        a.body["changes"]["buyer_messages"][0]["id"],
+        write.message.id.as_str()
+    );
+    assert!(f.queue.sent().is_empty());
+}
+
+#[tokio::test]
+async fn two_replies_at_the_same_version_the_first_is_202_the_second_409() {
+    let f = fixture().await;
+    let request = json!({"body": COMPLIANT, "expected_version": 1});
+    let first = send(
+        &f.app,
+        Method::POST,
+        &replies(&f.ticket.id),
+        &token_as(&f.acme, Role::Agent),
+        None,
+        Some(request.clone()),
+    )
+    .await;
+    let second = send(
+        &f.app,
+        Method::POST,
+        &replies(&f.ticket.id),
+        &token_as(&f.acme, Role::Agent),
+        None,
+        Some(request),
+    )
+    .await;
+    assert_eq!(
+        (first.status, second.status),
+        (StatusCode::ACCEPTED, StatusCode::CONFLICT)
+    );
+    assert_eq!(
+        second.body["changes"]["replies"][0]["id"],
+        first.body["message"]["id"]
+    );
+    assert_eq!(f.queue.sent().len(), 1);
+}
+
+#[tokio::test]
+async fn edits_need_if_match_and_a_stale_one_is_412() {
+    let f = fixture().await;
+    let agent = token_as(&f.acme, Role::Agent);
+    let tags = format!("/v1/tickets/{}/tags", f.ticket.id);
+
+    let view = send(
+        &f.app,
+        Method::GET,
+        &format!("/v1/tickets/{}", f.ticket.id),
+        &agent,
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(view.etag.as_deref(), Some("\"v1\""));
+
+    let a = send(
+        &f.app,
+        Method::PUT,
+        &tags,
+        &agent,
+        None,
+        Some(json!({"tags": ["vip"]})),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::PRECONDITION_REQUIRED);
+
+    let a = send(
+        &f.app,
+        Method::PUT,
+        &tags,
+        &agent,
+        Some("\"v1\""),
+        Some(json!({"tags": ["VIP", "late"]})),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+    assert_eq!(a.etag.as_deref(), Some("\"v2\""));
+    assert_eq!(a.body["ticket"]["tags"], json!(["late", "vip"]));
+
+    let a = send(
+        &f.app,
+        Method::PUT,
+        &tags,
+        &agent,
+        Some("\"v1\""),
+        Some(json!({"tags": []})),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::PRECONDITION_FAILED);
+    assert_eq!(a.etag.as_deref(), Some("\"v2\""));
+    assert_eq!(
+        a.body["ticket"]["tags"],
+        json!(["late", "vip"]),
+        "nothing changed"
+    );
+}
+
+#[tokio::test]
+async fn note_assignee_and_status_write_the_ticket_and_their_audit_events() {
+    let f = fixture().await;
+    let agent = token_as(&f.acme, Role::Agent);
+    let base = format!("/v1/tickets/{}", f.ticket.id);
+
+    let a = send(
+        &f.app,
+        Method::POST,
+        &format!("{base}/notes"),
+        &agent,
+        Some("\"v1\""),
+        Some(json!({"body": "Buyer called, wants the parcel redirected."})),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::CREATED, "{}", a.body);
+    assert_eq!(a.body["note"]["author"], "alice");
+
+    let a = send(
+        &f.app,
+        Method::PUT,
+        &format!("{base}/assignee"),
+        &agent,
+        Some("\"v2\""),
+        Some(json!({"assignee": "bob"})),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+    assert_eq!(a.body["ticket"]["assignee"], "bob");
+
+    let a = send(
+        &f.app,
+        Method::PUT,
+        &format!("{base}/status"),
+        &agent,
+        Some("\"v3\""),
+        Some(json!({"status": "resolved", "reason": "redirected"})),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+    assert_eq!(a.etag.as_deref(), Some("\"v4\""));
+
+    let a = send(
+        &f.app,
+        Method::PUT,
+        &format!("{base}/status"),
+        &agent,
+        Some("\"v4\""),
+        Some(json!({"status": "closed"})),
+    )
+    .await;
+    assert_eq!(
+        (a.status, a.body["field"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("status"))
+    );
+
+    let view = f
+        .table
+        .store
+        .ticket_view(&f.acme, &f.ticket.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        view.ticket.status,
+        marketdesk::domain::TicketStatus::Resolved
+    );
+    assert_eq!(view.notes.len(), 1);
+    let kinds: Vec<Value> = view
+        .events
+        .iter()
+        .map(|e| serde_json::to_value(&e.kind).unwrap()["type"].clone())
+        .collect();
+    assert!(
+        kinds.contains(&json!("assigned")) && kinds.contains(&json!("status_changed")),
+        "{kinds:?}"
+    );
+}
+
+#[tokio::test]
+async fn another_tenant_gets_404_on_every_write_route_and_changes_nothing() {
+    let f = fixture().await;
+    let other = token_as(&tenant("globex"), Role::Admin);
+    let base = format!("/v1/tickets/{}", f.ticket.id);
+    let routes = [
+        (
+            Method::POST,
+            format!("{base}/replies"),
+            json!({"body": COMPLIANT, "expected_version": 1}),
+        ),
+        (Method::POST, format!("{base}/notes"), json!({"body": "hi"})),
+        (
+            Method::PUT,
+            format!("{base}/assignee"),
+            json!({"assignee": "mallory"}),
+        ),
+        (
+            Method::PUT,
+            format!("{base}/status"),
+            json!({"status": "resolved"}),
+        ),
+        (Method::PUT, format!("{base}/tags"), json!({"tags": ["x"]})),
+    ];
+    for (method, path, body) in routes {
+        let a = send(
+            &f.app,
+            method.clone(),
+            &path,
+            &other,
+            Some("\"v1\""),
+            Some(body),
+        )
+        .await;
+        assert_eq!(
+            (a.status, a.content_type.as_str()),
+            (StatusCode::NOT_FOUND, "application/problem+json"),
+            "{method} {path}"
+        );
+    }
+    assert!(f.queue.sent().is_empty());
+    let stored = f
+        .table
+        .store
+        .ticket(&f.acme, &f.ticket.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.version, 1);
+}
+
+#[tokio::test]
+async fn the_sqs_outbound_queue_delivers_the_payload_the_sender_reads() {
+    use marketdesk::adapters::sqs::SqsOutboundQueue;
+    use marketdesk::outbound::{OutboundMessage, OutboundQueue};
+    let stack = marketdesk_devstack::testing::fresh_stack().await;
+    let url = stack.resources.queue("OutboundQueue").url.clone();
+    let client = aws_sdk_sqs::Client::new(&stack.config);
+    let message = OutboundMessage {
+        tenant: tenant("acme"),
+        ticket: TicketId::parse("tkt_1").unwrap(),
+        message: marketdesk::domain::MessageId::parse("msg_1").unwrap(),
+    };
+    SqsOutboundQueue::new(client.clone(), url.clone())
+        .enqueue(&message)
+        .await
+        .unwrap();
+    let received = client
+        .receive_message()
+        .queue_url(url)
+        .max_number_of_messages(10)
+        .send()
+        .await
+        .unwrap();
+    let bodies: Vec<OutboundMessage> = received
+        .messages()
+        .iter()
+        .map(|m| serde_json::from_str(m.body().unwrap()).unwrap())
+        .collect();
+    assert_eq!(bodies, vec![message]);
+}
