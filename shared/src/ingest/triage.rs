@@ -122,6 +122,18 @@ const RULES: &[(Intent, &[&str])] = &[
             "when will",
             "still waiting",
             "dov'è il mio ordine",
+            "non l'ho ricevuto",
+            "consegnato ma",
+            "quando verrà spedito",
+            "when will my order",
+            "wann kommt",
+            "wann wird",
+            "quand ma commande",
+            "sera-t-elle expédiée",
+            "livré mais",
+            "cuándo se enviará",
+            "cuándo llegará",
+            "entregado pero",
             "dov'è il pacco",
             "dov'è il mio pacco",
             "where is my parcel",
@@ -269,6 +281,18 @@ mod tests {
             "Hallo, meine Lieferung ist nicht angekommen.",
             "Bonjour, je n'ai pas reçu ma commande, où est ma commande ?",
             "Hola, mi pedido no ha llegado todavía.",
+        ] {
+            assert_eq!(intent_of(text), Intent::WhereIsMyOrder, "{text}");
+        }
+    }
+
+    #[test]
+    fn shipping_questions_of_the_sandboxes_buyers_are_where_is_my_order() {
+        for text in [
+            "Bonjour, quand ma commande sera-t-elle expédiée ?",
+            "Hola, ¿cuándo se enviará mi pedido?",
+            "Il pacco risulta consegnato ma non l'ho ricevuto.",
+            "Buongiorno, quando verrà spedito il mio ordine?",
         ] {
             assert_eq!(intent_of(text), Intent::WhereIsMyOrder, "{text}");
         }
