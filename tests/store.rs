@@ -740,3 +740,64 @@ async fn daily_counters_accumulate_per_day_channel_and_agent() {
         }
     );
 }
+
+#[tokio::test]
+async fn a_filtered_inbox_page_is_still_one_query_and_overdue_is_exact() {
+    let t = fresh_table().await;
+    let acme = tenant("acme");
+    let early = new_ticket(&acme, at("2026-11-20T08:00:00Z"));
+    let mut urgent = new_ticket(&acme, at("2026-11-20T09:00:00Z"));
+    urgent.channel = Channel::Ebay;
+    urgent.priority = Priority::Urgent;
+    urgent.intent = Some(Intent::Claim);
+    urgent.tags.insert("vip".into());
+    let late = new_ticket(&acme, at("2026-11-21T10:00:00Z"));
+    for (i, ticket) in [&early, &urgent, &late].into_iter().enumerate() {
+        t.store
+            .record_inbound(&first_inbound(ticket, &format!("<f{i}@relay>")))
+            .await
+            .unwrap();
+    }
+    let open = TicketQueue::Status(TicketStatus::Open);
+    let ids = |page: Page<Ticket>| page.items.into_iter().map(|t| t.id).collect::<Vec<_>>();
+    let page = PageRequest::first(10);
+
+    t.requests.take();
+    let filter = TicketFilter {
+        channel: Some(Channel::Ebay),
+        priority: Some(Priority::Urgent),
+        intent: Some(Intent::Claim),
+        tag: Some("vip".into()),
+        ..Default::default()
+    };
+    let found = t
+        .store
+        .queue_where(&acme, &open, &filter, &page)
+        .await
+        .unwrap();
+    assert_eq!(t.requests.take(), 1, "a filtered page is one Query");
+    assert_eq!(ids(found), [urgent.id.clone()]);
+
+    // Internal deadlines are 12 h after each message: at 2026-11-21T06:00 two are overdue.
+    let overdue = TicketFilter {
+        due_before: Some(at("2026-11-21T06:00:00Z")),
+        ..Default::default()
+    };
+    let found = t
+        .store
+        .queue_where(&acme, &open, &overdue, &page)
+        .await
+        .unwrap();
+    assert_eq!(ids(found), [early.id.clone(), urgent.id.clone()]);
+
+    let amazon = TicketFilter {
+        channel: Some(Channel::Amazon),
+        ..Default::default()
+    };
+    let found = t
+        .store
+        .queue_where(&acme, &open, &amazon, &page)
+        .await
+        .unwrap();
+    assert_eq!(ids(found), [early.id, late.id]);
+}

@@ -2,8 +2,8 @@
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
-use marketdesk::domain::{TicketId, TicketStatus};
-use marketdesk::store::{TicketQueue, TicketStore};
+use marketdesk::domain::{AgentId, TicketId, TicketStatus};
+use marketdesk::store::{TicketFilter, TicketQueue, TicketStore};
 use serde::{Deserialize, Serialize};
 
 use crate::paging::{Listing, page_request};
@@ -22,9 +22,41 @@ pub struct InboxParams {
     /// `next_cursor` of the previous page.
     #[serde(default)]
     cursor: Option<String>,
+    /// `amazon`, `ebay`, `shopify` or `email`.
+    #[serde(default)]
+    channel: Option<String>,
+    /// `low`, `normal`, `high` or `urgent`.
+    #[serde(default)]
+    priority: Option<String>,
+    /// e.g. `where_is_my_order`, `return`, `claim`.
+    #[serde(default)]
+    intent: Option<String>,
+    #[serde(default)]
+    tag: Option<String>,
+    /// An agent id: that agent's queue (of the given status).
+    #[serde(default)]
+    assignee: Option<String>,
+    /// `true`: only tickets whose deadline has passed.
+    #[serde(default)]
+    overdue: Option<bool>,
 }
 
-/// One page of the inbox: tickets of a status, earliest SLA deadline first.
+/// A snake_case enum value of a query parameter, or a problem naming the parameter.
+fn enum_param<T: serde::de::DeserializeOwned>(
+    field: &str,
+    value: Option<&str>,
+) -> Result<Option<T>, Problem> {
+    value
+        .map(|v| {
+            serde_json::from_value(serde_json::Value::String(v.to_owned()))
+                .map_err(|_| Problem::invalid(field, format!("'{v}' is not a known {field}")))
+        })
+        .transpose()
+}
+
+/// One page of the inbox: tickets of a status, earliest SLA deadline first, optionally of one
+/// agent and narrowed by channel, priority, intent, tag or overdue. A narrowed page may hold
+/// fewer items than `limit` while `next_cursor` is set: follow it.
 #[utoipa::path(
     get,
     path = "/v1/tickets",
@@ -56,9 +88,27 @@ pub async fn inbox<S: TicketStore>(
             )
         })?;
     let page = page_request(params.limit, params.cursor)?;
+    let mut filter = TicketFilter {
+        channel: enum_param("channel", params.channel.as_deref())?,
+        priority: enum_param("priority", params.priority.as_deref())?,
+        intent: enum_param("intent", params.intent.as_deref())?,
+        tag: params.tag.map(|t| t.trim().to_lowercase()),
+        due_before: params.overdue.filter(|o| *o).map(|_| chrono::Utc::now()),
+        status: None,
+    };
+    let queue = match params.assignee {
+        Some(agent) => {
+            let agent =
+                AgentId::parse(agent).map_err(|e| Problem::invalid("assignee", e.to_string()))?;
+            // An agent's queue holds every status of theirs.
+            filter.status = Some(status);
+            TicketQueue::Agent(agent)
+        }
+        None => TicketQueue::Status(status),
+    };
     let page = state
         .store
-        .queue(&caller.tenant, &TicketQueue::Status(status), &page)
+        .queue_where(&caller.tenant, &queue, &filter, &page)
         .await?;
     Ok(Json(page.into()))
 }

@@ -235,3 +235,42 @@ async fn only_an_admin_reads_its_own_tenants_quarantine() {
         "another tenant sees nothing"
     );
 }
+
+#[tokio::test]
+async fn the_inbox_filters_by_channel_assignee_and_overdue_and_names_a_bad_filter() {
+    let acme = tenant("acme");
+    let (app, id) = app_with_ticket_of(&acme).await;
+    let bearer = token(&acme);
+    let listed = |body: &serde_json::Value| -> Vec<String> {
+        body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let (status, _, body) = call(app.clone(), "/v1/tickets?channel=amazon", Some(&bearer)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(listed(&body), [id.to_string()]);
+    let (_, _, body) = call(app.clone(), "/v1/tickets?channel=ebay", Some(&bearer)).await;
+    assert!(listed(&body).is_empty());
+    // The fixture's deadline (2026-11-21) has passed.
+    let (_, _, body) = call(app.clone(), "/v1/tickets?overdue=true", Some(&bearer)).await;
+    assert_eq!(listed(&body), [id.to_string()]);
+    let (_, _, body) = call(app.clone(), "/v1/tickets?assignee=bob", Some(&bearer)).await;
+    assert!(listed(&body).is_empty(), "nobody is assigned");
+    for (query, field) in [
+        ("priority=huge", "priority"),
+        ("channel=fax", "channel"),
+        ("intent=gossip", "intent"),
+        ("assignee=a%23b", "assignee"),
+    ] {
+        let (status, _, body) =
+            call(app.clone(), &format!("/v1/tickets?{query}"), Some(&bearer)).await;
+        assert_eq!(
+            (status, body["field"].as_str()),
+            (StatusCode::BAD_REQUEST, Some(field)),
+            "{query}"
+        );
+    }
+}

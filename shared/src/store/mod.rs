@@ -88,6 +88,27 @@ pub enum TicketQueue {
     Agent(AgentId),
 }
 
+/// Narrows a queue page. Everything but `due_before` is a DynamoDB filter applied after the
+/// page's `limit` is read: a filtered page may hold fewer items than asked (still one Query;
+/// follow `next`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TicketFilter {
+    pub status: Option<TicketStatus>,
+    pub channel: Option<Channel>,
+    pub priority: Option<crate::domain::Priority>,
+    pub intent: Option<crate::domain::Intent>,
+    pub tag: Option<String>,
+    /// Only tickets whose queue deadline is before this instant (overdue at `now`): a key
+    /// condition on the deadline-ordered index, so exact and cheap.
+    pub due_before: Option<DateTime<Utc>>,
+}
+
+impl TicketFilter {
+    pub fn is_empty(&self) -> bool {
+        *self == TicketFilter::default()
+    }
+}
+
 /// Everything shown when a ticket is opened, read in one Query.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TicketView {
@@ -291,6 +312,15 @@ pub trait TicketStore: Send + Sync {
         tenant: &TenantId,
         lookup: &InboundLookup,
     ) -> impl Future<Output = StoreResult<InboundContext>> + Send;
+
+    /// [`TicketStore::queue`] narrowed by `filter`: still one Query.
+    fn queue_where(
+        &self,
+        tenant: &TenantId,
+        queue: &TicketQueue,
+        filter: &TicketFilter,
+        page: &PageRequest,
+    ) -> impl Future<Output = StoreResult<Page<Ticket>>> + Send;
 
     /// The ticket a channel thread belongs to.
     fn find_thread(

@@ -17,7 +17,7 @@ use crate::domain::{
 };
 use crate::store::{
     InboundContext, InboundLookup, InboundOutcome, InboundWrite, Page, PageRequest, StoreError,
-    StoreResult, ThreadKey, TicketQueue, TicketStore, TicketView, TicketWrite,
+    StoreResult, ThreadKey, TicketFilter, TicketQueue, TicketStore, TicketView, TicketWrite,
 };
 
 /// How long a seen record keeps a redelivered event from being recorded twice. SQS keeps a
@@ -461,9 +461,27 @@ impl TicketStore for DynamoStore {
         queue: &TicketQueue,
         page: &PageRequest,
     ) -> StoreResult<Page<Ticket>> {
-        let (index, pk_attr, pk) = match queue {
-            TicketQueue::Status(status) => (GSI1, GSI1PK, keys::status_queue_pk(tenant, *status)),
-            TicketQueue::Agent(agent) => (GSI2, GSI2PK, keys::agent_queue_pk(tenant, agent)),
+        self.queue_where(tenant, queue, &TicketFilter::default(), page)
+            .await
+    }
+
+    async fn queue_where(
+        &self,
+        tenant: &TenantId,
+        queue: &TicketQueue,
+        filter: &TicketFilter,
+        page: &PageRequest,
+    ) -> StoreResult<Page<Ticket>> {
+        let (index, pk_attr, sk_attr, pk) = match queue {
+            TicketQueue::Status(status) => (
+                GSI1,
+                GSI1PK,
+                "GSI1SK",
+                keys::status_queue_pk(tenant, *status),
+            ),
+            TicketQueue::Agent(agent) => {
+                (GSI2, GSI2PK, "GSI2SK", keys::agent_queue_pk(tenant, agent))
+            }
         };
         let start = page
             .cursor
@@ -471,17 +489,61 @@ impl TicketStore for DynamoStore {
             .map(|c| cursor::decode(c, pk_attr, &pk))
             .transpose()?;
         let resolved = matches!(queue, TicketQueue::Status(TicketStatus::Resolved));
-        let out = self
+        let mut request = self
             .client
             .query()
             .table_name(&self.table)
             .index_name(index)
-            .key_condition_expression("#pk = :pk")
             .expression_attribute_names("#pk", pk_attr)
             .expression_attribute_values(":pk", s(pk))
             .scan_index_forward(!resolved)
             .limit(page.effective_limit() as i32)
-            .set_exclusive_start_key(start)
+            .set_exclusive_start_key(start);
+        request = match filter.due_before {
+            Some(due) => request
+                .key_condition_expression("#pk = :pk AND #sk < :due")
+                .expression_attribute_names("#sk", sk_attr)
+                .expression_attribute_values(":due", s(keys::sortable(due))),
+            None => request.key_condition_expression("#pk = :pk"),
+        };
+        let mut conditions = Vec::new();
+        let mut equal = |attribute: &str, value: Option<String>| {
+            if let Some(value) = value {
+                conditions.push((attribute.to_owned(), value));
+            }
+        };
+        let word = |v: serde_json::Value| v.as_str().map(str::to_owned);
+        equal("status", filter.status.map(|v| v.as_str().to_owned()));
+        equal("channel", filter.channel.map(|v| v.as_str().to_owned()));
+        equal(
+            "priority",
+            filter
+                .priority
+                .and_then(|v| serde_json::to_value(v).ok().and_then(word)),
+        );
+        equal(
+            "intent",
+            filter
+                .intent
+                .and_then(|v| serde_json::to_value(v).ok().and_then(word)),
+        );
+        let mut expression: Vec<String> = Vec::new();
+        for (i, (attribute, value)) in conditions.into_iter().enumerate() {
+            expression.push(format!("#f{i} = :f{i}"));
+            request = request
+                .expression_attribute_names(format!("#f{i}"), attribute)
+                .expression_attribute_values(format!(":f{i}"), s(value));
+        }
+        if let Some(tag) = &filter.tag {
+            expression.push("contains(#tags, :tag)".into());
+            request = request
+                .expression_attribute_names("#tags", "tags")
+                .expression_attribute_values(":tag", s(tag.clone()));
+        }
+        if !expression.is_empty() {
+            request = request.filter_expression(expression.join(" AND "));
+        }
+        let out = request
             .send()
             .await
             .map_err(|e| backend(tenant, "QueryQueue", e))?;
