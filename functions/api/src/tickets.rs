@@ -77,16 +77,12 @@ pub async fn inbox<S: TicketStore>(
     Authenticated(caller): Authenticated,
     Query(params): Query<InboxParams>,
 ) -> Result<Json<Listing<marketdesk::domain::Ticket>>, Problem> {
-    let wanted = params.status.as_deref().unwrap_or("open");
-    let status = TicketStatus::ALL
-        .into_iter()
-        .find(|st| st.as_str() == wanted)
-        .ok_or_else(|| {
-            Problem::invalid(
-                "status",
-                format!("'{wanted}' is not one of open, pending, resolved"),
-            )
-        })?;
+    let status: TicketStatus = params
+        .status
+        .as_deref()
+        .unwrap_or("open")
+        .parse()
+        .map_err(|reason: String| Problem::invalid("status", reason))?;
     let page = page_request(params.limit, params.cursor)?;
     let mut filter = TicketFilter {
         channel: enum_param("channel", params.channel.as_deref())?,

@@ -655,15 +655,10 @@ pub async fn set_status<S: TicketStore>(
 ) -> Result<Response, Problem> {
     let now = Utc::now();
     let request: StatusRequest = parse_body(&body)?;
-    let to = TicketStatus::ALL
-        .into_iter()
-        .find(|s| s.as_str() == request.status)
-        .ok_or_else(|| {
-            Problem::invalid(
-                "status",
-                format!("'{}' is not one of open, pending, resolved", request.status),
-            )
-        })?;
+    let to: TicketStatus = request
+        .status
+        .parse()
+        .map_err(|reason: String| Problem::invalid("status", reason))?;
     let reason = request
         .reason
         .map(|r| text("reason", &r, MAX_REASON_CHARS))

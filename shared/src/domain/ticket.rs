@@ -35,6 +35,16 @@ impl TicketStatus {
     }
 }
 
+impl std::str::FromStr for TicketStatus {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        TicketStatus::ALL
+            .into_iter()
+            .find(|status| status.as_str() == s)
+            .ok_or_else(|| format!("'{s}' is not one of open, pending, resolved"))
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Priority {
