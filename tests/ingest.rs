@@ -114,14 +114,11 @@ impl Env {
     }
 }
 
+/// The notification S3 sends for a new object, as the sandboxes' mail delivery builds it.
 fn s3_event(bucket: &str, key: &str) -> String {
-    serde_json::json!({"Records": [{
-        "eventVersion": "2.1", "eventSource": "aws:s3", "awsRegion": "eu-west-1",
-        "eventTime": "2026-11-03T09:14:00.000Z", "eventName": "ObjectCreated:Put",
-        "s3": {"s3SchemaVersion": "1.0", "bucket": {"name": bucket, "arn": format!("arn:aws:s3:::{bucket}")},
-               "object": {"key": key, "size": 1024}}
-    }]})
-    .to_string()
+    let event =
+        marketdesk_sandboxes::mail::s3_event(bucket, key, 1024, None, at("2026-11-03T09:14:00Z"));
+    serde_json::to_string(&event).unwrap()
 }
 
 fn fixture(name: &str) -> String {
