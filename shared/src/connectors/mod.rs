@@ -34,7 +34,7 @@ pub mod token;
 
 pub use error::{CallContext, ConnectorError, ErrorDetails, ErrorKind};
 pub use http::{HttpConfig, RateLimit, RetryPolicy, Secret};
-pub use oauth::{ClientAuth, OAuthClient, OAuthConfig, OAuthCredentials};
+pub use oauth::{BodyFormat, ClientAuth, Grant, OAuthClient, OAuthConfig, OAuthCredentials};
 
 /// A message for the team (escalations, broken hooks); each notifier renders it its own way.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -1,10 +1,13 @@
-//! The OAuth 2.0 refresh-token grant (RFC 6749 §6), shared by Login with Amazon and eBay: a
-//! seller's refresh token becomes a short-lived access token, cached per account; concurrent
-//! callers share one refresh ([`TokenCache`]).
+//! OAuth 2.0 access tokens, one client for every vendor: the refresh-token grant (RFC 6749 §6)
+//! of Login with Amazon and eBay, where a seller's refresh token becomes a short-lived access
+//! token, and the client-credentials grant (§4.4) of UPS and USPS. Tokens are cached per
+//! account; concurrent callers share one request ([`TokenCache`]).
 //!
-//! The vendors differ only in how the client authenticates (LWA: `client_id`/`client_secret`
-//! in the form; eBay: HTTP Basic) and whether scopes are sent, which [`OAuthConfig`] states.
+//! The vendors differ only in the grant, how the client authenticates (form fields or HTTP
+//! Basic), the body's format (form, or JSON for USPS) and whether scopes are sent, which
+//! [`OAuthConfig`] states.
 
+use std::collections::HashMap;
 use std::fmt;
 use std::time::Duration;
 
@@ -41,26 +44,111 @@ pub enum ClientAuth {
     Basic,
 }
 
+/// What the client trades for an access token.
+#[derive(Clone)]
+pub enum Grant {
+    /// RFC 6749 §6: the seller's refresh token (LWA, eBay).
+    RefreshToken(Secret),
+    /// RFC 6749 §4.4: the app's own credentials only (UPS, USPS).
+    ClientCredentials,
+}
+
+impl fmt::Debug for Grant {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Grant::RefreshToken(_) => "RefreshToken",
+            Grant::ClientCredentials => "ClientCredentials",
+        })
+    }
+}
+
+/// How the token request's parameters are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BodyFormat {
+    /// `application/x-www-form-urlencoded`, as RFC 6749 asks.
+    Form,
+    /// A JSON object (USPS).
+    Json,
+}
+
 /// One account's token endpoint and grant.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct OAuthConfig {
-    /// Names the service in errors and logs (`lwa`, `ebay-oauth`).
+    /// Names the service in errors and logs (`lwa`, `ebay-oauth`, `ups-oauth`).
     pub service: &'static str,
     /// The channel account, for errors and logs.
     pub account: String,
     pub endpoint: String,
-    pub credentials: OAuthCredentials,
+    pub client_id: String,
+    pub client_secret: Secret,
+    pub grant: Grant,
     pub client_auth: ClientAuth,
+    pub body: BodyFormat,
     /// Sent space-separated as `scope` unless empty.
     pub scopes: Vec<String>,
     /// For one token request, connection to body.
     pub timeout: Duration,
 }
 
+impl OAuthConfig {
+    /// The refresh-token grant with an account's stored credentials, form-encoded.
+    pub fn refresh_token(
+        service: &'static str,
+        account: impl Into<String>,
+        endpoint: impl Into<String>,
+        credentials: OAuthCredentials,
+        client_auth: ClientAuth,
+        timeout: Duration,
+    ) -> Self {
+        OAuthConfig {
+            service,
+            account: account.into(),
+            endpoint: endpoint.into(),
+            client_id: credentials.client_id,
+            client_secret: credentials.client_secret,
+            grant: Grant::RefreshToken(credentials.refresh_token),
+            client_auth,
+            body: BodyFormat::Form,
+            scopes: Vec::new(),
+            timeout,
+        }
+    }
+}
+
+impl fmt::Debug for OAuthConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OAuthConfig")
+            .field("service", &self.service)
+            .field("account", &self.account)
+            .field("endpoint", &self.endpoint)
+            .field("client_id", &self.client_id)
+            .field("grant", &self.grant)
+            .field("client_auth", &self.client_auth)
+            .field("body", &self.body)
+            .field("scopes", &self.scopes)
+            .finish_non_exhaustive()
+    }
+}
+
 #[derive(Deserialize)]
 struct TokenResponse {
     access_token: String,
+    /// A number everywhere but at UPS, which writes it as a string ("14399").
+    #[serde(deserialize_with = "seconds")]
     expires_in: u64,
+}
+
+fn seconds<'de, D: serde::Deserializer<'de>>(de: D) -> Result<u64, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Seconds {
+        Number(u64),
+        Text(String),
+    }
+    match Seconds::deserialize(de)? {
+        Seconds::Number(n) => Ok(n),
+        Seconds::Text(s) => s.trim().parse().map_err(serde::de::Error::custom),
+    }
 }
 
 #[derive(Deserialize)]
@@ -70,7 +158,7 @@ struct TokenError {
     error_description: String,
 }
 
-/// The refresh-token grant of one account, with its cached access token.
+/// The token endpoint of one account, with its cached access token.
 pub struct OAuthClient {
     config: OAuthConfig,
     http: reqwest::Client,
@@ -83,7 +171,7 @@ impl fmt::Debug for OAuthClient {
             .field("service", &self.config.service)
             .field("account", &self.config.account)
             .field("endpoint", &self.config.endpoint)
-            .field("scopes", &self.config.scopes)
+            .field("grant", &self.config.grant)
             .finish_non_exhaustive()
     }
 }
@@ -119,38 +207,58 @@ impl OAuthClient {
 
     async fn refresh(&self) -> Result<FreshToken, ConnectorError> {
         let config = &self.config;
-        let ctx = CallContext::new(config.service, config.account.clone(), "refreshAccessToken");
-        let credentials = &config.credentials;
+        let call = match config.grant {
+            Grant::RefreshToken(_) => "refreshAccessToken",
+            Grant::ClientCredentials => "clientCredentialsToken",
+        };
+        let ctx = CallContext::new(config.service, config.account.clone(), call);
         let scope = config.scopes.join(" ");
-        let mut form = vec![
-            ("grant_type", "refresh_token"),
-            ("refresh_token", credentials.refresh_token.expose()),
-        ];
+        let mut params = match &config.grant {
+            Grant::RefreshToken(token) => vec![
+                ("grant_type", "refresh_token"),
+                ("refresh_token", token.expose()),
+            ],
+            Grant::ClientCredentials => vec![("grant_type", "client_credentials")],
+        };
         if !scope.is_empty() {
-            form.push(("scope", scope.as_str()));
+            params.push(("scope", scope.as_str()));
         }
-        let mut request = self.http.post(&config.endpoint);
+        let mut request = self
+            .http
+            .post(&config.endpoint)
+            .header("accept", "application/json");
         match config.client_auth {
             ClientAuth::Form => {
-                form.push(("client_id", credentials.client_id.as_str()));
-                form.push(("client_secret", credentials.client_secret.expose()));
+                params.push(("client_id", config.client_id.as_str()));
+                params.push(("client_secret", config.client_secret.expose()));
             }
             ClientAuth::Basic => {
                 let basic = STANDARD.encode(format!(
                     "{}:{}",
-                    credentials.client_id,
-                    credentials.client_secret.expose()
+                    config.client_id,
+                    config.client_secret.expose()
                 ));
                 request = request.header("authorization", format!("Basic {basic}"));
             }
         }
-        let response = http::execute(&ctx, request.form(&form), config.timeout).await?;
+        request = match config.body {
+            BodyFormat::Form => request.form(&params),
+            BodyFormat::Json => request.json(&params.into_iter().collect::<HashMap<_, _>>()),
+        };
+        let response = http::execute(&ctx, request, config.timeout).await?;
         if !response.is_success() {
             return Err(classify_error(&ctx, &response));
         }
         let token: TokenResponse = response.json(&ctx)?;
+        if token.access_token.is_empty() {
+            return Err(ctx.error(ErrorKind::InvalidResponse {
+                status: response.status,
+                detail: "token response with an empty access_token".to_owned(),
+                transient: false,
+            }));
+        }
         tracing::debug!(service = config.service, account = %config.account,
-            expires_in = token.expires_in, "access token refreshed");
+            expires_in = token.expires_in, "access token issued");
         Ok(FreshToken {
             value: Secret::new(token.access_token),
             expires_in: Duration::from_secs(token.expires_in),

@@ -45,15 +45,14 @@ impl LwaClient {
         endpoint: impl Into<String>,
         timeout: Duration,
     ) -> OAuthConfig {
-        OAuthConfig {
-            service: Self::SERVICE,
-            account: account.into(),
-            endpoint: endpoint.into(),
+        OAuthConfig::refresh_token(
+            Self::SERVICE,
+            account,
+            endpoint,
             credentials,
-            client_auth: ClientAuth::Form,
-            scopes: Vec::new(),
+            ClientAuth::Form,
             timeout,
-        }
+        )
     }
 }
 

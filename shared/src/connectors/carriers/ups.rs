@@ -8,13 +8,13 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
 use serde::Deserialize;
 
-use crate::connectors::error::{CallContext, ConnectorError, ErrorKind};
-use crate::connectors::http::{self, HttpConfig, RateLimit, RateLimiter, RawResponse, Secret};
-use crate::connectors::token::TokenCache;
+use crate::connectors::error::{CallContext, ConnectorError};
+use crate::connectors::http::{HttpConfig, RateLimit, RateLimiter, RawResponse};
 use crate::domain::{Shipment, ShipmentStatus, TrackingEvent};
 
-use super::oauth::{ClientCredentials, ClientCredentialsToken, GrantStyle};
+use super::oauth::ClientCredentials;
 use super::{Carrier, wire};
+use crate::connectors::oauth::{BodyFormat, ClientAuth, OAuthClient};
 
 const SERVICE: &str = "ups-tracking";
 const CALL: &str = "trackDetails";
@@ -293,7 +293,7 @@ pub struct UpsTracking {
     config: UpsConfig,
     http: reqwest::Client,
     limiter: RateLimiter,
-    token: Arc<ClientCredentialsToken>,
+    token: Arc<OAuthClient>,
     requests: AtomicU64,
 }
 
@@ -307,19 +307,20 @@ impl fmt::Debug for UpsTracking {
 
 impl UpsTracking {
     pub fn new(config: UpsConfig, http: reqwest::Client) -> Self {
-        let token = ClientCredentialsToken {
-            service: "ups-oauth",
-            account: config.account.clone(),
-            endpoint: format!(
-                "{}/security/v1/oauth/token",
-                config.endpoint.trim_end_matches('/')
+        let token = OAuthClient::new(
+            config.credentials.token_config(
+                "ups-oauth",
+                &config.account,
+                format!(
+                    "{}/security/v1/oauth/token",
+                    config.endpoint.trim_end_matches('/')
+                ),
+                ClientAuth::Basic,
+                BodyFormat::Form,
+                config.http.timeout,
             ),
-            credentials: config.credentials.clone(),
-            style: GrantStyle::BasicForm,
-            http: http.clone(),
-            timeout: config.http.timeout,
-            cache: TokenCache::default(),
-        };
+            http.clone(),
+        );
         Self {
             limiter: RateLimiter::new(config.rate),
             token: Arc::new(token),
@@ -341,21 +342,15 @@ impl UpsTracking {
             .http
             .retry
             .run(|| async {
-                if let Err(wait) = self
-                    .limiter
-                    .acquire_within(self.config.http.retry.budget)
-                    .await
-                {
-                    return Err(ctx.error(ErrorKind::Throttled {
-                        retry_after: Some(wait),
-                    }));
-                }
-                let token = self.token.access_token().await?;
-                let mut response = self.send(&ctx, &url, &token).await?;
-                if response.status == 401 {
-                    let fresh = self.token.replace(&token).await?;
-                    response = self.send(&ctx, &url, &fresh).await?;
-                }
+                let response = wire::with_bearer(
+                    &ctx,
+                    &self.limiter,
+                    self.config.http.retry.budget,
+                    &self.token,
+                    self.config.http.timeout,
+                    || self.request(&url),
+                )
+                .await?;
                 match response.status {
                     200..=299 => {
                         let body: UpsTrackApiResponse = response.json(&ctx)?;
@@ -374,21 +369,13 @@ impl UpsTracking {
         format!("md{}-{n}", Utc::now().timestamp_millis())
     }
 
-    async fn send(
-        &self,
-        ctx: &CallContext,
-        url: &str,
-        token: &Secret,
-    ) -> Result<RawResponse, ConnectorError> {
-        let request = self
-            .http
+    fn request(&self, url: &str) -> reqwest::RequestBuilder {
+        self.http
             .get(url)
             .query(&[("locale", "en_US"), ("returnSignature", "false")])
-            .bearer_auth(token.expose())
             .header("transId", self.trans_id())
             .header("transactionSrc", &self.config.transaction_src)
-            .header("accept", "application/json");
-        http::execute(ctx, request, self.config.http.timeout).await
+            .header("accept", "application/json")
     }
 }
 
@@ -400,6 +387,7 @@ fn is_not_found(response: &RawResponse) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::connectors::Secret;
 
     fn at(s: &str) -> DateTime<Utc> {
         DateTime::parse_from_rfc3339(s).unwrap().to_utc()

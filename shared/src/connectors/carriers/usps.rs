@@ -8,13 +8,13 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
-use crate::connectors::error::{CallContext, ConnectorError, ErrorKind};
-use crate::connectors::http::{self, HttpConfig, RateLimit, RateLimiter, RawResponse, Secret};
-use crate::connectors::token::TokenCache;
+use crate::connectors::error::{CallContext, ConnectorError};
+use crate::connectors::http::{HttpConfig, RateLimit, RateLimiter};
 use crate::domain::{Shipment, ShipmentStatus, TrackingEvent};
 
-use super::oauth::{ClientCredentials, ClientCredentialsToken, GrantStyle};
+use super::oauth::ClientCredentials;
 use super::{Carrier, wire};
+use crate::connectors::oauth::{BodyFormat, ClientAuth, OAuthClient};
 
 const SERVICE: &str = "usps-tracking";
 const CALL: &str = "getTrackingInfo";
@@ -171,7 +171,7 @@ pub struct UspsTracking {
     config: UspsConfig,
     http: reqwest::Client,
     limiter: RateLimiter,
-    token: Arc<ClientCredentialsToken>,
+    token: Arc<OAuthClient>,
 }
 
 impl fmt::Debug for UspsTracking {
@@ -184,16 +184,17 @@ impl fmt::Debug for UspsTracking {
 
 impl UspsTracking {
     pub fn new(config: UspsConfig, http: reqwest::Client) -> Self {
-        let token = ClientCredentialsToken {
-            service: "usps-oauth",
-            account: config.account.clone(),
-            endpoint: format!("{}/oauth2/v3/token", config.endpoint.trim_end_matches('/')),
-            credentials: config.credentials.clone(),
-            style: GrantStyle::JsonBody,
-            http: http.clone(),
-            timeout: config.http.timeout,
-            cache: TokenCache::default(),
-        };
+        let token = OAuthClient::new(
+            config.credentials.token_config(
+                "usps-oauth",
+                &config.account,
+                format!("{}/oauth2/v3/token", config.endpoint.trim_end_matches('/')),
+                ClientAuth::Form,
+                BodyFormat::Json,
+                config.http.timeout,
+            ),
+            http.clone(),
+        );
         Self {
             limiter: RateLimiter::new(config.rate),
             token: Arc::new(token),
@@ -214,21 +215,20 @@ impl UspsTracking {
             .http
             .retry
             .run(|| async {
-                if let Err(wait) = self
-                    .limiter
-                    .acquire_within(self.config.http.retry.budget)
-                    .await
-                {
-                    return Err(ctx.error(ErrorKind::Throttled {
-                        retry_after: Some(wait),
-                    }));
-                }
-                let token = self.token.access_token().await?;
-                let mut response = self.send(&ctx, &url, &token).await?;
-                if response.status == 401 {
-                    let fresh = self.token.replace(&token).await?;
-                    response = self.send(&ctx, &url, &fresh).await?;
-                }
+                let response = wire::with_bearer(
+                    &ctx,
+                    &self.limiter,
+                    self.config.http.retry.budget,
+                    &self.token,
+                    self.config.http.timeout,
+                    || {
+                        self.http
+                            .get(&url)
+                            .query(&[("expand", "DETAIL")])
+                            .header("accept", "application/json")
+                    },
+                )
+                .await?;
                 match response.status {
                     200..=299 => {
                         let body: UspsTrackingResponse = response.json(&ctx)?;
@@ -243,21 +243,6 @@ impl UspsTracking {
                 }
             })
             .await
-    }
-
-    async fn send(
-        &self,
-        ctx: &CallContext,
-        url: &str,
-        token: &Secret,
-    ) -> Result<RawResponse, ConnectorError> {
-        let request = self
-            .http
-            .get(url)
-            .query(&[("expand", "DETAIL")])
-            .bearer_auth(token.expose())
-            .header("accept", "application/json");
-        http::execute(ctx, request, self.config.http.timeout).await
     }
 }
 

@@ -1,12 +1,41 @@
 //! What the carrier clients share: reading carrier timestamps, the time of an answer, status
 //! words, and the error of a refused request.
 
+use std::time::Duration;
+
 use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::Deserialize;
 
 use crate::connectors::error::{CallContext, ConnectorError, ErrorKind};
-use crate::connectors::http::{self, RawResponse};
+use crate::connectors::http::{self, RateLimiter, RawResponse, Secret};
+use crate::connectors::oauth::OAuthClient;
 use crate::domain::ShipmentStatus;
+
+/// One attempt of a call with the app's bearer token (UPS, USPS): wait for the rate limiter
+/// within `max_wait`, send `request()` with the cached token, and on 401 once more with a
+/// fresh one (the cached token may have expired early or been revoked).
+pub(crate) async fn with_bearer(
+    ctx: &CallContext,
+    limiter: &RateLimiter,
+    max_wait: Duration,
+    token: &OAuthClient,
+    timeout: Duration,
+    request: impl Fn() -> reqwest::RequestBuilder,
+) -> Result<RawResponse, ConnectorError> {
+    if let Err(wait) = limiter.acquire_within(max_wait).await {
+        return Err(ctx.error(ErrorKind::Throttled {
+            retry_after: Some(wait),
+        }));
+    }
+    let send = |token: &Secret| http::execute(ctx, request().bearer_auth(token.expose()), timeout);
+    let current = token.access_token().await?;
+    let response = send(&current).await?;
+    if response.status != 401 {
+        return Ok(response);
+    }
+    let fresh = token.replace(&current).await?;
+    send(&fresh).await
+}
 
 /// An instant as carriers write it: RFC 3339, or a local time without offset (DHL, USPS),
 /// which is read as UTC — the carriers give no zone, and hours matter less than the day here.

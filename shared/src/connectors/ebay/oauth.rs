@@ -55,13 +55,15 @@ impl EbayOAuth {
         timeout: Duration,
     ) -> OAuthConfig {
         OAuthConfig {
-            service: Self::SERVICE,
-            account: account.into(),
-            endpoint: endpoint.into(),
-            credentials,
-            client_auth: ClientAuth::Basic,
             scopes,
-            timeout,
+            ..OAuthConfig::refresh_token(
+                Self::SERVICE,
+                account,
+                endpoint,
+                credentials,
+                ClientAuth::Basic,
+                timeout,
+            )
         }
     }
 
