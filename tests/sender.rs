@@ -13,7 +13,7 @@ use marketdesk::connectors::accounts::{ChannelClients, Endpoints, SecretSource};
 use marketdesk::connectors::{ConnectorError, HttpConfig, Notification, Notifier};
 use marketdesk::domain::*;
 use marketdesk::escalation::EscalationScheduler;
-use marketdesk::outbound::OutboundMessage;
+use marketdesk::outbound::{MemoryOutboundQueue, OutboundMessage};
 use marketdesk::sla::seed_policies;
 use marketdesk::store::*;
 use marketdesk_devstack::testing::{TestStack, emulator, fresh_stack};
@@ -59,6 +59,7 @@ struct Env {
     sender: TestSender,
     scheduler: EventBridgeScheduler,
     alerts: Alerts,
+    outbound: Arc<MemoryOutboundQueue>,
 }
 
 fn sent_at() -> DateTime<Utc> {
@@ -94,6 +95,7 @@ async fn env() -> Env {
         ..Default::default()
     };
     let alerts = Alerts::default();
+    let outbound = Arc::new(MemoryOutboundQueue::default());
     let sender = Sender {
         store: stack.store.clone(),
         mail: SesMailTransport::from_config(&stack.config),
@@ -107,8 +109,10 @@ async fn env() -> Env {
         policies: policies.clone(),
         frontend_url: Some("https://app.marketdesk.example".into()),
         lease: TimeDelta::minutes(15),
+        outbound: outbound.clone(),
     };
     Env {
+        outbound,
         scheduler: scheduler(),
         tenant: tenant("acme"),
         stack,
@@ -259,6 +263,48 @@ async fn ses_sent(message_id: &str) -> Vec<(Vec<String>, String)> {
             })
         })
         .collect()
+}
+
+#[tokio::test]
+async fn a_reply_stored_but_never_queued_is_queued_again_by_the_sweep_and_then_sent_once() {
+    let env = env().await;
+    let (ticket, reply) = env.amazon_ticket(Some(SENDER)).await;
+    let tenants = [env.tenant.clone()];
+    let written = reply.sent_at;
+
+    // Moments after the write it may still be waiting in the queue: left alone.
+    let early = env
+        .sender
+        .sweep(&tenants, written + Duration::minutes(1))
+        .await;
+    assert_eq!(early.unwrap().requeued, 0);
+    assert!(env.outbound.sent().is_empty());
+
+    let late = written + sender::RESEND_AFTER + Duration::minutes(1);
+    let report = env.sender.sweep(&tenants, late).await.unwrap();
+    assert_eq!((report.requeued, report.failed), (1, 0));
+    assert_eq!(env.outbound.sent(), vec![env.request(&ticket, &reply)]);
+
+    // Sent from the queue record (and a second record of it sends nothing); then it is off
+    // the outbox.
+    let request = env.request(&ticket, &reply);
+    assert_eq!(
+        env.sender.deliver(&request, late).await.unwrap(),
+        Outcome::Delivered
+    );
+    assert_eq!(
+        env.sender.deliver(&request, late).await.unwrap(),
+        Outcome::AlreadyDelivered
+    );
+    assert_eq!(
+        ses_sent(&format!("{}@acme-casa.example", reply.id))
+            .await
+            .len(),
+        1
+    );
+    let after = env.sender.sweep(&tenants, late + Duration::hours(1)).await;
+    assert_eq!(after.unwrap().requeued, 0);
+    assert_eq!(env.outbound.sent().len(), 1);
 }
 
 #[tokio::test]

@@ -13,7 +13,7 @@ use marketdesk::adapters::dynamo::DynamoStore;
 use marketdesk::adapters::s3::S3MailBlobs;
 use marketdesk::adapters::scheduler::{EventBridgeScheduler, ScheduleTarget};
 use marketdesk::adapters::secrets::SecretsManager;
-use marketdesk::adapters::sqs::SqsEventSink;
+use marketdesk::adapters::sqs::{SqsEventSink, SqsOutboundQueue};
 use marketdesk::connectors::HttpConfig;
 use marketdesk::connectors::accounts::{
     CarrierCredentials, ChannelClients, LiveContext, SecretSource,
@@ -212,7 +212,12 @@ impl LocalStack {
             policies: policies.clone(),
             frontend_url: Some(options.frontend_url.clone()),
             lease: chrono::TimeDelta::minutes(15),
+            outbound: Arc::new(SqsOutboundQueue::new(
+                sqs.clone(),
+                self.resources.queue("OutboundQueue").url.clone(),
+            )),
         });
+        let outbox = sender.clone();
         self.spawn(crate::queues::run(
             sqs.clone(),
             self.resources.queue("OutboundQueue").url.clone(),
@@ -230,6 +235,9 @@ impl LocalStack {
                 tick.tick().await;
                 if let Err(err) = escalator.sweep(&tenants, Utc::now()).await {
                     tracing::warn!(error = %err, "SLA sweep");
+                }
+                if let Err(err) = outbox.sweep(&tenants, Utc::now()).await {
+                    tracing::warn!(error = %err, "outbox sweep");
                 }
             }
         });

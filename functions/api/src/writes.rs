@@ -254,7 +254,7 @@ fn blocked(verdict: &Verdict) -> Response {
         (status = 404, description = "No such ticket for this tenant", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The ticket changed since `expected_version`: `ticket` and `changes`", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Blocking compliance `findings`, or `missing` placeholders", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Store or queue unavailable", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Store unavailable: nothing was saved", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
 )]
@@ -363,16 +363,10 @@ pub async fn reply<S: TicketStore>(
         ticket: ticket_id.clone(),
         message: message.id.clone(),
     };
+    // The reply is stored as queued, so it is accepted either way: when the queue refuses it
+    // now, the sender's outbox sweep queues it within minutes.
     if let Err(e) = state.outbound.enqueue(&queued).await {
-        tracing::error!(error = %e, "reply stored but not enqueued");
-        return Err(Problem::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "unavailable",
-            format!(
-                "reply {} is saved as queued but could not be handed to the sender; retry later",
-                message.id
-            ),
-        ));
+        tracing::error!(error = %e, "reply stored but not queued; the outbox sweep will queue it");
     }
     let body = json!({
         "message": message,

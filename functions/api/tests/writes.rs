@@ -150,6 +150,55 @@ async fn an_accepted_reply_is_202_queued_and_costs_two_requests() {
     assert_eq!(stored.map(|m| m.body.as_str()), Some(COMPLIANT));
 }
 
+/// A queue that refuses everything, as SQS does when it is unreachable.
+struct RefusingQueue;
+
+impl marketdesk::outbound::OutboundQueue for RefusingQueue {
+    fn enqueue<'a>(
+        &'a self,
+        message: &'a marketdesk::outbound::OutboundMessage,
+    ) -> std::pin::Pin<
+        Box<dyn Future<Output = Result<(), marketdesk::outbound::QueueError>> + Send + 'a>,
+    > {
+        let refused = marketdesk::outbound::QueueError::new(message, "queue unreachable");
+        Box::pin(std::future::ready(Err(refused)))
+    }
+}
+
+#[tokio::test]
+async fn a_reply_the_queue_refuses_is_still_accepted_and_waits_in_the_outbox() {
+    use marketdesk::store::OutboundStore;
+    let f = fixture().await;
+    let app = api::app(api::AppState::local(
+        f.table.store.clone(),
+        RefusingQueue,
+        DevTokens::new(SECRET),
+    ));
+    let agent = token_as(&f.acme, Role::Agent);
+    let a = send(
+        &app,
+        Method::POST,
+        &replies(&f.ticket.id),
+        &agent,
+        None,
+        Some(json!({"body": COMPLIANT, "expected_version": 1})),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::ACCEPTED, "{}", a.body);
+    let waiting = f
+        .table
+        .store
+        .queued_replies(
+            &f.acme,
+            chrono::Utc::now() + chrono::Duration::minutes(10),
+            10,
+        )
+        .await
+        .unwrap();
+    let ids: Vec<&str> = waiting.iter().map(|m| m.id.as_str()).collect();
+    assert_eq!(ids, vec![a.body["message"]["id"].as_str().unwrap()]);
+}
+
 #[tokio::test]
 async fn a_blocked_reply_is_422_with_findings_and_nothing_is_written_or_queued() {
     let f = fixture().await;

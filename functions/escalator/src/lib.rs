@@ -11,6 +11,7 @@ use std::sync::Arc;
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use chrono::{DateTime, TimeDelta, Utc};
+pub use marketdesk::adapters::lambda::{Invocation, SweepKind, SweepRequest};
 use marketdesk::adapters::lambda::{RecordError, for_each_record, json_body};
 use marketdesk::connectors::{ConnectorError, Notifier};
 use marketdesk::domain::{
@@ -60,35 +61,12 @@ pub enum Outcome {
     NoTicket,
 }
 
-/// A sweep request: the input of the scheduled sweep event.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SweepRequest {
-    /// Always `"sweep"`: tells this event from an SQS batch.
-    pub kind: SweepKind,
-    pub tenants: Vec<TenantId>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum SweepKind {
-    Sweep,
-}
-
 /// What the sweep did.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SweepReport {
     pub scanned: usize,
     pub escalated: usize,
     pub failed: usize,
-}
-
-/// The two events the function receives.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(untagged)]
-pub enum Invocation {
-    Sweep(SweepRequest),
-    Sqs(SqsEvent),
 }
 
 /// The escalator with its dependencies, built once per process.

@@ -15,16 +15,17 @@ use std::sync::Arc;
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use chrono::{DateTime, TimeDelta, Utc};
+pub use marketdesk::adapters::lambda::{Invocation, SweepKind, SweepRequest};
 use marketdesk::adapters::lambda::{RecordError, for_each_record, json_body};
 use marketdesk::connectors::{ConnectorError, ErrorKind, Notification, Notifier};
 use marketdesk::domain::{
-    AuthorKind, Channel, ChannelAccount, DeliveryState, EventId, Message, Ticket, TicketEvent,
-    TicketEventKind,
+    AuthorKind, Channel, ChannelAccount, DeliveryState, EventId, Message, TenantId, Ticket,
+    TicketEvent, TicketEventKind,
 };
 use marketdesk::escalation::{EscalationScheduler, ticket_url};
 use marketdesk::outbound::{
-    ChannelReplies, MailTransport, OutboundError, OutboundMessage, Outgoing, ReplyContext, build,
-    reply_effect,
+    ChannelReplies, MailTransport, OutboundError, OutboundMessage, OutboundQueue, Outgoing,
+    ReplyContext, build, reply_effect,
 };
 use marketdesk::sla::SlaPolicy;
 use marketdesk::store::{
@@ -93,6 +94,25 @@ pub struct Sender<S, M, C, K, N> {
     /// How long a claim counts as in flight: longer than the function's timeout. A claim
     /// older than this whose reply is still queued was interrupted mid-send.
     pub lease: TimeDelta,
+    /// The outbound queue, for the sweep to hand it replies that never reached it.
+    pub outbound: Arc<dyn OutboundQueue>,
+}
+
+/// How long a reply may stay queued before the sweep hands it to the queue again: longer
+/// than a normal wait in the queue, so a reply that is merely waiting rarely goes twice (and
+/// then the send claim still sends it once).
+pub const RESEND_AFTER: TimeDelta = TimeDelta::minutes(5);
+
+/// Replies the sweep reads per tenant and run; the next run takes the rest.
+const SWEEP_LIMIT: u32 = 500;
+
+/// What the outbox sweep did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct SweepReport {
+    /// Replies queued longer than [`RESEND_AFTER`], handed to the outbound queue again.
+    pub requeued: usize,
+    /// Replies the queue refused; the next sweep tries again.
+    pub failed: usize,
 }
 
 impl<S, M, C, K, N> Sender<S, M, C, K, N>
@@ -103,6 +123,61 @@ where
     K: EscalationScheduler,
     N: Notifier,
 {
+    /// The scheduled sweep or an outbound batch.
+    pub async fn handle(
+        &self,
+        invocation: Invocation,
+        now: DateTime<Utc>,
+    ) -> Result<serde_json::Value, SenderError> {
+        let answer = match invocation {
+            Invocation::Sqs(event) => serde_json::to_value(self.handle_sqs(event, now).await),
+            Invocation::Sweep(request) => {
+                serde_json::to_value(self.sweep(&request.tenants, now).await?)
+            }
+        };
+        Ok(answer.unwrap_or_default())
+    }
+
+    /// The outbox sweep: a reply the API stored as queued but could not hand to the queue
+    /// (the queue call failed after the write) is handed to it again, so no accepted reply
+    /// waits forever. Replies already sent are off the outbox; a duplicate queue record is
+    /// harmless, since the send claim lets only one attempt send.
+    pub async fn sweep(
+        &self,
+        tenants: &[TenantId],
+        now: DateTime<Utc>,
+    ) -> Result<SweepReport, SenderError> {
+        let mut report = SweepReport::default();
+        for tenant in tenants {
+            let stale = self
+                .store
+                .queued_replies(tenant, now - RESEND_AFTER, SWEEP_LIMIT)
+                .await?;
+            for message in stale {
+                let record = OutboundMessage {
+                    tenant: tenant.clone(),
+                    ticket: message.ticket.clone(),
+                    message: message.id.clone(),
+                };
+                match self.outbound.enqueue(&record).await {
+                    Ok(()) => report.requeued += 1,
+                    Err(e) => {
+                        tracing::error!(tenant = %tenant, message = %message.id, error = %e,
+                            "queued reply not handed to the queue; the next sweep retries");
+                        report.failed += 1;
+                    }
+                }
+            }
+        }
+        if report.requeued > 0 {
+            tracing::warn!(
+                requeued = report.requeued,
+                "replies that never reached the queue were queued again"
+            );
+        }
+        Ok(report)
+    }
+
     /// Handles a batch; records that may heal are reported for redelivery.
     pub async fn handle_sqs(&self, event: SqsEvent, now: DateTime<Utc>) -> SqsBatchResponse {
         for_each_record(event, |record| async move {

@@ -2,11 +2,11 @@
 
 use std::sync::Arc;
 
-use aws_lambda_events::event::sqs::SqsEvent;
 use lambda_runtime::{LambdaEvent, service_fn};
 use marketdesk::adapters::scheduler::{EventBridgeScheduler, ScheduleTarget};
 use marketdesk::adapters::secrets::SecretsManager;
 use marketdesk::adapters::ses::SesMailTransport;
+use marketdesk::adapters::sqs::SqsOutboundQueue;
 use marketdesk::adapters::{aws, dynamo::DynamoStore};
 use marketdesk::config::{ConfigError, Settings};
 use marketdesk::connectors::accounts::{ChannelClients, Endpoints};
@@ -41,9 +41,21 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         policies,
         frontend_url: settings.frontend_url.clone(),
         lease: sender::settings::lease_from(env)?,
+        outbound: Arc::new(SqsOutboundQueue::new(
+            aws_sdk_sqs::Client::new(&config),
+            settings
+                .outbound_queue_url
+                .clone()
+                .ok_or(ConfigError::Missing("MARKETDESK_OUTBOUND_QUEUE_URL"))?,
+        )),
     };
-    lambda_runtime::run(service_fn(|event: LambdaEvent<SqsEvent>| async move {
-        Ok::<_, lambda_runtime::Error>(sender.handle_sqs(event.payload, chrono::Utc::now()).await)
-    }))
+    lambda_runtime::run(service_fn(
+        |event: LambdaEvent<sender::Invocation>| async move {
+            sender
+                .handle(event.payload, chrono::Utc::now())
+                .await
+                .map_err(lambda_runtime::Error::from)
+        },
+    ))
     .await
 }

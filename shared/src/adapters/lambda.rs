@@ -104,3 +104,27 @@ mod tests {
         assert_eq!(failed, ["bad-1", "bad-2"]);
     }
 }
+
+/// The input of a scheduled sweep (EventBridge Scheduler → Lambda) of the functions that also
+/// consume a queue: the escalator's SLA sweep, the sender's outbox sweep.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SweepRequest {
+    /// Always `"sweep"`: tells this event from an SQS batch.
+    pub kind: SweepKind,
+    pub tenants: Vec<crate::domain::TenantId>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SweepKind {
+    Sweep,
+}
+
+/// What a function with a queue and a sweep receives.
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(untagged)]
+pub enum Invocation {
+    Sweep(SweepRequest),
+    Sqs(SqsEvent),
+}

@@ -503,6 +503,15 @@ pub trait OutboundStore: Send + Sync {
         message: &Message,
         events: &[TicketEvent],
     ) -> impl Future<Output = StoreResult<()>> + Send;
+
+    /// Replies still queued that were written before `before`, oldest first, at most `limit`:
+    /// one Query of the outbox index.
+    fn queued_replies(
+        &self,
+        tenant: &TenantId,
+        before: DateTime<Utc>,
+        limit: u32,
+    ) -> impl Future<Output = StoreResult<Vec<Message>>> + Send;
 }
 
 /// Counters of one day, channel and agent for reports (atomic additions).

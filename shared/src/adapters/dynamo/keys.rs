@@ -61,6 +61,12 @@ pub fn agent_queue_pk(tenant: &TenantId, agent: &AgentId) -> String {
     format!("T#{tenant}#AGENT#{agent}")
 }
 
+/// Replies queued for delivery, on the sparse GSI2 beside the agents' queues: what the sender's
+/// sweep hands to the outbound queue again when the API stored a reply but could not queue it.
+pub fn outbox_pk(tenant: &TenantId) -> String {
+    format!("T#{tenant}#OUTBOX")
+}
+
 pub fn due_sk(due: Option<DateTime<Utc>>, ticket: &TicketId) -> String {
     let due = due.map(sortable).unwrap_or_else(|| NO_DEADLINE.to_string());
     format!("{due}#{ticket}")

@@ -3,10 +3,10 @@
 use aws_sdk_dynamodb::operation::delete_item::DeleteItemError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
-use chrono::Duration;
+use chrono::{DateTime, Duration, Utc};
 
 use super::items::{Item, from_attributes, s};
-use super::keys::{self, ONE};
+use super::keys::{self, GSI2, GSI2PK, GSI2SK, ONE};
 use super::tickets::{event_item, is_conditional_failure, message_item, put};
 use super::{DynamoStore, backend};
 use crate::domain::{Message, TenantId, TicketEvent};
@@ -148,5 +148,32 @@ impl OutboundStore for DynamoStore {
                 _ => Err(backend(tenant, "RecordDelivery", err)),
             },
         }
+    }
+
+    async fn queued_replies(
+        &self,
+        tenant: &TenantId,
+        before: DateTime<Utc>,
+        limit: u32,
+    ) -> StoreResult<Vec<Message>> {
+        let out = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(GSI2)
+            .key_condition_expression("#pk = :pk AND #sk < :before")
+            .expression_attribute_names("#pk", GSI2PK)
+            .expression_attribute_names("#sk", GSI2SK)
+            .expression_attribute_values(":pk", s(keys::outbox_pk(tenant)))
+            .expression_attribute_values(":before", s(keys::message_sk(before, &"")))
+            .limit(limit.clamp(1, 1000) as i32)
+            .send()
+            .await
+            .map_err(|e| backend(tenant, "QueryOutbox", e))?;
+        out.items
+            .unwrap_or_default()
+            .into_iter()
+            .map(from_attributes)
+            .collect()
     }
 }

@@ -13,7 +13,7 @@ use super::keys::{self, GSI1, GSI1PK, GSI2, GSI2PK, META, ONE};
 use super::orders::order_put;
 use super::{DynamoStore, backend, cursor};
 use crate::domain::{
-    Message, MessageId, Note, TenantId, Ticket, TicketEvent, TicketId, TicketStatus,
+    DeliveryState, Message, MessageId, Note, TenantId, Ticket, TicketEvent, TicketId, TicketStatus,
 };
 use crate::store::{
     InboundContext, InboundLookup, InboundOutcome, InboundWrite, Page, PageRequest, StoreError,
@@ -52,13 +52,19 @@ fn ticket_item(ticket: &Ticket) -> StoreResult<Attributes> {
     item.to_attributes()
 }
 
+/// A message item; a reply still queued for delivery is also on the outbox index until its
+/// delivery is recorded (the item is then written again without those keys).
 pub(super) fn message_item(tenant: &TenantId, message: &Message) -> StoreResult<Attributes> {
-    Item::new(
+    let mut item = Item::new(
         keys::ticket_pk(tenant, &message.ticket),
         keys::message_sk(message.sent_at, &message.id),
         message,
-    )
-    .to_attributes()
+    );
+    if message.delivery == Some(DeliveryState::Queued) {
+        item.gsi2pk = Some(keys::outbox_pk(tenant));
+        item.gsi2sk = Some(keys::message_sk(message.sent_at, &message.id));
+    }
+    item.to_attributes()
 }
 
 pub(super) fn event_item(tenant: &TenantId, event: &TicketEvent) -> StoreResult<Attributes> {
