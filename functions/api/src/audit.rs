@@ -73,7 +73,13 @@ pub fn entries_for_events(ticket: &TicketId, events: &[TicketEvent]) -> Vec<Audi
                 AuthorKind::Buyer => "buyer".into(),
                 AuthorKind::System => "system".into(),
             };
-            Some(AuditEntry::new(event.at, actor, action, ticket.as_str(), detail))
+            Some(AuditEntry::new(
+                event.at,
+                actor,
+                action,
+                ticket.as_str(),
+                detail,
+            ))
         })
         .collect()
 }
@@ -147,7 +153,10 @@ pub async fn list<S: InsightStore>(
         return Err(Problem::invalid("from", "is after `to`"));
     }
     if to - from > MAX_SPAN {
-        return Err(Problem::invalid("from", "the range is longer than 366 days"));
+        return Err(Problem::invalid(
+            "from",
+            "the range is longer than 366 days",
+        ));
     }
     let filter = |field: &str, v: Option<String>| -> Result<Option<String>, Problem> {
         match v.map(|v| v.trim().to_owned()) {

@@ -55,7 +55,11 @@ pub fn layer(origins: &[HeaderValue]) -> Option<CorsLayer> {
                 Method::DELETE,
                 Method::OPTIONS,
             ])
-            .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE, header::IF_MATCH])
+            .allow_headers([
+                header::AUTHORIZATION,
+                header::CONTENT_TYPE,
+                header::IF_MATCH,
+            ])
             .expose_headers([header::ETAG, HeaderName::from_static("location")])
             .max_age(std::time::Duration::from_secs(600)),
     )
@@ -68,7 +72,10 @@ mod tests {
     #[test]
     fn origins_are_trimmed_and_blank_entries_ignored() {
         let origins = parse_origins(" https://app.example.com/ ,, http://localhost:5173").unwrap();
-        assert_eq!(origins, ["https://app.example.com", "http://localhost:5173"]);
+        assert_eq!(
+            origins,
+            ["https://app.example.com", "http://localhost:5173"]
+        );
         assert!(parse_origins("").unwrap().is_empty());
     }
 

@@ -7,8 +7,8 @@ pub mod compliance;
 pub mod cors;
 mod identity;
 pub mod openapi;
-mod paging;
 mod ops;
+mod paging;
 mod problem;
 pub mod sla;
 mod templates;
@@ -124,10 +124,7 @@ pub fn app<S: ApiStore>(state: AppState<S>) -> Router {
         .route("/v1/tickets/{id}/status", put(writes::set_status::<S>))
         .route("/v1/tickets/{id}/tags", put(writes::set_tags::<S>))
         .route("/v1/admin/quarantine", get(admin::quarantine::<S>))
-        .route(
-            "/v1/admin/quarantine/{id}/redrive",
-            post(ops::redrive::<S>),
-        )
+        .route("/v1/admin/quarantine/{id}/redrive", post(ops::redrive::<S>))
         .route("/v1/admin/audit", get(audit::list::<S>))
         .fallback(|| async { Problem::not_found("no such route") })
         .with_state(state);

@@ -141,7 +141,9 @@ pub async fn counts<S: InsightStore>(
 ) -> Result<Json<Counts>, Problem> {
     let now = Utc::now();
     let (open, pending) = tokio::try_join!(
-        state.store.queue_entries(&caller.tenant, TicketStatus::Open),
+        state
+            .store
+            .queue_entries(&caller.tenant, TicketStatus::Open),
         state
             .store
             .queue_entries(&caller.tenant, TicketStatus::Pending),

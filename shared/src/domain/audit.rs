@@ -95,14 +95,28 @@ mod tests {
             months_newest_first(at("2026-03-01T00:00:00Z"), at("2026-03-31T00:00:00Z")),
             vec![(2026, 3)]
         );
-        assert!(months_newest_first(at("2026-04-01T00:00:00Z"), at("2026-03-01T00:00:00Z")).is_empty());
+        assert!(
+            months_newest_first(at("2026-04-01T00:00:00Z"), at("2026-03-01T00:00:00Z")).is_empty()
+        );
     }
 
     #[test]
     fn entries_of_one_instant_get_distinct_ids() {
         let t = at("2026-11-20T10:00:00Z");
-        let a = AuditEntry::new(t, "alice", action::TICKET_ASSIGN, "tkt_1", serde_json::json!({}));
-        let b = AuditEntry::new(t, "alice", action::TICKET_ASSIGN, "tkt_1", serde_json::json!({}));
+        let a = AuditEntry::new(
+            t,
+            "alice",
+            action::TICKET_ASSIGN,
+            "tkt_1",
+            serde_json::json!({}),
+        );
+        let b = AuditEntry::new(
+            t,
+            "alice",
+            action::TICKET_ASSIGN,
+            "tkt_1",
+            serde_json::json!({}),
+        );
         assert_ne!(a.id, b.id);
     }
 }

@@ -116,16 +116,28 @@ mod tests {
             "2026-11-21T00:00:00Z",
         );
         assert_eq!(SlaLevel::of(&s, at("2026-11-20T11:59:59Z")), SlaLevel::Ok);
-        assert_eq!(SlaLevel::of(&s, at("2026-11-20T12:00:00Z")), SlaLevel::Warning);
-        assert_eq!(SlaLevel::of(&s, at("2026-11-21T00:00:00Z")), SlaLevel::Breached);
-        assert_eq!(SlaLevel::of(&SlaState::default(), at("2030-01-01T00:00:00Z")), SlaLevel::Ok);
+        assert_eq!(
+            SlaLevel::of(&s, at("2026-11-20T12:00:00Z")),
+            SlaLevel::Warning
+        );
+        assert_eq!(
+            SlaLevel::of(&s, at("2026-11-21T00:00:00Z")),
+            SlaLevel::Breached
+        );
+        assert_eq!(
+            SlaLevel::of(&SlaState::default(), at("2030-01-01T00:00:00Z")),
+            SlaLevel::Ok
+        );
     }
 
     #[test]
     fn without_an_internal_deadline_the_last_fifth_of_the_window_warns() {
         let s = sla("2026-11-20T00:00:00Z", None, "2026-11-21T00:00:00Z");
         assert_eq!(SlaLevel::of(&s, at("2026-11-20T19:00:00Z")), SlaLevel::Ok);
-        assert_eq!(SlaLevel::of(&s, at("2026-11-20T19:12:00Z")), SlaLevel::Warning);
+        assert_eq!(
+            SlaLevel::of(&s, at("2026-11-20T19:12:00Z")),
+            SlaLevel::Warning
+        );
     }
 
     #[test]
@@ -133,15 +145,25 @@ mod tests {
         let mut s = sla("2026-11-20T00:00:00Z", None, "2026-11-21T00:00:00Z");
         s.paused_at = Some(at("2026-11-20T01:00:00Z"));
         assert_eq!(SlaLevel::of(&s, at("2026-11-25T00:00:00Z")), SlaLevel::Ok);
-        let flagged = SlaState { breached: true, ..SlaState::default() };
-        assert_eq!(SlaLevel::of(&flagged, at("2026-11-20T00:00:00Z")), SlaLevel::Breached);
+        let flagged = SlaState {
+            breached: true,
+            ..SlaState::default()
+        };
+        assert_eq!(
+            SlaLevel::of(&flagged, at("2026-11-20T00:00:00Z")),
+            SlaLevel::Breached
+        );
     }
 
     #[test]
     fn tally_counts_per_channel_and_per_level() {
         let now = at("2026-11-20T13:00:00Z");
         let late = sla("2026-11-19T00:00:00Z", None, "2026-11-20T00:00:00Z");
-        let warn = sla("2026-11-20T00:00:00Z", Some("2026-11-20T12:00:00Z"), "2026-11-21T00:00:00Z");
+        let warn = sla(
+            "2026-11-20T00:00:00Z",
+            Some("2026-11-20T12:00:00Z"),
+            "2026-11-21T00:00:00Z",
+        );
         let fine = SlaState::default();
         let counts = BadgeCounts::tally(
             [
@@ -153,7 +175,12 @@ mod tests {
         );
         assert_eq!(
             counts.all,
-            LevelCounts { total: 3, ok: 1, warning: 1, breached: 1 }
+            LevelCounts {
+                total: 3,
+                ok: 1,
+                warning: 1,
+                breached: 1
+            }
         );
         assert_eq!(counts.by_channel[&Channel::Amazon].breached, 1);
         assert_eq!(counts.by_channel[&Channel::Ebay].ok, 1);

@@ -12,8 +12,8 @@ pub mod order;
 pub mod presence;
 pub mod ticket;
 
-pub use audit::AuditEntry;
 pub use account::{ChannelAccount, SecretRef, Tenant};
+pub use audit::AuditEntry;
 pub use channel::{Channel, Marketplace};
 pub use claim::{Claim, ClaimKind, ClaimStatus, Feedback, FeedbackRating};
 pub use customer::{Customer, Identity, IdentityKind};

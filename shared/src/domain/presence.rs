@@ -31,7 +31,12 @@ pub struct Presence {
 
 impl Presence {
     /// The presence a heartbeat at `now` establishes.
-    pub fn heartbeat(ticket: TicketId, agent: AgentId, state: PresenceState, now: DateTime<Utc>) -> Self {
+    pub fn heartbeat(
+        ticket: TicketId,
+        agent: AgentId,
+        state: PresenceState,
+        now: DateTime<Utc>,
+    ) -> Self {
         Presence {
             ticket,
             agent,

@@ -8,9 +8,9 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::domain::{
-    AccountId, AgentId, AuditEntry, Channel, ChannelAccount, Customer, CustomerId, Identity, Message,
-    MessageId, Note, Order, OrderId, OrderRef, Presence, SellerId, SlaState, TenantId, Ticket, TicketEvent, TicketId,
-    TicketStatus,
+    AccountId, AgentId, AuditEntry, Channel, ChannelAccount, Customer, CustomerId, Identity,
+    Message, MessageId, Note, Order, OrderId, OrderRef, Presence, SellerId, SlaState, TenantId,
+    Ticket, TicketEvent, TicketId, TicketStatus,
 };
 
 /// The storage layer's one error type.

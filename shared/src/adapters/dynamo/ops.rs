@@ -14,8 +14,7 @@ use super::{DynamoStore, backend};
 use crate::domain::audit::months_newest_first;
 use crate::domain::{AgentId, AuditEntry, Presence, TenantId, TicketId, TicketStatus};
 use crate::store::{
-    AuditQuery, InsightStore, Page, PageRequest, PresenceStore, QueueEntry, StoreError,
-    StoreResult,
+    AuditQuery, InsightStore, Page, PageRequest, PresenceStore, QueueEntry, StoreError, StoreResult,
 };
 
 fn build_error(table: &str, e: impl std::fmt::Display) -> StoreError {
@@ -37,12 +36,21 @@ pub fn audit_put(
         keys::audit_sk(entry.at, &entry.id),
         entry,
     );
-    put(table, item.to_attributes()?, "attribute_not_exists(PK)", None)
+    put(
+        table,
+        item.to_attributes()?,
+        "attribute_not_exists(PK)",
+        None,
+    )
 }
 
 /// A check, inside a transaction, that the ticket exists (an unknown ticket and another
 /// tenant's look the same: the key names the caller's tenant).
-fn ticket_exists(table: &str, tenant: &TenantId, ticket: &TicketId) -> StoreResult<TransactWriteItem> {
+fn ticket_exists(
+    table: &str,
+    tenant: &TenantId,
+    ticket: &TicketId,
+) -> StoreResult<TransactWriteItem> {
     let check = ConditionCheck::builder()
         .table_name(table)
         .key("PK", s(keys::ticket_pk(tenant, ticket)))
@@ -96,7 +104,8 @@ impl PresenceStore for DynamoStore {
             ticket_exists(&self.table, tenant, &presence.ticket)?,
             upsert(&self.table, item.to_attributes()?)?,
         ];
-        self.presence_transaction(tenant, items, "SetPresence").await
+        self.presence_transaction(tenant, items, "SetPresence")
+            .await
     }
 
     async fn clear_presence(
@@ -131,7 +140,9 @@ struct AuditCursor {
 
 impl AuditCursor {
     fn encode(&self) -> Option<String> {
-        serde_json::to_vec(self).ok().map(|b| URL_SAFE_NO_PAD.encode(b))
+        serde_json::to_vec(self)
+            .ok()
+            .map(|b| URL_SAFE_NO_PAD.encode(b))
     }
 
     fn decode(cursor: &str) -> StoreResult<AuditCursor> {
@@ -255,13 +266,16 @@ impl InsightStore for DynamoStore {
                     month: (year, month),
                     after: Some(sk),
                 };
-                return Ok(Page { items, next: next.encode() });
+                return Ok(Page {
+                    items,
+                    next: next.encode(),
+                });
             }
             index += 1;
             if items.len() >= limit {
-                let next = months.get(index).and_then(|&month| {
-                    AuditCursor { month, after: None }.encode()
-                });
+                let next = months
+                    .get(index)
+                    .and_then(|&month| AuditCursor { month, after: None }.encode());
                 return Ok(Page { items, next });
             }
         }

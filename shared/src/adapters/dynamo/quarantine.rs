@@ -9,9 +9,7 @@ use super::keys::{self, ONE};
 use super::tickets::{put, upsert};
 use super::{DynamoStore, audit_put, backend, cursor};
 use crate::domain::{AgentId, AuditEntry, TenantId};
-use crate::store::{
-    Page, PageRequest, QuarantineRecord, QuarantineStore, StoreResult,
-};
+use crate::store::{Page, PageRequest, QuarantineRecord, QuarantineStore, StoreResult};
 
 /// Where a quarantine id's record sits in the time-ordered partition.
 #[derive(Debug, Serialize, Deserialize)]
@@ -130,7 +128,11 @@ impl QuarantineStore for DynamoStore {
             .send()
             .await
             .map_err(|e| backend(tenant, "GetQuarantineLink", e))?;
-        let Some(link) = link.item.map(from_attributes::<QuarantineLink>).transpose()? else {
+        let Some(link) = link
+            .item
+            .map(from_attributes::<QuarantineLink>)
+            .transpose()?
+        else {
             return Ok(None);
         };
         let out = self
