@@ -56,7 +56,7 @@ impl Presence {
 /// The presences still live at `now`, most recent heartbeat first.
 pub fn live(presences: Vec<Presence>, now: DateTime<Utc>) -> Vec<Presence> {
     let mut live: Vec<Presence> = presences.into_iter().filter(|p| p.is_live(now)).collect();
-    live.sort_by(|a, b| b.at.cmp(&a.at));
+    live.sort_by_key(|p| std::cmp::Reverse(p.at));
     live
 }
 
