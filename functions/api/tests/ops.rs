@@ -561,3 +561,44 @@ async fn another_origin_or_no_configuration_gets_no_cors_headers() {
             .is_none()
     );
 }
+
+#[tokio::test]
+async fn a_redriven_ingest_payload_is_back_on_the_stacks_ingest_queue() {
+    let stack = marketdesk_devstack::testing::fresh_stack().await;
+    let sqs = aws_sdk_sqs::Client::new(&stack.config);
+    let url = stack.resources.queue("IngestQueue").url.clone();
+    let app = api::app(
+        api::AppState::local(
+            stack.store.clone(),
+            marketdesk::outbound::MemoryOutboundQueue::default(),
+            DevTokens::new(SECRET),
+        )
+        .with_redrive(
+            marketdesk::adapters::sqs::SqsRedrive::new(sqs.clone())
+                .with_queue("ingest", url.clone()),
+        ),
+    );
+    let acme = tenant("acme");
+    stack.store.quarantine(&record(&acme, "m-3")).await.unwrap();
+    let admin = token(&acme, "boss", Role::Admin);
+    let (status, body) = call(
+        &app,
+        Method::POST,
+        "/v1/admin/quarantine/m-3/redrive",
+        &admin,
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+
+    let out = sqs
+        .receive_message()
+        .queue_url(&url)
+        .max_number_of_messages(10)
+        .send()
+        .await
+        .unwrap();
+    let bodies: Vec<_> = out.messages().iter().filter_map(|m| m.body()).collect();
+    assert_eq!(bodies, ["{\"kind\":\"ebay\"}"]);
+}
