@@ -95,11 +95,23 @@ pub async fn run(args: DevArgs) -> Result<(), Box<dyn std::error::Error + Send +
         aws_sdk_sqs::Client::new(&stack.config),
         stack.resources.queue("OutboundQueue").url.clone(),
     );
-    let app = api::app(api::AppState::local(
-        stack.store.clone(),
-        outbound,
-        DevTokens::new(secret.into_bytes()),
-    ));
+    let redrive =
+        marketdesk::adapters::sqs::SqsRedrive::new(aws_sdk_sqs::Client::new(&stack.config))
+            .with_queue("ingest", stack.resources.queue("IngestQueue").url.clone())
+            .with_queue(
+                "escalator",
+                stack.resources.queue("EscalationQueue").url.clone(),
+            )
+            .with_queue("sender", stack.resources.queue("OutboundQueue").url.clone());
+    let app = api::app(
+        api::AppState::local(
+            stack.store.clone(),
+            outbound,
+            DevTokens::new(secret.into_bytes()),
+        )
+        .with_redrive(redrive)
+        .with_cors_origins(api::cors::origins_from_env()?),
+    );
     let url = format!("http://{addr}");
     let s = &stack.sandboxes;
     println!("marketdesk local stack");

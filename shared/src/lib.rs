@@ -15,6 +15,7 @@ pub mod inbound_mail;
 pub mod ingest;
 pub mod outbound;
 pub mod polling;
+pub mod redrive;
 pub mod sla;
 pub mod store;
 pub mod templates;

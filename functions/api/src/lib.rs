@@ -2,9 +2,12 @@
 //! `lambda_http::run`, the local stack on a TCP listener, tests with `oneshot`.
 
 mod admin;
+pub mod audit;
 pub mod compliance;
+pub mod cors;
 mod identity;
 pub mod openapi;
+mod ops;
 mod paging;
 mod problem;
 pub mod sla;
@@ -15,10 +18,12 @@ pub mod writes;
 use std::sync::Arc;
 
 use axum::Router;
+use axum::http::HeaderValue;
 use axum::routing::{get, post, put};
 use marketdesk::auth::DevTokens;
 use marketdesk::outbound::OutboundQueue;
-use marketdesk::store::{QuarantineStore, TicketStore};
+use marketdesk::redrive::{NoRedrive, Redrive};
+use marketdesk::store::{InsightStore, PresenceStore, QuarantineStore, TicketStore};
 
 pub use identity::Authenticated;
 pub use problem::Problem;
@@ -30,6 +35,10 @@ pub struct AppState<S> {
     pub outbound: Arc<dyn OutboundQueue>,
     /// Set only by the local stack: accept development tokens it minted itself.
     pub dev_tokens: Option<DevTokens>,
+    /// Where redriven quarantined payloads go (none configured: redrive answers 503).
+    pub redrive: Arc<dyn Redrive>,
+    /// Browser origins allowed by CORS; empty: no CORS headers.
+    pub cors_origins: Vec<HeaderValue>,
 }
 
 impl<S: std::fmt::Debug> std::fmt::Debug for AppState<S> {
@@ -37,6 +46,7 @@ impl<S: std::fmt::Debug> std::fmt::Debug for AppState<S> {
         f.debug_struct("AppState")
             .field("store", &self.store)
             .field("dev_tokens", &self.dev_tokens)
+            .field("cors_origins", &self.cors_origins)
             .finish_non_exhaustive()
     }
 }
@@ -47,6 +57,8 @@ impl<S> Clone for AppState<S> {
             store: self.store.clone(),
             outbound: self.outbound.clone(),
             dev_tokens: self.dev_tokens.clone(),
+            redrive: self.redrive.clone(),
+            cors_origins: self.cors_origins.clone(),
         }
     }
 }
@@ -58,6 +70,8 @@ impl<S> AppState<S> {
             store: Arc::new(store),
             outbound: Arc::new(outbound),
             dev_tokens: None,
+            redrive: Arc::new(NoRedrive),
+            cors_origins: Vec::new(),
         }
     }
 
@@ -67,25 +81,55 @@ impl<S> AppState<S> {
             store: Arc::new(store),
             outbound: Arc::new(outbound),
             dev_tokens: Some(dev_tokens),
+            redrive: Arc::new(NoRedrive),
+            cors_origins: Vec::new(),
         }
+    }
+
+    /// Quarantined payloads are redriven through `redrive`.
+    pub fn with_redrive(mut self, redrive: impl Redrive + 'static) -> Self {
+        self.redrive = Arc::new(redrive);
+        self
+    }
+
+    /// Browsers of `origins` may call the API (see [`cors`]).
+    pub fn with_cors_origins(mut self, origins: Vec<HeaderValue>) -> Self {
+        self.cors_origins = origins;
+        self
     }
 }
 
-pub fn app<S: TicketStore + QuarantineStore + 'static>(state: AppState<S>) -> Router {
-    Router::new()
+/// Everything the router needs of the store.
+pub trait ApiStore: TicketStore + QuarantineStore + PresenceStore + InsightStore + 'static {}
+impl<S: TicketStore + QuarantineStore + PresenceStore + InsightStore + 'static> ApiStore for S {}
+
+pub fn app<S: ApiStore>(state: AppState<S>) -> Router {
+    let cors = cors::layer(&state.cors_origins);
+    let router = Router::new()
         .route("/v1/health", get(openapi::health))
         .route("/v1/openapi.json", get(openapi::document))
         .route("/v1/sla/preview", post(sla::preview_handler))
         .route("/v1/compliance/check", post(compliance::check_handler))
         .route("/v1/templates", get(templates::list))
         .route("/v1/tickets", get(tickets::inbox::<S>))
+        .route("/v1/tickets/counts", get(ops::counts::<S>))
         .route("/v1/tickets/{id}", get(tickets::view::<S>))
+        .route(
+            "/v1/tickets/{id}/presence",
+            put(ops::heartbeat::<S>).delete(ops::leave::<S>),
+        )
         .route("/v1/tickets/{id}/replies", post(writes::reply::<S>))
         .route("/v1/tickets/{id}/notes", post(writes::add_note::<S>))
         .route("/v1/tickets/{id}/assignee", put(writes::set_assignee::<S>))
         .route("/v1/tickets/{id}/status", put(writes::set_status::<S>))
         .route("/v1/tickets/{id}/tags", put(writes::set_tags::<S>))
         .route("/v1/admin/quarantine", get(admin::quarantine::<S>))
+        .route("/v1/admin/quarantine/{id}/redrive", post(ops::redrive::<S>))
+        .route("/v1/admin/audit", get(audit::list::<S>))
         .fallback(|| async { Problem::not_found("no such route") })
-        .with_state(state)
+        .with_state(state);
+    match cors {
+        Some(cors) => router.layer(cors),
+        None => router,
+    }
 }

@@ -1,6 +1,6 @@
 //! The inbox API behind API Gateway: build dependencies once, serve the router.
 
-use marketdesk::adapters::sqs::SqsOutboundQueue;
+use marketdesk::adapters::sqs::{SqsOutboundQueue, SqsRedrive};
 use marketdesk::adapters::{aws, dynamo::DynamoStore};
 use marketdesk::config::Settings;
 
@@ -13,6 +13,18 @@ async fn main() -> Result<(), lambda_http::Error> {
     let queue_url = settings
         .outbound_queue_url
         .ok_or("MARKETDESK_OUTBOUND_QUEUE_URL is not set")?;
-    let outbound = SqsOutboundQueue::new(aws_sdk_sqs::Client::new(&config), queue_url);
-    lambda_http::run(api::app(api::AppState::deployed(store, outbound))).await
+    let sqs = aws_sdk_sqs::Client::new(&config);
+    let outbound = SqsOutboundQueue::new(sqs.clone(), queue_url.clone());
+    // Quarantined payloads go back to the queue of the worker that gave up on them.
+    let mut redrive = SqsRedrive::new(sqs).with_queue("sender", queue_url);
+    if let Some(url) = settings.ingest_queue_url {
+        redrive = redrive.with_queue("ingest", url);
+    }
+    if let Some(url) = settings.escalation_queue_url {
+        redrive = redrive.with_queue("escalator", url);
+    }
+    let state = api::AppState::deployed(store, outbound)
+        .with_redrive(redrive)
+        .with_cors_origins(api::cors::origins_from_env()?);
+    lambda_http::run(api::app(state)).await
 }

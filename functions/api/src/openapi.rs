@@ -24,7 +24,12 @@ use crate::{Problem, compliance, sla, templates, tickets, writes};
         sla::preview_handler,
         compliance::check_handler,
         templates::list,
-        crate::admin::quarantine
+        crate::admin::quarantine,
+        crate::ops::heartbeat,
+        crate::ops::leave,
+        crate::ops::counts,
+        crate::ops::redrive,
+        crate::audit::list
     ),
     components(schemas(
         Problem,
@@ -33,7 +38,8 @@ use crate::{Problem, compliance, sla, templates, tickets, writes};
         writes::NoteRequest,
         writes::AssigneeRequest,
         writes::StatusRequest,
-        writes::TagsRequest
+        writes::TagsRequest,
+        crate::ops::PresenceRequest
     )),
     modifiers(&BearerAuth),
     tags(
@@ -41,7 +47,7 @@ use crate::{Problem, compliance, sla, templates, tickets, writes};
         (name = "sla", description = "SLA policies and what they mean"),
         (name = "compliance", description = "Marketplace rules for outgoing messages"),
         (name = "templates", description = "Reply templates with placeholders"),
-        (name = "admin", description = "Operations: quarantined payloads"),
+        (name = "admin", description = "Operations: quarantined payloads and their redrive, the audit log"),
     )
 )]
 pub struct ApiDoc;

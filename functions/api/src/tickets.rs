@@ -115,6 +115,8 @@ pub struct TicketDetail {
     messages: Vec<marketdesk::domain::Message>,
     events: Vec<marketdesk::domain::TicketEvent>,
     notes: Vec<marketdesk::domain::Note>,
+    /// Agents viewing or replying now (live heartbeats), most recent first.
+    presences: Vec<marketdesk::domain::Presence>,
 }
 
 /// A ticket with its messages, events and notes.
@@ -124,7 +126,7 @@ pub struct TicketDetail {
     tag = "tickets",
     params(("id" = String, Path, description = "Ticket id (`tkt_…`)")),
     responses(
-        (status = 200, description = "`ticket`, `messages`, `events`, `notes`; ETag `\"v{version}\"` for If-Match", body = Object),
+        (status = 200, description = "`ticket`, `messages`, `events`, `notes`, `presences` (agents viewing or replying now); ETag `\"v{version}\"` for If-Match", body = Object),
         (status = 401, description = "No valid token", body = Problem,
             content_type = "application/problem+json"),
         (status = 404, description = "No such ticket for this tenant", body = Problem,
@@ -160,6 +162,7 @@ pub async fn view<S: TicketStore>(
             messages: view.messages,
             events: view.events,
             notes: view.notes,
+            presences: marketdesk::domain::presence::live(view.presences, chrono::Utc::now()),
         }),
     ))
 }

@@ -341,6 +341,7 @@ pub async fn reply<S: TicketStore>(
         .write_ticket(&TicketWrite {
             ticket,
             messages: vec![message.clone()],
+            audit: crate::audit::entries_for_events(&ticket_id, &events),
             events,
             notes: Vec::new(),
         })
@@ -459,6 +460,7 @@ async fn edit<S: TicketStore>(
     let written = state
         .store
         .write_ticket(&TicketWrite {
+            audit: crate::audit::entries_for_events(&ticket_id, &edit.events),
             ticket: edit.ticket,
             messages: Vec::new(),
             events: edit.events,

@@ -201,6 +201,8 @@ async fn only_an_admin_reads_its_own_tenants_quarantine() {
         detail: "unreadable e-mail: message has no From address".into(),
         payload: "{}".into(),
         in_dlq: false,
+        redriven_at: None,
+        redriven_by: None,
     };
     t.store.quarantine(&record).await.unwrap();
     let app = api::app(api::AppState::local(

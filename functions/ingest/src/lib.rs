@@ -99,6 +99,8 @@ where
             detail: err.to_string(),
             payload: QuarantineRecord::truncate_payload(record.body.as_deref().unwrap_or_default()),
             in_dlq: to_dlq,
+            redriven_at: None,
+            redriven_by: None,
         };
         // If even the quarantine write fails, SQS keeps the message: nothing is lost.
         self.ingestor.store().quarantine(&quarantined).await?;

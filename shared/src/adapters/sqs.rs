@@ -140,3 +140,54 @@ impl OutboundQueue for SqsOutboundQueue {
         })
     }
 }
+
+/// Redrive to SQS: each worker's payloads go back to the queue that worker consumes.
+#[derive(Debug, Clone)]
+pub struct SqsRedrive {
+    client: Client,
+    queues: std::collections::BTreeMap<String, String>,
+}
+
+impl SqsRedrive {
+    pub fn new(client: Client) -> Self {
+        SqsRedrive {
+            client,
+            queues: Default::default(),
+        }
+    }
+
+    /// `worker`'s payloads (`ingest`, `escalator`, `sender`) go to `queue_url`.
+    pub fn with_queue(mut self, worker: &str, queue_url: impl Into<String>) -> Self {
+        self.queues.insert(worker.to_owned(), queue_url.into());
+        self
+    }
+}
+
+impl crate::redrive::Redrive for SqsRedrive {
+    fn redrive<'a>(
+        &'a self,
+        worker: &'a str,
+        payload: &'a str,
+    ) -> BoxFuture<'a, Result<(), crate::redrive::RedriveError>> {
+        use crate::redrive::RedriveError;
+        Box::pin(async move {
+            let url = self
+                .queues
+                .get(worker)
+                .ok_or_else(|| RedriveError::NoQueue {
+                    worker: worker.to_owned(),
+                })?;
+            self.client
+                .send_message()
+                .queue_url(url)
+                .message_body(payload)
+                .send()
+                .await
+                .map_err(|e| RedriveError::Send {
+                    worker: worker.to_owned(),
+                    message: aws_sdk_sqs::error::DisplayErrorContext(e).to_string(),
+                })?;
+            Ok(())
+        })
+    }
+}

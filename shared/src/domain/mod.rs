@@ -1,15 +1,19 @@
 //! The pure domain: entities and rules, no I/O, no clock reads.
 
 pub mod account;
+pub mod audit;
+pub mod badges;
 pub mod channel;
 pub mod claim;
 pub mod customer;
 pub mod ids;
 pub mod message;
 pub mod order;
+pub mod presence;
 pub mod ticket;
 
 pub use account::{ChannelAccount, SecretRef, Tenant};
+pub use audit::AuditEntry;
 pub use channel::{Channel, Marketplace};
 pub use claim::{Claim, ClaimKind, ClaimStatus, Feedback, FeedbackRating};
 pub use customer::{Customer, Identity, IdentityKind};
@@ -18,6 +22,7 @@ pub use message::{Attachment, AuthorKind, DeliveryState, Direction, ExternalRefs
 pub use order::{
     FulfillmentChannel, Money, Order, OrderItem, OrderRef, Shipment, ShipmentStatus, TrackingEvent,
 };
+pub use presence::{Presence, PresenceState};
 pub use ticket::{
     Intent, Note, Priority, Risk, SlaState, Ticket, TicketEvent, TicketEventKind, TicketStatus,
 };

@@ -8,9 +8,9 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::domain::{
-    AccountId, AgentId, Channel, ChannelAccount, Customer, CustomerId, Identity, Message,
-    MessageId, Note, Order, OrderId, OrderRef, SellerId, TenantId, Ticket, TicketEvent, TicketId,
-    TicketStatus,
+    AccountId, AgentId, AuditEntry, Channel, ChannelAccount, Customer, CustomerId, Identity,
+    Message, MessageId, Note, Order, OrderId, OrderRef, Presence, SellerId, SlaState, TenantId,
+    Ticket, TicketEvent, TicketId, TicketStatus,
 };
 
 /// The storage layer's one error type.
@@ -116,6 +116,9 @@ pub struct TicketView {
     pub messages: Vec<Message>,
     pub events: Vec<TicketEvent>,
     pub notes: Vec<Note>,
+    /// Agents' presence items as stored, expired ones included (TTL deletion is lazy): filter
+    /// with [`Presence::is_live`].
+    pub presences: Vec<Presence>,
 }
 
 /// A change to a ticket made by a person (a reply, a note, an assignment…) with everything it
@@ -129,6 +132,8 @@ pub struct TicketWrite {
     pub messages: Vec<Message>,
     pub events: Vec<TicketEvent>,
     pub notes: Vec<Note>,
+    /// Audit entries recording the change, written in the same transaction.
+    pub audit: Vec<AuditEntry>,
 }
 
 /// Where an inbound event came from, for idempotency: the same `(source, external_id)` is
@@ -562,6 +567,11 @@ pub struct QuarantineRecord {
     /// The payload was also left to the queue's DLQ (retries exhausted), from where it can be
     /// redriven; otherwise it was acknowledged and lives only here.
     pub in_dlq: bool,
+    /// When an admin sent the payload back to its queue (once: a second redrive is refused).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub redriven_at: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub redriven_by: Option<AgentId>,
 }
 
 impl QuarantineRecord {
@@ -593,4 +603,88 @@ pub trait QuarantineStore: Send + Sync {
         tenant: &TenantId,
         page: &PageRequest,
     ) -> impl Future<Output = StoreResult<Page<QuarantineRecord>>> + Send;
+
+    /// One quarantined payload by id (two GetItems: its id link, then the record).
+    fn quarantine_record(
+        &self,
+        tenant: &TenantId,
+        id: &str,
+    ) -> impl Future<Output = StoreResult<Option<QuarantineRecord>>> + Send;
+
+    /// Marks `record` redriven by `by` at `at`, with `audit`, in one transaction that only
+    /// succeeds if it was not redriven before ([`StoreError::Conflict`] otherwise). Returns the
+    /// record as written.
+    fn mark_redriven(
+        &self,
+        record: &QuarantineRecord,
+        by: &AgentId,
+        at: DateTime<Utc>,
+        audit: &AuditEntry,
+    ) -> impl Future<Output = StoreResult<QuarantineRecord>> + Send;
+
+    /// Takes a redrive mark back (the payload could not be sent), only if it is still `by`'s
+    /// mark of `at`.
+    fn unmark_redriven(
+        &self,
+        record: &QuarantineRecord,
+        by: &AgentId,
+        at: DateTime<Utc>,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+}
+
+/// Agents' presence on tickets: items in the ticket's partition that expire on their own.
+pub trait PresenceStore: Send + Sync {
+    /// Writes (or refreshes) the presence if the ticket exists: one transaction of a condition
+    /// check on the ticket and the put. `false` when there is no such ticket of the tenant.
+    fn set_presence(
+        &self,
+        tenant: &TenantId,
+        presence: &Presence,
+    ) -> impl Future<Output = StoreResult<bool>> + Send;
+
+    /// Removes the agent's presence if the ticket exists; `false` when there is no such ticket.
+    fn clear_presence(
+        &self,
+        tenant: &TenantId,
+        ticket: &TicketId,
+        agent: &AgentId,
+    ) -> impl Future<Output = StoreResult<bool>> + Send;
+}
+
+/// What a badge count needs of an open or pending ticket: the projection of one queue entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QueueEntry {
+    pub channel: Channel,
+    pub status: TicketStatus,
+    #[serde(default)]
+    pub sla: SlaState,
+}
+
+/// A filter of the audit log; `from`/`to` are inclusive.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditQuery {
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
+    pub actor: Option<String>,
+    pub action: Option<String>,
+}
+
+pub trait InsightStore: Send + Sync {
+    /// Every entry of a status queue, projected to what badge counts need: one Query of the
+    /// status index, paged through. Its cost grows with that queue, not with all tickets.
+    fn queue_entries(
+        &self,
+        tenant: &TenantId,
+        status: TicketStatus,
+    ) -> impl Future<Output = StoreResult<Vec<QueueEntry>>> + Send;
+
+    /// One page of the audit log within `query`'s range, newest first, across the monthly
+    /// partitions the range touches (one Query per partition read; a page reads on into the
+    /// next month only while it is not full).
+    fn audit_log(
+        &self,
+        tenant: &TenantId,
+        query: &AuditQuery,
+        page: &PageRequest,
+    ) -> impl Future<Output = StoreResult<Page<AuditEntry>>> + Send;
 }

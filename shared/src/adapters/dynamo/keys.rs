@@ -118,6 +118,25 @@ pub fn quarantine_sk(at: DateTime<Utc>, id: &str) -> String {
     format!("{}#{id}", sortable(at))
 }
 
+/// The link from a quarantine id to its record's time-ordered key.
+pub fn quarantine_id_pk(tenant: &TenantId, id: &str) -> String {
+    format!("T#{tenant}#QUARID#{id}")
+}
+
+/// An agent's presence on a ticket, in the ticket's own partition so the ticket view's Query
+/// returns it.
+pub fn presence_sk(agent: &AgentId) -> String {
+    format!("PRES#{agent}")
+}
+
+pub fn audit_pk(tenant: &TenantId, year: i32, month: u32) -> String {
+    format!("T#{tenant}#AUDIT#{year:04}-{month:02}")
+}
+
+pub fn audit_sk(at: DateTime<Utc>, id: &str) -> String {
+    format!("{}#{id}", sortable(at))
+}
+
 pub fn seen_pk(tenant: &TenantId, seen: &SeenKey) -> String {
     format!("T#{tenant}#SEEN#{}#{}", seen.source, seen.external_id)
 }
@@ -195,6 +214,8 @@ mod tests {
             accounts_pk(&t),
             account_pk(&t, &AccountId::parse("acct_1").unwrap()),
             stats_pk(&t, 2026, 3),
+            audit_pk(&t, 2026, 3),
+            quarantine_id_pk(&t, "q1"),
         ];
         for key in keys {
             assert!(key.starts_with("T#acme#"), "{key}");

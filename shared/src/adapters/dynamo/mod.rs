@@ -9,6 +9,7 @@ mod inbound;
 mod items;
 pub mod keys;
 mod metrics;
+mod ops;
 pub mod orders;
 mod outbound;
 mod quarantine;
@@ -19,6 +20,7 @@ use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::{DisplayErrorContext, SdkError};
 
 pub use metrics::RequestCounter;
+pub use ops::audit_put;
 
 use crate::domain::TenantId;
 use crate::store::StoreError;

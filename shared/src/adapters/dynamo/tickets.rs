@@ -200,6 +200,7 @@ impl TicketStore for DynamoStore {
             .map_err(|e| backend(tenant, "QueryTicket", e))?;
         let mut ticket = None;
         let (mut messages, mut events, mut notes) = (Vec::new(), Vec::new(), Vec::new());
+        let mut presences = Vec::new();
         for item in out.items.unwrap_or_default() {
             let sk = item
                 .get("SK")
@@ -211,6 +212,7 @@ impl TicketStore for DynamoStore {
                 Some("MSG") => messages.push(from_attributes(item)?),
                 Some("EVT") => events.push(from_attributes(item)?),
                 Some("NOTE") => notes.push(from_attributes(item)?),
+                Some("PRES") => presences.push(from_attributes(item)?),
                 _ => {}
             }
         }
@@ -219,6 +221,7 @@ impl TicketStore for DynamoStore {
             messages,
             events,
             notes,
+            presences,
         }))
     }
 
@@ -282,6 +285,9 @@ impl TicketStore for DynamoStore {
                 not_exists,
                 None,
             )?);
+        }
+        for entry in &write.audit {
+            items.push(super::audit_put(&self.table, tenant, entry)?);
         }
         let result = self
             .client

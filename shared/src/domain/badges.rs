@@ -1,0 +1,189 @@
+//! Badge counts for the inbox: how many tickets wait, per channel and per SLA state.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::{Channel, SlaState};
+
+/// Share of the external window (clock start to deadline) after which a ticket is flagged, when
+/// the team's own deadline does not flag it first. Matches the seed policies' last warning.
+const WARNING_SHARE: f64 = 0.8;
+
+/// Where a ticket stands against its deadlines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SlaLevel {
+    /// No deadline, or well ahead of it.
+    Ok,
+    /// The internal deadline passed, or most of the window to the external one is used.
+    Warning,
+    /// The marketplace's (external) deadline passed.
+    Breached,
+}
+
+impl SlaLevel {
+    /// The level at `now`. A paused clock (pending on the customer, business hours) is judged
+    /// at the instant it paused: waiting on the buyer does not use the team's time.
+    pub fn of(sla: &SlaState, now: DateTime<Utc>) -> SlaLevel {
+        let now = sla.paused_at.map_or(now, |p| p.min(now));
+        if sla.breached || sla.due_at.is_some_and(|due| now >= due) {
+            return SlaLevel::Breached;
+        }
+        if sla.internal_due_at.is_some_and(|due| now >= due) {
+            return SlaLevel::Warning;
+        }
+        if let (Some(start), Some(due)) = (sla.clock_started_at, sla.due_at) {
+            let window = (due - start).num_seconds() as f64;
+            let used = (now - start).num_seconds() as f64;
+            if window > 0.0 && used >= window * WARNING_SHARE {
+                return SlaLevel::Warning;
+            }
+        }
+        SlaLevel::Ok
+    }
+}
+
+/// Counts of one slice (a channel, or everything).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LevelCounts {
+    pub total: u64,
+    pub ok: u64,
+    pub warning: u64,
+    pub breached: u64,
+}
+
+impl LevelCounts {
+    fn add(&mut self, level: SlaLevel) {
+        self.total += 1;
+        match level {
+            SlaLevel::Ok => self.ok += 1,
+            SlaLevel::Warning => self.warning += 1,
+            SlaLevel::Breached => self.breached += 1,
+        }
+    }
+}
+
+/// The badges of one ticket status.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BadgeCounts {
+    /// Everything of the status, split by SLA level.
+    #[serde(flatten)]
+    pub all: LevelCounts,
+    /// Per channel, each split by SLA level; channels without tickets are absent.
+    pub by_channel: BTreeMap<Channel, LevelCounts>,
+}
+
+impl BadgeCounts {
+    /// Tallies `(channel, sla)` pairs at `now`.
+    pub fn tally<'a>(
+        entries: impl IntoIterator<Item = (Channel, &'a SlaState)>,
+        now: DateTime<Utc>,
+    ) -> BadgeCounts {
+        let mut counts = BadgeCounts::default();
+        for (channel, sla) in entries {
+            let level = SlaLevel::of(sla, now);
+            counts.all.add(level);
+            counts.by_channel.entry(channel).or_default().add(level);
+        }
+        counts
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().to_utc()
+    }
+
+    fn sla(start: &str, internal: Option<&str>, due: &str) -> SlaState {
+        SlaState {
+            clock_started_at: Some(at(start)),
+            internal_due_at: internal.map(at),
+            due_at: Some(at(due)),
+            ..SlaState::default()
+        }
+    }
+
+    #[test]
+    fn levels_follow_the_deadlines_and_now() {
+        let s = sla(
+            "2026-11-20T00:00:00Z",
+            Some("2026-11-20T12:00:00Z"),
+            "2026-11-21T00:00:00Z",
+        );
+        assert_eq!(SlaLevel::of(&s, at("2026-11-20T11:59:59Z")), SlaLevel::Ok);
+        assert_eq!(
+            SlaLevel::of(&s, at("2026-11-20T12:00:00Z")),
+            SlaLevel::Warning
+        );
+        assert_eq!(
+            SlaLevel::of(&s, at("2026-11-21T00:00:00Z")),
+            SlaLevel::Breached
+        );
+        assert_eq!(
+            SlaLevel::of(&SlaState::default(), at("2030-01-01T00:00:00Z")),
+            SlaLevel::Ok
+        );
+    }
+
+    #[test]
+    fn without_an_internal_deadline_the_last_fifth_of_the_window_warns() {
+        let s = sla("2026-11-20T00:00:00Z", None, "2026-11-21T00:00:00Z");
+        assert_eq!(SlaLevel::of(&s, at("2026-11-20T19:00:00Z")), SlaLevel::Ok);
+        assert_eq!(
+            SlaLevel::of(&s, at("2026-11-20T19:12:00Z")),
+            SlaLevel::Warning
+        );
+    }
+
+    #[test]
+    fn a_paused_clock_is_judged_when_it_paused_and_a_breach_flag_sticks() {
+        let mut s = sla("2026-11-20T00:00:00Z", None, "2026-11-21T00:00:00Z");
+        s.paused_at = Some(at("2026-11-20T01:00:00Z"));
+        assert_eq!(SlaLevel::of(&s, at("2026-11-25T00:00:00Z")), SlaLevel::Ok);
+        let flagged = SlaState {
+            breached: true,
+            ..SlaState::default()
+        };
+        assert_eq!(
+            SlaLevel::of(&flagged, at("2026-11-20T00:00:00Z")),
+            SlaLevel::Breached
+        );
+    }
+
+    #[test]
+    fn tally_counts_per_channel_and_per_level() {
+        let now = at("2026-11-20T13:00:00Z");
+        let late = sla("2026-11-19T00:00:00Z", None, "2026-11-20T00:00:00Z");
+        let warn = sla(
+            "2026-11-20T00:00:00Z",
+            Some("2026-11-20T12:00:00Z"),
+            "2026-11-21T00:00:00Z",
+        );
+        let fine = SlaState::default();
+        let counts = BadgeCounts::tally(
+            [
+                (Channel::Amazon, &late),
+                (Channel::Amazon, &warn),
+                (Channel::Ebay, &fine),
+            ],
+            now,
+        );
+        assert_eq!(
+            counts.all,
+            LevelCounts {
+                total: 3,
+                ok: 1,
+                warning: 1,
+                breached: 1
+            }
+        );
+        assert_eq!(counts.by_channel[&Channel::Amazon].breached, 1);
+        assert_eq!(counts.by_channel[&Channel::Ebay].ok, 1);
+        assert!(!counts.by_channel.contains_key(&Channel::Shopify));
+    }
+}
