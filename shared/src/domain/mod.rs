@@ -19,5 +19,6 @@ pub use order::{
     FulfillmentChannel, Money, Order, OrderItem, OrderRef, Shipment, ShipmentStatus, TrackingEvent,
 };
 pub use ticket::{
-    Intent, Note, Priority, Risk, SlaState, Ticket, TicketEvent, TicketEventKind, TicketStatus,
+    Intent, Note, Priority, Risk, RuleAction, SlaState, SuggestedDraft, Ticket, TicketEvent,
+    TicketEventKind, TicketStatus,
 };

@@ -65,6 +65,7 @@ pub fn plan(
                 message_count: 0,
                 last_buyer_message_at: None,
                 last_agent_reply_at: None,
+                suggested_draft: None,
                 created_at: now,
                 updated_at: now,
                 version: 0,
