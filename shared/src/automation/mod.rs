@@ -27,8 +27,8 @@ use crate::domain::{
 
 pub use keywords::KeywordSet;
 pub use validate::{
-    MAX_KEYWORD_CHARS, MAX_KEYWORDS, MAX_NAME_CHARS, MAX_TAG_CHARS, MAX_TAGS, RuleError,
-    RuleSpec, validate,
+    MAX_KEYWORD_CHARS, MAX_KEYWORDS, MAX_NAME_CHARS, MAX_TAG_CHARS, MAX_TAGS, RuleError, RuleSpec,
+    validate,
 };
 
 /// A tenant's stored rule.

@@ -104,7 +104,11 @@ fn ids(outcome: &RuleOutcome) -> Vec<&str> {
 
 #[test]
 fn keywords_match_ignoring_case_and_accents_in_every_language() {
-    let set = kw(&["rückerstattung", "remboursement", "reembolso", "RIMBORSO"], &[], &[]);
+    let set = kw(
+        &["rückerstattung", "remboursement", "reembolso", "RIMBORSO"],
+        &[],
+        &[],
+    );
     assert!(set.matches("", "Ich möchte eine RUCKERSTATTUNG bitte"));
     assert!(set.matches("", "Je demande le rembôursement."));
     assert!(set.matches("", "¿Cuándo llega el REEMBOLSO?"));
@@ -233,7 +237,11 @@ fn rules_run_in_position_order_and_stop_processing_ends_the_run() {
 fn disabled_rules_do_nothing() {
     let mut r = rule("a", 1, any_of(&["rimborso"]), tag("refund"));
     r.enabled = false;
-    assert!(apply(&[r], &msg("Vorrei un rimborso").input()).matched.is_empty());
+    assert!(
+        apply(&[r], &msg("Vorrei un rimborso").input())
+            .matched
+            .is_empty()
+    );
 }
 
 #[test]
@@ -358,7 +366,10 @@ fn validation_names_the_field_at_fault() {
     let mut c = Conditions::default();
     c.keywords.all_of = (0..=MAX_KEYWORDS).map(|i| format!("w{i}")).collect();
     assert_eq!(field(spec(c, tag("x"))), "conditions.keywords.all_of");
-    assert_eq!(field(spec(any_of(&["!!"]), tag("x"))), "conditions.keywords.any_of[0]");
+    assert_eq!(
+        field(spec(any_of(&["!!"]), tag("x"))),
+        "conditions.keywords.any_of[0]"
+    );
     let mut c = any_of(&["x"]);
     c.languages = vec!["ita".into()];
     assert_eq!(field(spec(c, tag("x"))), "conditions.languages[0]");

@@ -60,7 +60,10 @@ fn line(field: &str, value: &str, max: usize) -> Result<String, RuleError> {
         return Err(invalid(field, format!("is longer than {max} chars")));
     }
     if value.chars().any(char::is_control) {
-        return Err(invalid(field, "must be one line without control characters"));
+        return Err(invalid(
+            field,
+            "must be one line without control characters",
+        ));
     }
     Ok(value.to_owned())
 }
@@ -141,9 +144,13 @@ pub fn validate(spec: &RuleSpec) -> Result<RuleSpec, RuleError> {
     // ("everything not mentioning X").
 
     let a = &spec.actions;
-    let add_tags = lines("actions.add_tags", &a.add_tags, MAX_TAGS, MAX_TAG_CHARS, |t| {
-        t.to_lowercase()
-    })?;
+    let add_tags = lines(
+        "actions.add_tags",
+        &a.add_tags,
+        MAX_TAGS,
+        MAX_TAG_CHARS,
+        |t| t.to_lowercase(),
+    )?;
     let suggest_template = a
         .suggest_template
         .as_deref()

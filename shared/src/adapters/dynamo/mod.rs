@@ -12,6 +12,7 @@ mod metrics;
 pub mod orders;
 mod outbound;
 mod quarantine;
+mod rules;
 mod stats;
 mod tickets;
 
