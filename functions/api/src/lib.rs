@@ -7,6 +7,7 @@ mod identity;
 pub mod openapi;
 mod paging;
 mod problem;
+pub mod rules;
 pub mod sla;
 mod templates;
 mod tickets;
@@ -18,7 +19,7 @@ use axum::Router;
 use axum::routing::{get, post, put};
 use marketdesk::auth::DevTokens;
 use marketdesk::outbound::OutboundQueue;
-use marketdesk::store::{QuarantineStore, TicketStore};
+use marketdesk::store::{QuarantineStore, RuleStore, TicketStore};
 
 pub use identity::Authenticated;
 pub use problem::Problem;
@@ -71,7 +72,7 @@ impl<S> AppState<S> {
     }
 }
 
-pub fn app<S: TicketStore + QuarantineStore + 'static>(state: AppState<S>) -> Router {
+pub fn app<S: TicketStore + QuarantineStore + RuleStore + 'static>(state: AppState<S>) -> Router {
     Router::new()
         .route("/v1/health", get(openapi::health))
         .route("/v1/openapi.json", get(openapi::document))
@@ -86,6 +87,14 @@ pub fn app<S: TicketStore + QuarantineStore + 'static>(state: AppState<S>) -> Ro
         .route("/v1/tickets/{id}/status", put(writes::set_status::<S>))
         .route("/v1/tickets/{id}/tags", put(writes::set_tags::<S>))
         .route("/v1/admin/quarantine", get(admin::quarantine::<S>))
+        .route("/v1/rules", get(rules::list::<S>).post(rules::create::<S>))
+        .route("/v1/rules/test", post(rules::test::<S>))
+        .route(
+            "/v1/rules/{id}",
+            get(rules::get::<S>)
+                .put(rules::replace::<S>)
+                .delete(rules::delete::<S>),
+        )
         .fallback(|| async { Problem::not_found("no such route") })
         .with_state(state)
 }

@@ -4,7 +4,7 @@
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::{Problem, compliance, sla, templates, tickets, writes};
+use crate::{Problem, compliance, rules, sla, templates, tickets, writes};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -24,7 +24,13 @@ use crate::{Problem, compliance, sla, templates, tickets, writes};
         sla::preview_handler,
         compliance::check_handler,
         templates::list,
-        crate::admin::quarantine
+        crate::admin::quarantine,
+        rules::list,
+        rules::create,
+        rules::get,
+        rules::replace,
+        rules::delete,
+        rules::test
     ),
     components(schemas(
         Problem,
@@ -33,7 +39,11 @@ use crate::{Problem, compliance, sla, templates, tickets, writes};
         writes::NoteRequest,
         writes::AssigneeRequest,
         writes::StatusRequest,
-        writes::TagsRequest
+        writes::TagsRequest,
+        rules::RuleSpecSchema,
+        rules::RuleSchema,
+        rules::TestRequest,
+        rules::SampleMessage
     )),
     modifiers(&BearerAuth),
     tags(
@@ -42,6 +52,7 @@ use crate::{Problem, compliance, sla, templates, tickets, writes};
         (name = "compliance", description = "Marketplace rules for outgoing messages"),
         (name = "templates", description = "Reply templates with placeholders"),
         (name = "admin", description = "Operations: quarantined payloads"),
+        (name = "rules", description = "Automation rules that tag, prioritise, route and draft"),
     )
 )]
 pub struct ApiDoc;
