@@ -271,9 +271,9 @@ pub async fn replace<S: RuleStore>(
     );
     match state.store.save_rule(&rule, Some(expected)).await {
         Ok(stored) => Ok(with_etag(StatusCode::OK, &stored)),
-        Err(StoreError::Conflict { .. }) => Ok(stale(
-            &existing(&state, &caller.tenant, &id).await?,
-        )),
+        Err(StoreError::Conflict { .. }) => {
+            Ok(stale(&existing(&state, &caller.tenant, &id).await?))
+        }
         Err(e) => Err(e.into()),
     }
 }
@@ -413,8 +413,7 @@ pub async fn test<S: RuleStore>(
 ) -> Result<Json<TestAnswer>, Problem> {
     let request: TestRequest = parse_json(&body)?;
     let m = &request.message;
-    if m.body.chars().count() > MAX_SAMPLE_CHARS || m.subject.chars().count() > MAX_SAMPLE_CHARS
-    {
+    if m.body.chars().count() > MAX_SAMPLE_CHARS || m.subject.chars().count() > MAX_SAMPLE_CHARS {
         return Err(Problem::invalid(
             "message.body",
             format!("is longer than {MAX_SAMPLE_CHARS} chars"),
@@ -429,11 +428,12 @@ pub async fn test<S: RuleStore>(
             ));
         }
         (Some(spec), None) => {
-            let spec = automation::validate(&spec)
-                .map_err(|e| unprocessable(automation::RuleError {
+            let spec = automation::validate(&spec).map_err(|e| {
+                unprocessable(automation::RuleError {
                     field: format!("rule.{}", e.field),
                     reason: e.reason,
-                }))?;
+                })
+            })?;
             let id = RuleId::parse("draft").expect("a valid id");
             // A draft is tried even when saved disabled: that is how it is checked first.
             let mut rule =
@@ -449,9 +449,9 @@ pub async fn test<S: RuleStore>(
         (None, None) => state.store.rules(&caller.tenant).await?,
     };
     let intent = m.intent.unwrap_or_else(|| {
-        m.risk.map(triage::intent_of_risk).unwrap_or_else(|| {
-            triage::intent_of(&format!("{}\n{}", m.subject, m.body))
-        })
+        m.risk
+            .map(triage::intent_of_risk)
+            .unwrap_or_else(|| triage::intent_of(&format!("{}\n{}", m.subject, m.body)))
     });
     let priority = m
         .priority
@@ -468,6 +468,7 @@ pub async fn test<S: RuleStore>(
         repeat_customer: m.repeat_customer,
         tags: &m.tags,
         assignee: m.assignee.as_ref(),
+        suggested_template: None,
     };
     let outcome = automation::apply(&rules, &input);
     Ok(Json(TestAnswer {

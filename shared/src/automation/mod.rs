@@ -152,6 +152,8 @@ pub struct RuleInput<'a> {
     /// The ticket's state the actions are weighed against.
     pub tags: &'a BTreeSet<String>,
     pub assignee: Option<&'a AgentId>,
+    /// The template the ticket already suggests: suggesting it again changes nothing.
+    pub suggested_template: Option<&'a str>,
 }
 
 /// One rule that matched and what it changed (possibly nothing: its tags were there already).
@@ -211,6 +213,7 @@ pub fn apply(rules: &[Rule], input: &RuleInput<'_>) -> RuleOutcome {
     let mut tags = input.tags.clone();
     let mut priority = input.priority;
     let mut priority_set = false;
+    let mut draft_set = false;
     for rule in ordered {
         if !matches(rule, input) {
             continue;
@@ -249,12 +252,15 @@ pub fn apply(rules: &[Rule], input: &RuleInput<'_>) -> RuleOutcome {
             done.push(RuleAction::Assign { to: agent.clone() });
         }
         if let Some(template) = &a.suggest_template
-            && outcome.suggested_template.is_none()
+            && !draft_set
         {
-            outcome.suggested_template = Some((rule.id.clone(), template.clone()));
-            done.push(RuleAction::SuggestDraft {
-                template: template.clone(),
-            });
+            draft_set = true;
+            if input.suggested_template != Some(template.as_str()) {
+                outcome.suggested_template = Some((rule.id.clone(), template.clone()));
+                done.push(RuleAction::SuggestDraft {
+                    template: template.clone(),
+                });
+            }
         }
         outcome.matched.push(RuleMatch {
             rule_id: rule.id.clone(),

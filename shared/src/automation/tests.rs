@@ -62,6 +62,7 @@ struct Msg {
     repeat: bool,
     tags: BTreeSet<String>,
     assignee: Option<AgentId>,
+    draft: Option<&'static str>,
 }
 
 fn msg(body: &'static str) -> Msg {
@@ -77,6 +78,7 @@ fn msg(body: &'static str) -> Msg {
         repeat: false,
         tags: BTreeSet::new(),
         assignee: None,
+        draft: None,
     }
 }
 
@@ -94,6 +96,7 @@ impl Msg {
             repeat_customer: self.repeat,
             tags: &self.tags,
             assignee: self.assignee.as_ref(),
+            suggested_template: self.draft,
         }
     }
 }
@@ -301,6 +304,25 @@ fn a_rule_never_lowers_a_ticket_at_account_risk_but_may_lower_others() {
             from: Priority::Urgent,
             to: Priority::Low
         }]
+    );
+}
+
+#[test]
+fn suggesting_the_draft_the_ticket_already_has_changes_nothing() {
+    let actions = Actions {
+        suggest_template: Some("damaged_item".into()),
+        ..Default::default()
+    };
+    let rules = vec![rule("a", 1, any_of(&["rotto"]), actions)];
+    let mut m = msg("rotto");
+    m.draft = Some("damaged_item");
+    let outcome = apply(&rules, &m.input());
+    assert!(outcome.is_noop() && outcome.suggested_template.is_none());
+    m.draft = Some("delay");
+    let outcome = apply(&rules, &m.input());
+    assert_eq!(
+        outcome.suggested_template,
+        Some((RuleId::parse("a").unwrap(), "damaged_item".into()))
     );
 }
 

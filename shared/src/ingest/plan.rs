@@ -180,6 +180,7 @@ pub fn plan(
             repeat_customer: repeat_customer(ctx, &ticket),
             tags: &ticket.tags,
             assignee: ticket.assignee.as_ref(),
+            suggested_template: ticket.suggested_draft.as_ref().map(|d| d.template.as_str()),
         };
         let outcome = automation::apply(rules, &input);
         ticket.tags.extend(outcome.tags_added);
