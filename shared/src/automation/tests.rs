@@ -166,7 +166,8 @@ fn every_set_condition_must_hold() {
     m.repeat = true;
     assert!(matches(&r, &m.input()));
 
-    let failing: Vec<Box<dyn Fn(&mut Msg)>> = vec![
+    type Change = Box<dyn Fn(&mut Msg)>;
+    let failing: Vec<Change> = vec![
         Box::new(|m| m.channel = Channel::Shopify),
         Box::new(|m| m.intent = Some(Intent::Return)),
         Box::new(|m| m.intent = None),

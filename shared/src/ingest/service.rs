@@ -38,6 +38,9 @@ const RULES_TTL: Duration = Duration::from_secs(60);
 /// Live tracking older than this is refreshed when a buyer writes.
 const TRACKING_MAX_AGE: chrono::Duration = chrono::Duration::minutes(30);
 
+/// A tenant's rules and when they were read.
+type CachedRules = (Instant, Arc<[Rule]>);
+
 /// What became of one piece of work.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum IngestOutcome {
@@ -103,7 +106,7 @@ pub struct Ingestor<S, B, E, W> {
     scheduler: W,
     policies: Vec<SlaPolicy>,
     accounts: Mutex<HashMap<TenantId, (Instant, Vec<ChannelAccount>)>>,
-    rules: Mutex<HashMap<TenantId, (Instant, Arc<[Rule]>)>>,
+    rules: Mutex<HashMap<TenantId, CachedRules>>,
 }
 
 impl<S, B, E, W> Ingestor<S, B, E, W>
