@@ -190,9 +190,11 @@ pub fn matches(rule: &Rule, input: &RuleInput<'_>) -> bool {
         && any_of(&c.priorities, input.priority)
         && (c.risks.is_empty() || input.risk.is_some_and(|r| c.risks.contains(&r)))
         && (c.languages.is_empty()
-            || input
-                .language
-                .is_some_and(|l| c.languages.iter().any(|w| w.eq_ignore_ascii_case(l))))
+            || input.language.is_some_and(|tag| {
+                // A BCP 47 tag (`pt-BR`) matches its primary language (`pt`).
+                let primary = tag.split(['-', '_']).next().unwrap_or(tag);
+                c.languages.iter().any(|w| w.eq_ignore_ascii_case(primary))
+            }))
         && c.fulfillment.is_none_or(|f| input.fulfillment == Some(f))
         && c.repeat_customer
             .is_none_or(|repeat| repeat == input.repeat_customer)

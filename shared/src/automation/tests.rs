@@ -172,6 +172,7 @@ fn every_set_condition_must_hold() {
         Box::new(|m| m.intent = Some(Intent::Return)),
         Box::new(|m| m.intent = None),
         Box::new(|m| m.language = Some("de")),
+        Box::new(|m| m.language = Some("de-IT")),
         Box::new(|m| m.language = None),
         Box::new(|m| m.fulfillment = Some(FulfillmentChannel::Marketplace)),
         Box::new(|m| m.fulfillment = None),
