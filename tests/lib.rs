@@ -49,6 +49,7 @@ pub fn new_ticket(tenant: &TenantId, sent: DateTime<Utc>) -> Ticket {
         message_count: 1,
         last_buyer_message_at: Some(sent),
         last_agent_reply_at: None,
+        suggested_draft: None,
         created_at: sent,
         updated_at: sent,
         version: 0,

@@ -78,7 +78,7 @@ fn pure_channel_messages(tenant: &TenantId) -> f64 {
             if let IngestInput::Source(source) = input
                 && let SourceEvent::Message(m) = &*source
             {
-                let write = plan(&inbound::from_message(m), &ctx, &policies, now());
+                let write = plan(&inbound::from_message(m), &ctx, &policies, &[], now());
                 written += write.message.body.len();
             }
         }
@@ -106,7 +106,7 @@ fn pure_relay_mails(tenant: &TenantId) -> f64 {
                 continue;
             };
             let inbound = inbound::from_mail(tenant, account, &mail, &kind, "inbound/x/y");
-            planned += plan(&inbound, &ctx, &policies, now())
+            planned += plan(&inbound, &ctx, &policies, &[], now())
                 .message
                 .body
                 .len()

@@ -6,6 +6,7 @@
 
 pub mod adapters;
 pub mod auth;
+pub mod automation;
 pub mod compliance;
 pub mod config;
 pub mod connectors;

@@ -10,6 +10,7 @@ pub mod openapi;
 mod ops;
 mod paging;
 mod problem;
+pub mod rules;
 pub mod sla;
 mod templates;
 mod tickets;
@@ -23,7 +24,7 @@ use axum::routing::{get, post, put};
 use marketdesk::auth::DevTokens;
 use marketdesk::outbound::OutboundQueue;
 use marketdesk::redrive::{NoRedrive, Redrive};
-use marketdesk::store::{InsightStore, PresenceStore, QuarantineStore, TicketStore};
+use marketdesk::store::{InsightStore, PresenceStore, QuarantineStore, RuleStore, TicketStore};
 
 pub use identity::Authenticated;
 pub use problem::Problem;
@@ -100,8 +101,14 @@ impl<S> AppState<S> {
 }
 
 /// Everything the router needs of the store.
-pub trait ApiStore: TicketStore + QuarantineStore + PresenceStore + InsightStore + 'static {}
-impl<S: TicketStore + QuarantineStore + PresenceStore + InsightStore + 'static> ApiStore for S {}
+pub trait ApiStore:
+    TicketStore + QuarantineStore + PresenceStore + InsightStore + RuleStore + 'static
+{
+}
+impl<S: TicketStore + QuarantineStore + PresenceStore + InsightStore + RuleStore + 'static> ApiStore
+    for S
+{
+}
 
 pub fn app<S: ApiStore>(state: AppState<S>) -> Router {
     let cors = cors::layer(&state.cors_origins);
@@ -126,6 +133,14 @@ pub fn app<S: ApiStore>(state: AppState<S>) -> Router {
         .route("/v1/admin/quarantine", get(admin::quarantine::<S>))
         .route("/v1/admin/quarantine/{id}/redrive", post(ops::redrive::<S>))
         .route("/v1/admin/audit", get(audit::list::<S>))
+        .route("/v1/rules", get(rules::list::<S>).post(rules::create::<S>))
+        .route("/v1/rules/test", post(rules::test::<S>))
+        .route(
+            "/v1/rules/{id}",
+            get(rules::get::<S>)
+                .put(rules::replace::<S>)
+                .delete(rules::delete::<S>),
+        )
         .fallback(|| async { Problem::not_found("no such route") })
         .with_state(state);
     match cors {

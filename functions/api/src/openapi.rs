@@ -4,7 +4,7 @@
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::{Problem, compliance, sla, templates, tickets, writes};
+use crate::{Problem, compliance, rules, sla, templates, tickets, writes};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -29,7 +29,13 @@ use crate::{Problem, compliance, sla, templates, tickets, writes};
         crate::ops::leave,
         crate::ops::counts,
         crate::ops::redrive,
-        crate::audit::list
+        crate::audit::list,
+        rules::list,
+        rules::create,
+        rules::get,
+        rules::replace,
+        rules::delete,
+        rules::test
     ),
     components(schemas(
         Problem,
@@ -39,7 +45,11 @@ use crate::{Problem, compliance, sla, templates, tickets, writes};
         writes::AssigneeRequest,
         writes::StatusRequest,
         writes::TagsRequest,
-        crate::ops::PresenceRequest
+        crate::ops::PresenceRequest,
+        rules::RuleSpecSchema,
+        rules::RuleSchema,
+        rules::TestRequest,
+        rules::SampleMessage
     )),
     modifiers(&BearerAuth),
     tags(
@@ -48,6 +58,7 @@ use crate::{Problem, compliance, sla, templates, tickets, writes};
         (name = "compliance", description = "Marketplace rules for outgoing messages"),
         (name = "templates", description = "Reply templates with placeholders"),
         (name = "admin", description = "Operations: quarantined payloads and their redrive, the audit log"),
+        (name = "rules", description = "Automation rules that tag, prioritise, route and draft"),
     )
 )]
 pub struct ApiDoc;

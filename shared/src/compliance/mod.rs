@@ -43,7 +43,7 @@ mod lexicon;
 mod links;
 mod placeholders;
 mod rules;
-mod text;
+pub(crate) mod text;
 
 use serde::{Deserialize, Serialize};
 

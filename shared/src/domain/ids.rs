@@ -134,6 +134,11 @@ typed_id!(
     "seller id"
 );
 typed_id!(FeedbackId, "feedback id");
+typed_id!(
+    /// A tenant's automation rule.
+    RuleId,
+    "rule id"
+);
 
 generated_id!(TicketId, "tkt_");
 generated_id!(MessageId, "msg_");
@@ -141,6 +146,7 @@ generated_id!(EventId, "evt_");
 generated_id!(NoteId, "note_");
 generated_id!(CustomerId, "cus_");
 generated_id!(AccountId, "acct_");
+generated_id!(RuleId, "rule_");
 
 #[cfg(test)]
 mod tests {

@@ -24,5 +24,6 @@ pub use order::{
 };
 pub use presence::{Presence, PresenceState};
 pub use ticket::{
-    Intent, Note, Priority, Risk, SlaState, Ticket, TicketEvent, TicketEventKind, TicketStatus,
+    Intent, Note, Priority, Risk, RuleAction, SlaState, SuggestedDraft, Ticket, TicketEvent,
+    TicketEventKind, TicketStatus,
 };

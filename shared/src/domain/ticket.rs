@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{
     AccountId, AgentId, AuthorKind, Channel, CustomerId, EventId, IdentityKind, MessageId, NoteId,
-    OrderRef, TenantId, TicketId,
+    OrderRef, RuleId, TenantId, TicketId,
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -137,6 +137,9 @@ pub struct Ticket {
     pub last_buyer_message_at: Option<DateTime<Utc>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_agent_reply_at: Option<DateTime<Utc>>,
+    /// A reply an automation rule proposes; an agent sends it (or not) — never sent by itself.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suggested_draft: Option<SuggestedDraft>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     /// Optimistic-locking counter: every write is conditional on it.
@@ -151,6 +154,27 @@ impl Ticket {
             (a, b) => a.or(b),
         }
     }
+}
+
+/// A reply template an automation rule suggests for the ticket: the agent opens it, the reply
+/// endpoint renders and checks it like any other.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SuggestedDraft {
+    /// The template id (`wismo_live`).
+    pub template: String,
+    /// The rule that suggested it.
+    pub rule: RuleId,
+    pub at: DateTime<Utc>,
+}
+
+/// What an automation rule changed on a ticket, as recorded in its `rule_applied` event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum RuleAction {
+    AddTags { tags: Vec<String> },
+    SetPriority { from: Priority, to: Priority },
+    Assign { to: AgentId },
+    SuggestDraft { template: String },
 }
 
 /// Who did something to a ticket.
@@ -199,6 +223,11 @@ pub enum TicketEventKind {
     ReplyFailed {
         message: MessageId,
         reason: String,
+    },
+    /// An automation rule matched and changed the ticket: the team sees why it was tagged.
+    RuleApplied {
+        rule_id: RuleId,
+        actions: Vec<RuleAction>,
     },
 }
 

@@ -8,20 +8,22 @@ use chrono::{DateTime, Duration, Utc};
 
 use super::inbound::{Inbound, Origin};
 use super::triage;
+use crate::automation::{self, Rule, RuleInput};
 use crate::domain::{
     AgentId, AuthorKind, Customer, CustomerId, DeliveryState, Direction, EventId,
-    FulfillmentChannel, Identity, Intent, Message, MessageId, Ticket, TicketEvent, TicketEventKind,
-    TicketId, TicketStatus,
+    FulfillmentChannel, Identity, Intent, Message, MessageId, SuggestedDraft, Ticket, TicketEvent,
+    TicketEventKind, TicketId, TicketStatus,
 };
 use crate::sla::{ClockEvent, ClockEventKind, PolicyContext, SlaPolicy, evaluate, select_policy};
 use crate::store::{InboundContext, InboundWrite};
 
-/// Plans the write for `inbound` given what the store returned for its lookups. `now` is when
-/// marketdesk received it.
+/// Plans the write for `inbound` given what the store returned for its lookups and the
+/// tenant's automation `rules`. `now` is when marketdesk received it.
 pub fn plan(
     inbound: &Inbound,
     ctx: &InboundContext,
     policies: &[SlaPolicy],
+    rules: &[Rule],
     now: DateTime<Utc>,
 ) -> InboundWrite {
     let before = ctx.ticket.as_ref();
@@ -65,6 +67,7 @@ pub fn plan(
                 message_count: 0,
                 last_buyer_message_at: None,
                 last_agent_reply_at: None,
+                suggested_draft: None,
                 created_at: now,
                 updated_at: now,
                 version: 0,
@@ -159,6 +162,56 @@ pub fn plan(
         ));
     }
 
+    // Rules act on what needs an answer: the buyer's own words, or a claim/feedback notice
+    // (routing a claim to the right agent is what rules are for). Never on a reply the seller
+    // sent elsewhere — tagging or routing on our own words would misfile the ticket — nor on
+    // bounces and auto-replies, whose text is not the buyer's. They run before the SLA step,
+    // so a policy selected by tag sees the rules' tags.
+    if needs_answer && !rules.is_empty() {
+        let input = RuleInput {
+            channel: ticket.channel,
+            subject: &inbound.subject,
+            body: &inbound.body,
+            language: inbound.language.as_deref(),
+            intent: ticket.intent,
+            priority: ticket.priority,
+            risk: ticket.risk,
+            fulfillment: ctx.order.as_ref().map(|o| o.fulfillment),
+            repeat_customer: repeat_customer(ctx, &ticket),
+            tags: &ticket.tags,
+            assignee: ticket.assignee.as_ref(),
+            suggested_template: ticket.suggested_draft.as_ref().map(|d| d.template.as_str()),
+        };
+        let outcome = automation::apply(rules, &input);
+        ticket.tags.extend(outcome.tags_added);
+        if let Some(priority) = outcome.priority {
+            ticket.priority = priority;
+        }
+        if let Some(agent) = outcome.assignee {
+            ticket.assignee = Some(agent);
+        }
+        if let Some((rule, template)) = outcome.suggested_template {
+            ticket.suggested_draft = Some(SuggestedDraft {
+                template,
+                rule,
+                at: now,
+            });
+        }
+        for matched in outcome
+            .matched
+            .into_iter()
+            .filter(|m| !m.actions.is_empty())
+        {
+            events.push(event(
+                TicketEventKind::RuleApplied {
+                    rule_id: matched.rule_id,
+                    actions: matched.actions,
+                },
+                AuthorKind::System,
+            ));
+        }
+    }
+
     ticket.sla = sla_state(before, &ticket, inbound, ctx, policies, now);
 
     let message = Message {
@@ -213,6 +266,20 @@ pub fn plan(
         new_identities,
         order: ctx.order.clone().filter(|_| ctx.order_is_fresh),
     }
+}
+
+/// The customer was known before this conversation began: before its order was bought, or
+/// before the ticket was opened. A customer the poller created from this very order (after
+/// its purchase) is not a repeat one.
+fn repeat_customer(ctx: &InboundContext, ticket: &Ticket) -> bool {
+    let Some(since) = ctx.customer_since else {
+        return false;
+    };
+    let began = ctx
+        .order
+        .as_ref()
+        .map_or(ticket.created_at, |o| o.purchased_at.min(ticket.created_at));
+    since < began
 }
 
 fn risk_tag(risk: crate::domain::Risk) -> &'static str {
@@ -428,7 +495,7 @@ mod tests {
         let mut ctx = InboundContext::default();
         let mut writes = Vec::new();
         for m in messages {
-            let write = plan(m, &ctx, &policies(), m.sent_at + Duration::minutes(1));
+            let write = plan(m, &ctx, &policies(), &[], m.sent_at + Duration::minutes(1));
             let mut ticket = write.ticket.clone();
             ticket.version = write.expected_version.map_or(1, |v| v + 1);
             ctx.ticket = Some(ticket);
@@ -523,7 +590,7 @@ mod tests {
             "2026-11-25T10:00:00Z",
             "Il pacco è arrivato rotto",
         );
-        let w = plan(&again, &ctx, &policies(), at("2026-11-25T10:01:00Z"));
+        let w = plan(&again, &ctx, &policies(), &[], at("2026-11-25T10:01:00Z"));
         assert_eq!(w.ticket.status, TicketStatus::Open);
         assert_eq!(w.expected_version, Some(3));
         assert!(w.events.iter().any(|e| e.kind == TicketEventKind::Reopened));
@@ -540,6 +607,7 @@ mod tests {
             &notice,
             &InboundContext::default(),
             &policies(),
+            &[],
             at("2026-11-20T10:01:00Z"),
         );
         assert_eq!(w.ticket.priority, Priority::Urgent);
@@ -566,7 +634,7 @@ mod tests {
             ],
             ..Default::default()
         };
-        let w = plan(&m, &ctx, &policies(), at("2026-11-20T10:01:00Z"));
+        let w = plan(&m, &ctx, &policies(), &[], at("2026-11-20T10:01:00Z"));
         assert_eq!(
             w.ticket.customer.as_str(),
             "cus_a",
@@ -578,5 +646,110 @@ mod tests {
             TicketEventKind::PossibleDuplicateCustomer { other, identity: IdentityKind::Phone }
                 if other.as_str() == "cus_b"
         )));
+    }
+
+    fn routing_rule() -> Rule {
+        let spec: automation::RuleSpec = serde_json::from_value(serde_json::json!({
+            "name": "Damaged goods to Giulia",
+            "position": 1,
+            "conditions": {"keywords": {"any_of": ["rotto", "danneggiato"]}},
+            "actions": {"add_tags": ["damage"], "assign_to": "giulia",
+                "set_priority": "urgent", "suggest_template": "damaged_item"}
+        }))
+        .unwrap();
+        Rule::from_spec(
+            crate::domain::RuleId::parse("rule_damage").unwrap(),
+            TenantId::parse("acme").unwrap(),
+            automation::validate(&spec).unwrap(),
+            1,
+            at("2026-11-01T00:00:00Z"),
+            AgentId::parse("admin").unwrap(),
+        )
+    }
+
+    #[test]
+    fn a_matching_rule_tags_routes_prioritises_and_suggests_a_draft_with_its_reason_recorded() {
+        let m = inbound(
+            Origin::Buyer,
+            "2026-11-20T10:00:00Z",
+            "Il vaso è arrivato ROTTO",
+        );
+        let now = at("2026-11-20T10:01:00Z");
+        let w = plan(
+            &m,
+            &InboundContext::default(),
+            &policies(),
+            &[routing_rule()],
+            now,
+        );
+        assert!(w.ticket.tags.contains("damage"));
+        assert_eq!(
+            w.ticket.assignee.as_ref().map(|a| a.as_str()),
+            Some("giulia")
+        );
+        assert_eq!(w.ticket.priority, Priority::Urgent);
+        let draft = w
+            .ticket
+            .suggested_draft
+            .as_ref()
+            .expect("a suggested draft");
+        assert_eq!(draft.template, "damaged_item");
+        assert_eq!(draft.rule.as_str(), "rule_damage");
+        let applied: Vec<_> = w
+            .events
+            .iter()
+            .filter_map(|e| match &e.kind {
+                TicketEventKind::RuleApplied { rule_id, actions } => Some((rule_id, actions)),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(applied.len(), 1);
+        assert_eq!(applied[0].0.as_str(), "rule_damage");
+        assert_eq!(applied[0].1.len(), 4);
+        // Nothing is sent: the plan has exactly the buyer's message.
+        assert_eq!(w.message.author, AuthorKind::Buyer);
+    }
+
+    #[test]
+    fn rules_ignore_replies_the_seller_sent_elsewhere_and_system_mail() {
+        for origin in [Origin::SellerElsewhere, Origin::System] {
+            let m = inbound(
+                origin,
+                "2026-11-20T10:00:00Z",
+                "Ci scusi, il vaso è arrivato rotto",
+            );
+            let w = plan(
+                &m,
+                &InboundContext::default(),
+                &policies(),
+                &[routing_rule()],
+                at("2026-11-20T10:01:00Z"),
+            );
+            assert!(!w.ticket.tags.contains("damage"), "{origin:?}");
+            assert!(w.ticket.assignee.is_none(), "{origin:?}");
+            assert!(
+                !w.events
+                    .iter()
+                    .any(|e| matches!(e.kind, TicketEventKind::RuleApplied { .. })),
+                "{origin:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_customer_known_before_the_conversation_is_a_repeat_customer() {
+        let mut ticket = replay(&[inbound(Origin::Buyer, "2026-11-20T10:00:00Z", "x")])[0]
+            .ticket
+            .clone();
+        ticket.created_at = at("2026-11-20T10:01:00Z");
+        let mut ctx = InboundContext::default();
+        assert!(
+            !repeat_customer(&ctx, &ticket),
+            "an unknown customer is new"
+        );
+        ctx.customer_since = Some(at("2026-10-01T00:00:00Z"));
+        assert!(repeat_customer(&ctx, &ticket));
+        ctx.customer_since = Some(ticket.created_at);
+        assert!(!repeat_customer(&ctx, &ticket), "created with this ticket");
     }
 }

@@ -209,6 +209,9 @@ pub struct InboundContext {
     pub order_is_fresh: bool,
     /// The customer's lifetime value, when known, for value-based SLA policies.
     pub lifetime_value_minor: i64,
+    /// When the message's customer was first seen, if known: tells a repeat customer from a
+    /// new one for automation rules.
+    pub customer_since: Option<DateTime<Utc>>,
 }
 
 /// A channel's external thread identifier (eBay conversation id, relay alias + order id…).
@@ -453,6 +456,40 @@ pub trait AccountStore: Send + Sync {
         position: Option<String>,
         release: bool,
     ) -> impl Future<Output = StoreResult<PollCursor>> + Send;
+}
+
+/// A tenant's automation rules, kept in its configuration partition.
+pub trait RuleStore: Send + Sync {
+    /// Every rule of the tenant, in no particular order: one Query (other configuration items
+    /// of the partition are not read).
+    fn rules(
+        &self,
+        tenant: &TenantId,
+    ) -> impl Future<Output = StoreResult<Vec<crate::automation::Rule>>> + Send;
+
+    fn rule(
+        &self,
+        tenant: &TenantId,
+        id: &crate::domain::RuleId,
+    ) -> impl Future<Output = StoreResult<Option<crate::automation::Rule>>> + Send;
+
+    /// Creates (`expected_version` None; a conflict if the id exists) or replaces the rule if
+    /// its stored version is still `expected_version`; returns it as stored (version 1, or
+    /// `expected_version + 1`).
+    fn save_rule(
+        &self,
+        rule: &crate::automation::Rule,
+        expected_version: Option<u64>,
+    ) -> impl Future<Output = StoreResult<crate::automation::Rule>> + Send;
+
+    /// Deletes the rule if its stored version is still `expected_version`; a conflict
+    /// otherwise (also when it is gone).
+    fn delete_rule(
+        &self,
+        tenant: &TenantId,
+        id: &crate::domain::RuleId,
+        expected_version: u64,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
 }
 
 /// A sender's claim on delivering one outbound message. Written once per message, ever: a

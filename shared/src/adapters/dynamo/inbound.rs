@@ -216,7 +216,9 @@ impl DynamoStore {
         if let Some(pk) = &customer_pk
             && let Some(item) = second.remove(pk)
         {
-            ctx.lifetime_value_minor = from_attributes::<Customer>(item)?.lifetime_value_minor;
+            let customer = from_attributes::<Customer>(item)?;
+            ctx.lifetime_value_minor = customer.lifetime_value_minor;
+            ctx.customer_since = Some(customer.created_at);
         }
         Ok(ctx)
     }

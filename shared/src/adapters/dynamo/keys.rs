@@ -5,8 +5,8 @@
 use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::domain::{
-    AccountId, AgentId, Channel, CustomerId, Identity, OrderId, SellerId, TenantId, TicketId,
-    TicketStatus,
+    AccountId, AgentId, Channel, CustomerId, Identity, OrderId, RuleId, SellerId, TenantId,
+    TicketId, TicketStatus,
 };
 use crate::store::{OrderLink, SeenKey, ThreadKey};
 
@@ -147,6 +147,18 @@ pub fn accounts_pk(tenant: &TenantId) -> String {
 
 pub fn account_sk(account: &AccountId) -> String {
     format!("ACCT#{account}")
+}
+
+/// A tenant's configuration partition: automation rules (`RULE#…`), SLA policies and
+/// templates live side by side, each reader querying its own sort-key prefix.
+pub fn config_pk(tenant: &TenantId) -> String {
+    format!("T#{tenant}#CONFIG")
+}
+
+pub const RULE_PREFIX: &str = "RULE#";
+
+pub fn rule_sk(rule: &RuleId) -> String {
+    format!("{RULE_PREFIX}{rule}")
 }
 
 pub fn account_pk(tenant: &TenantId, account: &AccountId) -> String {

@@ -13,6 +13,7 @@ mod ops;
 pub mod orders;
 mod outbound;
 mod quarantine;
+mod rules;
 mod stats;
 mod tickets;
 

@@ -1,0 +1,580 @@
+//! Automation rules: `GET/POST /v1/rules`, `GET/PUT/DELETE /v1/rules/{id}` (reads for every
+//! role, writes for admins, ETag / If-Match like ticket edits) and `POST /v1/rules/test`, which
+//! runs a rule on a sample message and stores nothing.
+
+use std::collections::BTreeSet;
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use chrono::Utc;
+use marketdesk::auth::{Caller, Role};
+use marketdesk::automation::{self, Rule, RuleInput, RuleOutcome, RuleSpec};
+use marketdesk::domain::{
+    AgentId, Channel, FulfillmentChannel, Intent, Priority, Risk, RuleId, TenantId,
+};
+use marketdesk::ingest::triage;
+use marketdesk::store::{RuleStore, StoreError};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use utoipa::ToSchema;
+
+use crate::writes::etag;
+use crate::{AppState, Authenticated, Problem};
+
+/// Most rules a tenant may keep: every ingested message runs them all.
+pub const MAX_RULES: usize = 100;
+/// Longest sample message body for `POST /v1/rules/test`, in chars.
+pub const MAX_SAMPLE_CHARS: usize = 20_000;
+
+/// A JSON body read field by field, so a problem names the field at fault (400); syntax
+/// errors name the body.
+fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, Problem> {
+    let mut de = serde_json::Deserializer::from_slice(body);
+    serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        let field = match inner.classify() {
+            serde_json::error::Category::Data if path != "." => path,
+            _ => "body".to_owned(),
+        };
+        Problem::invalid(&field, format!("invalid: {inner}"))
+    })
+}
+
+fn unprocessable(err: automation::RuleError) -> Problem {
+    Problem::new(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid-rule",
+        err.reason.clone(),
+    )
+    .with_field(&err.field)
+}
+
+fn forbidden_unless_admin(caller: &Caller) -> Result<(), Problem> {
+    if caller.role == Role::Admin {
+        return Ok(());
+    }
+    Err(Problem::new(
+        StatusCode::FORBIDDEN,
+        "forbidden",
+        "only an admin may change automation rules",
+    ))
+}
+
+/// An id that cannot exist is answered like one that does not: no probing.
+fn parse_rule_id(id: &str) -> Result<RuleId, Problem> {
+    RuleId::parse(id).map_err(|_| Problem::not_found(format!("no rule {id}")))
+}
+
+/// The version named by `If-Match: "v{n}"`: 428 when absent, 400 when unreadable.
+fn if_match(headers: &HeaderMap) -> Result<u64, Problem> {
+    let raw = headers.get(header::IF_MATCH).ok_or_else(|| {
+        Problem::new(
+            StatusCode::PRECONDITION_REQUIRED,
+            "precondition-required",
+            "send If-Match with the rule's ETag (\"v{version}\")",
+        )
+        .with_field("If-Match")
+    })?;
+    raw.to_str()
+        .ok()
+        .map(str::trim)
+        .and_then(|v| v.strip_prefix("\"v"))
+        .and_then(|v| v.strip_suffix('"'))
+        .and_then(|v| v.parse::<u64>().ok())
+        .ok_or_else(|| Problem::invalid("If-Match", "must be the rule's ETag, e.g. \"v3\""))
+}
+
+fn with_etag(status: StatusCode, rule: &Rule) -> Response {
+    let mut response = (status, Json(rule)).into_response();
+    if let Ok(value) = HeaderValue::from_str(&etag(rule.version)) {
+        response.headers_mut().insert(header::ETAG, value);
+    }
+    response
+}
+
+/// 412 with the current rule, so the admin sees what changed.
+fn stale(current: &Rule) -> Response {
+    let problem = Problem::new(
+        StatusCode::PRECONDITION_FAILED,
+        "precondition-failed",
+        format!("the rule is at {}", etag(current.version)),
+    )
+    .with_field("If-Match");
+    let mut body = serde_json::to_value(&problem).unwrap_or_else(|_| json!({}));
+    body["rule"] = serde_json::to_value(current).unwrap_or_default();
+    let mut response = (
+        StatusCode::PRECONDITION_FAILED,
+        [(header::CONTENT_TYPE, "application/problem+json")],
+        body.to_string(),
+    )
+        .into_response();
+    if let Ok(value) = HeaderValue::from_str(&etag(current.version)) {
+        response.headers_mut().insert(header::ETAG, value);
+    }
+    response
+}
+
+async fn existing<S: RuleStore>(
+    state: &AppState<S>,
+    tenant: &TenantId,
+    id: &str,
+) -> Result<Rule, Problem> {
+    let rule_id = parse_rule_id(id)?;
+    state
+        .store
+        .rule(tenant, &rule_id)
+        .await?
+        .ok_or_else(|| Problem::not_found(format!("no rule {id}")))
+}
+
+#[derive(Debug, Serialize)]
+pub struct RuleList {
+    items: Vec<Rule>,
+}
+
+/// The tenant's automation rules in evaluation order.
+#[utoipa::path(
+    get,
+    path = "/v1/rules",
+    tag = "rules",
+    responses(
+        (status = 200, description = "`items`: every rule, in evaluation order (one Query; no paging: at most 100 rules)", body = RuleListSchema),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn list<S: RuleStore>(
+    State(state): State<AppState<S>>,
+    Authenticated(caller): Authenticated,
+) -> Result<Json<RuleList>, Problem> {
+    let mut items = state.store.rules(&caller.tenant).await?;
+    items.sort_by(|a, b| (a.position, &a.id).cmp(&(b.position, &b.id)));
+    Ok(Json(RuleList { items }))
+}
+
+/// Create a rule (admins).
+#[utoipa::path(
+    post,
+    path = "/v1/rules",
+    tag = "rules",
+    request_body = RuleSpecSchema,
+    responses(
+        (status = 201, description = "The stored rule; `ETag` and `Location` headers", body = RuleSchema),
+        (status = 400, description = "Malformed body or unknown field/value, `field` names it", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Rule not valid (blank name, no condition or action, too many keywords…), `field` names it", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn create<S: RuleStore>(
+    State(state): State<AppState<S>>,
+    Authenticated(caller): Authenticated,
+    body: Bytes,
+) -> Result<Response, Problem> {
+    forbidden_unless_admin(&caller)?;
+    let spec: RuleSpec = parse_json(&body)?;
+    let spec = automation::validate(&spec).map_err(unprocessable)?;
+    if state.store.rules(&caller.tenant).await?.len() >= MAX_RULES {
+        return Err(Problem::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "too-many-rules",
+            format!("a tenant keeps at most {MAX_RULES} rules; delete one first"),
+        ));
+    }
+    let now = Utc::now();
+    let rule = Rule::from_spec(
+        RuleId::generate(now),
+        caller.tenant.clone(),
+        spec,
+        0,
+        now,
+        caller.user.clone(),
+    );
+    let stored = state.store.save_rule(&rule, None).await?;
+    let mut response = with_etag(StatusCode::CREATED, &stored);
+    if let Ok(location) = HeaderValue::from_str(&format!("/v1/rules/{}", stored.id)) {
+        response.headers_mut().insert(header::LOCATION, location);
+    }
+    Ok(response)
+}
+
+/// One rule.
+#[utoipa::path(
+    get,
+    path = "/v1/rules/{id}",
+    tag = "rules",
+    params(("id" = String, Path, description = "Rule id (`rule_…`)")),
+    responses(
+        (status = 200, description = "The rule; its `ETag`", body = RuleSchema),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such rule for this tenant", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn get<S: RuleStore>(
+    State(state): State<AppState<S>>,
+    Authenticated(caller): Authenticated,
+    Path(id): Path<String>,
+) -> Result<Response, Problem> {
+    let rule = existing(&state, &caller.tenant, &id).await?;
+    Ok(with_etag(StatusCode::OK, &rule))
+}
+
+/// Replace a rule (admins), guarded by its ETag.
+#[utoipa::path(
+    put,
+    path = "/v1/rules/{id}",
+    tag = "rules",
+    params(("id" = String, Path, description = "Rule id (`rule_…`)"),
+        ("If-Match" = String, Header, description = "The rule's ETag, `\"v{version}\"`")),
+    request_body = RuleSpecSchema,
+    responses(
+        (status = 200, description = "The stored rule; the new `ETag`", body = RuleSchema),
+        (status = 400, description = "Malformed body or unknown field/value", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such rule for this tenant", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "Stale If-Match: `rule` is the current one", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Rule not valid, `field` names it", body = Problem, content_type = "application/problem+json"),
+        (status = 428, description = "If-Match missing", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn replace<S: RuleStore>(
+    State(state): State<AppState<S>>,
+    Authenticated(caller): Authenticated,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, Problem> {
+    forbidden_unless_admin(&caller)?;
+    let expected = if_match(&headers)?;
+    let spec: RuleSpec = parse_json(&body)?;
+    let spec = automation::validate(&spec).map_err(unprocessable)?;
+    let current = existing(&state, &caller.tenant, &id).await?;
+    if current.version != expected {
+        return Ok(stale(&current));
+    }
+    let rule = Rule::from_spec(
+        current.id.clone(),
+        caller.tenant.clone(),
+        spec,
+        current.version,
+        Utc::now(),
+        caller.user.clone(),
+    );
+    match state.store.save_rule(&rule, Some(expected)).await {
+        Ok(stored) => Ok(with_etag(StatusCode::OK, &stored)),
+        Err(StoreError::Conflict { .. }) => {
+            Ok(stale(&existing(&state, &caller.tenant, &id).await?))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Delete a rule (admins), guarded by its ETag.
+#[utoipa::path(
+    delete,
+    path = "/v1/rules/{id}",
+    tag = "rules",
+    params(("id" = String, Path, description = "Rule id (`rule_…`)"),
+        ("If-Match" = String, Header, description = "The rule's ETag, `\"v{version}\"`")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such rule for this tenant", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "Stale If-Match: `rule` is the current one", body = Problem, content_type = "application/problem+json"),
+        (status = 428, description = "If-Match missing", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn delete<S: RuleStore>(
+    State(state): State<AppState<S>>,
+    Authenticated(caller): Authenticated,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, Problem> {
+    forbidden_unless_admin(&caller)?;
+    let expected = if_match(&headers)?;
+    let current = existing(&state, &caller.tenant, &id).await?;
+    if current.version != expected {
+        return Ok(stale(&current));
+    }
+    match state
+        .store
+        .delete_rule(&caller.tenant, &current.id, expected)
+        .await
+    {
+        Ok(()) => Ok(StatusCode::NO_CONTENT.into_response()),
+        Err(StoreError::Conflict { .. }) => {
+            match state.store.rule(&caller.tenant, &current.id).await? {
+                Some(now_current) => Ok(stale(&now_current)),
+                None => Err(Problem::not_found(format!("no rule {id}"))),
+            }
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Test
+
+/// A sample message, as ingest would see it after triage.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SampleMessage {
+    #[schema(value_type = String, example = "amazon")]
+    channel: Channel,
+    #[serde(default)]
+    subject: String,
+    body: String,
+    /// ISO 639-1 (`it`); absent: unknown, so language conditions fail.
+    #[serde(default)]
+    language: Option<String>,
+    /// Absent: triaged from subject and body, as ingest does.
+    #[serde(default)]
+    #[schema(value_type = Option<String>, example = "where_is_my_order")]
+    intent: Option<Intent>,
+    /// Absent: from risk and intent, as ingest does.
+    #[serde(default)]
+    #[schema(value_type = Option<String>, example = "normal")]
+    priority: Option<Priority>,
+    #[serde(default)]
+    #[schema(value_type = Option<String>, example = "a_to_z_claim")]
+    risk: Option<Risk>,
+    /// `marketplace` (FBA) or `merchant` (FBM); absent: no order.
+    #[serde(default)]
+    #[schema(value_type = Option<String>, example = "merchant")]
+    fulfillment: Option<FulfillmentChannel>,
+    #[serde(default)]
+    repeat_customer: bool,
+    /// The ticket's tags before the rules.
+    #[serde(default)]
+    tags: BTreeSet<String>,
+    /// The ticket's agent before the rules.
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    assignee: Option<AgentId>,
+}
+
+/// Which rules to try: a draft `rule`, a stored `rule_id`, or neither (every enabled rule of
+/// the tenant, as ingest would run them).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TestRequest {
+    #[serde(default)]
+    #[schema(value_type = Option<RuleSpecSchema>)]
+    rule: Option<RuleSpec>,
+    #[serde(default)]
+    rule_id: Option<String>,
+    message: SampleMessage,
+}
+
+#[derive(Debug, Serialize)]
+pub struct TestAnswer {
+    /// The intent and priority the rules saw.
+    intent: Intent,
+    priority: Priority,
+    outcome: RuleOutcome,
+}
+
+/// Run a rule (or the tenant's rules) on a sample message; nothing is stored.
+#[utoipa::path(
+    post,
+    path = "/v1/rules/test",
+    tag = "rules",
+    request_body = TestRequest,
+    responses(
+        (status = 200, description = "What the rules would do: `intent` and `priority` as triaged, `outcome.matched[]` with each matching rule's actions", body = Object,
+            example = json!({"intent": "damaged_or_defective", "priority": "high", "outcome": {
+                "matched": [{"rule_id": "draft", "name": "Damage to Giulia", "actions": [
+                    {"type": "add_tags", "tags": ["damage"]},
+                    {"type": "assign", "to": "giulia"}], "stopped_processing": false}],
+                "tags_added": ["damage"], "priority": null, "assignee": "giulia",
+                "suggested_template": null}})),
+        (status = 400, description = "Malformed body, `field` names it", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such rule for this tenant", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The draft rule is not valid, `field` names it", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn test<S: RuleStore>(
+    State(state): State<AppState<S>>,
+    Authenticated(caller): Authenticated,
+    body: Bytes,
+) -> Result<Json<TestAnswer>, Problem> {
+    let request: TestRequest = parse_json(&body)?;
+    let m = &request.message;
+    if m.body.chars().count() > MAX_SAMPLE_CHARS || m.subject.chars().count() > MAX_SAMPLE_CHARS {
+        return Err(Problem::invalid(
+            "message.body",
+            format!("is longer than {MAX_SAMPLE_CHARS} chars"),
+        ));
+    }
+    let now = Utc::now();
+    let rules = match (request.rule, request.rule_id) {
+        (Some(_), Some(_)) => {
+            return Err(Problem::invalid(
+                "rule_id",
+                "give either `rule` or `rule_id`, not both",
+            ));
+        }
+        (Some(spec), None) => {
+            let spec = automation::validate(&spec).map_err(|e| {
+                unprocessable(automation::RuleError {
+                    field: format!("rule.{}", e.field),
+                    reason: e.reason,
+                })
+            })?;
+            let id = RuleId::parse("draft").expect("a valid id");
+            // A draft is tried even when saved disabled: that is how it is checked first.
+            let mut rule =
+                Rule::from_spec(id, caller.tenant.clone(), spec, 0, now, caller.user.clone());
+            rule.enabled = true;
+            vec![rule]
+        }
+        (None, Some(id)) => {
+            let mut rule = existing(&state, &caller.tenant, &id).await?;
+            rule.enabled = true;
+            vec![rule]
+        }
+        (None, None) => state.store.rules(&caller.tenant).await?,
+    };
+    let intent = m.intent.unwrap_or_else(|| {
+        m.risk
+            .map(triage::intent_of_risk)
+            .unwrap_or_else(|| triage::intent_of(&format!("{}\n{}", m.subject, m.body)))
+    });
+    let priority = m
+        .priority
+        .unwrap_or_else(|| triage::priority_of(m.risk, intent));
+    let input = RuleInput {
+        channel: m.channel,
+        subject: &m.subject,
+        body: &m.body,
+        language: m.language.as_deref(),
+        intent: Some(intent),
+        priority,
+        risk: m.risk,
+        fulfillment: m.fulfillment,
+        repeat_customer: m.repeat_customer,
+        tags: &m.tags,
+        assignee: m.assignee.as_ref(),
+        suggested_template: None,
+    };
+    let outcome = automation::apply(&rules, &input);
+    Ok(Json(TestAnswer {
+        intent,
+        priority,
+        outcome,
+    }))
+}
+
+// ---------------------------------------------------------------------------------------------
+// OpenAPI documentation of the rule shapes (the domain types carry no schema derive).
+
+/// Keyword lists; each non-empty list must hold. Whole words or phrases in subject and body,
+/// ignoring case and accents; at most 200 per list, 100 chars each.
+#[derive(Debug, ToSchema)]
+#[schema(as = RuleKeywords)]
+#[allow(dead_code)]
+pub struct KeywordsSchema {
+    #[schema(example = json!(["rotto", "danneggiato", "beschädigt"]))]
+    any_of: Option<Vec<String>>,
+    all_of: Option<Vec<String>>,
+    #[schema(example = json!(["grazie"]))]
+    none_of: Option<Vec<String>>,
+}
+
+/// Every condition given must hold; lists are any-of. At least one condition.
+#[derive(Debug, ToSchema)]
+#[schema(as = RuleConditions)]
+#[allow(dead_code)]
+pub struct ConditionsSchema {
+    /// `amazon`, `ebay`, `shopify`, `email`.
+    #[schema(example = json!(["amazon", "ebay"]))]
+    channels: Option<Vec<String>>,
+    /// Triaged intents: `where_is_my_order`, `return`, `refund`, `damaged_or_defective`,
+    /// `cancellation`, `product_question`, `invoice`, `feedback`, `claim`, `other`.
+    intents: Option<Vec<String>>,
+    /// `low`, `normal`, `high`, `urgent`.
+    priorities: Option<Vec<String>>,
+    /// `a_to_z_claim`, `chargeback`, `ebay_item_not_received`, `negative_feedback`.
+    risks: Option<Vec<String>>,
+    /// ISO 639-1 codes.
+    #[schema(example = json!(["it"]))]
+    languages: Option<Vec<String>>,
+    keywords: Option<KeywordsSchema>,
+    /// `marketplace` (FBA) or `merchant` (FBM).
+    fulfillment: Option<String>,
+    repeat_customer: Option<bool>,
+}
+
+/// At least one action.
+#[derive(Debug, ToSchema)]
+#[schema(as = RuleActions)]
+#[allow(dead_code)]
+pub struct ActionsSchema {
+    /// Lowercased; at most 30, 50 chars each.
+    #[schema(example = json!(["damage"]))]
+    add_tags: Option<Vec<String>>,
+    /// Never lowers a ticket at account risk.
+    set_priority: Option<String>,
+    /// Assigns an unassigned ticket.
+    #[schema(example = "giulia")]
+    assign_to: Option<String>,
+    /// A template id; stored on the ticket as `suggested_draft`, never sent by itself.
+    #[schema(example = "damaged_item")]
+    suggest_template: Option<String>,
+}
+
+/// A rule as an admin writes it.
+#[derive(Debug, ToSchema)]
+#[schema(as = RuleSpec)]
+#[allow(dead_code)]
+pub struct RuleSpecSchema {
+    #[schema(example = "Damaged goods to Giulia")]
+    name: String,
+    /// Default true.
+    enabled: Option<bool>,
+    /// Evaluation order, lowest first (default 0).
+    position: Option<u32>,
+    conditions: ConditionsSchema,
+    actions: ActionsSchema,
+    /// No later rule runs once this one matched (default false).
+    stop_processing: Option<bool>,
+}
+
+/// A stored rule.
+#[derive(Debug, ToSchema)]
+#[schema(as = Rule)]
+#[allow(dead_code)]
+pub struct RuleSchema {
+    #[schema(example = "rule_01JD3S0Q2Z8Y7X6W5V4T3S2R1Q")]
+    id: String,
+    tenant: String,
+    name: String,
+    enabled: bool,
+    position: u32,
+    conditions: ConditionsSchema,
+    actions: ActionsSchema,
+    stop_processing: bool,
+    version: u64,
+    updated_at: String,
+    updated_by: String,
+}
+
+#[derive(Debug, ToSchema)]
+#[schema(as = RuleList)]
+#[allow(dead_code)]
+pub struct RuleListSchema {
+    items: Vec<RuleSchema>,
+}
