@@ -18,3 +18,4 @@ pub mod polling;
 pub mod sla;
 pub mod store;
 pub mod templates;
+pub mod tenant_config;

@@ -134,6 +134,23 @@ pub fn seller_route_pk(seller: &SellerId) -> String {
     format!("T#{}#SELLER#{seller}", crate::store::ROUTING_TENANT)
 }
 
+/// The tenant's configuration partition: SLA policies (`SLA#`), templates (`TPL#`) and
+/// automation rules (`RULE#`, not read here).
+pub fn config_pk(tenant: &TenantId) -> String {
+    format!("T#{tenant}#CONFIG")
+}
+
+pub const POLICY_PREFIX: &str = "SLA#";
+pub const TEMPLATE_PREFIX: &str = "TPL#";
+
+pub fn policy_sk(id: &str) -> String {
+    format!("{POLICY_PREFIX}{id}")
+}
+
+pub fn template_sk(id: &crate::templates::TemplateId) -> String {
+    format!("{TEMPLATE_PREFIX}{id}")
+}
+
 pub fn stats_pk(tenant: &TenantId, year: i32, month: u32) -> String {
     format!("T#{tenant}#STATS#{year:04}-{month:02}")
 }
@@ -189,6 +206,7 @@ mod tests {
             accounts_pk(&t),
             account_pk(&t, &AccountId::parse("acct_1").unwrap()),
             stats_pk(&t, 2026, 3),
+            config_pk(&t),
         ];
         for key in keys {
             assert!(key.starts_with("T#acme#"), "{key}");
