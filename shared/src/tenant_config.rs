@@ -30,7 +30,7 @@ use crate::templates::{Template, TemplateId, starter, starter_set};
 pub const CONFIG_TTL: Duration = Duration::from_secs(60);
 
 /// Selection order: narrower policies first (match criteria, then a channel of its own).
-fn narrowest_first(a: &SlaPolicy, b: &SlaPolicy) -> Ordering {
+pub fn narrowest_first(a: &SlaPolicy, b: &SlaPolicy) -> Ordering {
     let rank = |p: &SlaPolicy| {
         (
             p.matches.is_empty(),

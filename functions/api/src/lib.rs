@@ -3,9 +3,11 @@
 
 mod admin;
 pub mod compliance;
+mod config;
 mod identity;
 pub mod openapi;
 mod paging;
+mod policies;
 mod problem;
 pub mod sla;
 mod templates;
@@ -18,7 +20,7 @@ use axum::Router;
 use axum::routing::{get, post, put};
 use marketdesk::auth::DevTokens;
 use marketdesk::outbound::OutboundQueue;
-use marketdesk::store::{QuarantineStore, TicketStore};
+use marketdesk::store::{ConfigStore, QuarantineStore, TicketStore};
 
 pub use identity::Authenticated;
 pub use problem::Problem;
@@ -71,13 +73,32 @@ impl<S> AppState<S> {
     }
 }
 
-pub fn app<S: TicketStore + QuarantineStore + 'static>(state: AppState<S>) -> Router {
+pub fn app<S: TicketStore + QuarantineStore + ConfigStore + 'static>(state: AppState<S>) -> Router {
     Router::new()
         .route("/v1/health", get(openapi::health))
         .route("/v1/openapi.json", get(openapi::document))
         .route("/v1/sla/preview", post(sla::preview_handler))
         .route("/v1/compliance/check", post(compliance::check_handler))
-        .route("/v1/templates", get(templates::list))
+        .route(
+            "/v1/sla/policies",
+            get(policies::list::<S>).post(policies::create::<S>),
+        )
+        .route(
+            "/v1/sla/policies/{id}",
+            get(policies::get_one::<S>)
+                .put(policies::replace::<S>)
+                .delete(policies::delete::<S>),
+        )
+        .route(
+            "/v1/templates",
+            get(templates::list::<S>).post(templates::create::<S>),
+        )
+        .route(
+            "/v1/templates/{id}",
+            get(templates::get_one::<S>)
+                .put(templates::replace::<S>)
+                .delete(templates::delete::<S>),
+        )
         .route("/v1/tickets", get(tickets::inbox::<S>))
         .route("/v1/tickets/{id}", get(tickets::view::<S>))
         .route("/v1/tickets/{id}/replies", post(writes::reply::<S>))
