@@ -23,7 +23,7 @@ use serde::Serialize;
 use crate::compliance::{self, CheckRequest, Finding, Rule, Severity};
 use crate::domain::{Channel, TenantId};
 use crate::sla::{ChannelScope, SlaPolicy, seed_policies};
-use crate::store::{ConfigStore, Stored, StoreResult, StoredConfig};
+use crate::store::{ConfigStore, StoreResult, Stored, StoredConfig};
 use crate::templates::{Template, TemplateId, starter, starter_set};
 
 /// How long workers reuse a tenant's configuration before reading it again.
@@ -304,7 +304,10 @@ mod tests {
         let list = effective_templates(&[stored(new, 2), stored(own.clone(), 3)]);
         assert_eq!(list.len(), starter_set().len() + 1);
         assert_eq!(list[0].template, own);
-        assert_eq!((list[0].origin, list[0].version), (TemplateOrigin::Override, 3));
+        assert_eq!(
+            (list[0].origin, list[0].version),
+            (TemplateOrigin::Override, 3)
+        );
         assert_eq!(list[1].origin, TemplateOrigin::Starter);
         let last = list.last().unwrap();
         assert_eq!(

@@ -109,7 +109,9 @@ fn materialise(except: &str) -> Vec<ConfigChange> {
 /// and its replacement (`new`, or nothing on delete) does not. Checked unchanged in the same
 /// transaction, so two concurrent edits cannot together uncover a channel.
 fn guards(items: &[PolicyItem], old: &SlaPolicy, new: Option<&SlaPolicy>) -> Vec<ConfigChange> {
-    let new_covers = new.map(|p| covered_channels(std::slice::from_ref(p))).unwrap_or_default();
+    let new_covers = new
+        .map(|p| covered_channels(std::slice::from_ref(p)))
+        .unwrap_or_default();
     let relied: Vec<Channel> = covered_channels(std::slice::from_ref(old))
         .into_iter()
         .filter(|c| !new_covers.contains(c))
@@ -125,7 +127,11 @@ fn guards(items: &[PolicyItem], old: &SlaPolicy, new: Option<&SlaPolicy>) -> Vec
         .collect()
 }
 
-fn refuse_uncovering(before: &[PolicyItem], after: &[SlaPolicy], field: &str) -> Result<(), Problem> {
+fn refuse_uncovering(
+    before: &[PolicyItem],
+    after: &[SlaPolicy],
+    field: &str,
+) -> Result<(), Problem> {
     let before: Vec<SlaPolicy> = before.iter().map(|i| i.policy.clone()).collect();
     let lost = lost_coverage(&before, after);
     if lost.is_empty() {
@@ -222,11 +228,18 @@ pub async fn create<S: ConfigStore>(
         return Err(Problem::new(
             StatusCode::CONFLICT,
             "conflict",
-            format!("policy {} exists; PUT it with If-Match to change it", policy.id),
+            format!(
+                "policy {} exists; PUT it with If-Match to change it",
+                policy.id
+            ),
         )
         .with_field("id"));
     }
-    let mut changes = if defaults { materialise(&policy.id) } else { Vec::new() };
+    let mut changes = if defaults {
+        materialise(&policy.id)
+    } else {
+        Vec::new()
+    };
     changes.push(ConfigChange::Put {
         entry: ConfigEntry::Policy(policy.clone()),
         expected: None,

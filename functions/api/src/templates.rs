@@ -161,13 +161,18 @@ pub async fn get_one<S: ConfigStore>(
         .await?
         .ok_or_else(|| not_found(&id))?;
     let version = found.version;
-    Ok(with_etag(StatusCode::OK, version, &TemplateItem::from(found)))
+    Ok(with_etag(
+        StatusCode::OK,
+        version,
+        &TemplateItem::from(found),
+    ))
 }
 
 fn template_problem(err: &TemplateError) -> Problem {
     let field = match err {
         TemplateError::InvalidLanguage { index, .. } => format!("variants[{index}].language"),
-        TemplateError::EmptyBody { index, .. } | TemplateError::UnknownPlaceholder { index, .. } => {
+        TemplateError::EmptyBody { index, .. }
+        | TemplateError::UnknownPlaceholder { index, .. } => {
             format!("variants[{index}].body")
         }
         TemplateError::InvalidId(_) => "id".into(),
@@ -182,7 +187,9 @@ fn parse_template(body: &[u8]) -> Result<Template, Response> {
     let template: Template = parse_entry(body).map_err(IntoResponse::into_response)?;
     let name = template.name.trim();
     if name.is_empty() || name.chars().count() > MAX_NAME_CHARS {
-        return Err(unprocessable("name", "must be 1 to 200 characters, not only spaces").into_response());
+        return Err(
+            unprocessable("name", "must be 1 to 200 characters, not only spaces").into_response(),
+        );
     }
     template
         .validate()

@@ -300,8 +300,9 @@ pub async fn reply<S: TicketStore + ConfigStore>(
                 .reply_context(&caller.tenant, &ticket_id, &template_id)
                 .await?;
             let ticket = found.ticket.ok_or_else(no_ticket)?;
-            let template =
-                effective_template(found.template, name).ok_or_else(unknown)?.template;
+            let template = effective_template(found.template, name)
+                .ok_or_else(unknown)?
+                .template;
             (ticket, None, Some(template))
         }
         _ => {

@@ -20,9 +20,10 @@ use crate::escalation::EscalationScheduler;
 use crate::inbound_mail::{self, MailKind};
 use crate::sla::SlaPolicy;
 use crate::store::{
-    AccountStore, CustomerStore, HistoryEntry, InboundContext, InboundLookup, InboundOutcome,
-    OrderLink, OrderStore, StoreError, TicketStore,
+    AccountStore, ConfigStore, CustomerStore, HistoryEntry, InboundContext, InboundLookup,
+    InboundOutcome, OrderLink, OrderStore, StoreError, TicketStore,
 };
+use crate::tenant_config::ConfigCache;
 
 /// How many times a message is re-planned after losing a race on its ticket or customer.
 const CONFLICT_ATTEMPTS: usize = 4;
@@ -96,13 +97,16 @@ pub struct Ingestor<S, B, E, W> {
     blobs: B,
     enricher: E,
     scheduler: W,
+    /// The SLA policies of tenants that stored none of their own (the seed set).
     policies: Vec<SlaPolicy>,
     accounts: Mutex<HashMap<TenantId, (Instant, Vec<ChannelAccount>)>>,
+    /// Tenants' own policies, read once a minute (`tenant_config::CONFIG_TTL`).
+    config: ConfigCache,
 }
 
 impl<S, B, E, W> Ingestor<S, B, E, W>
 where
-    S: TicketStore + CustomerStore + OrderStore + AccountStore,
+    S: TicketStore + CustomerStore + OrderStore + AccountStore + ConfigStore,
     B: MailBlobs,
     E: Enricher,
     W: EscalationScheduler,
@@ -115,6 +119,7 @@ where
             scheduler,
             policies,
             accounts: Mutex::new(HashMap::new()),
+            config: ConfigCache::default(),
         }
     }
 
@@ -216,6 +221,12 @@ where
         now: DateTime<Utc>,
     ) -> Result<IngestOutcome, IngestError> {
         let tenant = &inbound.tenant;
+        let config = self.config.get(&self.store, tenant).await?;
+        let policies = if config.policies.defaults {
+            &self.policies
+        } else {
+            &config.policies.policies
+        };
         let mut extra_identities = Vec::new();
         let mut last_conflict = None;
         for _ in 0..CONFLICT_ATTEMPTS {
@@ -244,7 +255,7 @@ where
             if let Some(order) = ctx.order.as_ref().filter(|_| ctx.order_is_fresh) {
                 extra_identities = order.buyer_identities.clone();
             }
-            let write = plan(inbound, &ctx, &self.policies, now);
+            let write = plan(inbound, &ctx, policies, now);
             match self.store.record_inbound(&write).await {
                 Ok(InboundOutcome::Recorded) => {
                     let mut after = write.ticket.clone();

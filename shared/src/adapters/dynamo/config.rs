@@ -14,8 +14,8 @@ use super::{DynamoStore, backend};
 use crate::domain::{AgentId, TenantId, Ticket, TicketId};
 use crate::sla::SlaPolicy;
 use crate::store::{
-    ConfigChange, ConfigEntry, ConfigKey, ConfigStore, ReplyContext, Stored, StoreError,
-    StoreResult, StoredConfig,
+    ConfigChange, ConfigEntry, ConfigKey, ConfigStore, ReplyContext, StoreError, StoreResult,
+    Stored, StoredConfig,
 };
 use crate::templates::{Template, TemplateId};
 
