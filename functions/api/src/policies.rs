@@ -99,7 +99,7 @@ fn materialise(except: &str) -> Vec<ConfigChange> {
         .into_iter()
         .filter(|p| p.id != except)
         .map(|p| ConfigChange::Put {
-            entry: ConfigEntry::Policy(p),
+            entry: ConfigEntry::Policy(Box::new(p)),
             expected: None,
         })
         .collect()
@@ -241,7 +241,7 @@ pub async fn create<S: ConfigStore>(
         Vec::new()
     };
     changes.push(ConfigChange::Put {
-        entry: ConfigEntry::Policy(policy.clone()),
+        entry: ConfigEntry::Policy(Box::new(policy.clone())),
         expected: None,
     });
     match state
@@ -329,13 +329,13 @@ pub async fn replace<S: ConfigStore>(
     let changes = if defaults {
         let mut changes = materialise(&id);
         changes.push(ConfigChange::Put {
-            entry: ConfigEntry::Policy(policy.clone()),
+            entry: ConfigEntry::Policy(Box::new(policy.clone())),
             expected: None,
         });
         changes
     } else {
         let mut changes = vec![ConfigChange::Put {
-            entry: ConfigEntry::Policy(policy.clone()),
+            entry: ConfigEntry::Policy(Box::new(policy.clone())),
             expected: Some(expected),
         }];
         changes.extend(guards(&items, &current.policy, Some(&policy)));

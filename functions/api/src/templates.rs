@@ -183,17 +183,16 @@ fn template_problem(err: &TemplateError) -> Problem {
 
 /// Parses and checks a template: shape, known placeholders, languages, and compliance of every
 /// variant on every channel it serves (422 with `findings`).
-fn parse_template(body: &[u8]) -> Result<Template, Response> {
-    let template: Template = parse_entry(body).map_err(IntoResponse::into_response)?;
+fn parse_template(body: &[u8]) -> Result<Template, Box<Response>> {
+    let template: Template = parse_entry(body).map_err(|p| Box::new(p.into_response()))?;
     let name = template.name.trim();
     if name.is_empty() || name.chars().count() > MAX_NAME_CHARS {
-        return Err(
-            unprocessable("name", "must be 1 to 200 characters, not only spaces").into_response(),
-        );
+        let problem = unprocessable("name", "must be 1 to 200 characters, not only spaces");
+        return Err(Box::new(problem.into_response()));
     }
     template
         .validate()
-        .map_err(|e| template_problem(&e).into_response())?;
+        .map_err(|e| Box::new(template_problem(&e).into_response()))?;
     let findings = blocking_findings(&template);
     if let Some(first) = findings.first() {
         let problem = Problem::new(
@@ -206,12 +205,14 @@ fn parse_template(body: &[u8]) -> Result<Template, Response> {
         if let Some(object) = body.as_object_mut() {
             object.insert("findings".into(), json!(findings));
         }
-        return Err((
-            StatusCode::UNPROCESSABLE_ENTITY,
-            [(header::CONTENT_TYPE, "application/problem+json")],
-            body.to_string(),
-        )
-            .into_response());
+        return Err(Box::new(
+            (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                [(header::CONTENT_TYPE, "application/problem+json")],
+                body.to_string(),
+            )
+                .into_response(),
+        ));
     }
     Ok(template)
 }
@@ -269,7 +270,7 @@ pub async fn create<S: ConfigStore>(
     admin_only(&caller, "templates")?;
     let template = match parse_template(&body) {
         Ok(t) => t,
-        Err(response) => return Ok(response),
+        Err(response) => return Ok(*response),
     };
     let taken = || {
         Problem::new(
@@ -329,7 +330,7 @@ pub async fn replace<S: ConfigStore>(
     let expected = if_match(&headers)?;
     let template = match parse_template(&body) {
         Ok(t) => t,
-        Err(response) => return Ok(response),
+        Err(response) => return Ok(*response),
     };
     if template.id.as_str() != id {
         return Err(unprocessable("id", format!("must be the path's id '{id}'")));

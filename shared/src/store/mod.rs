@@ -609,7 +609,8 @@ pub struct StoredConfig {
 /// A configuration entry to write.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ConfigEntry {
-    Policy(SlaPolicy),
+    /// Boxed: a policy is several times the size of a template.
+    Policy(Box<SlaPolicy>),
     Template(Template),
 }
 
@@ -712,7 +713,7 @@ pub trait ConfigStore: Send + Sync {
         at: DateTime<Utc>,
     ) -> impl Future<Output = StoreResult<()>> + Send {
         let change = ConfigChange::Put {
-            entry: ConfigEntry::Policy(policy.clone()),
+            entry: ConfigEntry::Policy(Box::new(policy.clone())),
             expected,
         };
         async move { self.write_config(tenant, &[change], by, at).await }
