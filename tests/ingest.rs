@@ -540,3 +540,39 @@ async fn a_buyer_writing_on_a_resolved_ticket_reopens_it() {
         "the new message starts a 24 h eBay clock"
     );
 }
+
+#[tokio::test]
+async fn a_tenant_policy_sets_the_deadlines_ingest_computes() {
+    let e = env().await;
+    // The tenant answers Amazon within 6 h (3 h internally) instead of the seed's 24 h / 12 h.
+    let mut amazon = marketdesk::sla::seed_policies()
+        .into_iter()
+        .find(|p| p.id == "amazon")
+        .unwrap();
+    amazon.first_response.due = marketdesk::sla::SlaDuration::from_hours(6);
+    amazon.first_response.internal_due = Some(marketdesk::sla::SlaDuration::from_hours(3));
+    e.stack
+        .store
+        .put_policy(
+            &e.tenant,
+            &amazon,
+            None,
+            &AgentId::parse("admin").unwrap(),
+            at("2026-11-01T00:00:00Z"),
+        )
+        .await
+        .unwrap();
+
+    let first = e
+        .mail("obj-1", &fixture("amazon_it_buyer_question.eml"))
+        .await;
+    assert!(e.deliver(&[first]).await.is_empty());
+    let tickets = e.open_tickets().await;
+    let sent = at("2026-11-03T09:13:58Z");
+    assert_eq!(tickets[0].sla.policy.as_deref(), Some("amazon"));
+    assert_eq!(tickets[0].sla.due_at, Some(sent + Duration::hours(6)));
+    assert_eq!(
+        tickets[0].sla.internal_due_at,
+        Some(sent + Duration::hours(3))
+    );
+}

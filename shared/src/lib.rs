@@ -20,3 +20,4 @@ pub mod redrive;
 pub mod sla;
 pub mod store;
 pub mod templates;
+pub mod tenant_config;

@@ -4,11 +4,13 @@
 mod admin;
 pub mod audit;
 pub mod compliance;
+mod config;
 pub mod cors;
 mod identity;
 pub mod openapi;
 mod ops;
 mod paging;
+mod policies;
 mod problem;
 pub mod rules;
 pub mod sla;
@@ -24,7 +26,9 @@ use axum::routing::{get, post, put};
 use marketdesk::auth::DevTokens;
 use marketdesk::outbound::OutboundQueue;
 use marketdesk::redrive::{NoRedrive, Redrive};
-use marketdesk::store::{InsightStore, PresenceStore, QuarantineStore, RuleStore, TicketStore};
+use marketdesk::store::{
+    ConfigStore, InsightStore, PresenceStore, QuarantineStore, RuleStore, TicketStore,
+};
 
 pub use identity::Authenticated;
 pub use problem::Problem;
@@ -102,11 +106,18 @@ impl<S> AppState<S> {
 
 /// Everything the router needs of the store.
 pub trait ApiStore:
-    TicketStore + QuarantineStore + PresenceStore + InsightStore + RuleStore + 'static
+    TicketStore + QuarantineStore + PresenceStore + InsightStore + RuleStore + ConfigStore + 'static
 {
 }
-impl<S: TicketStore + QuarantineStore + PresenceStore + InsightStore + RuleStore + 'static> ApiStore
-    for S
+impl<
+    S: TicketStore
+        + QuarantineStore
+        + PresenceStore
+        + InsightStore
+        + RuleStore
+        + ConfigStore
+        + 'static,
+> ApiStore for S
 {
 }
 
@@ -117,7 +128,26 @@ pub fn app<S: ApiStore>(state: AppState<S>) -> Router {
         .route("/v1/openapi.json", get(openapi::document))
         .route("/v1/sla/preview", post(sla::preview_handler))
         .route("/v1/compliance/check", post(compliance::check_handler))
-        .route("/v1/templates", get(templates::list))
+        .route(
+            "/v1/sla/policies",
+            get(policies::list::<S>).post(policies::create::<S>),
+        )
+        .route(
+            "/v1/sla/policies/{id}",
+            get(policies::get_one::<S>)
+                .put(policies::replace::<S>)
+                .delete(policies::delete::<S>),
+        )
+        .route(
+            "/v1/templates",
+            get(templates::list::<S>).post(templates::create::<S>),
+        )
+        .route(
+            "/v1/templates/{id}",
+            get(templates::get_one::<S>)
+                .put(templates::replace::<S>)
+                .delete(templates::delete::<S>),
+        )
         .route("/v1/tickets", get(tickets::inbox::<S>))
         .route("/v1/tickets/counts", get(ops::counts::<S>))
         .route("/v1/tickets/{id}", get(tickets::view::<S>))

@@ -4,7 +4,7 @@
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::{Problem, compliance, rules, sla, templates, tickets, writes};
+use crate::{Problem, compliance, policies, rules, sla, templates, tickets, writes};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -22,8 +22,17 @@ use crate::{Problem, compliance, rules, sla, templates, tickets, writes};
         writes::set_status,
         writes::set_tags,
         sla::preview_handler,
+        policies::list,
+        policies::get_one,
+        policies::create,
+        policies::replace,
+        policies::delete,
         compliance::check_handler,
         templates::list,
+        templates::get_one,
+        templates::create,
+        templates::replace,
+        templates::delete,
         crate::admin::quarantine,
         crate::ops::heartbeat,
         crate::ops::leave,

@@ -19,8 +19,9 @@ use marketdesk::domain::{
     NoteId, TenantId, Ticket, TicketEvent, TicketEventKind, TicketId, TicketStatus,
 };
 use marketdesk::outbound::OutboundMessage;
-use marketdesk::store::{StoreError, TicketStore, TicketView, TicketWrite};
-use marketdesk::templates::{self, Placeholder, RenderContext};
+use marketdesk::store::{ConfigStore, StoreError, TicketStore, TicketView, TicketWrite};
+use marketdesk::templates::{self, Placeholder, RenderContext, Template, TemplateId};
+use marketdesk::tenant_config::effective_template;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
@@ -118,7 +119,9 @@ pub struct ReplyRequest {
     /// The reply's text; exactly one of `body` and `template`.
     #[serde(default)]
     body: Option<String>,
-    /// A template id (`wismo_live`); its placeholders are filled from the ticket and `values`.
+    /// A template id (`wismo_live`): the tenant's template of that id, else the starter one.
+    /// Its placeholders are filled from the ticket and `values`; its language is `language`,
+    /// else English (the buyer's language is not read on this path: pass it).
     #[serde(default)]
     template: Option<String>,
     /// Values for placeholders, by token without brackets (`{"TRACKING": "1Z…"}`).
@@ -141,31 +144,30 @@ struct Draft {
     language: Option<String>,
 }
 
-fn draft(request: &ReplyRequest, view: &TicketView) -> Result<Draft, Box<Response>> {
-    let buyer_language = view
-        .messages
-        .iter()
-        .rev()
-        .find(|m| m.direction == Direction::Inbound)
-        .and_then(|m| m.language.clone());
+/// The reply's text from its body, or from `template` (the tenant's, or the starter one it
+/// resolved to) filled from `ticket` and the request's values.
+fn draft(
+    request: &ReplyRequest,
+    ticket: &Ticket,
+    buyer_language: Option<String>,
+    template: Option<&Template>,
+) -> Result<Draft, Box<Response>> {
     let language = request.language.clone().or(buyer_language);
-    match (&request.body, &request.template) {
+    match (&request.body, template) {
         (Some(body), None) => Ok(Draft {
             body: text("body", body, MAX_BODY_CHARS).map_err(|p| Box::new(p.into_response()))?,
             language,
         }),
-        (None, Some(id)) => {
-            let template = templates::starter(id).ok_or_else(|| {
-                Box::new(
-                    Problem::invalid("template", format!("no template '{id}'")).into_response(),
-                )
-            })?;
+        (None, Some(template)) => {
             // The order is not read here: the reply stays within two requests; the ticket
             // names its order, and the agent supplies what only the order would tell.
-            let mut ctx = RenderContext::for_ticket(&view.ticket, None, chrono_tz::UTC);
+            let mut ctx = RenderContext::for_ticket(ticket, None, chrono_tz::UTC);
             ctx.values = request.values.clone();
             let rendered = template
-                .render(language.as_deref().unwrap_or("en"), &ctx)
+                .render(
+                    language.as_deref().unwrap_or(templates::FALLBACK_LANGUAGE),
+                    &ctx,
+                )
                 .map_err(|e| Box::new(Problem::invalid("values", e.to_string()).into_response()))?;
             if !rendered.missing.is_empty() {
                 let names: Vec<&str> = rendered.missing.iter().map(|p| p.token()).collect();
@@ -258,7 +260,7 @@ fn blocked(verdict: &Verdict) -> Response {
     ),
     security(("bearer" = []))
 )]
-pub async fn reply<S: TicketStore>(
+pub async fn reply<S: TicketStore + ConfigStore>(
     State(state): State<AppState<S>>,
     Authenticated(caller): Authenticated,
     Path(id): Path<String>,
@@ -279,18 +281,52 @@ pub async fn reply<S: TicketStore>(
         }
         Some(reason) => Some(text("override_reason", reason, MAX_REASON_CHARS)?),
     };
-    // Request 1: the ticket and its conversation.
-    let view = state
-        .store
-        .ticket_view(&caller.tenant, &ticket_id)
-        .await?
-        .ok_or_else(|| Problem::not_found(format!("no ticket {id}")))?;
-    let draft = match draft(&request, &view) {
+    if request.body.is_some() == request.template.is_some() {
+        return Err(Problem::invalid(
+            "body",
+            "give exactly one of body and template",
+        ));
+    }
+    let no_ticket = || Problem::not_found(format!("no ticket {id}"));
+    // Request 1. With a template: the ticket and the tenant's template of that id in one
+    // BatchGetItem (the starter one when the tenant has none). With a body: the ticket and its
+    // conversation, whose last buyer message gives the reply's language.
+    let (ticket, view, template) = match (&request.template, &request.body) {
+        (Some(name), None) => {
+            let unknown = || Problem::invalid("template", format!("no template '{name}'"));
+            let template_id = TemplateId::parse(name.as_str()).map_err(|_| unknown())?;
+            let found = state
+                .store
+                .reply_context(&caller.tenant, &ticket_id, &template_id)
+                .await?;
+            let ticket = found.ticket.ok_or_else(no_ticket)?;
+            let template = effective_template(found.template, name)
+                .ok_or_else(unknown)?
+                .template;
+            (ticket, None, Some(template))
+        }
+        _ => {
+            let view = state
+                .store
+                .ticket_view(&caller.tenant, &ticket_id)
+                .await?
+                .ok_or_else(no_ticket)?;
+            (view.ticket.clone(), Some(view), None)
+        }
+    };
+    let buyer_language = view.as_ref().and_then(|v| {
+        v.messages
+            .iter()
+            .rev()
+            .find(|m| m.direction == Direction::Inbound)
+            .and_then(|m| m.language.clone())
+    });
+    let draft = match draft(&request, &ticket, buyer_language, template.as_ref()) {
         Ok(d) => d,
         Err(response) => return Ok(*response),
     };
     let verdict = compliance::check(&CheckRequest {
-        channel: view.ticket.channel,
+        channel: ticket.channel,
         marketplace: None,
         language: draft.language.clone(),
         body: draft.body.clone(),
@@ -312,7 +348,16 @@ pub async fn reply<S: TicketStore>(
             _ => return Ok(blocked(&verdict)),
         }
     }
-    if view.ticket.version != request.expected_version {
+    if ticket.version != request.expected_version {
+        // What changed is shown from the conversation (a further Query on this path only).
+        let view = match view {
+            Some(view) => view,
+            None => state
+                .store
+                .ticket_view(&caller.tenant, &ticket_id)
+                .await?
+                .ok_or_else(no_ticket)?,
+        };
         return Ok(conflict_response(&view, request.expected_version));
     }
 
@@ -333,7 +378,7 @@ pub async fn reply<S: TicketStore>(
         received_at: now,
         delivery: Some(DeliveryState::Queued),
     };
-    let mut ticket = view.ticket.clone();
+    let mut ticket = ticket;
     ticket.updated_at = now;
     // Request 2: message, events and ticket in one transaction on the version.
     let written = state

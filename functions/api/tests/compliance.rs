@@ -207,35 +207,9 @@ async fn the_openapi_document_describes_the_check_with_examples() {
     );
 }
 
+/// The listing itself reads the tenant's templates from the store: see `tests/config.rs`.
 #[tokio::test]
-async fn the_starter_templates_are_listed_for_a_signed_in_agent() {
-    let (status, _, list) = send(
-        Request::get("/v1/templates")
-            .header(header::AUTHORIZATION, format!("Bearer {}", token()))
-            .body(Body::empty())
-            .unwrap(),
-    )
-    .await;
-    assert_eq!(status, StatusCode::OK);
-    let items = list["items"].as_array().unwrap();
-    let ids: Vec<&str> = items.iter().map(|t| t["id"].as_str().unwrap()).collect();
-    assert!(
-        ids.contains(&"wismo_live") && ids.contains(&"return_authorised"),
-        "{ids:?}"
-    );
-    for t in items {
-        let languages: Vec<&str> = t["variants"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|v| v["language"].as_str().unwrap())
-            .collect();
-        assert!(
-            languages.contains(&"en") && languages.contains(&"it"),
-            "{t}"
-        );
-    }
-
+async fn the_template_list_needs_a_token_and_is_documented() {
     let (status, _, _) = send(Request::get("/v1/templates").body(Body::empty()).unwrap()).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
 

@@ -13,7 +13,7 @@ use marketdesk::escalation::EscalationScheduler;
 use marketdesk::ingest::service::{Enricher, MailBlobs};
 use marketdesk::ingest::{IngestError, Ingestor, parse_body};
 use marketdesk::store::{
-    AccountStore, CustomerStore, OrderStore, QuarantineRecord, QuarantineStore, RuleStore,
+    AccountStore, ConfigStore, CustomerStore, OrderStore, QuarantineRecord, QuarantineStore,
     TicketStore, UNATTRIBUTED_TENANT,
 };
 
@@ -30,7 +30,7 @@ pub struct Worker<S, B, E, W> {
 
 impl<S, B, E, W> Worker<S, B, E, W>
 where
-    S: TicketStore + CustomerStore + OrderStore + AccountStore + RuleStore + QuarantineStore,
+    S: TicketStore + CustomerStore + OrderStore + AccountStore + QuarantineStore + ConfigStore,
     B: MailBlobs,
     E: Enricher,
     W: EscalationScheduler,

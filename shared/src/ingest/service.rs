@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 use std::future::Future;
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
@@ -11,7 +11,6 @@ use chrono::{DateTime, Utc};
 use super::event::{IngestInput, MailObject, MessageEvent, OrderEvent, SourceEvent};
 use super::inbound::{self, Inbound};
 use super::{IngestError, plan};
-use crate::automation::Rule;
 use crate::connectors::ConnectorError;
 use crate::domain::{
     Channel, ChannelAccount, Customer, CustomerId, IdentityKind, Order, OrderId, OrderRef,
@@ -21,9 +20,10 @@ use crate::escalation::EscalationScheduler;
 use crate::inbound_mail::{self, MailKind};
 use crate::sla::SlaPolicy;
 use crate::store::{
-    AccountStore, CustomerStore, HistoryEntry, InboundContext, InboundLookup, InboundOutcome,
-    OrderLink, OrderStore, RuleStore, StoreError, TicketStore,
+    AccountStore, ConfigStore, CustomerStore, HistoryEntry, InboundContext, InboundLookup,
+    InboundOutcome, OrderLink, OrderStore, StoreError, TicketStore,
 };
+use crate::tenant_config::ConfigCache;
 
 /// How many times a message is re-planned after losing a race on its ticket or customer.
 const CONFLICT_ATTEMPTS: usize = 4;
@@ -31,15 +31,8 @@ const CONFLICT_ATTEMPTS: usize = 4;
 /// How long a tenant's channel accounts are reused before they are read again.
 const ACCOUNTS_TTL: Duration = Duration::from_secs(60);
 
-/// How long a tenant's automation rules are reused: a saved rule applies within a minute, and
-/// a warm worker spends no request of its per-message budget on them.
-const RULES_TTL: Duration = Duration::from_secs(60);
-
 /// Live tracking older than this is refreshed when a buyer writes.
 const TRACKING_MAX_AGE: chrono::Duration = chrono::Duration::minutes(30);
-
-/// A tenant's rules and when they were read.
-type CachedRules = (Instant, Arc<[Rule]>);
 
 /// What became of one piece of work.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -104,14 +97,18 @@ pub struct Ingestor<S, B, E, W> {
     blobs: B,
     enricher: E,
     scheduler: W,
+    /// The SLA policies of tenants that stored none of their own (the seed set).
     policies: Vec<SlaPolicy>,
     accounts: Mutex<HashMap<TenantId, (Instant, Vec<ChannelAccount>)>>,
-    rules: Mutex<HashMap<TenantId, CachedRules>>,
+    /// Tenants' own policies and automation rules, read once a minute
+    /// (`tenant_config::CONFIG_TTL`): a saved change applies within a minute, and a warm worker
+    /// spends no request of its per-message budget on them.
+    config: ConfigCache,
 }
 
 impl<S, B, E, W> Ingestor<S, B, E, W>
 where
-    S: TicketStore + CustomerStore + OrderStore + AccountStore + RuleStore,
+    S: TicketStore + CustomerStore + OrderStore + AccountStore + ConfigStore,
     B: MailBlobs,
     E: Enricher,
     W: EscalationScheduler,
@@ -124,7 +121,7 @@ where
             scheduler,
             policies,
             accounts: Mutex::new(HashMap::new()),
-            rules: Mutex::new(HashMap::new()),
+            config: ConfigCache::default(),
         }
     }
 
@@ -172,22 +169,6 @@ where
             .expect("poisoned")
             .insert(tenant.clone(), (Instant::now(), accounts.clone()));
         Ok(accounts)
-    }
-
-    /// The tenant's automation rules, read at most once per [`RULES_TTL`]. A failed read fails
-    /// the message (retried) rather than ingesting it unrouted.
-    async fn rules(&self, tenant: &TenantId) -> Result<Arc<[Rule]>, IngestError> {
-        if let Some((at, rules)) = self.rules.lock().expect("poisoned").get(tenant)
-            && at.elapsed() < RULES_TTL
-        {
-            return Ok(rules.clone());
-        }
-        let rules: Arc<[Rule]> = self.store.rules(tenant).await?.into();
-        self.rules
-            .lock()
-            .expect("poisoned")
-            .insert(tenant.clone(), (Instant::now(), rules.clone()));
-        Ok(rules)
     }
 
     async fn account(
@@ -242,7 +223,12 @@ where
         now: DateTime<Utc>,
     ) -> Result<IngestOutcome, IngestError> {
         let tenant = &inbound.tenant;
-        let rules = self.rules(tenant).await?;
+        let config = self.config.get(&self.store, tenant).await?;
+        let policies = if config.policies.defaults {
+            &self.policies
+        } else {
+            &config.policies.policies
+        };
         let mut extra_identities = Vec::new();
         let mut last_conflict = None;
         for _ in 0..CONFLICT_ATTEMPTS {
@@ -271,7 +257,7 @@ where
             if let Some(order) = ctx.order.as_ref().filter(|_| ctx.order_is_fresh) {
                 extra_identities = order.buyer_identities.clone();
             }
-            let write = plan(inbound, &ctx, &self.policies, &rules, now);
+            let write = plan(inbound, &ctx, policies, &config.rules, now);
             match self.store.record_inbound(&write).await {
                 Ok(InboundOutcome::Recorded) => {
                     let mut after = write.ticket.clone();

@@ -12,6 +12,8 @@ use crate::domain::{
     Message, MessageId, Note, Order, OrderId, OrderRef, Presence, SellerId, SlaState, TenantId,
     Ticket, TicketEvent, TicketId, TicketStatus,
 };
+use crate::sla::SlaPolicy;
+use crate::templates::{Template, TemplateId};
 
 /// The storage layer's one error type.
 #[derive(Debug, thiserror::Error)]
@@ -724,4 +726,183 @@ pub trait InsightStore: Send + Sync {
         query: &AuditQuery,
         page: &PageRequest,
     ) -> impl Future<Output = StoreResult<Page<AuditEntry>>> + Send;
+}
+
+/// A tenant's configuration entry (SLA policy, reply template) with who changed it last and
+/// its version for optimistic locking.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Stored<T> {
+    pub entry: T,
+    /// 1 when created; every accepted write adds one.
+    pub version: u64,
+    pub updated_at: DateTime<Utc>,
+    pub updated_by: AgentId,
+}
+
+/// Everything a tenant has configured (its own entries only, no defaults), read at once.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct StoredConfig {
+    pub policies: Vec<Stored<SlaPolicy>>,
+    pub templates: Vec<Stored<Template>>,
+    pub rules: Vec<crate::automation::Rule>,
+}
+
+/// A configuration entry to write.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ConfigEntry {
+    /// Boxed: a policy is several times the size of a template.
+    Policy(Box<SlaPolicy>),
+    Template(Template),
+}
+
+/// Names a configuration entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConfigKey {
+    Policy(String),
+    Template(TemplateId),
+}
+
+impl ConfigEntry {
+    pub fn key(&self) -> ConfigKey {
+        match self {
+            ConfigEntry::Policy(p) => ConfigKey::Policy(p.id.clone()),
+            ConfigEntry::Template(t) => ConfigKey::Template(t.id.clone()),
+        }
+    }
+}
+
+/// One part of a configuration write; all parts of a write succeed or fail together.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ConfigChange {
+    /// Creates the entry (`expected: None`, it must not exist) or replaces the version read.
+    Put {
+        entry: ConfigEntry,
+        expected: Option<u64>,
+    },
+    /// Deletes the entry if it is still at `expected`.
+    Delete { key: ConfigKey, expected: u64 },
+    /// Writes nothing but fails the write unless the entry is still at `version`: the entries
+    /// a rule was checked against (e.g. the policies that keep a channel covered).
+    Unchanged { key: ConfigKey, version: u64 },
+}
+
+/// A reply's reads in one request: the ticket and the tenant's template of that id.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReplyContext {
+    pub ticket: Option<Ticket>,
+    pub template: Option<Stored<Template>>,
+}
+
+/// Per-tenant configuration: SLA policies and reply templates, in one partition per tenant.
+/// Loaders ignore entries of other kinds stored beside them.
+pub trait ConfigStore: Send + Sync {
+    /// The tenant's policies and templates: one Query.
+    fn tenant_config(
+        &self,
+        tenant: &TenantId,
+    ) -> impl Future<Output = StoreResult<StoredConfig>> + Send;
+
+    /// The tenant's own policies, by id: one Query.
+    fn policies(
+        &self,
+        tenant: &TenantId,
+    ) -> impl Future<Output = StoreResult<Vec<Stored<SlaPolicy>>>> + Send;
+
+    fn policy(
+        &self,
+        tenant: &TenantId,
+        id: &str,
+    ) -> impl Future<Output = StoreResult<Option<Stored<SlaPolicy>>>> + Send;
+
+    /// The tenant's own templates (not the starter set), by id: one Query.
+    fn templates(
+        &self,
+        tenant: &TenantId,
+    ) -> impl Future<Output = StoreResult<Vec<Stored<Template>>>> + Send;
+
+    fn template(
+        &self,
+        tenant: &TenantId,
+        id: &TemplateId,
+    ) -> impl Future<Output = StoreResult<Option<Stored<Template>>>> + Send;
+
+    /// Applies `changes` in one transaction, stamped with `by` and `at`; a
+    /// [`StoreError::Conflict`] having written nothing if any condition fails.
+    fn write_config(
+        &self,
+        tenant: &TenantId,
+        changes: &[ConfigChange],
+        by: &AgentId,
+        at: DateTime<Utc>,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+
+    /// The ticket and the tenant's template `template`: one BatchGetItem.
+    fn reply_context(
+        &self,
+        tenant: &TenantId,
+        ticket: &TicketId,
+        template: &TemplateId,
+    ) -> impl Future<Output = StoreResult<ReplyContext>> + Send;
+
+    /// Creates (`expected: None`) or replaces one policy.
+    fn put_policy(
+        &self,
+        tenant: &TenantId,
+        policy: &SlaPolicy,
+        expected: Option<u64>,
+        by: &AgentId,
+        at: DateTime<Utc>,
+    ) -> impl Future<Output = StoreResult<()>> + Send {
+        let change = ConfigChange::Put {
+            entry: ConfigEntry::Policy(Box::new(policy.clone())),
+            expected,
+        };
+        async move { self.write_config(tenant, &[change], by, at).await }
+    }
+
+    fn delete_policy(
+        &self,
+        tenant: &TenantId,
+        id: &str,
+        expected: u64,
+        by: &AgentId,
+        at: DateTime<Utc>,
+    ) -> impl Future<Output = StoreResult<()>> + Send {
+        let change = ConfigChange::Delete {
+            key: ConfigKey::Policy(id.to_owned()),
+            expected,
+        };
+        async move { self.write_config(tenant, &[change], by, at).await }
+    }
+
+    /// Creates (`expected: None`) or replaces one template.
+    fn put_template(
+        &self,
+        tenant: &TenantId,
+        template: &Template,
+        expected: Option<u64>,
+        by: &AgentId,
+        at: DateTime<Utc>,
+    ) -> impl Future<Output = StoreResult<()>> + Send {
+        let change = ConfigChange::Put {
+            entry: ConfigEntry::Template(template.clone()),
+            expected,
+        };
+        async move { self.write_config(tenant, &[change], by, at).await }
+    }
+
+    fn delete_template(
+        &self,
+        tenant: &TenantId,
+        id: &TemplateId,
+        expected: u64,
+        by: &AgentId,
+        at: DateTime<Utc>,
+    ) -> impl Future<Output = StoreResult<()>> + Send {
+        let change = ConfigChange::Delete {
+            key: ConfigKey::Template(id.clone()),
+            expected,
+        };
+        async move { self.write_config(tenant, &[change], by, at).await }
+    }
 }

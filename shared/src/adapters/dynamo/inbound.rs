@@ -46,7 +46,7 @@ fn pk_of(item: &Attributes) -> String {
 
 impl DynamoStore {
     /// Reads `keys` in one BatchGetItem (retrying only what DynamoDB left unprocessed), by PK.
-    async fn batch_get(
+    pub(super) async fn batch_get(
         &self,
         tenant: &TenantId,
         wanted: Vec<(String, &str)>,

@@ -149,8 +149,8 @@ pub fn account_sk(account: &AccountId) -> String {
     format!("ACCT#{account}")
 }
 
-/// A tenant's configuration partition: automation rules (`RULE#…`), SLA policies and
-/// templates live side by side, each reader querying its own sort-key prefix.
+/// A tenant's configuration partition: SLA policies (`SLA#`), templates (`TPL#`) and
+/// automation rules (`RULE#`) side by side, so workers read all of it in one Query.
 pub fn config_pk(tenant: &TenantId) -> String {
     format!("T#{tenant}#CONFIG")
 }
@@ -169,6 +169,17 @@ pub fn account_pk(tenant: &TenantId, account: &AccountId) -> String {
 /// this cannot address a tenant's item even for a tenant called `_routing`.
 pub fn seller_route_pk(seller: &SellerId) -> String {
     format!("T#{}#SELLER#{seller}", crate::store::ROUTING_TENANT)
+}
+
+pub const POLICY_PREFIX: &str = "SLA#";
+pub const TEMPLATE_PREFIX: &str = "TPL#";
+
+pub fn policy_sk(id: &str) -> String {
+    format!("{POLICY_PREFIX}{id}")
+}
+
+pub fn template_sk(id: &crate::templates::TemplateId) -> String {
+    format!("{TEMPLATE_PREFIX}{id}")
 }
 
 pub fn stats_pk(tenant: &TenantId, year: i32, month: u32) -> String {
@@ -228,6 +239,7 @@ mod tests {
             stats_pk(&t, 2026, 3),
             audit_pk(&t, 2026, 3),
             quarantine_id_pk(&t, "q1"),
+            config_pk(&t),
         ];
         for key in keys {
             assert!(key.starts_with("T#acme#"), "{key}");

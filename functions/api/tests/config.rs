@@ -1,0 +1,780 @@
+//! Tenant configuration routes (`/v1/sla/policies`, `/v1/templates`) and the reply's use of a
+//! tenant template, driven with `oneshot` over a real store on the emulator.
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode, header};
+use http_body_util::BodyExt;
+use marketdesk::auth::{DevTokens, Role};
+use marketdesk::domain::{AgentId, TenantId};
+use marketdesk::outbound::MemoryOutboundQueue;
+use marketdesk::store::TicketStore;
+use marketdesk_devstack::testing::{TestTable, fresh_table};
+use marketdesk_tests::{at, first_inbound, new_ticket, tenant};
+use serde_json::{Value, json};
+use tower::ServiceExt;
+
+const SECRET: &[u8] = b"config-test-secret";
+
+struct Fixture {
+    app: axum::Router,
+    table: TestTable,
+    acme: TenantId,
+    admin: String,
+    agent: String,
+    other: String,
+}
+
+async fn fixture() -> Fixture {
+    let acme = tenant("acme");
+    let table = fresh_table().await;
+    let app = api::app(api::AppState::local(
+        table.store.clone(),
+        Arc::new(MemoryOutboundQueue::default()),
+        DevTokens::new(SECRET),
+    ));
+    let token = |t: &TenantId, role| {
+        DevTokens::new(SECRET).mint(t, &AgentId::parse("alice").unwrap(), role, 4_102_444_800)
+    };
+    Fixture {
+        app,
+        admin: token(&acme, Role::Admin),
+        agent: token(&acme, Role::Agent),
+        other: token(&tenant("globex"), Role::Admin),
+        acme,
+        table,
+    }
+}
+
+struct Answer {
+    status: StatusCode,
+    etag: Option<String>,
+    body: Value,
+}
+
+async fn send(
+    f: &Fixture,
+    method: Method,
+    path: &str,
+    token: &str,
+    if_match: Option<&str>,
+    body: Option<Value>,
+) -> Answer {
+    let mut request = Request::builder()
+        .method(method)
+        .uri(path)
+        .header(header::AUTHORIZATION, format!("Bearer {token}"));
+    if let Some(tag) = if_match {
+        request = request.header(header::IF_MATCH, tag);
+    }
+    let body = body.map_or(Body::empty(), |b| Body::from(b.to_string()));
+    let response = f
+        .app
+        .clone()
+        .oneshot(request.body(body).unwrap())
+        .await
+        .unwrap();
+    let etag = response
+        .headers()
+        .get(header::ETAG)
+        .map(|v| v.to_str().unwrap().to_string());
+    let status = response.status();
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    Answer {
+        status,
+        etag,
+        body: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    }
+}
+
+fn vip_policy() -> Value {
+    json!({
+        "id": "amazon-vip",
+        "name": "Amazon, high-value customers",
+        "channel": "amazon",
+        "match": {"min_lifetime_value_minor": 50000},
+        "clock": {"kind": "calendar"},
+        "first_response": {"due": "4h", "internal_due": "2h"},
+        "next_response": {"due": "4h"},
+        "warn_at_percent": [50]
+    })
+}
+
+fn ids(list: &Value) -> Vec<String> {
+    list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_tenant_without_policies_lists_the_seed_set_as_defaults() {
+    let f = fixture().await;
+    let a = send(&f, Method::GET, "/v1/sla/policies", &f.agent, None, None).await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+    assert_eq!(a.body["defaults"], true);
+    assert_eq!(ids(&a.body), ["risk", "amazon", "ebay", "shopify-it"]);
+    assert!(
+        a.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|p| p["default"] == true)
+    );
+
+    let a = send(
+        &f,
+        Method::GET,
+        "/v1/sla/policies/amazon",
+        &f.agent,
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(
+        (a.status, a.etag.as_deref()),
+        (StatusCode::OK, Some("\"v0\""))
+    );
+    assert_eq!(a.body["first_response"]["due"], "24h");
+}
+
+#[tokio::test]
+async fn the_first_policy_write_stores_the_seed_set_with_it_narrowest_first() {
+    let f = fixture().await;
+    let a = send(
+        &f,
+        Method::POST,
+        "/v1/sla/policies",
+        &f.admin,
+        None,
+        Some(vip_policy()),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::CREATED, "{}", a.body);
+    assert_eq!(a.etag.as_deref(), Some("\"v1\""));
+
+    let a = send(&f, Method::GET, "/v1/sla/policies", &f.agent, None, None).await;
+    assert_eq!(a.body["defaults"], false);
+    assert_eq!(
+        ids(&a.body),
+        ["amazon-vip", "risk", "amazon", "ebay", "shopify-it"]
+    );
+    assert_eq!(a.body["items"][0]["updated_by"], "alice");
+
+    // The same id again is a conflict.
+    let a = send(
+        &f,
+        Method::POST,
+        "/v1/sla/policies",
+        &f.admin,
+        None,
+        Some(vip_policy()),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::CONFLICT, "{}", a.body);
+}
+
+#[tokio::test]
+async fn policy_writes_are_admin_only_and_validated_naming_the_field() {
+    let f = fixture().await;
+    let a = send(
+        &f,
+        Method::POST,
+        "/v1/sla/policies",
+        &f.agent,
+        None,
+        Some(vip_policy()),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::FORBIDDEN);
+    let a = send(
+        &f,
+        Method::DELETE,
+        "/v1/sla/policies/amazon",
+        &f.agent,
+        Some("\"v0\""),
+        None,
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::FORBIDDEN);
+
+    let mut bad = vip_policy();
+    bad["warn_at_percent"] = json!([0]);
+    let a = send(
+        &f,
+        Method::POST,
+        "/v1/sla/policies",
+        &f.admin,
+        None,
+        Some(bad),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", a.body);
+    assert_eq!(a.body["field"], "warn_at_percent[0]");
+
+    let mut unknown = vip_policy();
+    unknown["colour"] = json!("red");
+    let a = send(
+        &f,
+        Method::POST,
+        "/v1/sla/policies",
+        &f.admin,
+        None,
+        Some(unknown),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::BAD_REQUEST, "{}", a.body);
+
+    // Nothing was stored by the refused writes.
+    let a = send(&f, Method::GET, "/v1/sla/policies", &f.agent, None, None).await;
+    assert_eq!(a.body["defaults"], true);
+}
+
+#[tokio::test]
+async fn a_policy_update_needs_the_current_etag() {
+    let f = fixture().await;
+    let a = send(
+        &f,
+        Method::GET,
+        "/v1/sla/policies/amazon",
+        &f.admin,
+        None,
+        None,
+    )
+    .await;
+    let mut policy = a.body.clone();
+    policy["first_response"] = json!({"due": "8h", "internal_due": "4h"});
+
+    let a = send(
+        &f,
+        Method::PUT,
+        "/v1/sla/policies/amazon",
+        &f.admin,
+        None,
+        Some(policy.clone()),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::PRECONDITION_REQUIRED);
+    let a = send(
+        &f,
+        Method::PUT,
+        "/v1/sla/policies/amazon",
+        &f.admin,
+        Some("\"v3\""),
+        Some(policy.clone()),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::PRECONDITION_FAILED, "{}", a.body);
+    assert_eq!(a.body["current"]["version"], 0);
+
+    // The GET's body goes back as read (its read-only fields are ignored).
+    let a = send(
+        &f,
+        Method::PUT,
+        "/v1/sla/policies/amazon",
+        &f.admin,
+        Some("\"v0\""),
+        Some(policy.clone()),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+    assert_eq!(a.etag.as_deref(), Some("\"v1\""));
+    let a = send(
+        &f,
+        Method::GET,
+        "/v1/sla/policies/amazon",
+        &f.agent,
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(a.body["first_response"]["due"], "8h");
+    assert_eq!(a.body["default"], false);
+
+    let a = send(
+        &f,
+        Method::PUT,
+        "/v1/sla/policies/amazon",
+        &f.admin,
+        Some("\"v1\""),
+        Some(policy.clone()),
+    )
+    .await;
+    assert_eq!(
+        (a.status, a.etag.as_deref()),
+        (StatusCode::OK, Some("\"v2\""))
+    );
+    let a = send(
+        &f,
+        Method::PUT,
+        "/v1/sla/policies/amazon",
+        &f.admin,
+        Some("\"v1\""),
+        Some(policy.clone()),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::PRECONDITION_FAILED);
+
+    let a = send(
+        &f,
+        Method::PUT,
+        "/v1/sla/policies/ebay",
+        &f.admin,
+        Some("\"v1\""),
+        Some(policy),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(a.body["field"], "id");
+}
+
+#[tokio::test]
+async fn the_last_policy_covering_a_channel_cannot_be_removed() {
+    let f = fixture().await;
+    let a = send(
+        &f,
+        Method::DELETE,
+        "/v1/sla/policies/ebay",
+        &f.admin,
+        Some("\"v0\""),
+        None,
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", a.body);
+    assert!(a.body["detail"].as_str().unwrap().contains("ebay"));
+
+    // Narrowing eBay's only catch-all to some tickets uncovers the rest: refused too.
+    let a = send(
+        &f,
+        Method::GET,
+        "/v1/sla/policies/ebay",
+        &f.admin,
+        None,
+        None,
+    )
+    .await;
+    let mut narrowed = a.body.clone();
+    narrowed["match"] = json!({"tags": ["vip"]});
+    let a = send(
+        &f,
+        Method::PUT,
+        "/v1/sla/policies/ebay",
+        &f.admin,
+        Some("\"v0\""),
+        Some(narrowed),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", a.body);
+
+    // A narrower policy goes freely; deleting it stores the rest of the seed set.
+    let a = send(
+        &f,
+        Method::DELETE,
+        "/v1/sla/policies/risk",
+        &f.admin,
+        Some("\"v0\""),
+        None,
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::NO_CONTENT);
+    let a = send(&f, Method::GET, "/v1/sla/policies", &f.agent, None, None).await;
+    assert_eq!(ids(&a.body), ["amazon", "ebay", "shopify-it"]);
+    assert_eq!(a.body["defaults"], false);
+
+    let a = send(
+        &f,
+        Method::DELETE,
+        "/v1/sla/policies/risk",
+        &f.admin,
+        Some("\"v1\""),
+        None,
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::NOT_FOUND);
+    let a = send(
+        &f,
+        Method::DELETE,
+        "/v1/sla/policies/amazon",
+        &f.admin,
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::PRECONDITION_REQUIRED);
+}
+
+#[tokio::test]
+async fn another_tenants_policies_and_templates_are_not_found() {
+    let f = fixture().await;
+    let a = send(
+        &f,
+        Method::POST,
+        "/v1/sla/policies",
+        &f.admin,
+        None,
+        Some(vip_policy()),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::CREATED);
+    let a = send(
+        &f,
+        Method::POST,
+        "/v1/templates",
+        &f.admin,
+        None,
+        Some(custom_template()),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::CREATED, "{}", a.body);
+
+    for (method, path, if_match) in [
+        (Method::GET, "/v1/sla/policies/amazon-vip", None),
+        (Method::PUT, "/v1/sla/policies/amazon-vip", Some("\"v1\"")),
+        (
+            Method::DELETE,
+            "/v1/sla/policies/amazon-vip",
+            Some("\"v1\""),
+        ),
+        (Method::GET, "/v1/templates/gift_wrap", None),
+        (Method::PUT, "/v1/templates/gift_wrap", Some("\"v1\"")),
+        (Method::DELETE, "/v1/templates/gift_wrap", Some("\"v1\"")),
+    ] {
+        let body = if path.contains("templates") {
+            custom_template()
+        } else {
+            vip_policy()
+        };
+        let a = send(&f, method.clone(), path, &f.other, if_match, Some(body)).await;
+        assert_eq!(
+            a.status,
+            StatusCode::NOT_FOUND,
+            "{method} {path}: {}",
+            a.body
+        );
+    }
+    let a = send(&f, Method::GET, "/v1/sla/policies", &f.other, None, None).await;
+    assert_eq!(a.body["defaults"], true);
+    let a = send(&f, Method::GET, "/v1/templates", &f.other, None, None).await;
+    assert!(!ids(&a.body).contains(&"gift_wrap".to_string()));
+}
+
+fn custom_template() -> Value {
+    json!({
+        "id": "gift_wrap",
+        "name": "Gift wrapping",
+        "variants": [
+            {"language": "en", "body": "Hello [BUYER_NAME], your order [ORDER_ID] will be gift wrapped. Kind regards, [SELLER_NAME]"},
+            {"language": "it", "body": "Buongiorno [BUYER_NAME], l'ordine [ORDER_ID] sarà confezionato come regalo. Cordiali saluti, [SELLER_NAME]"}
+        ]
+    })
+}
+
+#[tokio::test]
+async fn templates_list_the_starter_set_then_the_tenants_own() {
+    let f = fixture().await;
+    let a = send(
+        &f,
+        Method::POST,
+        "/v1/templates",
+        &f.agent,
+        None,
+        Some(custom_template()),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::FORBIDDEN);
+    let a = send(
+        &f,
+        Method::POST,
+        "/v1/templates",
+        &f.admin,
+        None,
+        Some(custom_template()),
+    )
+    .await;
+    assert_eq!(
+        (a.status, a.etag.as_deref()),
+        (StatusCode::CREATED, Some("\"v1\"")),
+        "{}",
+        a.body
+    );
+
+    let a = send(&f, Method::GET, "/v1/templates", &f.agent, None, None).await;
+    let items = a.body["items"].as_array().unwrap();
+    let last = items.last().unwrap();
+    assert_eq!(
+        (last["id"].as_str(), last["origin"].as_str()),
+        (Some("gift_wrap"), Some("tenant"))
+    );
+    assert!(
+        items[..items.len() - 1]
+            .iter()
+            .all(|t| t["origin"] == "starter")
+    );
+    let starter_ids: Vec<&str> = items.iter().map(|t| t["id"].as_str().unwrap()).collect();
+    assert!(starter_ids.contains(&"wismo_live") && starter_ids.contains(&"return_authorised"));
+    for t in &items[..items.len() - 1] {
+        let languages: Vec<&str> = t["variants"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v["language"].as_str().unwrap())
+            .collect();
+        assert!(
+            languages.contains(&"en") && languages.contains(&"it"),
+            "{t}"
+        );
+    }
+
+    let a = send(
+        &f,
+        Method::GET,
+        "/v1/templates/gift_wrap",
+        &f.agent,
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(
+        (a.status, a.etag.as_deref()),
+        (StatusCode::OK, Some("\"v1\""))
+    );
+    let a = send(
+        &f,
+        Method::POST,
+        "/v1/templates",
+        &f.admin,
+        None,
+        Some(custom_template()),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::CONFLICT);
+
+    let a = send(
+        &f,
+        Method::DELETE,
+        "/v1/templates/gift_wrap",
+        &f.admin,
+        Some("\"v2\""),
+        None,
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::PRECONDITION_FAILED);
+    let a = send(
+        &f,
+        Method::DELETE,
+        "/v1/templates/gift_wrap",
+        &f.admin,
+        Some("\"v1\""),
+        None,
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::NO_CONTENT);
+    let a = send(
+        &f,
+        Method::GET,
+        "/v1/templates/gift_wrap",
+        &f.agent,
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn a_starter_template_is_overridden_not_deleted() {
+    let f = fixture().await;
+    let a = send(
+        &f,
+        Method::DELETE,
+        "/v1/templates/refund_processed",
+        &f.admin,
+        Some("\"v0\""),
+        None,
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::CONFLICT, "{}", a.body);
+
+    let a = send(
+        &f,
+        Method::GET,
+        "/v1/templates/refund_processed",
+        &f.admin,
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(a.etag.as_deref(), Some("\"v0\""));
+    let mut ours = a.body.clone();
+    ours["name"] = json!("Refund (our wording)");
+    let a = send(
+        &f,
+        Method::PUT,
+        "/v1/templates/refund_processed",
+        &f.admin,
+        None,
+        Some(ours.clone()),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::PRECONDITION_REQUIRED);
+    let a = send(
+        &f,
+        Method::PUT,
+        "/v1/templates/refund_processed",
+        &f.admin,
+        Some("\"v0\""),
+        Some(ours),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+    assert_eq!(
+        (a.body["origin"].as_str(), a.etag.as_deref()),
+        (Some("override"), Some("\"v1\""))
+    );
+
+    // Deleting the override brings the starter wording back.
+    let a = send(
+        &f,
+        Method::DELETE,
+        "/v1/templates/refund_processed",
+        &f.admin,
+        Some("\"v1\""),
+        None,
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::NO_CONTENT);
+    let a = send(
+        &f,
+        Method::GET,
+        "/v1/templates/refund_processed",
+        &f.agent,
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(
+        (a.body["origin"].as_str(), a.etag.as_deref()),
+        (Some("starter"), Some("\"v0\""))
+    );
+}
+
+#[tokio::test]
+async fn a_template_is_validated_and_must_be_compliant_before_it_is_saved() {
+    let f = fixture().await;
+    let cases = [
+        (
+            json!({"language": "english", "body": "Hello"}),
+            "variants[0].language",
+        ),
+        (
+            json!({"language": "en", "body": "Hello [COUPON_CODE]"}),
+            "variants[0].body",
+        ),
+        (
+            json!({"channel": "amazon", "language": "en", "body": "Please leave us a five star review and get 10% discount! Write to shop@example.com"}),
+            "variants[0].body",
+        ),
+    ];
+    for (variant, field) in cases {
+        let mut t = custom_template();
+        t["variants"] = json!([variant]);
+        let a = send(&f, Method::POST, "/v1/templates", &f.admin, None, Some(t)).await;
+        assert_eq!(
+            a.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{variant}: {}",
+            a.body
+        );
+        assert_eq!(a.body["field"], field, "{}", a.body);
+    }
+    // A wording for every channel is held to Amazon's rules too.
+    let mut t = custom_template();
+    t["variants"] = json!([{"language": "en", "body": "Thanks! Leave us a five star review for a discount on your next order."}]);
+    let a = send(&f, Method::POST, "/v1/templates", &f.admin, None, Some(t)).await;
+    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", a.body);
+    let findings = a.body["findings"].as_array().unwrap();
+    assert!(
+        findings.iter().any(|x| x["channel"] == "amazon"),
+        "{findings:?}"
+    );
+
+    let mut t = custom_template();
+    t["variants"][0]["channel"] = json!("etsy");
+    let a = send(&f, Method::POST, "/v1/templates", &f.admin, None, Some(t)).await;
+    assert_eq!(a.status, StatusCode::BAD_REQUEST, "{}", a.body);
+
+    let a = send(
+        &f,
+        Method::GET,
+        "/v1/templates/gift_wrap",
+        &f.agent,
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn a_reply_uses_the_tenants_template_in_two_requests() {
+    let f = fixture().await;
+    let ticket = new_ticket(&f.acme, at("2026-11-20T10:00:00Z"));
+    f.table
+        .store
+        .record_inbound(&first_inbound(&ticket, "<c1@relay>"))
+        .await
+        .unwrap();
+    let a = send(
+        &f,
+        Method::POST,
+        "/v1/templates",
+        &f.admin,
+        None,
+        Some(custom_template()),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::CREATED, "{}", a.body);
+
+    f.table.requests.take();
+    let a = send(
+        &f,
+        Method::POST,
+        &format!("/v1/tickets/{}/replies", ticket.id),
+        &f.agent,
+        None,
+        Some(json!({
+            "template": "gift_wrap",
+            "language": "it",
+            "values": {"BUYER_NAME": "Giulia", "SELLER_NAME": "Casa Rossi"},
+            "expected_version": 1
+        })),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::ACCEPTED, "{}", a.body);
+    assert_eq!(
+        f.table.requests.take(),
+        2,
+        "one BatchGetItem and one transaction"
+    );
+    let body = a.body["message"]["body"].as_str().unwrap();
+    assert!(
+        body.starts_with("Buongiorno Giulia") && body.contains("confezionato come regalo"),
+        "{body}"
+    );
+
+    // Another tenant's template id is unknown to this tenant's replies.
+    let a = send(
+        &f,
+        Method::POST,
+        &format!("/v1/tickets/{}/replies", ticket.id),
+        &f.agent,
+        None,
+        Some(json!({"template": "no_such", "expected_version": 2})),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::BAD_REQUEST, "{}", a.body);
+    assert_eq!(a.body["field"], "template");
+}
