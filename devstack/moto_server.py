@@ -4,8 +4,8 @@ moto's threaded server checks a DynamoDB condition and applies the write without
 request threads, so two concurrent conditional writes (or transactions) on one item can both
 succeed, which DynamoDB never allows (docs/decisions/0002). This wrapper serves the same moto app
 with one process-wide lock held for every DynamoDB request (`X-Amz-Target: DynamoDB_…`), reads
-included, so a reader never sees half of a transaction. Other services (SQS long polls above all)
-are not serialised.
+included, so a reader never sees half of a transaction, and for moto's own `/moto-api/`. Other
+services (SQS long polls above all) are not serialised.
 
 Usage: python moto_server.py HOST PORT
 """
@@ -30,7 +30,11 @@ class SerialisedDynamoDb:
         self.lock = threading.Lock()
 
     def __call__(self, environ, start_response):
-        if not environ.get("HTTP_X_AMZ_TARGET", "").startswith("DynamoDB_"):
+        dynamodb = environ.get("HTTP_X_AMZ_TARGET", "").startswith("DynamoDB_")
+        # moto's own API (data.json, reset) walks every backend's dictionaries, which fails when
+        # a DynamoDB write changes them meanwhile.
+        moto_api = environ.get("PATH_INFO", "").startswith("/moto-api/")
+        if not (dynamodb or moto_api):
             return self.app(environ, start_response)
         with self.lock:
             # The body is produced inside the lock: a lazy iterable would run the backend after

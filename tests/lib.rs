@@ -197,8 +197,7 @@ pub mod pipeline {
                     },
                     NoSchedules,
                     marketdesk::sla::seed_policies(),
-                ))
-                .sequential(),
+                )),
                 stack,
                 tenant,
                 sandboxes,
