@@ -117,7 +117,7 @@ async fn fifty_concurrent_replies_at_one_version_one_is_202_the_rest_409_and_one
     let replies = (0..AGENTS).map(|n| {
         let token = DevTokens::new(SECRET).mint(
             &acme,
-            &AgentId::parse(&format!("agent{n}")).unwrap(),
+            &AgentId::parse(format!("agent{n}")).unwrap(),
             Role::Agent,
             4_102_444_800,
         );
