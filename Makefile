@@ -4,7 +4,7 @@ VENV ?= .venv
 PYTHON ?= python3
 CARGO ?= cargo
 
-.PHONY: dev test lint fmt clippy cargo-test cfn-lint bench build deploy clean
+.PHONY: dev test lint fmt clippy cargo-test cfn-lint schemathesis bench build deploy clean
 
 TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
 # Environment a deployed ingest function finds (values are placeholders: init reads, never calls).
@@ -16,7 +16,7 @@ BENCH_ENV := --env MARKETDESK_TABLE=bench --env MARKETDESK_ESCALATION_QUEUE_ARN=
 dev: $(VENV)/.installed
 	$(CARGO) run --quiet -p marketdesk-cli -- dev $(DEV_ARGS)
 
-test: $(VENV)/.installed fmt-check clippy cargo-test cfn-lint
+test: $(VENV)/.installed fmt-check clippy cargo-test cfn-lint schemathesis
 
 # The virtualenv with the AWS emulator (moto) and cfn-lint, pinned in requirements-dev.txt.
 $(VENV)/.installed: requirements-dev.txt
@@ -40,6 +40,13 @@ cargo-test: $(VENV)/.installed
 
 cfn-lint: $(VENV)/.installed
 	$(VENV)/bin/cfn-lint infra/template.yaml
+
+# Property-based tests of the API on the local stack (no 5xx, every response as documented),
+# about half a minute; SCHEMATHESIS_MAX_EXAMPLES and SCHEMATHESIS_SEED tune it.
+SCHEMATHESIS_PORT ?= 8391
+schemathesis: $(VENV)/.installed
+	$(CARGO) build --quiet --locked -p marketdesk-cli
+	MARKETDESK_VENV=$(abspath $(VENV)) devstack/schemathesis.sh $(TARGET_DIR)/debug/marketdesk $(VENV) $(SCHEMATHESIS_PORT)
 
 lint: fmt-check clippy cfn-lint
 

@@ -38,8 +38,7 @@ async fn env() -> Env {
         StoredContextOnly,
         NoSchedules,
         marketdesk::sla::seed_policies(),
-    ))
-    .sequential();
+    ));
     Env {
         stack,
         worker,

@@ -198,8 +198,7 @@ pub mod pipeline {
                     },
                     NoSchedules,
                     marketdesk::sla::seed_policies(),
-                ))
-                .sequential(),
+                )),
                 stack,
                 tenant,
                 sandboxes,

@@ -720,12 +720,20 @@ async fn daily_counters_accumulate_per_day_channel_and_agent() {
         replied_within_24h: 1,
         first_response_seconds_sum: 600,
     };
-    // Sequential: moto applies concurrent ADDs non-atomically; DynamoDB's ADD is atomic.
-    for _ in 0..10 {
-        t.store
-            .add_counters(&acme, day, Channel::Amazon, Some(&alice), &add)
-            .await
-            .unwrap();
+    // Concurrent: DynamoDB's ADD is atomic, and so is the emulator's (docs/decisions/0002).
+    let adds: Vec<_> = (0..10)
+        .map(|_| {
+            let (store, acme, alice, add) =
+                (t.store.clone(), acme.clone(), alice.clone(), add.clone());
+            tokio::spawn(async move {
+                store
+                    .add_counters(&acme, day, Channel::Amazon, Some(&alice), &add)
+                    .await
+            })
+        })
+        .collect();
+    for add in adds {
+        add.await.unwrap().unwrap();
     }
     let month = t.store.month_counters(&acme, 2026, 6).await.unwrap();
     assert_eq!(month.len(), 1);

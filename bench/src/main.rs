@@ -5,8 +5,13 @@
 //! 2. DynamoDB requests per ingested message, counted by an SDK interceptor against the
 //!    emulator, for new conversations, follow-ups and relay mails (budget: ≤ 3).
 //!
+//! 3. DynamoDB requests and time per API operation (inbox page, ticket view, reply) with 1 000
+//!    and 100 000 tickets in the tenant (budgets: 1, ≤ 2, ≤ 2; the inbox costs the same).
+//!
 //! Cold start, binary size and memory are measured by `make bench` with
 //! `../shared/tools/lambda_coldstart.py` against the `hello` binary of this crate.
+
+mod api_costs;
 
 use std::time::{Duration, Instant};
 
@@ -25,6 +30,8 @@ use marketdesk_devstack::demo::demo_accounts;
 use marketdesk_devstack::testing::fresh_stack;
 
 const BUDGET_REQUESTS_PER_MESSAGE: f64 = 3.0;
+/// DynamoDB requests of an inbox page, a ticket view and a reply (docs/architecture.md).
+const BUDGET_API: (u64, u64, u64) = (1, 2, 2);
 
 fn now() -> DateTime<Utc> {
     "2026-11-20T12:00:00Z".parse().expect("valid")
@@ -205,6 +212,52 @@ async fn main() {
         } else {
             "OVER BUDGET"
         }
+    );
+
+    println!();
+    println!(
+        "DynamoDB requests per API call (budgets: inbox page {}, ticket view <= {}, reply <= {}):",
+        BUDGET_API.0, BUDGET_API.1, BUDGET_API.2
+    );
+    println!(
+        "  {:>8} {:>6} {:>9}   {:>17} {:>17} {:>17}",
+        "tickets", "open", "seeded in", "inbox page (50)", "ticket view", "reply"
+    );
+    let sizes: Vec<usize> = std::env::var("BENCH_API_TICKETS")
+        .ok()
+        .map(|v| v.split(',').filter_map(|n| n.trim().parse().ok()).collect())
+        .unwrap_or_else(|| vec![1_000, 100_000]);
+    let mut inbox_requests = Vec::new();
+    for tickets in sizes {
+        let row = api_costs::run(&tenant, tickets).await;
+        let cell = |(n, t): (u64, Duration)| format!("{n} req {:>7.1} ms", t.as_secs_f64() * 1e3);
+        println!(
+            "  {:>8} {:>6} {:>8.1}s   {:>17} {:>17} {:>17}",
+            row.tickets,
+            row.open,
+            row.seed_time.as_secs_f64(),
+            cell(row.inbox),
+            cell(row.view),
+            cell(row.reply)
+        );
+        within &= row.inbox.0 == BUDGET_API.0
+            && row.view.0 <= BUDGET_API.1
+            && row.reply.0 <= BUDGET_API.2;
+        inbox_requests.push(row.inbox.0);
+    }
+    inbox_requests.dedup();
+    within &= inbox_requests.len() == 1;
+    println!(
+        "  {}",
+        if within {
+            "within budget; the inbox page costs the same requests at every size"
+        } else {
+            "OVER BUDGET"
+        }
+    );
+    println!(
+        "  (times are the emulator's: moto answers a GSI Query by scanning every item of the \
+         table, DynamoDB reads only the page)"
     );
     if !within {
         std::process::exit(1);

@@ -9,6 +9,10 @@ use std::time::{Duration, Instant};
 use aws_config::{Region, SdkConfig};
 use aws_sdk_dynamodb::config::Credentials;
 
+/// moto's server with one lock around DynamoDB requests, so conditional writes and transactions
+/// are atomic across request threads as on DynamoDB (docs/decisions/0002).
+const MOTO_SERVER: &str = include_str!("../moto_server.py");
+
 /// Where `make .venv` installs the emulator, unless `MARKETDESK_VENV` says otherwise.
 pub fn default_venv() -> PathBuf {
     std::env::var_os("MARKETDESK_VENV")
@@ -53,8 +57,9 @@ impl Emulator {
         let addr = SocketAddr::from(([127, 0, 0, 1], port));
         let child = Command::new("sh")
             .arg("-c")
-            .arg(r#""$0" -H 127.0.0.1 -p "$1" >/dev/null 2>&1 & pid=$!; cat >/dev/null; kill "$pid""#)
-            .arg(&server)
+            .arg(r#""$0" -c "$1" 127.0.0.1 "$2" >/dev/null 2>&1 & pid=$!; cat >/dev/null; kill "$pid""#)
+            .arg(venv.join("bin/python"))
+            .arg(MOTO_SERVER)
             .arg(port.to_string())
             .stdin(Stdio::piped())
             .stdout(Stdio::null())

@@ -117,27 +117,24 @@ impl LocalStack {
         )?;
         let ingest_clients = Arc::new(clients());
         let tracker = ingest_clients.tracker(&carriers);
-        let worker = Arc::new(
-            ingest::Worker::new(Ingestor::new(
-                self.store.clone(),
-                S3MailBlobs::from_config(&config),
-                LiveContext {
-                    clients: ingest_clients,
-                    tracker,
+        let worker = Arc::new(ingest::Worker::new(Ingestor::new(
+            self.store.clone(),
+            S3MailBlobs::from_config(&config),
+            LiveContext {
+                clients: ingest_clients,
+                tracker,
+            },
+            EventBridgeScheduler::new(
+                aws_sdk_scheduler::Client::new(&config),
+                ScheduleTarget {
+                    group: self.resources.schedule_group.clone(),
+                    queue_arn: escalation_queue.arn.clone(),
+                    role_arn: SCHEDULER_ROLE.into(),
                 },
-                EventBridgeScheduler::new(
-                    aws_sdk_scheduler::Client::new(&config),
-                    ScheduleTarget {
-                        group: self.resources.schedule_group.clone(),
-                        queue_arn: escalation_queue.arn.clone(),
-                        role_arn: SCHEDULER_ROLE.into(),
-                    },
-                    policies.clone(),
-                ),
-                policies.to_vec(),
-            ))
-            .sequential(),
-        );
+                policies.clone(),
+            ),
+            policies.to_vec(),
+        )));
         self.spawn(crate::queues::run(
             sqs.clone(),
             ingest_queue.url.clone(),

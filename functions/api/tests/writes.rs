@@ -1,6 +1,5 @@
-//! Replies and ticket edits driven with `oneshot` over a real store on the emulator. Requests are
-//! issued one after another: moto applies transactions non-atomically across threads
-//! (docs/decisions/0002), so true concurrency is not asserted here.
+//! Replies and ticket edits driven with `oneshot` over a real store on the emulator, one request
+//! after another; `concurrency.rs` asserts the same collision rules under real concurrency.
 
 use std::sync::Arc;
 

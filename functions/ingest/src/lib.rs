@@ -23,8 +23,8 @@ pub const DEFAULT_MAX_RECEIVES: u32 = 5;
 pub struct Worker<S, B, E, W> {
     pub ingestor: Ingestor<S, B, E, W>,
     pub max_receives: u32,
-    /// Records of a batch handled at once. The emulator applies transactions non-atomically,
-    /// so the local stack and tests use 1 (docs/decisions/0002).
+    /// Records of a batch handled at once, the same on the local stack as deployed (the
+    /// emulator's DynamoDB is atomic, docs/decisions/0002).
     pub concurrency: usize,
 }
 
