@@ -164,6 +164,7 @@ async fn fifty_concurrent_replies_at_one_version_one_is_202_the_rest_409_and_one
         policies,
         frontend_url: None,
         lease: TimeDelta::minutes(15),
+        outbound: queue.clone(),
     };
     let now = written + Duration::hours(1);
     // The queue delivers at least once: a redelivered record must not send again.

@@ -11,9 +11,11 @@ use axum::body::Body;
 use axum::http::{Method, Request, StatusCode, header};
 use http_body_util::BodyExt;
 use marketdesk::auth::{DevTokens, Role};
+use marketdesk::domain::RuleId;
 use marketdesk::domain::{AgentId, TenantId, Ticket};
 use marketdesk::outbound::MemoryOutboundQueue;
-use marketdesk::store::TicketStore;
+use marketdesk::store::{ConfigStore, QuarantineRecord, QuarantineStore, RuleStore, TicketStore};
+use marketdesk::templates::TemplateId;
 use marketdesk_devstack::testing::{TestTable, fresh_table};
 use marketdesk_tests::{at, first_inbound, new_ticket, tenant};
 use serde_json::{Value, json};
@@ -26,22 +28,109 @@ const SECRET: &[u8] = b"isolation-test-secret";
 const PUBLIC: &[&str] = &["/v1/health", "/v1/openapi.json"];
 
 /// Admin-only routes besides everything under `/v1/admin/`: "METHOD /path".
-const ADMIN_ONLY: &[&str] = &[];
+const ADMIN_ONLY: &[&str] = &[
+    "POST /v1/rules",
+    "PUT /v1/rules/{id}",
+    "DELETE /v1/rules/{id}",
+    "POST /v1/sla/policies",
+    "PUT /v1/sla/policies/{id}",
+    "DELETE /v1/sla/policies/{id}",
+    "POST /v1/templates",
+    "PUT /v1/templates/{id}",
+    "DELETE /v1/templates/{id}",
+];
 
 /// Tenant A's resources.
 struct Seeds {
     ticket: Ticket,
+    rule: String,
+    policy: String,
+    template: String,
+    quarantined: String,
+}
+
+fn rule_body() -> Value {
+    json!({
+        "name": "Damaged goods to Giulia",
+        "position": 10,
+        "conditions": {"keywords": {"any_of": ["rotto", "danneggiato"]}},
+        "actions": {"add_tags": ["damage"], "assign_to": "giulia"}
+    })
+}
+
+fn policy_body(id: &str) -> Value {
+    json!({
+        "id": id,
+        "name": "Amazon, high-value customers",
+        "channel": "amazon",
+        "match": {"min_lifetime_value_minor": 50000},
+        "clock": {"kind": "calendar"},
+        "first_response": {"due": "4h", "internal_due": "2h"},
+        "next_response": {"due": "4h"},
+        "warn_at_percent": [50]
+    })
+}
+
+fn template_body(id: &str) -> Value {
+    json!({
+        "id": id,
+        "name": "Gift wrapping",
+        "variants": [{"language": "en",
+            "body": "Hello [BUYER_NAME], your order [ORDER_ID] will be gift wrapped. Kind regards, [SELLER_NAME]"}]
+    })
 }
 
 impl Seeds {
-    async fn create(table: &TestTable, a: &TenantId) -> Seeds {
+    /// A ticket, a rule, a policy, a template and a quarantined payload of tenant A, written
+    /// through the API (as A's admin) where it has a route that creates them.
+    async fn create(table: &TestTable, app: &axum::Router, a: &TenantId) -> Seeds {
         let ticket = new_ticket(a, at("2026-11-20T10:00:00Z"));
         table
             .store
             .record_inbound(&first_inbound(&ticket, "<iso1@relay>"))
             .await
             .unwrap();
-        Seeds { ticket }
+        let admin = token(a, Role::Admin);
+        let post = |path: &'static str, body: Value| {
+            let request = Request::post(path)
+                .header(header::AUTHORIZATION, format!("Bearer {admin}"))
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(body.to_string()))
+                .unwrap();
+            async move {
+                let response = app.clone().oneshot(request).await.unwrap();
+                let status = response.status();
+                let bytes = response.into_body().collect().await.unwrap().to_bytes();
+                assert!(status.is_success(), "{path}: {status}: {bytes:?}");
+                serde_json::from_slice::<Value>(&bytes).unwrap()
+            }
+        };
+        let rule = post("/v1/rules", rule_body()).await["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        post("/v1/sla/policies", policy_body("acme-vip")).await;
+        post("/v1/templates", template_body("acme_gift_wrap")).await;
+        let quarantined = QuarantineRecord {
+            id: "q-acme-1".into(),
+            tenant: a.clone(),
+            at: at("2026-11-20T10:05:00Z"),
+            worker: "ingest".into(),
+            reason: "malformed".into(),
+            detail: "not JSON".into(),
+            payload: "{not json".into(),
+            in_dlq: false,
+            redriven_at: None,
+            redriven_by: None,
+        };
+        table.store.quarantine(&quarantined).await.unwrap();
+        Seeds {
+            ticket,
+            rule,
+            policy: "acme-vip".into(),
+            template: "acme_gift_wrap".into(),
+            quarantined: quarantined.id,
+        }
     }
 
     /// Ids of A that B must never see in any answer.
@@ -50,6 +139,10 @@ impl Seeds {
             self.ticket.id.to_string(),
             self.ticket.customer.to_string(),
             self.ticket.thread.clone(),
+            self.rule.clone(),
+            self.policy.clone(),
+            self.template.clone(),
+            self.quarantined.clone(),
         ]
     }
 }
@@ -58,6 +151,10 @@ impl Seeds {
 fn resource_for(collection: &str, seeds: &Seeds) -> Option<String> {
     match collection {
         "tickets" => Some(seeds.ticket.id.to_string()),
+        "rules" => Some(seeds.rule.clone()),
+        "policies" => Some(seeds.policy.clone()),
+        "templates" => Some(seeds.template.clone()),
+        "quarantine" => Some(seeds.quarantined.clone()),
         _ => None,
     }
 }
@@ -73,6 +170,15 @@ fn body_for(method: &Method, path: &str) -> Option<Value> {
         ("PUT", "/v1/tickets/{id}/assignee") => json!({"assignee": "mallory"}),
         ("PUT", "/v1/tickets/{id}/status") => json!({"status": "resolved"}),
         ("PUT", "/v1/tickets/{id}/tags") => json!({"tags": ["x"]}),
+        ("PUT", "/v1/tickets/{id}/presence") => json!({"state": "viewing"}),
+        ("POST" | "PUT", "/v1/rules" | "/v1/rules/{id}") => rule_body(),
+        ("POST", "/v1/rules/test") => json!({
+            "message": {"channel": "amazon", "subject": "Ordine", "body": "è arrivato rotto"}
+        }),
+        ("POST", "/v1/sla/policies") => policy_body("globex-vip"),
+        ("PUT", "/v1/sla/policies/{id}") => policy_body("acme-vip"),
+        ("POST", "/v1/templates") => template_body("globex_note"),
+        ("PUT", "/v1/templates/{id}") => template_body("acme_gift_wrap"),
         _ => return None,
     };
     Some(body)
@@ -170,13 +276,13 @@ struct Env {
 async fn env() -> Env {
     let table = fresh_table().await;
     let a = tenant("acme");
-    let seeds = Seeds::create(&table, &a).await;
     let queue = Arc::new(MemoryOutboundQueue::default());
     let app = api::app(api::AppState::local(
         table.store.clone(),
         queue.clone(),
         DevTokens::new(SECRET),
     ));
+    let seeds = Seeds::create(&table, &app, &a).await;
     Env {
         app,
         queue,
@@ -263,6 +369,27 @@ async fn a_token_of_tenant_b_gets_404_on_every_tenant_a_resource_and_never_sees_
         .unwrap()
         .unwrap();
     assert_eq!(stored.version, 1, "nothing of A changed");
+    let store = &env.table.store;
+    let rule = RuleId::parse(&env.seeds.rule).unwrap();
+    let rule = store.rule(&env.a, &rule).await.unwrap().unwrap();
+    assert_eq!(rule.version, 1, "A's rule is untouched");
+    let policy = store
+        .policy(&env.a, &env.seeds.policy)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(policy.version, 1, "A's policy is untouched");
+    let template = TemplateId::parse(&env.seeds.template).unwrap();
+    let template = store.template(&env.a, &template).await.unwrap().unwrap();
+    assert_eq!(template.version, 1, "A's template is untouched");
+    let record = store
+        .quarantine_record(&env.a, &env.seeds.quarantined)
+        .await;
+    assert_eq!(
+        record.unwrap().unwrap().redriven_at,
+        None,
+        "A's payload was not redriven"
+    );
 }
 
 #[tokio::test]
@@ -277,7 +404,8 @@ async fn tenant_a_reaches_its_own_resources_on_every_read_route() {
     {
         let path = route.concrete(&env.seeds).unwrap();
         let (status, body) = call(&env.app, &route, &path, Some(&a)).await;
-        if !status.is_success() || !body.contains(env.seeds.ticket.id.as_str()) {
+        let id = path.rsplit('/').next().unwrap_or_default();
+        if !status.is_success() || !body.contains(id) {
             unreachable.push(format!("{}: {status}: {body}", route.name()));
         }
     }
