@@ -50,6 +50,7 @@ pub fn new_ticket(tenant: &TenantId, sent: DateTime<Utc>) -> Ticket {
         last_buyer_message_at: Some(sent),
         last_agent_reply_at: None,
         suggested_draft: None,
+        language: Some("it".into()),
         created_at: sent,
         updated_at: sent,
         version: 0,

@@ -121,14 +121,15 @@ pub struct ReplyRequest {
     body: Option<String>,
     /// A template id (`wismo_live`): the tenant's template of that id, else the starter one.
     /// Its placeholders are filled from the ticket and `values`; its language is `language`,
-    /// else English (the buyer's language is not read on this path: pass it).
+    /// else the buyer's (the ticket's `language`), else English.
     #[serde(default)]
     template: Option<String>,
     /// Values for placeholders, by token without brackets (`{"TRACKING": "1Z…"}`).
     #[serde(default)]
     #[schema(value_type = Object)]
     values: BTreeMap<Placeholder, String>,
-    /// The reply's language (`it`); else the buyer's last message's, else detected.
+    /// The reply's language (`it`); else the buyer's last message's (the ticket's `language`),
+    /// else detected.
     #[serde(default)]
     language: Option<String>,
     /// The ticket version the reply was written against.
@@ -288,9 +289,9 @@ pub async fn reply<S: TicketStore + ConfigStore>(
         ));
     }
     let no_ticket = || Problem::not_found(format!("no ticket {id}"));
-    // Request 1. With a template: the ticket and the tenant's template of that id in one
-    // BatchGetItem (the starter one when the tenant has none). With a body: the ticket and its
-    // conversation, whose last buyer message gives the reply's language.
+    // Request 1. With a template: the ticket (which knows the buyer's language) and the
+    // tenant's template of that id in one BatchGetItem (the starter one when the tenant has
+    // none). With a body: the ticket and its conversation.
     let (ticket, view, template) = match (&request.template, &request.body) {
         (Some(name), None) => {
             let unknown = || Problem::invalid("template", format!("no template '{name}'"));
@@ -314,13 +315,16 @@ pub async fn reply<S: TicketStore + ConfigStore>(
             (view.ticket.clone(), Some(view), None)
         }
     };
-    let buyer_language = view.as_ref().and_then(|v| {
-        v.messages
-            .iter()
-            .rev()
-            .find(|m| m.direction == Direction::Inbound)
-            .and_then(|m| m.language.clone())
-    });
+    let buyer_language = view
+        .as_ref()
+        .and_then(|v| {
+            v.messages
+                .iter()
+                .rev()
+                .find(|m| m.direction == Direction::Inbound)
+                .and_then(|m| m.language.clone())
+        })
+        .or_else(|| ticket.language.clone());
     let draft = match draft(&request, &ticket, buyer_language, template.as_ref()) {
         Ok(d) => d,
         Err(response) => return Ok(*response),

@@ -303,18 +303,21 @@ async fn a_template_with_an_unfilled_placeholder_is_422_naming_it_and_sends_once
         &replies(&f.ticket.id),
         &agent,
         None,
+        // No language: the buyer's (the ticket's) is used.
         Some(json!({
             "template": "refund_processed",
-            "language": "it",
             "values": {"BUYER_NAME": "Giulia", "AMOUNT": "24,90 €", "SELLER_NAME": "Casa Rossi"},
             "expected_version": 1
         })),
     )
     .await;
     assert_eq!(a.status, StatusCode::ACCEPTED, "{}", a.body);
+    assert_eq!(a.body["message"]["language"], "it");
     let body = a.body["message"]["body"].as_str().unwrap();
     assert!(
-        body.contains("305-1234567-1234567") && body.contains("Casa Rossi"),
+        body.contains("abbiamo rimborsato")
+            && body.contains("305-1234567-1234567")
+            && body.contains("Casa Rossi"),
         "{body}"
     );
 }

@@ -161,6 +161,13 @@ fn detect(body: &str) -> Option<Detection> {
     })
 }
 
+/// The language of `text` when the detector is confident of it (one of en, it, de, fr, es).
+pub fn confident_language(text: &str) -> Option<&'static str> {
+    detect(text)
+        .filter(|d| d.reliable)
+        .map(|d| d.language.code())
+}
+
 /// The language buyers of a marketplace write in. Accepts a country code (`it`), a domain
 /// (`amazon.co.uk`, `www.ebay.de`), an eBay marketplace id (`EBAY_IT`, `EBAY_FR_BE`) or an
 /// Amazon marketplace id (`APJ6JRA9NG5V4`).

@@ -39,6 +39,7 @@ mod contact;
 mod emoji;
 mod formatting;
 mod language;
+pub use language::confident_language;
 mod lexicon;
 mod links;
 mod placeholders;

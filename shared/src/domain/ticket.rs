@@ -135,6 +135,10 @@ pub struct Ticket {
     pub message_count: u32,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_buyer_message_at: Option<DateTime<Utc>>,
+    /// The language the buyer last wrote in (given by the channel, else detected): replies
+    /// and templates default to it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub language: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_agent_reply_at: Option<DateTime<Utc>>,
     /// A reply an automation rule proposes; an agent sends it (or not) — never sent by itself.

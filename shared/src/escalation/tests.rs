@@ -53,6 +53,7 @@ fn ticket(channel: Channel, policy_id: &str, events: &[(&str, ClockEventKind)]) 
         last_buyer_message_at: Some(first),
         last_agent_reply_at: None,
         suggested_draft: None,
+        language: None,
         created_at: first,
         updated_at: first,
         version: 3,

@@ -9,6 +9,7 @@ use chrono::{DateTime, Duration, Utc};
 use super::inbound::{Inbound, Origin};
 use super::triage;
 use crate::automation::{self, Rule, RuleInput};
+use crate::compliance;
 use crate::domain::{
     AgentId, AuthorKind, Customer, CustomerId, DeliveryState, Direction, EventId,
     FulfillmentChannel, Identity, Intent, Message, MessageId, SuggestedDraft, Ticket, TicketEvent,
@@ -68,6 +69,7 @@ pub fn plan(
                 last_buyer_message_at: None,
                 last_agent_reply_at: None,
                 suggested_draft: None,
+                language: None,
                 created_at: now,
                 updated_at: now,
                 version: 0,
@@ -119,6 +121,14 @@ pub fn plan(
         );
     }
 
+    if inbound.origin == Origin::Buyer
+        && let Some(language) = inbound
+            .language
+            .clone()
+            .or_else(|| compliance::confident_language(&inbound.body).map(str::to_owned))
+    {
+        ticket.language = Some(language);
+    }
     let needs_answer = inbound.origin == Origin::Buyer || inbound.risk.is_some();
     if needs_answer {
         ticket.last_buyer_message_at = Some(
@@ -526,6 +536,30 @@ mod tests {
             Some("conv:c1")
         );
         assert!(matches!(w.events[0].kind, TicketEventKind::Created));
+    }
+
+    #[test]
+    fn the_ticket_keeps_the_language_the_buyer_last_wrote_in_given_or_detected() {
+        let mut given = inbound(Origin::Buyer, "2026-11-20T09:00:00Z", "Hi");
+        given.language = Some("de".into());
+        let ours = inbound(
+            Origin::SellerElsewhere,
+            "2026-11-20T09:30:00Z",
+            "Good morning, your parcel left yesterday and arrives on Friday. Kind regards",
+        );
+        let vague = inbound(Origin::Buyer, "2026-11-20T11:00:00Z", "ok");
+        let italian = inbound(
+            Origin::Buyer,
+            "2026-11-20T12:00:00Z",
+            "Buongiorno, il pacco non è ancora arrivato e vorrei sapere quando arriverà.",
+        );
+        let writes = replay(&[given, ours, vague, italian]);
+        let languages: Vec<_> = writes
+            .iter()
+            .map(|w| w.ticket.language.as_deref())
+            .collect();
+        // Our own words and a message too short to tell change nothing.
+        assert_eq!(languages, [Some("de"), Some("de"), Some("de"), Some("it")]);
     }
 
     #[test]

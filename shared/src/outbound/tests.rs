@@ -71,6 +71,7 @@ fn ticket(channel: Channel) -> Ticket {
         last_buyer_message_at: Some(asked),
         last_agent_reply_at: None,
         suggested_draft: None,
+        language: None,
         created_at: asked,
         updated_at: asked,
         version: 3,
