@@ -544,6 +544,7 @@ async fn customer_history_lists_tickets_and_orders_across_channels_newest_first(
             channel: Channel::Ebay,
             order: OrderId::parse("12-34567-89012").unwrap(),
             at: at("2026-01-01T00:00:00Z"),
+            details: None,
         },
         HistoryEntry::Ticket {
             ticket: TicketId::parse("tkt_a").unwrap(),
@@ -555,6 +556,7 @@ async fn customer_history_lists_tickets_and_orders_across_channels_newest_first(
             channel: Channel::Amazon,
             order: OrderId::parse("305-1234567-1234567").unwrap(),
             at: at("2026-03-01T00:00:00Z"),
+            details: None,
         },
     ];
     for e in &entries {

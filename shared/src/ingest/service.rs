@@ -348,7 +348,8 @@ where
             });
         }
         let written = self.store.save_order(tenant, order).await?;
-        if order.buyer_identities.is_empty() {
+        // A stale copy (a newer one is stored) must not replace the history's details either.
+        if order.buyer_identities.is_empty() || !written {
             return Ok(IngestOutcome::OrderSaved { written });
         }
         let customer = self.customer_for(tenant, order, now).await?;
@@ -356,6 +357,7 @@ where
             channel: order.channel,
             order: order.id.clone(),
             at: order.purchased_at,
+            details: Some(Box::new(order.clone())),
         };
         self.store.add_history(tenant, &customer, &entry).await?;
         Ok(IngestOutcome::OrderSaved { written })

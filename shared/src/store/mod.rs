@@ -231,7 +231,7 @@ pub enum InboundOutcome {
 }
 
 /// Which kind of entity a customer-history entry points at.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum HistoryEntry {
     Ticket {
@@ -244,6 +244,10 @@ pub enum HistoryEntry {
         channel: Channel,
         order: OrderId,
         at: DateTime<Utc>,
+        /// The order as last saved (items, shipments with their tracking), so the ticket view
+        /// shows it from the customer's history without reading the order item.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        details: Option<Box<Order>>,
     },
 }
 

@@ -154,9 +154,9 @@ impl CustomerStore for DynamoStore {
     ) -> StoreResult<()> {
         let sk = match entry {
             HistoryEntry::Ticket { ticket, at, .. } => keys::history_ticket_sk(*at, ticket),
-            HistoryEntry::Order { channel, order, at } => {
-                keys::history_order_sk(*at, *channel, order)
-            }
+            HistoryEntry::Order {
+                channel, order, at, ..
+            } => keys::history_order_sk(*at, *channel, order),
         };
         let item = Item::new(keys::customer_pk(tenant, customer), sk, entry).to_attributes()?;
         // Re-adding the same entry is harmless: it is the same item.

@@ -411,6 +411,7 @@ impl TicketStore for DynamoStore {
                 channel: order.channel,
                 order: order.id.clone(),
                 at: order.purchased_at,
+                details: Some(Box::new(order.clone())),
             };
             let history = Item::new(
                 keys::customer_pk(tenant, &ticket.customer),
