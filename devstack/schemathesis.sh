@@ -18,7 +18,17 @@ for _ in $(seq 1 120); do
 done
 curl -fsS "$url/v1/health" >/dev/null || { echo "the local stack did not start:"; cat "$log"; exit 1; }
 token=$("$bin" token --tenant demo --role admin)
-"$venv/bin/st" run "$url/v1/openapi.json" \
+# The ticket routes are exercised on a real ticket: wait until the stack has ingested one.
+ticket=
+for _ in $(seq 1 120); do
+  ticket=$(curl -fsS -H "Authorization: Bearer $token" "$url/v1/tickets?limit=1" 2>/dev/null |
+    "$venv/bin/python" -c 'import json, sys; items = json.load(sys.stdin)["items"]; print(items[0]["id"] if items else "")' || true)
+  [ -n "$ticket" ] && break
+  sleep 1
+done
+[ -n "$ticket" ] || { echo "the local stack ingested no ticket:"; cat "$log"; exit 1; }
+export MARKETDESK_ST_TICKET=$ticket
+"$venv/bin/st" --config-file "$(dirname "$0")/schemathesis.toml" run "$url/v1/openapi.json" \
   --header "Authorization: Bearer $token" \
   --checks not_a_server_error,response_schema_conformance \
   --max-examples "${SCHEMATHESIS_MAX_EXAMPLES:-20}" \

@@ -30,7 +30,8 @@ pub struct QuarantineParams {
     tag = "admin",
     params(QuarantineParams),
     responses(
-        (status = 200, description = "`items` (quarantine records) and `next_cursor`", body = Object,
+        (status = 200, description = "`items` (quarantine records) and `next_cursor`",
+            body = Listing<QuarantineRecord>,
             example = json!({"items": [{"id": "0c7e8a1e-4c53-4b6e-9d5c-000000000002", "tenant": "demo",
                 "at": "2026-11-20T10:00:00Z", "worker": "ingest", "reason": "unreadable_mail",
                 "detail": "unreadable e-mail: message has no From address", "payload": "{…}",

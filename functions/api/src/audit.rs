@@ -128,7 +128,8 @@ fn instant(field: &str, value: Option<&str>) -> Result<Option<DateTime<Utc>>, Pr
     tag = "admin",
     params(AuditParams),
     responses(
-        (status = 200, description = "`items` (audit entries) and `next_cursor`", body = Object,
+        (status = 200, description = "`items` (audit entries) and `next_cursor`",
+            body = Listing<AuditEntry>,
             example = json!({"items": [{"id": "01JD2ZC3W8V1X2Y3Z4A5B6C7D8", "at": "2026-11-20T10:00:00Z",
                 "actor": "alice", "action": "ticket.assign", "target": "tkt_01JD2Z…",
                 "detail": {"from": null, "to": "bob"}}], "next_cursor": null})),

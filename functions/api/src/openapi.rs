@@ -1,7 +1,9 @@
 //! The OpenAPI document, generated from the handlers' annotations and served at
 //! `/v1/openapi.json`.
 
+use utoipa::openapi::link::LinkBuilder;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{HttpMethod, RefOr};
 use utoipa::{Modify, OpenApi};
 
 use crate::{Problem, compliance, policies, rules, sla, templates, tickets, writes};
@@ -60,7 +62,7 @@ use crate::{Problem, compliance, policies, rules, sla, templates, tickets, write
         rules::TestRequest,
         rules::SampleMessage
     )),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &Links),
     tags(
         (name = "tickets", description = "The inbox and ticket views"),
         (name = "sla", description = "SLA policies and what they mean"),
@@ -86,6 +88,199 @@ impl Modify for BearerAuth {
                     .build(),
             ),
         );
+    }
+}
+
+/// OpenAPI links: where the id of a resource in one answer goes in the next request. Clients
+/// (and schemathesis' stateful phase) follow them from a listing to the ticket routes, and
+/// from a created resource to its own routes.
+struct Links;
+
+/// `(from path, from method, from status, link name, to path, to method, parameters)`.
+type LinkSpec = (
+    &'static str,
+    HttpMethod,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static [(&'static str, &'static str)],
+);
+
+const FIRST_TICKET: &[(&str, &str)] = &[("id", "$response.body#/items/0/id")];
+const SAME_TICKET_AT_ITS_ETAG: &[(&str, &str)] = &[
+    ("id", "$request.path.id"),
+    ("If-Match", "$response.header.ETag"),
+];
+const CREATED: &[(&str, &str)] = &[("id", "$response.body#/id")];
+
+const LINKS: &[LinkSpec] = &[
+    (
+        "/v1/tickets",
+        HttpMethod::Get,
+        "200",
+        "GetTicket",
+        "/v1/tickets/{id}",
+        "get",
+        FIRST_TICKET,
+    ),
+    (
+        "/v1/tickets",
+        HttpMethod::Get,
+        "200",
+        "Heartbeat",
+        "/v1/tickets/{id}/presence",
+        "put",
+        FIRST_TICKET,
+    ),
+    (
+        "/v1/tickets",
+        HttpMethod::Get,
+        "200",
+        "Leave",
+        "/v1/tickets/{id}/presence",
+        "delete",
+        FIRST_TICKET,
+    ),
+    (
+        "/v1/tickets",
+        HttpMethod::Get,
+        "200",
+        "Reply",
+        "/v1/tickets/{id}/replies",
+        "post",
+        FIRST_TICKET,
+    ),
+    (
+        "/v1/tickets/{id}",
+        HttpMethod::Get,
+        "200",
+        "AddNote",
+        "/v1/tickets/{id}/notes",
+        "post",
+        SAME_TICKET_AT_ITS_ETAG,
+    ),
+    (
+        "/v1/tickets/{id}",
+        HttpMethod::Get,
+        "200",
+        "SetAssignee",
+        "/v1/tickets/{id}/assignee",
+        "put",
+        SAME_TICKET_AT_ITS_ETAG,
+    ),
+    (
+        "/v1/tickets/{id}",
+        HttpMethod::Get,
+        "200",
+        "SetStatus",
+        "/v1/tickets/{id}/status",
+        "put",
+        SAME_TICKET_AT_ITS_ETAG,
+    ),
+    (
+        "/v1/tickets/{id}",
+        HttpMethod::Get,
+        "200",
+        "SetTags",
+        "/v1/tickets/{id}/tags",
+        "put",
+        SAME_TICKET_AT_ITS_ETAG,
+    ),
+    (
+        "/v1/admin/quarantine",
+        HttpMethod::Get,
+        "200",
+        "Redrive",
+        "/v1/admin/quarantine/{id}/redrive",
+        "post",
+        &[("id", "$response.body#/items/0/id")],
+    ),
+    (
+        "/v1/rules",
+        HttpMethod::Post,
+        "201",
+        "GetRule",
+        "/v1/rules/{id}",
+        "get",
+        CREATED,
+    ),
+    (
+        "/v1/rules",
+        HttpMethod::Post,
+        "201",
+        "DeleteRule",
+        "/v1/rules/{id}",
+        "delete",
+        CREATED,
+    ),
+    (
+        "/v1/sla/policies",
+        HttpMethod::Post,
+        "201",
+        "GetPolicy",
+        "/v1/sla/policies/{id}",
+        "get",
+        CREATED,
+    ),
+    (
+        "/v1/sla/policies",
+        HttpMethod::Post,
+        "201",
+        "DeletePolicy",
+        "/v1/sla/policies/{id}",
+        "delete",
+        CREATED,
+    ),
+    (
+        "/v1/templates",
+        HttpMethod::Post,
+        "201",
+        "GetTemplate",
+        "/v1/templates/{id}",
+        "get",
+        CREATED,
+    ),
+    (
+        "/v1/templates",
+        HttpMethod::Post,
+        "201",
+        "DeleteTemplate",
+        "/v1/templates/{id}",
+        "delete",
+        CREATED,
+    ),
+];
+
+impl Modify for Links {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        for (from, method, status, name, to, to_method, parameters) in LINKS {
+            let operation = openapi
+                .paths
+                .paths
+                .get_mut(*from)
+                .and_then(|item| match method {
+                    HttpMethod::Get => item.get.as_mut(),
+                    HttpMethod::Post => item.post.as_mut(),
+                    _ => None,
+                });
+            let Some(RefOr::T(response)) =
+                operation.and_then(|op| op.responses.responses.get_mut(*status))
+            else {
+                // A link to a route that is gone must not vanish silently.
+                panic!("OpenAPI link {name}: no {status} response of {from}");
+            };
+            // JSON pointer escaping of the path (`/` is `~1`).
+            let reference = format!("#/paths/{}/{to_method}", to.replace('/', "~1"));
+            let link = parameters
+                .iter()
+                .fold(
+                    LinkBuilder::new().operation_ref(reference),
+                    |link, (k, v)| link.parameter(*k, *v),
+                )
+                .build();
+            response.links.insert((*name).to_owned(), RefOr::T(link));
+        }
     }
 }
 

@@ -39,7 +39,7 @@ pub struct PresenceRequest {
     params(("id" = String, Path, description = "Ticket id (`tkt_…`)")),
     request_body = PresenceRequest,
     responses(
-        (status = 200, description = "The caller's presence", body = Object,
+        (status = 200, description = "The caller's presence", body = Presence,
             example = json!({"ticket": "tkt_01JD2Z…", "agent": "alice", "state": "replying",
                 "at": "2026-11-20T10:00:00Z", "expires_at": "2026-11-20T10:00:30Z"})),
         (status = 400, description = "Invalid body", body = Problem,
@@ -106,7 +106,7 @@ pub async fn leave<S: PresenceStore>(
 }
 
 /// The inbox badges.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Counts {
     open: BadgeCounts,
     pending: BadgeCounts,
@@ -124,7 +124,7 @@ pub struct Counts {
     path = "/v1/tickets/counts",
     tag = "tickets",
     responses(
-        (status = 200, description = "Counts of open and pending tickets", body = Object,
+        (status = 200, description = "Counts of open and pending tickets", body = Counts,
             example = json!({
                 "open": {"total": 3, "ok": 1, "warning": 1, "breached": 1,
                     "by_channel": {"amazon": {"total": 2, "ok": 0, "warning": 1, "breached": 1},
@@ -167,7 +167,7 @@ pub async fn counts<S: InsightStore>(
     tag = "admin",
     params(("id" = String, Path, description = "Quarantine record id")),
     responses(
-        (status = 200, description = "The record, marked redriven", body = Object,
+        (status = 200, description = "The record, marked redriven", body = QuarantineRecord,
             example = json!({"id": "0c7e8a1e-4c53-4b6e-9d5c-000000000002", "tenant": "demo",
                 "at": "2026-11-20T10:00:00Z", "worker": "ingest", "reason": "malformed",
                 "detail": "…", "payload": "{…}", "in_dlq": true,

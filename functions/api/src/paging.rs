@@ -19,9 +19,10 @@ pub fn page_request(limit: Option<u32>, cursor: Option<String>) -> Result<PageRe
 }
 
 /// `items` and the cursor of the next page (`null` on the last).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Listing<T> {
     items: Vec<T>,
+    /// Pass it as `cursor` for the next page; `null` on the last page.
     next_cursor: Option<String>,
 }
 

@@ -63,8 +63,8 @@ fn enum_param<T: serde::de::DeserializeOwned>(
     tag = "tickets",
     params(InboxParams),
     responses(
-        (status = 200, description = "`items` (tickets) and `next_cursor`", body = Object,
-            example = json!({"items": [], "next_cursor": null})),
+        (status = 200, description = "`items` (tickets) and `next_cursor`",
+            body = Listing<marketdesk::domain::Ticket>),
         (status = 400, description = "Invalid parameter", body = Problem,
             content_type = "application/problem+json"),
         (status = 401, description = "No valid token", body = Problem,
@@ -109,7 +109,8 @@ pub async fn inbox<S: TicketStore>(
     Ok(Json(page.into()))
 }
 
-#[derive(Debug, Serialize)]
+/// The ticket view.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct TicketDetail {
     ticket: marketdesk::domain::Ticket,
     messages: Vec<marketdesk::domain::Message>,
@@ -126,7 +127,7 @@ pub struct TicketDetail {
     tag = "tickets",
     params(("id" = String, Path, description = "Ticket id (`tkt_…`)")),
     responses(
-        (status = 200, description = "`ticket`, `messages`, `events`, `notes`, `presences` (agents viewing or replying now); ETag `\"v{version}\"` for If-Match", body = Object),
+        (status = 200, description = "`ticket`, `messages`, `events`, `notes`, `presences` (agents viewing or replying now); ETag `\"v{version}\"` for If-Match", body = TicketDetail),
         (status = 401, description = "No valid token", body = Problem,
             content_type = "application/problem+json"),
         (status = 404, description = "No such ticket for this tenant", body = Problem,

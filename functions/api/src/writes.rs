@@ -22,8 +22,8 @@ use marketdesk::outbound::OutboundMessage;
 use marketdesk::store::{ConfigStore, StoreError, TicketStore, TicketView, TicketWrite};
 use marketdesk::templates::{self, Placeholder, RenderContext, Template, TemplateId};
 use marketdesk::tenant_config::effective_template;
-use serde::Deserialize;
 use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use crate::{AppState, Authenticated, Problem};
@@ -34,6 +34,28 @@ pub const MAX_BODY_CHARS: usize = 20_000;
 pub const MAX_REASON_CHARS: usize = 500;
 pub const MAX_TAGS: usize = 30;
 pub const MAX_TAG_CHARS: usize = 50;
+
+/// The 202 answer to a reply.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ReplyAccepted {
+    /// The stored outbound message.
+    message: Message,
+    /// The message's delivery, `queued` until the sender reports.
+    delivery: Option<DeliveryState>,
+    /// The ticket's version after the reply (also its ETag).
+    ticket_version: u64,
+    /// Non-blocking (`warn`) findings, or the overridden blocking ones.
+    #[schema(value_type = Vec<crate::compliance::FindingSchema>)]
+    findings: Vec<compliance::Finding>,
+}
+
+/// The answer to an edit: the ticket after it, and the note a note request added.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Edited {
+    ticket: Ticket,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    note: Option<Note>,
+}
 
 /// The ETag of a ticket at `version`.
 pub fn etag(version: u64) -> String {
@@ -250,7 +272,7 @@ fn blocked(verdict: &Verdict) -> Response {
     params(("id" = String, Path, description = "Ticket id (`tkt_…`)")),
     request_body = ReplyRequest,
     responses(
-        (status = 202, description = "`message` (delivery `queued`) and `ticket_version`; ETag of the ticket", body = Object),
+        (status = 202, description = "`message` (delivery `queued`) and `ticket_version`; ETag of the ticket", body = ReplyAccepted),
         (status = 400, description = "Invalid request", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "`override_reason` from a non-admin", body = Problem, content_type = "application/problem+json"),
@@ -418,12 +440,12 @@ pub async fn reply<S: TicketStore + ConfigStore>(
     if let Err(e) = state.outbound.enqueue(&queued).await {
         tracing::error!(error = %e, "reply stored but not queued; the outbox sweep will queue it");
     }
-    let body = json!({
-        "message": message,
-        "delivery": message.delivery,
-        "ticket_version": written.version,
-        "findings": verdict.findings,
-    });
+    let body = ReplyAccepted {
+        delivery: message.delivery.clone(),
+        message,
+        ticket_version: written.version,
+        findings: verdict.findings,
+    };
     Ok((
         StatusCode::ACCEPTED,
         etag_header(written.version),
@@ -501,7 +523,10 @@ async fn edit<S: TicketStore>(
         return Ok((
             StatusCode::OK,
             etag_header(current.version),
-            axum::Json(json!({ "ticket": current })),
+            axum::Json(Edited {
+                ticket: current,
+                note: None,
+            }),
         )
             .into_response());
     };
@@ -518,11 +543,8 @@ async fn edit<S: TicketStore>(
         .await;
     match written {
         Ok(ticket) => {
-            let body = match note {
-                Some(note) => json!({ "ticket": ticket, "note": note }),
-                None => json!({ "ticket": ticket }),
-            };
-            Ok((status, etag_header(ticket.version), axum::Json(body)).into_response())
+            let etag = etag_header(ticket.version);
+            Ok((status, etag, axum::Json(Edited { ticket, note })).into_response())
         }
         Err(StoreError::Conflict { .. }) => match state.store.ticket(tenant, &ticket_id).await? {
             Some(now_current) => Ok(stale(&now_current)),
@@ -571,7 +593,7 @@ pub struct TagsRequest {
         ("If-Match" = String, Header, description = "The ticket's ETag, `\"v{version}\"`")),
     request_body = NoteRequest,
     responses(
-        (status = 201, description = "`ticket` and `note`; the new ETag", body = Object),
+        (status = 201, description = "`ticket` and `note`; the new ETag", body = Edited),
         (status = 400, description = "Invalid request", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such ticket for this tenant", body = Problem, content_type = "application/problem+json"),
@@ -624,7 +646,7 @@ pub async fn add_note<S: TicketStore>(
         ("If-Match" = String, Header, description = "The ticket's ETag, `\"v{version}\"`")),
     request_body = AssigneeRequest,
     responses(
-        (status = 200, description = "`ticket`; the new ETag", body = Object),
+        (status = 200, description = "`ticket`; the new ETag", body = Edited),
         (status = 400, description = "Invalid request", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such ticket for this tenant", body = Problem, content_type = "application/problem+json"),
@@ -682,7 +704,7 @@ pub async fn set_assignee<S: TicketStore>(
         ("If-Match" = String, Header, description = "The ticket's ETag, `\"v{version}\"`")),
     request_body = StatusRequest,
     responses(
-        (status = 200, description = "`ticket`; the new ETag", body = Object),
+        (status = 200, description = "`ticket`; the new ETag", body = Edited),
         (status = 400, description = "Invalid request", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such ticket for this tenant", body = Problem, content_type = "application/problem+json"),
@@ -766,7 +788,7 @@ fn parse_tags(tags: &[String]) -> Result<BTreeSet<String>, Problem> {
         ("If-Match" = String, Header, description = "The ticket's ETag, `\"v{version}\"`")),
     request_body = TagsRequest,
     responses(
-        (status = 200, description = "`ticket`; the new ETag", body = Object),
+        (status = 200, description = "`ticket`; the new ETag", body = Edited),
         (status = 400, description = "Invalid request", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such ticket for this tenant", body = Problem, content_type = "application/problem+json"),

@@ -21,6 +21,7 @@ pub mod action {
 
 /// One entry of a tenant's audit log.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AuditEntry {
     /// Time-sortable and unique (ULID of `at`).
     pub id: String,
@@ -32,6 +33,7 @@ pub struct AuditEntry {
     /// What it was done to (`tkt_…`, `acct_…`, a quarantine id).
     pub target: String,
     /// What changed (from/to, the override reason…). Never a secret or a buyer address.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     #[serde(default)]
     pub detail: serde_json::Value,
 }

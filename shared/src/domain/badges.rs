@@ -47,6 +47,7 @@ impl SlaLevel {
 
 /// Counts of one slice (a channel, or everything).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LevelCounts {
     pub total: u64,
     pub ok: u64,
@@ -67,6 +68,7 @@ impl LevelCounts {
 
 /// The badges of one ticket status.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BadgeCounts {
     /// Everything of the status, split by SLA level.
     #[serde(flatten)]

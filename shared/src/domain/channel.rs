@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 /// Where a conversation comes from and where its replies go.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Channel {
     Amazon,

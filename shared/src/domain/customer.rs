@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use super::CustomerId;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum IdentityKind {
     /// Amazon's anonymised relay address (stable per buyer and seller).

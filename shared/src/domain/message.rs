@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use super::{AgentId, MessageId, TicketId};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Direction {
     Inbound,
@@ -15,6 +16,7 @@ pub enum Direction {
 /// Who wrote a message. Only an `Agent` reply stops an SLA clock; an `Automation` reply never
 /// stops Amazon's.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum AuthorKind {
     Buyer,
@@ -30,6 +32,7 @@ pub enum AuthorKind {
 
 /// Metadata of an attachment; the bytes stay in S3.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Attachment {
     pub filename: String,
     pub content_type: String,
@@ -41,6 +44,7 @@ pub struct Attachment {
 
 /// Identifiers the channel gave the message, for dedupe and threading.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ExternalRefs {
     /// The channel's message id (eBay message id, e-mail Message-ID).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -56,6 +60,7 @@ pub struct ExternalRefs {
 
 /// Delivery of an outbound message.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "state", rename_all = "snake_case")]
 pub enum DeliveryState {
     Queued,
@@ -64,6 +69,7 @@ pub enum DeliveryState {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Message {
     pub id: MessageId,
     pub ticket: TicketId,
@@ -81,6 +87,7 @@ pub struct Message {
     pub language: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub attachments: Vec<Attachment>,
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     #[serde(default)]
     pub external: ExternalRefs,
     /// When the channel says the message was sent; SLA clocks start here.

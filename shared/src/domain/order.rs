@@ -14,6 +14,7 @@ pub struct Money {
 
 /// Points at an order of a channel.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OrderRef {
     pub channel: Channel,
     pub order: OrderId,

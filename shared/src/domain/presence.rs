@@ -11,6 +11,7 @@ use super::{AgentId, TicketId};
 pub const PRESENCE_TTL: Duration = Duration::seconds(30);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum PresenceState {
     Viewing,
@@ -20,6 +21,7 @@ pub enum PresenceState {
 
 /// One agent's presence on one ticket.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Presence {
     pub ticket: TicketId,
     pub agent: AgentId,

@@ -11,6 +11,7 @@ use super::{
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum TicketStatus {
     Open,
@@ -46,6 +47,7 @@ impl std::str::FromStr for TicketStatus {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Priority {
     Low,
@@ -56,6 +58,7 @@ pub enum Priority {
 
 /// What the buyer wants, as triage reads it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Intent {
     WhereIsMyOrder,
@@ -72,6 +75,7 @@ pub enum Intent {
 
 /// What puts the seller account at risk; any risk means top priority.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Risk {
     AToZClaim,
@@ -82,6 +86,7 @@ pub enum Risk {
 
 /// The SLA clock of a ticket as last computed by the SLA module.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SlaState {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub policy: Option<String>,
@@ -99,6 +104,7 @@ pub struct SlaState {
     /// Set while a business clock is paused (pending on customer).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub paused_at: Option<DateTime<Utc>>,
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     #[serde(default)]
     pub breached: bool,
     /// Escalation thresholds already acted on, as `{threshold}@{due_at}` keys (see
@@ -109,6 +115,7 @@ pub struct SlaState {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Ticket {
     pub id: TicketId,
     pub tenant: TenantId,
@@ -130,6 +137,7 @@ pub struct Ticket {
     pub customer: CustomerId,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub order: Option<OrderRef>,
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     #[serde(default)]
     pub sla: SlaState,
     pub message_count: u32,
@@ -163,6 +171,7 @@ impl Ticket {
 /// A reply template an automation rule suggests for the ticket: the agent opens it, the reply
 /// endpoint renders and checks it like any other.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SuggestedDraft {
     /// The template id (`wismo_live`).
     pub template: String,
@@ -173,6 +182,7 @@ pub struct SuggestedDraft {
 
 /// What an automation rule changed on a ticket, as recorded in its `rule_applied` event.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum RuleAction {
     AddTags { tags: Vec<String> },
@@ -185,6 +195,7 @@ pub enum RuleAction {
 pub type Actor = AuthorKind;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum TicketEventKind {
     Created,
@@ -237,6 +248,7 @@ pub enum TicketEventKind {
 
 /// An audit entry on a ticket.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TicketEvent {
     pub id: EventId,
     pub ticket: TicketId,
@@ -248,6 +260,7 @@ pub struct TicketEvent {
 
 /// An internal note agents leave for each other; never sent to the buyer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Note {
     pub id: NoteId,
     pub ticket: TicketId,

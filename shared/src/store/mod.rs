@@ -593,6 +593,7 @@ pub trait StatsStore: Send + Sync {
 /// A unit of work that cannot succeed as it is (a malformed payload, an unreadable e-mail) or
 /// that used up its retries: kept with its reason for an admin to inspect and redrive.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct QuarantineRecord {
     /// Stable per payload (the queue message id), so a redelivery overwrites its record.
     pub id: String,
