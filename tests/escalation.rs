@@ -3,7 +3,6 @@
 //! escalator alerts the Slack sandbox once per threshold, in order — through a redelivered
 //! trigger, a sweep racing the schedules, a lost schedule and a ticket answered in time.
 
-use std::sync::Arc;
 
 use aws_config::SdkConfig;
 use aws_lambda_events::event::sqs::SqsEvent;
@@ -40,7 +39,6 @@ async fn stack() -> Stack {
         .await
         .unwrap();
     let store = DynamoStore::from_config(&config, &resources.table);
-    let policies: Arc<[_]> = Arc::from(seed_policies());
     let scheduler = EventBridgeScheduler::from_config(
         &config,
         ScheduleTarget {
@@ -48,7 +46,6 @@ async fn stack() -> Stack {
             queue_arn: resources.queue("EscalationQueue").arn.clone(),
             role_arn: "arn:aws:iam::123456789012:role/marketdesk-scheduler".into(),
         },
-        policies.clone(),
     );
     let slack = SlackSandbox::start().await.unwrap();
     let http = HttpConfig::default();
@@ -61,7 +58,6 @@ async fn stack() -> Stack {
     let escalator = Escalator::new(
         DynamoStore::from_config(&config, &resources.table),
         webhook,
-        policies,
         EscalationConfig {
             frontend_url: "https://app.marketdesk.example".into(),
             fallback_assignee: Some(AgentId::parse("lead-anna").unwrap()),
@@ -152,7 +148,10 @@ impl Stack {
             .record_inbound(&first_inbound(ticket, &format!("<{}@relay>", ticket.id)))
             .await
             .unwrap();
-        self.scheduler.sync(None, ticket, now).await.unwrap();
+        self.scheduler
+            .sync(None, ticket, &seed_policies(), now)
+            .await
+            .unwrap();
     }
 }
 
@@ -251,7 +250,7 @@ async fn a_ticket_answered_in_time_has_its_schedules_deleted_and_never_alerts() 
     answered.last_agent_reply_at = Some(replied);
     let written = s.store.update_ticket(&answered).await.unwrap();
     s.scheduler
-        .sync(Some(&ticket), &written, replied)
+        .sync(Some(&ticket), &written, &seed_policies(), replied)
         .await
         .unwrap();
     assert_eq!(s.schedule_count().await, 0);

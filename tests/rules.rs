@@ -147,7 +147,6 @@ async fn a_stored_rule_tags_assigns_and_suggests_a_draft_for_an_ingested_message
             S3MailBlobs::from_config(&stack.config),
             StoredContextOnly,
             NoSchedules,
-            marketdesk::sla::seed_policies(),
         ))
         .sequential();
 

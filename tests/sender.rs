@@ -68,14 +68,12 @@ fn sent_at() -> DateTime<Utc> {
 
 async fn env() -> Env {
     let stack = fresh_stack().await;
-    let policies: Arc<[_]> = Arc::from(seed_policies());
     let target = ScheduleTarget {
         group: stack.resources.schedule_group.clone(),
         queue_arn: stack.resources.queue("EscalationQueue").arn.clone(),
         role_arn: "arn:aws:iam::123456789012:role/marketdesk-scheduler".into(),
     };
-    let scheduler =
-        || EventBridgeScheduler::from_config(&stack.config, target.clone(), policies.clone());
+    let scheduler = || EventBridgeScheduler::from_config(&stack.config, target.clone());
     aws_sdk_sesv2::Client::new(&stack.config)
         .create_email_identity()
         .email_identity(SENDER)
@@ -106,7 +104,7 @@ async fn env() -> Env {
         ),
         scheduler: scheduler(),
         notifier: alerts.clone(),
-        policies: policies.clone(),
+        config: Default::default(),
         frontend_url: Some("https://app.marketdesk.example".into()),
         lease: TimeDelta::minutes(15),
         outbound: outbound.clone(),
@@ -312,7 +310,10 @@ async fn an_amazon_reply_goes_to_the_relay_alias_with_threading_headers_and_stop
     let env = env().await;
     let (ticket, reply) = env.amazon_ticket(Some(SENDER)).await;
     let now = sent_at() + Duration::hours(3);
-    env.scheduler.sync(None, &ticket, sent_at()).await.unwrap();
+    env.scheduler
+        .sync(None, &ticket, &seed_policies(), sent_at())
+        .await
+        .unwrap();
     assert!(env.schedule_count().await > 0, "the deadline has schedules");
 
     assert!(
