@@ -778,3 +778,55 @@ async fn a_reply_uses_the_tenants_template_in_two_requests() {
     assert_eq!(a.status, StatusCode::BAD_REQUEST, "{}", a.body);
     assert_eq!(a.body["field"], "template");
 }
+
+async fn preview(f: &Fixture, token: &str, policy: &str) -> Answer {
+    send(
+        f,
+        Method::POST,
+        "/v1/sla/preview",
+        token,
+        None,
+        Some(json!({"policy": policy, "message_at": "2026-03-28T22:30:00Z"})),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn the_sla_preview_resolves_a_policy_id_among_the_callers_tenants_policies() {
+    let f = fixture().await;
+    // No policy of its own yet: the seed set, and nothing else.
+    let a = preview(&f, &f.agent, "amazon").await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+    assert_eq!(a.body["due_at"], "2026-03-29T22:30:00Z");
+    let names: Vec<&str> = a.body["deadlines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["warn_50", "internal_breach", "warn_80", "breach"]);
+    let a = preview(&f, &f.agent, "amazon-vip").await;
+    assert_eq!(a.status, StatusCode::BAD_REQUEST, "{}", a.body);
+    assert_eq!(a.body["field"], "policy");
+
+    let a = send(
+        &f,
+        Method::POST,
+        "/v1/sla/policies",
+        &f.admin,
+        None,
+        Some(vip_policy()),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::CREATED, "{}", a.body);
+    // At once (no cache in the way), with the tenant's own targets: 4 h, 2 h internally.
+    let a = preview(&f, &f.agent, "amazon-vip").await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+    assert_eq!(a.body["due_at"], "2026-03-29T02:30:00Z");
+    assert_eq!(a.body["internal_due_at"], "2026-03-29T00:30:00Z");
+
+    // Another tenant's id is unknown to the caller.
+    let a = preview(&f, &f.other, "amazon-vip").await;
+    assert_eq!(a.status, StatusCode::BAD_REQUEST, "{}", a.body);
+    assert_eq!(a.body["field"], "policy");
+}
