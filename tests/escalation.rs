@@ -3,7 +3,6 @@
 //! escalator alerts the Slack sandbox once per threshold, in order — through a redelivered
 //! trigger, a sweep racing the schedules, a lost schedule and a ticket answered in time.
 
-
 use aws_config::SdkConfig;
 use aws_lambda_events::event::sqs::SqsEvent;
 use chrono::{DateTime, Duration, Utc};

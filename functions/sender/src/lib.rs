@@ -421,8 +421,7 @@ where
                     None => return Ok(()),
                 }
             }
-            let Some(effect) = reply_effect(&ticket, reply, delivered_at, &policies, now)
-            else {
+            let Some(effect) = reply_effect(&ticket, reply, delivered_at, &policies, now) else {
                 return Ok(());
             };
             let written = match self.store.update_ticket(&effect.ticket).await {
@@ -434,7 +433,8 @@ where
             if let Err(e) = self
                 .scheduler
                 .sync(Some(&ticket), &written, &policies, now)
-                .await {
+                .await
+            {
                 tracing::warn!(tenant = %ticket.tenant, ticket = %ticket.id, error = %e,
                     "escalation schedules not updated after a reply");
             }
