@@ -3,8 +3,6 @@
 //! escalator alerts the Slack sandbox once per threshold, in order — through a redelivered
 //! trigger, a sweep racing the schedules, a lost schedule and a ticket answered in time.
 
-use std::sync::Arc;
-
 use aws_config::SdkConfig;
 use aws_lambda_events::event::sqs::SqsEvent;
 use chrono::{DateTime, Duration, Utc};
@@ -16,7 +14,7 @@ use marketdesk::connectors::slack::SlackWebhook;
 use marketdesk::domain::*;
 use marketdesk::escalation::{EscalationConfig, EscalationScheduler};
 use marketdesk::sla::seed_policies;
-use marketdesk::store::TicketStore;
+use marketdesk::store::{ConfigStore, TicketStore};
 use marketdesk_devstack::scheduler::fire_due;
 use marketdesk_devstack::testing::{emulator, unique_prefix};
 use marketdesk_devstack::{Resources, StackResources};
@@ -40,7 +38,6 @@ async fn stack() -> Stack {
         .await
         .unwrap();
     let store = DynamoStore::from_config(&config, &resources.table);
-    let policies: Arc<[_]> = Arc::from(seed_policies());
     let scheduler = EventBridgeScheduler::from_config(
         &config,
         ScheduleTarget {
@@ -48,7 +45,6 @@ async fn stack() -> Stack {
             queue_arn: resources.queue("EscalationQueue").arn.clone(),
             role_arn: "arn:aws:iam::123456789012:role/marketdesk-scheduler".into(),
         },
-        policies.clone(),
     );
     let slack = SlackSandbox::start().await.unwrap();
     let http = HttpConfig::default();
@@ -61,7 +57,6 @@ async fn stack() -> Stack {
     let escalator = Escalator::new(
         DynamoStore::from_config(&config, &resources.table),
         webhook,
-        policies,
         EscalationConfig {
             frontend_url: "https://app.marketdesk.example".into(),
             fallback_assignee: Some(AgentId::parse("lead-anna").unwrap()),
@@ -152,7 +147,10 @@ impl Stack {
             .record_inbound(&first_inbound(ticket, &format!("<{}@relay>", ticket.id)))
             .await
             .unwrap();
-        self.scheduler.sync(None, ticket, now).await.unwrap();
+        self.scheduler
+            .sync(None, ticket, &seed_policies(), now)
+            .await
+            .unwrap();
     }
 }
 
@@ -251,7 +249,7 @@ async fn a_ticket_answered_in_time_has_its_schedules_deleted_and_never_alerts() 
     answered.last_agent_reply_at = Some(replied);
     let written = s.store.update_ticket(&answered).await.unwrap();
     s.scheduler
-        .sync(Some(&ticket), &written, replied)
+        .sync(Some(&ticket), &written, &seed_policies(), replied)
         .await
         .unwrap();
     assert_eq!(s.schedule_count().await, 0);
@@ -344,4 +342,61 @@ async fn a_failed_alert_releases_its_claim_so_the_redelivered_trigger_alerts_onc
     assert_eq!(s.alerts().len(), 1);
     let stored = s.store.ticket(&demo, &ticket.id).await.unwrap().unwrap();
     assert_eq!(stored.priority, Priority::High);
+}
+
+#[tokio::test]
+async fn a_ticket_under_a_tenant_only_policy_escalates_by_that_policy() {
+    let s = stack().await;
+    let acme = tenant("acme");
+    // Amazon within 6 h (3 h internally), a policy only this tenant has.
+    let mut vip = seed_policies()
+        .into_iter()
+        .find(|p| p.id == "amazon")
+        .unwrap();
+    vip.id = "amazon-vip".into();
+    vip.first_response.due = marketdesk::sla::SlaDuration::from_hours(6);
+    vip.first_response.internal_due = Some(marketdesk::sla::SlaDuration::from_hours(3));
+    let sent = at("2026-03-28T22:30:00Z");
+    s.store
+        .put_policy(
+            &acme,
+            &vip,
+            None,
+            &AgentId::parse("admin").unwrap(),
+            sent - Duration::days(1),
+        )
+        .await
+        .unwrap();
+    let mut ticket = new_ticket(&acme, sent);
+    ticket.sla.policy = Some("amazon-vip".into());
+    ticket.sla.due_at = Some(sent + Duration::hours(6));
+    ticket.sla.internal_due_at = Some(sent + Duration::hours(3));
+    s.store
+        .record_inbound(&first_inbound(&ticket, "<vip@relay>"))
+        .await
+        .unwrap();
+    s.scheduler
+        .sync(None, &ticket, std::slice::from_ref(&vip), sent)
+        .await
+        .unwrap();
+
+    // Every trigger is judged under the tenant's policy (an unknown one would fail the batch).
+    assert_eq!(s.schedule_count().await, 3);
+    for at in [
+        Duration::hours(3),
+        Duration::minutes(4 * 60 + 48),
+        Duration::hours(6),
+    ] {
+        assert_eq!(s.advance(sent + at, false).await, 1);
+    }
+    let alerts = s.alerts();
+    assert_eq!(alerts.len(), 3, "{alerts:?}");
+    assert!(alerts[2].starts_with("SLA breached"), "{alerts:?}");
+    // The sweep reads the same policies: nothing left to escalate, nothing failed.
+    let report = s
+        .escalator
+        .sweep(std::slice::from_ref(&acme), sent + Duration::hours(7))
+        .await
+        .unwrap();
+    assert_eq!((report.escalated, report.failed), (0, 0));
 }

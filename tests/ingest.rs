@@ -37,7 +37,6 @@ async fn env() -> Env {
         S3MailBlobs::from_config(&stack.config),
         StoredContextOnly,
         NoSchedules,
-        marketdesk::sla::seed_policies(),
     ));
     Env {
         stack,

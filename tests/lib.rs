@@ -198,7 +198,6 @@ pub mod pipeline {
                         tracker: Default::default(),
                     },
                     NoSchedules,
-                    marketdesk::sla::seed_policies(),
                 )),
                 stack,
                 tenant,

@@ -46,7 +46,10 @@ fn damage_rule(tenant: &TenantId) -> Rule {
 async fn rules_load_in_one_query_ignoring_other_items_of_the_config_partition() {
     let t = fresh_table().await;
     let acme = tenant("acme");
-    t.store.save_rule(&damage_rule(&acme), None).await.unwrap();
+    t.store
+        .save_rule(&damage_rule(&acme), None, &[])
+        .await
+        .unwrap();
     // SLA policies and templates share the partition; a neighbour's oddly named item too.
     for sk in ["SLA#amazon", "TPL#wismo", "RULEZ"] {
         t.store
@@ -77,9 +80,13 @@ async fn rule_writes_are_conditional_on_existence_and_version() {
     let t = fresh_table().await;
     let acme = tenant("acme");
     let id = RuleId::parse("rule_damage").unwrap();
-    let stored = t.store.save_rule(&damage_rule(&acme), None).await.unwrap();
+    let stored = t
+        .store
+        .save_rule(&damage_rule(&acme), None, &[])
+        .await
+        .unwrap();
     assert_eq!(stored.version, 1);
-    let again = t.store.save_rule(&damage_rule(&acme), None).await;
+    let again = t.store.save_rule(&damage_rule(&acme), None, &[]).await;
     assert!(
         matches!(again, Err(StoreError::Conflict { .. })),
         "{again:?}"
@@ -87,18 +94,18 @@ async fn rule_writes_are_conditional_on_existence_and_version() {
 
     let mut changed = stored.clone();
     changed.enabled = false;
-    let v2 = t.store.save_rule(&changed, Some(1)).await.unwrap();
+    let v2 = t.store.save_rule(&changed, Some(1), &[]).await.unwrap();
     assert_eq!(v2.version, 2);
-    let stale = t.store.save_rule(&changed, Some(1)).await;
+    let stale = t.store.save_rule(&changed, Some(1), &[]).await;
     assert!(matches!(stale, Err(StoreError::Conflict { .. })));
-    let stale = t.store.delete_rule(&acme, &id, 1).await;
+    let stale = t.store.delete_rule(&acme, &id, 1, &[]).await;
     assert!(matches!(stale, Err(StoreError::Conflict { .. })));
     assert_eq!(t.store.rule(&acme, &id).await.unwrap().unwrap(), v2);
 
     // Another tenant cannot delete it, whatever version it names.
-    let other = t.store.delete_rule(&tenant("globex"), &id, 2).await;
+    let other = t.store.delete_rule(&tenant("globex"), &id, 2, &[]).await;
     assert!(matches!(other, Err(StoreError::Conflict { .. })));
-    t.store.delete_rule(&acme, &id, 2).await.unwrap();
+    t.store.delete_rule(&acme, &id, 2, &[]).await.unwrap();
     assert!(t.store.rule(&acme, &id).await.unwrap().is_none());
 }
 
@@ -138,7 +145,7 @@ async fn a_stored_rule_tags_assigns_and_suggests_a_draft_for_an_ingested_message
     }
     stack
         .store
-        .save_rule(&damage_rule(&acme), None)
+        .save_rule(&damage_rule(&acme), None, &[])
         .await
         .unwrap();
     let worker: Worker<DynamoStore, S3MailBlobs, StoredContextOnly, NoSchedules> =
@@ -147,7 +154,6 @@ async fn a_stored_rule_tags_assigns_and_suggests_a_draft_for_an_ingested_message
             S3MailBlobs::from_config(&stack.config),
             StoredContextOnly,
             NoSchedules,
-            marketdesk::sla::seed_policies(),
         ))
         .sequential();
 

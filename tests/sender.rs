@@ -68,14 +68,12 @@ fn sent_at() -> DateTime<Utc> {
 
 async fn env() -> Env {
     let stack = fresh_stack().await;
-    let policies: Arc<[_]> = Arc::from(seed_policies());
     let target = ScheduleTarget {
         group: stack.resources.schedule_group.clone(),
         queue_arn: stack.resources.queue("EscalationQueue").arn.clone(),
         role_arn: "arn:aws:iam::123456789012:role/marketdesk-scheduler".into(),
     };
-    let scheduler =
-        || EventBridgeScheduler::from_config(&stack.config, target.clone(), policies.clone());
+    let scheduler = || EventBridgeScheduler::from_config(&stack.config, target.clone());
     aws_sdk_sesv2::Client::new(&stack.config)
         .create_email_identity()
         .email_identity(SENDER)
@@ -106,7 +104,7 @@ async fn env() -> Env {
         ),
         scheduler: scheduler(),
         notifier: alerts.clone(),
-        policies: policies.clone(),
+        config: Default::default(),
         frontend_url: Some("https://app.marketdesk.example".into()),
         lease: TimeDelta::minutes(15),
         outbound: outbound.clone(),
@@ -234,6 +232,10 @@ impl Env {
     }
 
     async fn schedule_count(&self) -> usize {
+        self.schedule_names().await.len()
+    }
+
+    async fn schedule_names(&self) -> Vec<String> {
         aws_sdk_scheduler::Client::new(&self.stack.config)
             .list_schedules()
             .group_name(&self.stack.resources.schedule_group)
@@ -241,7 +243,9 @@ impl Env {
             .await
             .unwrap()
             .schedules()
-            .len()
+            .iter()
+            .filter_map(|s| s.name().map(str::to_owned))
+            .collect()
     }
 }
 
@@ -312,7 +316,10 @@ async fn an_amazon_reply_goes_to_the_relay_alias_with_threading_headers_and_stop
     let env = env().await;
     let (ticket, reply) = env.amazon_ticket(Some(SENDER)).await;
     let now = sent_at() + Duration::hours(3);
-    env.scheduler.sync(None, &ticket, sent_at()).await.unwrap();
+    env.scheduler
+        .sync(None, &ticket, &seed_policies(), sent_at())
+        .await
+        .unwrap();
     assert!(env.schedule_count().await > 0, "the deadline has schedules");
 
     assert!(
@@ -531,4 +538,111 @@ async fn a_reply_without_a_sender_address_is_recorded_failed_alerted_and_acknowl
             .await
             .is_empty()
     );
+}
+
+#[tokio::test]
+async fn a_ticket_under_a_tenant_only_policy_is_scheduled_and_stopped_by_that_policy() {
+    let env = env().await;
+    let store = &env.stack.store;
+    store
+        .save_account(
+            &account(&env.tenant, "acct_ebay_it", Channel::Ebay, None),
+            None,
+        )
+        .await
+        .unwrap();
+    // A policy only this tenant has: eBay within 6 h around the clock (3 h internally).
+    let mut vip = seed_policies()
+        .into_iter()
+        .find(|p| p.id == "amazon")
+        .unwrap();
+    vip.id = "ebay-vip".into();
+    vip.name = "eBay VIP".into();
+    vip.channel = marketdesk::sla::ChannelScope::Only(Channel::Ebay);
+    vip.first_response.due = marketdesk::sla::SlaDuration::from_hours(6);
+    vip.first_response.internal_due = Some(marketdesk::sla::SlaDuration::from_hours(3));
+    store
+        .put_policy(
+            &env.tenant,
+            &vip,
+            None,
+            &AgentId::parse("admin").unwrap(),
+            sent_at() - Duration::days(1),
+        )
+        .await
+        .unwrap();
+
+    // Ingested with the real scheduler: its schedules are the ones that policy plans.
+    let (conversation, buyer_msg) = env.ebay.add_buyer_message(
+        "giulia_r77",
+        Some("254000000001"),
+        "Salve, quando spedite?",
+        sent_at(),
+    );
+    let ingestor = marketdesk::ingest::Ingestor::new(
+        store.clone(),
+        marketdesk::adapters::s3::S3MailBlobs::from_config(&env.stack.config),
+        marketdesk::ingest::service::StoredContextOnly,
+        env.scheduler.clone(),
+    );
+    let event = marketdesk::ingest::SourceEvent::Message(marketdesk::ingest::MessageEvent {
+        tenant: env.tenant.clone(),
+        account: AccountId::parse("acct_ebay_it").unwrap(),
+        channel: Channel::Ebay,
+        conversation: conversation.clone(),
+        message_id: buyer_msg,
+        direction: Direction::Inbound,
+        counterparty: Some("giulia_r77".into()),
+        subject: Some("Item 254000000001".into()),
+        body: "Salve, quando spedite?".into(),
+        sent_at: sent_at(),
+        attachments: vec![],
+        listing: Some("254000000001".into()),
+        order: None,
+    });
+    let ingested_at = sent_at() + Duration::minutes(1);
+    let outcome = ingestor
+        .handle(
+            &marketdesk::ingest::IngestInput::Source(Box::new(event)),
+            ingested_at,
+        )
+        .await
+        .unwrap();
+    let marketdesk::ingest::IngestOutcome::Recorded { ticket: id } = outcome else {
+        panic!("not recorded: {outcome:?}");
+    };
+    let ticket = store.ticket(&env.tenant, &id).await.unwrap().unwrap();
+    assert_eq!(ticket.sla.policy.as_deref(), Some("ebay-vip"));
+    assert_eq!(ticket.sla.due_at, Some(sent_at() + Duration::hours(6)));
+    let planned: Vec<String> =
+        marketdesk::escalation::plan(None, &ticket, std::slice::from_ref(&vip), ingested_at)
+            .unwrap()
+            .create
+            .into_iter()
+            .map(|s| s.name)
+            .collect();
+    assert!(!planned.is_empty());
+    let mut scheduled = env.schedule_names().await;
+    scheduled.sort();
+    let mut expected = planned.clone();
+    expected.sort();
+    assert_eq!(scheduled, expected);
+
+    // Delivered before the first threshold (3 h), the reply stops the clock under the same
+    // policy and deletes every schedule that policy planned.
+    let reply = queued_reply(&ticket, sent_at() + Duration::hours(2));
+    store.append_outbound(&env.tenant, &reply).await.unwrap();
+    let now = sent_at() + Duration::hours(2) + Duration::minutes(1);
+    assert!(
+        env.batch(&env.request(&ticket, &reply), now)
+            .await
+            .is_empty()
+    );
+    let (view, message) = env.stored(&ticket, &reply.id).await;
+    assert_eq!(message.delivery, Some(DeliveryState::Delivered { at: now }));
+    let sla = view.ticket.sla;
+    assert_eq!(sla.policy.as_deref(), Some("ebay-vip"));
+    assert_eq!((sla.due_at, sla.first_response_at), (None, Some(now)));
+    assert!(!sla.breached);
+    assert_eq!(env.schedule_names().await, Vec::<String>::new());
 }

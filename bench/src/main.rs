@@ -151,7 +151,6 @@ async fn requests_per_message(tenant: &TenantId) -> Vec<(&'static str, f64, u64)
         S3MailBlobs::from_config(&stack.config),
         StoredContextOnly,
         NoSchedules,
-        marketdesk::sla::seed_policies(),
     ))
     .sequential();
     // The worker reads the tenant's accounts once per minute; warm that cache first.

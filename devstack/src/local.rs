@@ -103,7 +103,6 @@ impl LocalStack {
         let sqs = aws_sdk_sqs::Client::new(&config);
         let ingest_queue = self.resources.queue("IngestQueue").clone();
         let escalation_queue = self.resources.queue("EscalationQueue").clone();
-        let policies: Arc<[_]> = marketdesk::sla::seed_policies().into();
         let http = HttpConfig::default();
         let secrets = || SecretsManager::from_config(&config);
         let endpoints = self.sandboxes.endpoints();
@@ -131,9 +130,7 @@ impl LocalStack {
                     queue_arn: escalation_queue.arn.clone(),
                     role_arn: SCHEDULER_ROLE.into(),
                 },
-                policies.clone(),
             ),
-            policies.to_vec(),
         )));
         self.spawn(crate::queues::run(
             sqs.clone(),
@@ -154,7 +151,6 @@ impl LocalStack {
         let escalator = Arc::new(escalator::Escalator::new(
             self.store.clone(),
             slack,
-            policies.clone(),
             EscalationConfig {
                 frontend_url: options.frontend_url.clone(),
                 fallback_assignee: None,
@@ -196,7 +192,6 @@ impl LocalStack {
                     queue_arn: escalation_queue.arn.clone(),
                     role_arn: SCHEDULER_ROLE.into(),
                 },
-                policies.clone(),
             ),
             notifier: SlackWebhook::new(
                 "send-failures",
@@ -206,7 +201,7 @@ impl LocalStack {
                 http.build_client(),
                 http,
             ),
-            policies: policies.clone(),
+            config: Default::default(),
             frontend_url: Some(options.frontend_url.clone()),
             lease: chrono::TimeDelta::minutes(15),
             outbound: Arc::new(SqsOutboundQueue::new(

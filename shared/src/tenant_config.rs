@@ -212,6 +212,23 @@ impl TenantConfig {
             rules: stored.rules.clone(),
         }
     }
+
+    /// The SLA policies the tenant's clocks use: its own in selection order, or the seed set.
+    pub fn sla_policies(&self) -> &[SlaPolicy] {
+        &self.policies.policies
+    }
+}
+
+/// A tenant's SLA policies as read through a [`ConfigCache`]; derefs to the slice.
+#[derive(Debug, Clone)]
+pub struct TenantPolicies(std::sync::Arc<TenantConfig>);
+
+impl std::ops::Deref for TenantPolicies {
+    type Target = [SlaPolicy];
+
+    fn deref(&self) -> &[SlaPolicy] {
+        self.0.sla_policies()
+    }
 }
 
 /// Tenants' configuration read through `store` (one Query per tenant) and reused for
@@ -240,6 +257,17 @@ impl ConfigCache {
             .expect("poisoned")
             .insert(tenant.clone(), (Instant::now(), config.clone()));
         Ok(config)
+    }
+
+    /// The SLA policies of `tenant` ([`effective_policies`]: its own, or the seed set while it
+    /// has stored none). Ingest, the sender, the escalator and the schedules they keep all
+    /// resolve a ticket's policy through this, so a tenant-only policy id is known everywhere.
+    pub async fn policies<S: ConfigStore>(
+        &self,
+        store: &S,
+        tenant: &TenantId,
+    ) -> StoreResult<TenantPolicies> {
+        Ok(TenantPolicies(self.get(store, tenant).await?))
     }
 }
 

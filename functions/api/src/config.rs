@@ -108,3 +108,36 @@ pub fn lost_race() -> Problem {
     )
     .with_field("If-Match")
 }
+
+/// What a configuration write did, as its audit entry records it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Change {
+    Created,
+    /// Replaced the entry at version `from` (0: a default or starter entry).
+    Replaced {
+        from: u64,
+    },
+    Deleted,
+}
+
+/// The audit entry of a configuration change (`action::POLICY_CHANGE`, `TEMPLATE_CHANGE`,
+/// `RULE_CHANGE`) to entry `id`, now at `version` (the version deleted, for a delete). It
+/// names the change and the versions, never the entry's body: bodies are the entry's own
+/// history, and a template's wording has no place in the audit log.
+pub fn change_audit(
+    caller: &Caller,
+    action: &str,
+    id: &str,
+    change: Change,
+    version: u64,
+    now: chrono::DateTime<chrono::Utc>,
+) -> marketdesk::domain::AuditEntry {
+    let detail = match change {
+        Change::Created => serde_json::json!({"change": "created", "id": id, "version": version}),
+        Change::Replaced { from } => serde_json::json!({
+            "change": "replaced", "id": id, "from_version": from, "version": version,
+        }),
+        Change::Deleted => serde_json::json!({"change": "deleted", "id": id, "version": version}),
+    };
+    crate::audit::entry(caller, action, id, detail, now)
+}

@@ -126,7 +126,7 @@ pub fn app<S: ApiStore>(state: AppState<S>) -> Router {
     let router = Router::new()
         .route("/v1/health", get(openapi::health))
         .route("/v1/openapi.json", get(openapi::document))
-        .route("/v1/sla/preview", post(sla::preview_handler))
+        .route("/v1/sla/preview", post(sla::preview_handler::<S>))
         .route("/v1/compliance/check", post(compliance::check_handler))
         .route(
             "/v1/sla/policies",

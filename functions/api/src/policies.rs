@@ -12,6 +12,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
+use marketdesk::domain::audit::action;
 use marketdesk::domain::{AgentId, Channel};
 use marketdesk::sla::{SlaError, SlaPolicy, seed_policies};
 use marketdesk::store::{ConfigChange, ConfigEntry, ConfigKey, ConfigStore, StoreError, Stored};
@@ -19,7 +20,8 @@ use marketdesk::tenant_config::{covered_channels, lost_coverage, narrowest_first
 use serde::Serialize;
 
 use crate::config::{
-    admin_only, if_match, lost_race, parse_entry, stale, unprocessable, with_etag,
+    Change, admin_only, change_audit, if_match, lost_race, parse_entry, stale, unprocessable,
+    with_etag,
 };
 use crate::{AppState, Authenticated, Problem};
 
@@ -244,9 +246,17 @@ pub async fn create<S: ConfigStore>(
         entry: ConfigEntry::Policy(Box::new(policy.clone())),
         expected: None,
     });
+    let audit = change_audit(
+        &caller,
+        action::POLICY_CHANGE,
+        &policy.id,
+        Change::Created,
+        1,
+        now,
+    );
     match state
         .store
-        .write_config(&caller.tenant, &changes, &caller.user, now)
+        .write_config(&caller.tenant, &changes, &[audit], &caller.user, now)
         .await
     {
         Ok(()) => {}
@@ -341,9 +351,17 @@ pub async fn replace<S: ConfigStore>(
         changes.extend(guards(&items, &current.policy, Some(&policy)));
         changes
     };
+    let audit = change_audit(
+        &caller,
+        action::POLICY_CHANGE,
+        &id,
+        Change::Replaced { from: expected },
+        expected + 1,
+        now,
+    );
     match state
         .store
-        .write_config(&caller.tenant, &changes, &caller.user, now)
+        .write_config(&caller.tenant, &changes, &[audit], &caller.user, now)
         .await
     {
         Ok(()) => {}
@@ -410,9 +428,18 @@ pub async fn delete<S: ConfigStore>(
         changes.extend(guards(&items, &current.policy, None));
         changes
     };
+    let now = Utc::now();
+    let audit = change_audit(
+        &caller,
+        action::POLICY_CHANGE,
+        &id,
+        Change::Deleted,
+        expected,
+        now,
+    );
     match state
         .store
-        .write_config(&caller.tenant, &changes, &caller.user, Utc::now())
+        .write_config(&caller.tenant, &changes, &[audit], &caller.user, now)
         .await
     {
         Ok(()) => Ok(StatusCode::NO_CONTENT.into_response()),

@@ -12,6 +12,7 @@ use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 use marketdesk::auth::{Caller, Role};
 use marketdesk::automation::{self, Rule, RuleInput, RuleOutcome, RuleSpec};
+use marketdesk::domain::audit::action;
 use marketdesk::domain::{
     AgentId, Channel, FulfillmentChannel, Intent, Priority, Risk, RuleId, TenantId,
 };
@@ -22,6 +23,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::ToSchema;
 
+use crate::config::{Change, change_audit};
 use crate::writes::etag;
 use crate::{AppState, Authenticated, Problem};
 
@@ -196,7 +198,15 @@ pub async fn create<S: RuleStore>(
         now,
         caller.user.clone(),
     );
-    let stored = state.store.save_rule(&rule, None).await?;
+    let audit = change_audit(
+        &caller,
+        action::RULE_CHANGE,
+        rule.id.as_str(),
+        Change::Created,
+        1,
+        now,
+    );
+    let stored = state.store.save_rule(&rule, None, &[audit]).await?;
     let mut response = with_etag(StatusCode::CREATED, &stored);
     if let Ok(location) = HeaderValue::from_str(&format!("/v1/rules/{}", stored.id)) {
         response.headers_mut().insert(header::LOCATION, location);
@@ -261,15 +271,24 @@ pub async fn replace<S: RuleStore>(
     if current.version != expected {
         return Ok(stale(&current));
     }
+    let now = Utc::now();
     let rule = Rule::from_spec(
         current.id.clone(),
         caller.tenant.clone(),
         spec,
         current.version,
-        Utc::now(),
+        now,
         caller.user.clone(),
     );
-    match state.store.save_rule(&rule, Some(expected)).await {
+    let audit = change_audit(
+        &caller,
+        action::RULE_CHANGE,
+        rule.id.as_str(),
+        Change::Replaced { from: expected },
+        expected + 1,
+        now,
+    );
+    match state.store.save_rule(&rule, Some(expected), &[audit]).await {
         Ok(stored) => Ok(with_etag(StatusCode::OK, &stored)),
         Err(StoreError::Conflict { .. }) => {
             Ok(stale(&existing(&state, &caller.tenant, &id).await?))
@@ -307,9 +326,17 @@ pub async fn delete<S: RuleStore>(
     if current.version != expected {
         return Ok(stale(&current));
     }
+    let audit = change_audit(
+        &caller,
+        action::RULE_CHANGE,
+        current.id.as_str(),
+        Change::Deleted,
+        expected,
+        Utc::now(),
+    );
     match state
         .store
-        .delete_rule(&caller.tenant, &current.id, expected)
+        .delete_rule(&caller.tenant, &current.id, expected, &[audit])
         .await
     {
         Ok(()) => Ok(StatusCode::NO_CONTENT.into_response()),

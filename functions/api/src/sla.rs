@@ -4,13 +4,16 @@
 
 use axum::Json;
 use axum::body::Bytes;
+use axum::extract::State;
 use chrono::{DateTime, Utc};
 use marketdesk::sla::{ClockEvent, SlaError, SlaPolicy, SlaPreview, preview, seed_policies};
+use marketdesk::store::ConfigStore;
+use marketdesk::tenant_config::effective_policies;
 use serde::Deserialize;
 use serde_json::Value;
 use utoipa::ToSchema;
 
-use crate::{Authenticated, Problem};
+use crate::{AppState, Authenticated, Problem};
 
 /// The request body.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -21,8 +24,8 @@ use crate::{Authenticated, Problem};
     "events": []
 }))]
 pub struct PreviewRequest {
-    /// A policy id of the tenant (`amazon`, `ebay`, `shopify-it`, `risk`) or a whole policy
-    /// object as it would be saved.
+    /// A policy id of the caller's tenant (one of its own, or of the seed set `amazon`, `ebay`,
+    /// `shopify-it`, `risk` while it has none) or a whole policy object as it would be saved.
     #[schema(value_type = Object)]
     pub policy: Value,
     /// The buyer message's channel timestamp (RFC 3339).
@@ -42,16 +45,51 @@ pub struct PreviewInput {
     pub events: Vec<ClockEvent>,
 }
 
-/// Reads a preview request from JSON, naming the field at fault.
+/// The policy a request previews: one of the tenant's by id, or one given whole.
+pub enum PolicyChoice {
+    Id(String),
+    Inline(Box<SlaPolicy>),
+}
+
+/// A preview request, validated except for which policy an id names.
+pub struct ParsedRequest {
+    pub policy: PolicyChoice,
+    pub message_at: DateTime<Utc>,
+    pub events: Vec<ClockEvent>,
+}
+
+impl ParsedRequest {
+    /// Resolves a policy id among `policies` (the tenant's, as in effect).
+    pub fn resolve(self, policies: &[SlaPolicy]) -> Result<PreviewInput, Problem> {
+        let policy = match self.policy {
+            PolicyChoice::Inline(policy) => *policy,
+            PolicyChoice::Id(id) => policies
+                .iter()
+                .find(|p| p.id == id)
+                .cloned()
+                .ok_or_else(|| Problem::invalid("policy", format!("no policy '{id}'")))?,
+        };
+        Ok(PreviewInput {
+            policy,
+            message_at: self.message_at,
+            events: self.events,
+        })
+    }
+}
+
+/// Reads a preview request from JSON, resolving a policy id among the seed set (the command
+/// line, which has no tenant), naming the field at fault.
 pub fn parse_request(body: &[u8]) -> Result<PreviewInput, Problem> {
+    parse(body)?.resolve(&seed_policies())
+}
+
+/// Reads a preview request from JSON, naming the field at fault; a policy id is resolved later.
+pub fn parse(body: &[u8]) -> Result<ParsedRequest, Problem> {
     let request: PreviewRequest = serde_json::from_slice(body)
         .map_err(|e| Problem::invalid("body", format!("not a preview request: {e}")))?;
     let policy = match request.policy {
-        Value::String(id) => seed_policies()
-            .into_iter()
-            .find(|p| p.id == id)
-            .ok_or_else(|| Problem::invalid("policy", format!("no policy '{id}'")))?,
-        Value::Object(_) => policy_from_value(request.policy)?,
+        Value::String(id) => PolicyChoice::Id(id),
+        Value::Object(_) => PolicyChoice::Inline(Box::new(policy_from_value(request.policy)?)),
         _ => {
             return Err(Problem::invalid(
                 "policy",
@@ -77,7 +115,7 @@ pub fn parse_request(body: &[u8]) -> Result<PreviewInput, Problem> {
             .collect::<Result<_, _>>()?,
         Some(_) => return Err(Problem::invalid("events", "must be an array")),
     };
-    Ok(PreviewInput {
+    Ok(ParsedRequest {
         policy,
         message_at,
         events,
@@ -131,13 +169,24 @@ pub fn run(input: &PreviewInput) -> Result<SlaPreview, Problem> {
                 "title": "Bad Request", "status": 400,
                 "detail": "must be between 1 and 99", "field": "policy.warn_at_percent[0]"})),
         (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Store unavailable", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
 )]
-pub async fn preview_handler(
-    Authenticated(_caller): Authenticated,
+pub async fn preview_handler<S: ConfigStore>(
+    State(state): State<AppState<S>>,
+    Authenticated(caller): Authenticated,
     body: Bytes,
 ) -> Result<Json<SlaPreview>, Problem> {
-    let input = parse_request(&body)?;
+    let request = parse(&body)?;
+    // Only an id needs the tenant's policies (one Query); read fresh, so a policy just saved
+    // previews at once.
+    let input = match request.policy {
+        PolicyChoice::Id(_) => {
+            let stored = state.store.policies(&caller.tenant).await?;
+            request.resolve(&effective_policies(&stored).policies)?
+        }
+        PolicyChoice::Inline(_) => request.resolve(&[])?,
+    };
     Ok(Json(run(&input)?))
 }

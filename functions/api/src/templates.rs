@@ -9,7 +9,8 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use marketdesk::store::{ConfigStore, StoreError};
+use marketdesk::domain::audit::action;
+use marketdesk::store::{ConfigChange, ConfigEntry, ConfigKey, ConfigStore, StoreError};
 use marketdesk::templates::{Template, TemplateError, TemplateId, starter};
 use marketdesk::tenant_config::{
     EffectiveTemplate, blocking_findings, effective_template, effective_templates,
@@ -19,7 +20,8 @@ use serde_json::json;
 use utoipa::ToSchema;
 
 use crate::config::{
-    admin_only, if_match, lost_race, parse_entry, stale, unprocessable, with_etag,
+    Change, admin_only, change_audit, if_match, lost_race, parse_entry, stale, unprocessable,
+    with_etag,
 };
 use crate::{AppState, Authenticated, Problem};
 
@@ -217,23 +219,32 @@ fn parse_template(body: &[u8]) -> Result<Template, Box<Response>> {
     Ok(template)
 }
 
+/// Stores `template` (created, or replacing `expected`) with its audit entry.
 async fn save<S: ConfigStore>(
     state: &AppState<S>,
     caller: &marketdesk::auth::Caller,
     template: Template,
     expected: Option<u64>,
+    change: Change,
 ) -> Result<TemplateItem, StoreError> {
+    let now = chrono::Utc::now();
+    let version = expected.map_or(1, |v| v + 1);
+    let audit = change_audit(
+        caller,
+        action::TEMPLATE_CHANGE,
+        template.id.as_str(),
+        change,
+        version,
+        now,
+    );
+    let put = ConfigChange::Put {
+        entry: ConfigEntry::Template(template.clone()),
+        expected,
+    };
     state
         .store
-        .put_template(
-            &caller.tenant,
-            &template,
-            expected,
-            &caller.user,
-            chrono::Utc::now(),
-        )
+        .write_config(&caller.tenant, &[put], &[audit], &caller.user, now)
         .await?;
-    let version = expected.map_or(1, |v| v + 1);
     let origin = if starter(template.id.as_str()).is_some() {
         marketdesk::tenant_config::TemplateOrigin::Override
     } else {
@@ -287,7 +298,7 @@ pub async fn create<S: ConfigStore>(
         return Err(taken());
     }
     let id = template.id.to_string();
-    let item = match save(&state, &caller, template.clone(), None).await {
+    let item = match save(&state, &caller, template.clone(), None, Change::Created).await {
         Ok(item) => item,
         Err(StoreError::Conflict { .. }) => return Err(taken()),
         Err(e) => return Err(e.into()),
@@ -342,8 +353,9 @@ pub async fn replace<S: ConfigStore>(
         let version = found.version;
         return Ok(stale(version, &TemplateItem::from(found)));
     }
+    let change = Change::Replaced { from: expected };
     let expected = (expected > 0).then_some(expected);
-    match save(&state, &caller, template, expected).await {
+    match save(&state, &caller, template, expected, change).await {
         Ok(item) => Ok(with_etag(StatusCode::OK, item.version, &item)),
         Err(StoreError::Conflict { .. }) => Err(lost_race()),
         Err(e) => Err(e.into()),
@@ -392,15 +404,22 @@ pub async fn delete<S: ConfigStore>(
         let found = effective_template(Some(stored.clone()), &id).map(TemplateItem::from);
         return Ok(stale(stored.version, &found));
     }
+    let now = chrono::Utc::now();
+    let audit = change_audit(
+        &caller,
+        action::TEMPLATE_CHANGE,
+        &id,
+        Change::Deleted,
+        expected,
+        now,
+    );
+    let delete = ConfigChange::Delete {
+        key: ConfigKey::Template(tid),
+        expected,
+    };
     match state
         .store
-        .delete_template(
-            &caller.tenant,
-            &tid,
-            expected,
-            &caller.user,
-            chrono::Utc::now(),
-        )
+        .write_config(&caller.tenant, &[delete], &[audit], &caller.user, now)
         .await
     {
         Ok(()) => Ok(StatusCode::NO_CONTENT.into_response()),

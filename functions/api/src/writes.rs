@@ -406,6 +406,9 @@ pub async fn reply<S: TicketStore + ConfigStore>(
     };
     let mut ticket = ticket;
     ticket.updated_at = now;
+    // The agent has answered: a rule's suggestion for this turn is spent (the next buyer
+    // message runs the rules again). Cleared in the reply's own write.
+    ticket.suggested_draft = None;
     // Request 2: message, events and ticket in one transaction on the version.
     let written = state
         .store

@@ -148,7 +148,6 @@ async fn fifty_concurrent_replies_at_one_version_one_is_202_the_rest_409_and_one
     let queued = queue.sent();
     assert_eq!(queued.len(), 1, "only the accepted reply is queued");
 
-    let policies: Arc<[_]> = Arc::from(marketdesk::sla::seed_policies());
     let target = ScheduleTarget {
         group: stack.resources.schedule_group.clone(),
         queue_arn: stack.resources.queue("EscalationQueue").arn.clone(),
@@ -159,9 +158,9 @@ async fn fifty_concurrent_replies_at_one_version_one_is_202_the_rest_409_and_one
         store: stack.store.clone(),
         mail: SesMailTransport::from_config(&stack.config),
         channels: ChannelClients::new(NoSecrets, Endpoints::default(), HttpConfig::default()),
-        scheduler: EventBridgeScheduler::from_config(&stack.config, target, policies.clone()),
+        scheduler: EventBridgeScheduler::from_config(&stack.config, target),
         notifier: alerts.clone(),
-        policies,
+        config: Default::default(),
         frontend_url: None,
         lease: TimeDelta::minutes(15),
         outbound: queue.clone(),

@@ -778,3 +778,230 @@ async fn a_reply_uses_the_tenants_template_in_two_requests() {
     assert_eq!(a.status, StatusCode::BAD_REQUEST, "{}", a.body);
     assert_eq!(a.body["field"], "template");
 }
+
+async fn preview(f: &Fixture, token: &str, policy: &str) -> Answer {
+    send(
+        f,
+        Method::POST,
+        "/v1/sla/preview",
+        token,
+        None,
+        Some(json!({"policy": policy, "message_at": "2026-03-28T22:30:00Z"})),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn the_sla_preview_resolves_a_policy_id_among_the_callers_tenants_policies() {
+    let f = fixture().await;
+    // No policy of its own yet: the seed set, and nothing else.
+    let a = preview(&f, &f.agent, "amazon").await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+    assert_eq!(a.body["due_at"], "2026-03-29T22:30:00Z");
+    let names: Vec<&str> = a.body["deadlines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["warn_50", "internal_breach", "warn_80", "breach"]);
+    let a = preview(&f, &f.agent, "amazon-vip").await;
+    assert_eq!(a.status, StatusCode::BAD_REQUEST, "{}", a.body);
+    assert_eq!(a.body["field"], "policy");
+
+    let a = send(
+        &f,
+        Method::POST,
+        "/v1/sla/policies",
+        &f.admin,
+        None,
+        Some(vip_policy()),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::CREATED, "{}", a.body);
+    // At once (no cache in the way), with the tenant's own targets: 4 h, 2 h internally.
+    let a = preview(&f, &f.agent, "amazon-vip").await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+    assert_eq!(a.body["due_at"], "2026-03-29T02:30:00Z");
+    assert_eq!(a.body["internal_due_at"], "2026-03-29T00:30:00Z");
+
+    // Another tenant's id is unknown to the caller.
+    let a = preview(&f, &f.other, "amazon-vip").await;
+    assert_eq!(a.status, StatusCode::BAD_REQUEST, "{}", a.body);
+    assert_eq!(a.body["field"], "policy");
+}
+
+/// The `detail`s of the tenant's audit entries of `action`, sorted (entries of one second may
+/// list in either order), each checked to carry ids and versions only, never a body.
+async fn audit_details(f: &Fixture, action: &str, target: &str) -> Vec<Value> {
+    let a = send(
+        f,
+        Method::GET,
+        &format!("/v1/admin/audit?action={action}"),
+        &f.admin,
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+    let mut details: Vec<Value> = a.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            assert_eq!(
+                (e["actor"].as_str(), e["target"].as_str()),
+                (Some("alice"), Some(target))
+            );
+            let detail = e["detail"].as_object().unwrap();
+            assert!(
+                detail
+                    .keys()
+                    .all(|k| ["change", "id", "version", "from_version"].contains(&k.as_str())),
+                "{detail:?}"
+            );
+            e["detail"].clone()
+        })
+        .collect();
+    details.sort_by_key(|d| d.to_string());
+    details
+}
+
+fn sorted(mut values: Vec<Value>) -> Vec<Value> {
+    values.sort_by_key(|d| d.to_string());
+    values
+}
+
+#[tokio::test]
+async fn policy_changes_are_in_the_audit_log_and_refused_ones_are_not() {
+    let f = fixture().await;
+    let path = "/v1/sla/policies/amazon-vip";
+    let a = send(
+        &f,
+        Method::POST,
+        "/v1/sla/policies",
+        &f.admin,
+        None,
+        Some(vip_policy()),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::CREATED, "{}", a.body);
+    let mut changed = vip_policy();
+    changed["name"] = json!("Amazon VIP");
+    let a = send(
+        &f,
+        Method::PUT,
+        path,
+        &f.admin,
+        Some("\"v1\""),
+        Some(changed.clone()),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+    // Refused writes leave no entry: an agent's, and a stale one.
+    let a = send(
+        &f,
+        Method::PUT,
+        path,
+        &f.agent,
+        Some("\"v2\""),
+        Some(changed.clone()),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::FORBIDDEN);
+    let a = send(
+        &f,
+        Method::PUT,
+        path,
+        &f.admin,
+        Some("\"v1\""),
+        Some(changed),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::PRECONDITION_FAILED);
+    let a = send(&f, Method::DELETE, path, &f.admin, Some("\"v2\""), None).await;
+    assert_eq!(a.status, StatusCode::NO_CONTENT, "{}", a.body);
+
+    assert_eq!(
+        audit_details(&f, "policy.change", "amazon-vip").await,
+        sorted(vec![
+            json!({"change": "created", "id": "amazon-vip", "version": 1}),
+            json!({"change": "replaced", "id": "amazon-vip", "from_version": 1, "version": 2}),
+            json!({"change": "deleted", "id": "amazon-vip", "version": 2}),
+        ])
+    );
+}
+
+#[tokio::test]
+async fn template_changes_are_in_the_audit_log_including_a_starter_override() {
+    let f = fixture().await;
+    let a = send(
+        &f,
+        Method::POST,
+        "/v1/templates",
+        &f.admin,
+        None,
+        Some(custom_template()),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::CREATED, "{}", a.body);
+    let mut changed = custom_template();
+    changed["name"] = json!("Gift wrap");
+    let path = "/v1/templates/gift_wrap";
+    let a = send(
+        &f,
+        Method::PUT,
+        path,
+        &f.admin,
+        Some("\"v1\""),
+        Some(changed),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+    let a = send(&f, Method::DELETE, path, &f.admin, Some("\"v3\""), None).await;
+    assert_eq!(a.status, StatusCode::PRECONDITION_FAILED);
+    let a = send(&f, Method::DELETE, path, &f.admin, Some("\"v2\""), None).await;
+    assert_eq!(a.status, StatusCode::NO_CONTENT, "{}", a.body);
+    assert_eq!(
+        audit_details(&f, "template.change", "gift_wrap").await,
+        sorted(vec![
+            json!({"change": "created", "id": "gift_wrap", "version": 1}),
+            json!({"change": "replaced", "id": "gift_wrap", "from_version": 1, "version": 2}),
+            json!({"change": "deleted", "id": "gift_wrap", "version": 2}),
+        ])
+    );
+
+    let starter = "/v1/templates/refund_processed";
+    let mut ours = send(&f, Method::GET, starter, &f.admin, None, None)
+        .await
+        .body;
+    ours["name"] = json!("Refund (our wording)");
+    let a = send(
+        &f,
+        Method::PUT,
+        starter,
+        &f.admin,
+        Some("\"v0\""),
+        Some(ours),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+    let a = send(
+        &f,
+        Method::GET,
+        "/v1/admin/audit?action=template.change&limit=100",
+        &f.admin,
+        None,
+        None,
+    )
+    .await;
+    let items = a.body["items"].as_array().unwrap();
+    let entry = items
+        .iter()
+        .find(|e| e["target"] == "refund_processed")
+        .expect("the override is audited");
+    assert_eq!(
+        entry["detail"],
+        json!({"change": "replaced", "id": "refund_processed", "from_version": 0, "version": 1})
+    );
+}

@@ -453,3 +453,67 @@ async fn the_test_endpoint_runs_a_draft_or_stored_rule_and_stores_nothing() {
         .await;
     assert_eq!(unknown.status, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn rule_changes_are_in_the_audit_log_with_ids_and_versions_only() {
+    let f = fixture().await;
+    let created = f.create(damage_rule()).await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    let id = created.body["id"].as_str().unwrap().to_owned();
+    let path = format!("/v1/rules/{id}");
+    let mut changed = damage_rule();
+    changed["name"] = json!("Damaged goods");
+    let a = f
+        .send(
+            Method::PUT,
+            &path,
+            &f.admin,
+            Some("\"v1\""),
+            Some(changed.clone()),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+    // A refused write leaves no entry.
+    let a = f
+        .send(Method::PUT, &path, &f.admin, Some("\"v1\""), Some(changed))
+        .await;
+    assert_eq!(a.status, StatusCode::PRECONDITION_FAILED);
+    let a = f
+        .send(Method::DELETE, &path, &f.admin, Some("\"v2\""), None)
+        .await;
+    assert_eq!(a.status, StatusCode::NO_CONTENT, "{}", a.body);
+
+    let a = f
+        .send(
+            Method::GET,
+            "/v1/admin/audit?action=rule.change",
+            &f.admin,
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+    let items = a.body["items"].as_array().unwrap();
+    assert!(
+        items
+            .iter()
+            .all(|e| e["target"] == id.as_str() && e["actor"] == "alice")
+    );
+    let mut details: Vec<String> = items.iter().map(|e| e["detail"].to_string()).collect();
+    details.sort();
+    let mut expected: Vec<String> = [
+        json!({"change": "created", "id": id, "version": 1}),
+        json!({"change": "replaced", "id": id, "from_version": 1, "version": 2}),
+        json!({"change": "deleted", "id": id, "version": 2}),
+    ]
+    .iter()
+    .map(Value::to_string)
+    .collect();
+    expected.sort();
+    assert_eq!(details, expected);
+    // The other tenant's log does not show them.
+    let a = f
+        .send(Method::GET, "/v1/admin/audit", &f.other_admin, None, None)
+        .await;
+    assert_eq!(a.body["items"], json!([]));
+}

@@ -1,5 +1,6 @@
-//! `POST /v1/sla/preview` and `/v1/openapi.json`, driven with `oneshot`. Neither touches the
-//! store, so the store points at an address nothing listens on.
+//! `POST /v1/sla/preview` with inline policies and `/v1/openapi.json`, driven with `oneshot`.
+//! Neither touches the store, so the store points at an address nothing listens on (a policy
+//! by id reads the tenant's: `tests/config.rs`).
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
@@ -43,44 +44,30 @@ async fn an_inline_policy_with_prior_events_previews_as_the_documented_fixture()
 }
 
 #[tokio::test]
-async fn a_seed_policy_by_id_lists_every_threshold() {
-    let (status, _, body) =
-        preview(json!({"policy": "amazon", "message_at": "2026-03-28T22:30:00Z"})).await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-    let names: Vec<&str> = body["deadlines"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d["name"].as_str().unwrap())
-        .collect();
-    assert_eq!(names, ["warn_50", "internal_breach", "warn_80", "breach"]);
-    assert_eq!(body["due_at"], "2026-03-29T22:30:00Z");
-}
-
-#[tokio::test]
 async fn validation_errors_are_problems_naming_the_field() {
     let mut bad_policy = fixture("policy_amazon.json");
     bad_policy["warn_at_percent"] = json!([120]);
+    let amazon = fixture("policy_amazon.json");
     let cases = [
         (
             json!({"policy": bad_policy, "message_at": "2026-03-28T22:30:00Z"}),
             "policy.warn_at_percent[0]",
         ),
         (
-            json!({"policy": "amazon", "message_at": "yesterday"}),
+            json!({"policy": amazon, "message_at": "yesterday"}),
             "message_at",
         ),
         (
-            json!({"policy": "nope", "message_at": "2026-03-28T22:30:00Z"}),
+            json!({"policy": 7, "message_at": "2026-03-28T22:30:00Z"}),
             "policy",
         ),
         (
-            json!({"policy": "amazon", "message_at": "2026-03-28T22:30:00Z",
+            json!({"policy": amazon, "message_at": "2026-03-28T22:30:00Z",
                    "events": [{"at": "2026-03-29T00:00:00Z", "kind": "agent_reply"}]}),
             "events",
         ),
         (
-            json!({"policy": "amazon", "message_at": "2026-03-28T22:30:00Z",
+            json!({"policy": amazon, "message_at": "2026-03-28T22:30:00Z",
                    "events": [{"at": "2026-03-27T00:00:00Z", "kind": "shouting"}]}),
             "events[0]",
         ),

@@ -605,3 +605,55 @@ async fn the_sqs_outbound_queue_delivers_the_payload_the_sender_reads() {
         .collect();
     assert_eq!(bodies, vec![message]);
 }
+
+#[tokio::test]
+async fn an_accepted_reply_clears_the_suggested_draft_and_a_refused_one_keeps_it() {
+    use marketdesk::domain::{RuleId, SuggestedDraft};
+    let f = fixture().await;
+    let mut ticket = new_ticket(&f.acme, at("2026-11-20T11:00:00Z"));
+    let suggestion = SuggestedDraft {
+        template: "wismo_live".into(),
+        rule: RuleId::parse("rule_wismo").unwrap(),
+        at: at("2026-11-20T11:00:05Z"),
+    };
+    ticket.suggested_draft = Some(suggestion.clone());
+    f.table
+        .store
+        .record_inbound(&first_inbound(&ticket, "<w9@relay>"))
+        .await
+        .unwrap();
+    let agent = token_as(&f.acme, Role::Agent);
+    let draft_now = || async {
+        f.table
+            .store
+            .ticket(&f.acme, &ticket.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .suggested_draft
+    };
+
+    let a = send(
+        &f.app,
+        Method::POST,
+        &replies(&ticket.id),
+        &agent,
+        None,
+        Some(json!({"body": COMPLIANT, "expected_version": 7})),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::CONFLICT, "{}", a.body);
+    assert_eq!(draft_now().await, Some(suggestion));
+
+    let a = send(
+        &f.app,
+        Method::POST,
+        &replies(&ticket.id),
+        &agent,
+        None,
+        Some(json!({"body": COMPLIANT, "expected_version": 1})),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::ACCEPTED, "{}", a.body);
+    assert_eq!(draft_now().await, None);
+}

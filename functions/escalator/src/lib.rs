@@ -7,8 +7,6 @@
 //! write alerts Slack. If the alert fails, the claim is released and the record fails, so SQS
 //! redelivers it and, after five attempts, moves it to the DLQ.
 
-use std::sync::Arc;
-
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use chrono::{DateTime, TimeDelta, Utc};
 pub use marketdesk::adapters::lambda::{Invocation, SweepKind, SweepRequest};
@@ -21,8 +19,8 @@ use marketdesk::escalation::{
     Decision, EscalationAction, EscalationConfig, EscalationError, EscalationTrigger, StaleReason,
     decide, overdue_trigger,
 };
-use marketdesk::sla::SlaPolicy;
-use marketdesk::store::{PageRequest, StoreError, TicketQueue, TicketStore};
+use marketdesk::store::{ConfigStore, PageRequest, StoreError, TicketQueue, TicketStore};
+use marketdesk::tenant_config::ConfigCache;
 use serde::{Deserialize, Serialize};
 
 /// How often a claim is retried when another writer changed the ticket in between.
@@ -73,24 +71,20 @@ pub struct SweepReport {
 pub struct Escalator<S, N> {
     store: S,
     notifier: N,
-    policies: Arc<[SlaPolicy]>,
+    /// Tenants' SLA policies (`ConfigCache::policies`): a ticket is judged by its tenant's.
+    policies: ConfigCache,
     config: EscalationConfig,
     /// How far past `now` the sweep reads the deadline-ordered queue: warnings fall before
     /// the deadline the queue sorts by, up to half a target ahead.
     lookahead: TimeDelta,
 }
 
-impl<S: TicketStore, N: Notifier> Escalator<S, N> {
-    pub fn new(
-        store: S,
-        notifier: N,
-        policies: Arc<[SlaPolicy]>,
-        config: EscalationConfig,
-    ) -> Self {
+impl<S: TicketStore + ConfigStore, N: Notifier> Escalator<S, N> {
+    pub fn new(store: S, notifier: N, config: EscalationConfig) -> Self {
         Self {
             store,
             notifier,
-            policies,
+            policies: ConfigCache::default(),
             config,
             lookahead: TimeDelta::hours(24),
         }
@@ -127,11 +121,12 @@ impl<S: TicketStore, N: Notifier> Escalator<S, N> {
         trigger: &EscalationTrigger,
         now: DateTime<Utc>,
     ) -> Result<Outcome, EscalatorError> {
+        let policies = self.policies.policies(&self.store, &trigger.tenant).await?;
         for _ in 0..CLAIM_ATTEMPTS {
             let Some(ticket) = self.store.ticket(&trigger.tenant, &trigger.ticket).await? else {
                 return Ok(Outcome::NoTicket);
             };
-            let action = match decide(&ticket, trigger, &self.policies, &self.config, now)? {
+            let action = match decide(&ticket, trigger, &policies, &self.config, now)? {
                 Decision::Stale(reason) => return Ok(Outcome::Stale(reason)),
                 Decision::Act(action) => action,
             };
@@ -244,6 +239,7 @@ impl<S: TicketStore, N: Notifier> Escalator<S, N> {
         report: &mut SweepReport,
     ) -> Result<(), EscalatorError> {
         let horizon = now + self.lookahead;
+        let policies = self.policies.policies(&self.store, tenant).await?;
         let queue = TicketQueue::Status(status);
         let mut page = PageRequest::first(PageRequest::MAX_LIMIT);
         loop {
@@ -254,7 +250,7 @@ impl<S: TicketStore, N: Notifier> Escalator<S, N> {
                     return Ok(());
                 }
                 report.scanned += 1;
-                let trigger = match overdue_trigger(ticket, &self.policies, now) {
+                let trigger = match overdue_trigger(ticket, &policies, now) {
                     Ok(Some(trigger)) => trigger,
                     Ok(None) => continue,
                     Err(e) => {

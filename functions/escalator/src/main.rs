@@ -1,6 +1,6 @@
 //! Acts on SLA thresholds (escalation queue) and runs the safety sweep (scheduled event).
-
-use std::sync::Arc;
+// The handler future nests the sweep, the escalation, the config read and the SDK call.
+#![recursion_limit = "256"]
 
 use lambda_runtime::{LambdaEvent, service_fn};
 use marketdesk::adapters::{aws, dynamo::DynamoStore};
@@ -16,8 +16,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let store = DynamoStore::from_config(&aws::load_config().await, &settings.table);
     let http = HttpConfig::default();
     let slack = SlackWebhook::new("escalations", webhook, http.build_client(), http);
-    let policies = Arc::from(marketdesk::sla::seed_policies());
-    let escalator = escalator::Escalator::new(store, slack, policies, config);
+    let escalator = escalator::Escalator::new(store, slack, config);
     let escalator = &escalator;
     lambda_runtime::run(service_fn(
         move |event: LambdaEvent<escalator::Invocation>| async move {

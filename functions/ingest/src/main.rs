@@ -17,7 +17,6 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     lambda_runtime::tracing::init_default_subscriber();
     let settings = Settings::from_env()?;
     let config = aws::load_config().await;
-    let policies: Arc<[_]> = marketdesk::sla::seed_policies().into();
     let clients = ChannelClients::new(
         SecretsManager::from_config(&config),
         Endpoints::from_lookup(|k| std::env::var(k).ok()),
@@ -33,9 +32,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         EventBridgeScheduler::new(
             aws_sdk_scheduler::Client::new(&config),
             ScheduleTarget::from_settings(&settings)?,
-            policies.clone(),
         ),
-        policies.to_vec(),
     );
     let worker = &ingest::Worker::new(ingestor);
     lambda_runtime::run(service_fn(|event: LambdaEvent<SqsEvent>| async move {

@@ -27,11 +27,11 @@ use marketdesk::outbound::{
     ChannelReplies, MailTransport, OutboundError, OutboundMessage, OutboundQueue, Outgoing,
     ReplyContext, build, reply_effect,
 };
-use marketdesk::sla::SlaPolicy;
 use marketdesk::store::{
-    AccountStore, ClaimOutcome, CustomerStore, OutboundStore, SendClaim, StatsStore, StoreError,
-    TicketStore, TicketView,
+    AccountStore, ClaimOutcome, ConfigStore, CustomerStore, OutboundStore, SendClaim, StatsStore,
+    StoreError, TicketStore, TicketView,
 };
+use marketdesk::tenant_config::ConfigCache;
 
 /// How often the SLA update is retried when another writer changed the ticket in between.
 const UPDATE_ATTEMPTS: usize = 5;
@@ -72,12 +72,12 @@ pub enum Outcome {
 
 /// Everything the sender stores and reads.
 pub trait SenderStore:
-    TicketStore + OutboundStore + AccountStore + CustomerStore + StatsStore
+    TicketStore + OutboundStore + AccountStore + CustomerStore + StatsStore + ConfigStore
 {
 }
 
 impl<T> SenderStore for T where
-    T: TicketStore + OutboundStore + AccountStore + CustomerStore + StatsStore
+    T: TicketStore + OutboundStore + AccountStore + CustomerStore + StatsStore + ConfigStore
 {
 }
 
@@ -88,7 +88,9 @@ pub struct Sender<S, M, C, K, N> {
     pub channels: C,
     pub scheduler: K,
     pub notifier: N,
-    pub policies: Arc<[SlaPolicy]>,
+    /// Tenants' SLA policies (`ConfigCache::policies`), for the clock a reply stops and the
+    /// schedules it leaves; `ConfigCache::default()` in a new process.
+    pub config: ConfigCache,
     /// Where links in alerts point (`MARKETDESK_FRONTEND_URL`).
     pub frontend_url: Option<String>,
     /// How long a claim counts as in flight: longer than the function's timeout. A claim
@@ -411,6 +413,7 @@ where
         delivered_at: DateTime<Utc>,
         now: DateTime<Utc>,
     ) -> Result<(), SenderError> {
+        let policies = self.config.policies(&self.store, &ticket.tenant).await?;
         for attempt in 0..UPDATE_ATTEMPTS {
             if attempt > 0 {
                 match self.store.ticket(&ticket.tenant, &ticket.id).await? {
@@ -418,8 +421,7 @@ where
                     None => return Ok(()),
                 }
             }
-            let Some(effect) = reply_effect(&ticket, reply, delivered_at, &self.policies, now)
-            else {
+            let Some(effect) = reply_effect(&ticket, reply, delivered_at, &policies, now) else {
                 return Ok(());
             };
             let written = match self.store.update_ticket(&effect.ticket).await {
@@ -428,7 +430,11 @@ where
                 Err(e) => return Err(e.into()),
             };
             // A schedule left behind fires and is judged stale by the escalator: logged only.
-            if let Err(e) = self.scheduler.sync(Some(&ticket), &written, now).await {
+            if let Err(e) = self
+                .scheduler
+                .sync(Some(&ticket), &written, &policies, now)
+                .await
+            {
                 tracing::warn!(tenant = %ticket.tenant, ticket = %ticket.id, error = %e,
                     "escalation schedules not updated after a reply");
             }

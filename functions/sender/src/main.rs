@@ -18,7 +18,6 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let env = |name: &str| std::env::var(name).ok();
     let settings = Settings::from_env()?;
     let config = aws::load_config().await;
-    let policies: Arc<[_]> = marketdesk::sla::seed_policies().into();
     let http = HttpConfig::default();
     let webhook = env("MARKETDESK_SLACK_WEBHOOK_URL")
         .filter(|v| !v.trim().is_empty())
@@ -35,10 +34,9 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         scheduler: EventBridgeScheduler::new(
             aws_sdk_scheduler::Client::new(&config),
             ScheduleTarget::from_settings(&settings)?,
-            policies.clone(),
         ),
         notifier: SlackWebhook::new("replies", Secret::new(webhook), http.build_client(), http),
-        policies,
+        config: Default::default(),
         frontend_url: settings.frontend_url.clone(),
         lease: sender::settings::lease_from(env)?,
         outbound: Arc::new(SqsOutboundQueue::new(

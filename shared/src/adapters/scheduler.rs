@@ -1,8 +1,6 @@
 //! SLA escalation schedules on EventBridge Scheduler: one one-time `at()` schedule per
 //! threshold, delivering the trigger JSON to the escalation queue and deleting itself after.
 
-use std::sync::Arc;
-
 use aws_sdk_scheduler::Client;
 use aws_sdk_scheduler::error::{DisplayErrorContext, SdkError};
 use aws_sdk_scheduler::types::{
@@ -55,25 +53,15 @@ pub fn at_expression(at: DateTime<Utc>) -> String {
 pub struct EventBridgeScheduler {
     client: Client,
     target: ScheduleTarget,
-    policies: Arc<[SlaPolicy]>,
 }
 
 impl EventBridgeScheduler {
-    /// `policies` are the SLA policies tickets name in `sla.policy`.
-    pub fn new(client: Client, target: ScheduleTarget, policies: Arc<[SlaPolicy]>) -> Self {
-        Self {
-            client,
-            target,
-            policies,
-        }
+    pub fn new(client: Client, target: ScheduleTarget) -> Self {
+        Self { client, target }
     }
 
-    pub fn from_config(
-        config: &aws_config::SdkConfig,
-        target: ScheduleTarget,
-        policies: Arc<[SlaPolicy]>,
-    ) -> Self {
-        Self::new(Client::new(config), target, policies)
+    pub fn from_config(config: &aws_config::SdkConfig, target: ScheduleTarget) -> Self {
+        Self::new(Client::new(config), target)
     }
 
     /// Creates one schedule; one that exists already (a retry) is fine.
@@ -155,9 +143,10 @@ impl EscalationScheduler for EventBridgeScheduler {
         &self,
         before: Option<&Ticket>,
         after: &Ticket,
+        policies: &[SlaPolicy],
         now: DateTime<Utc>,
     ) -> Result<(), SchedulerError> {
-        let changes = plan(before, after, &self.policies, now)?;
+        let changes = plan(before, after, policies, now)?;
         // Deletions first: a moved deadline never has old and new alerts armed at once for long.
         futures::future::try_join_all(changes.delete.iter().map(|n| self.delete(after, n))).await?;
         futures::future::try_join_all(changes.create.iter().map(|s| self.create(after, s))).await?;

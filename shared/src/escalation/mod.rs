@@ -21,7 +21,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::domain::{TenantId, Ticket, TicketId};
-use crate::sla::SlaError;
+use crate::sla::{SlaError, SlaPolicy};
 
 mod decide;
 mod plan;
@@ -96,13 +96,16 @@ pub enum SchedulerError {
 }
 
 /// Keeps one-time escalation schedules in line with tickets. Called after every ticket write
-/// with the ticket as read (`None` when new) and as written; creating an existing schedule and
-/// deleting a missing one both succeed, so a retried call is harmless.
+/// with the ticket as read (`None` when new) and as written, and the ticket's tenant's SLA
+/// policies (`tenant_config::ConfigCache::policies`, which the caller has resolved already);
+/// creating an existing schedule and deleting a missing one both succeed, so a retried call is
+/// harmless.
 pub trait EscalationScheduler: Send + Sync {
     fn sync(
         &self,
         before: Option<&Ticket>,
         after: &Ticket,
+        policies: &[SlaPolicy],
         now: DateTime<Utc>,
     ) -> impl Future<Output = Result<(), SchedulerError>> + Send;
 }
@@ -116,6 +119,7 @@ impl EscalationScheduler for NoSchedules {
         &self,
         _: Option<&Ticket>,
         _: &Ticket,
+        _: &[SlaPolicy],
         _: DateTime<Utc>,
     ) -> Result<(), SchedulerError> {
         Ok(())

@@ -97,10 +97,8 @@ pub struct Ingestor<S, B, E, W> {
     blobs: B,
     enricher: E,
     scheduler: W,
-    /// The SLA policies of tenants that stored none of their own (the seed set).
-    policies: Vec<SlaPolicy>,
     accounts: Mutex<HashMap<TenantId, (Instant, Vec<ChannelAccount>)>>,
-    /// Tenants' own policies and automation rules, read once a minute
+    /// Tenants' SLA policies (`ConfigCache::policies`) and automation rules, read once a minute
     /// (`tenant_config::CONFIG_TTL`): a saved change applies within a minute, and a warm worker
     /// spends no request of its per-message budget on them.
     config: ConfigCache,
@@ -113,13 +111,12 @@ where
     E: Enricher,
     W: EscalationScheduler,
 {
-    pub fn new(store: S, blobs: B, enricher: E, scheduler: W, policies: Vec<SlaPolicy>) -> Self {
+    pub fn new(store: S, blobs: B, enricher: E, scheduler: W) -> Self {
         Ingestor {
             store,
             blobs,
             enricher,
             scheduler,
-            policies,
             accounts: Mutex::new(HashMap::new()),
             config: ConfigCache::default(),
         }
@@ -224,11 +221,7 @@ where
     ) -> Result<IngestOutcome, IngestError> {
         let tenant = &inbound.tenant;
         let config = self.config.get(&self.store, tenant).await?;
-        let policies = if config.policies.defaults {
-            &self.policies
-        } else {
-            &config.policies.policies
-        };
+        let policies = config.sla_policies();
         let mut extra_identities = Vec::new();
         let mut last_conflict = None;
         for _ in 0..CONFLICT_ATTEMPTS {
@@ -249,7 +242,7 @@ where
             if ctx.seen {
                 // The write happened; its schedules may not have (a crash in between).
                 if let Some(ticket) = &ctx.ticket {
-                    self.schedule(None, ticket, now).await;
+                    self.schedule(None, ticket, policies, now).await;
                 }
                 return Ok(IngestOutcome::Duplicate);
             }
@@ -262,7 +255,8 @@ where
                 Ok(InboundOutcome::Recorded) => {
                     let mut after = write.ticket.clone();
                     after.version = write.expected_version.map_or(1, |v| v + 1);
-                    self.schedule(ctx.ticket.as_ref(), &after, now).await;
+                    self.schedule(ctx.ticket.as_ref(), &after, policies, now)
+                        .await;
                     return Ok(IngestOutcome::Recorded { ticket: after.id });
                 }
                 Ok(InboundOutcome::Duplicate) => return Ok(IngestOutcome::Duplicate),
@@ -278,8 +272,14 @@ where
     /// Brings the ticket's escalation schedules in line with its deadline. A failure is logged,
     /// not returned: the message is recorded, and the escalator's sweep finds a due ticket
     /// whose schedule is missing.
-    async fn schedule(&self, before: Option<&Ticket>, after: &Ticket, now: DateTime<Utc>) {
-        if let Err(err) = self.scheduler.sync(before, after, now).await {
+    async fn schedule(
+        &self,
+        before: Option<&Ticket>,
+        after: &Ticket,
+        policies: &[SlaPolicy],
+        now: DateTime<Utc>,
+    ) {
+        if let Err(err) = self.scheduler.sync(before, after, policies, now).await {
             tracing::warn!(tenant = %after.tenant, ticket = %after.id, error = %err, "escalation schedules not updated");
         }
     }

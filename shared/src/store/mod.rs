@@ -480,21 +480,23 @@ pub trait RuleStore: Send + Sync {
     ) -> impl Future<Output = StoreResult<Option<crate::automation::Rule>>> + Send;
 
     /// Creates (`expected_version` None; a conflict if the id exists) or replaces the rule if
-    /// its stored version is still `expected_version`; returns it as stored (version 1, or
-    /// `expected_version + 1`).
+    /// its stored version is still `expected_version`, appending `audit` in the same
+    /// transaction; returns it as stored (version 1, or `expected_version + 1`).
     fn save_rule(
         &self,
         rule: &crate::automation::Rule,
         expected_version: Option<u64>,
+        audit: &[AuditEntry],
     ) -> impl Future<Output = StoreResult<crate::automation::Rule>> + Send;
 
-    /// Deletes the rule if its stored version is still `expected_version`; a conflict
-    /// otherwise (also when it is gone).
+    /// Deletes the rule if its stored version is still `expected_version` (a conflict
+    /// otherwise, also when it is gone), appending `audit` in the same transaction.
     fn delete_rule(
         &self,
         tenant: &TenantId,
         id: &crate::domain::RuleId,
         expected_version: u64,
+        audit: &[AuditEntry],
     ) -> impl Future<Output = StoreResult<()>> + Send;
 }
 
@@ -831,12 +833,13 @@ pub trait ConfigStore: Send + Sync {
         id: &TemplateId,
     ) -> impl Future<Output = StoreResult<Option<Stored<Template>>>> + Send;
 
-    /// Applies `changes` in one transaction, stamped with `by` and `at`; a
-    /// [`StoreError::Conflict`] having written nothing if any condition fails.
+    /// Applies `changes` and appends `audit` in one transaction, stamped with `by` and `at`;
+    /// a [`StoreError::Conflict`] having written nothing if any condition fails.
     fn write_config(
         &self,
         tenant: &TenantId,
         changes: &[ConfigChange],
+        audit: &[AuditEntry],
         by: &AgentId,
         at: DateTime<Utc>,
     ) -> impl Future<Output = StoreResult<()>> + Send;
@@ -862,7 +865,7 @@ pub trait ConfigStore: Send + Sync {
             entry: ConfigEntry::Policy(Box::new(policy.clone())),
             expected,
         };
-        async move { self.write_config(tenant, &[change], by, at).await }
+        async move { self.write_config(tenant, &[change], &[], by, at).await }
     }
 
     fn delete_policy(
@@ -877,7 +880,7 @@ pub trait ConfigStore: Send + Sync {
             key: ConfigKey::Policy(id.to_owned()),
             expected,
         };
-        async move { self.write_config(tenant, &[change], by, at).await }
+        async move { self.write_config(tenant, &[change], &[], by, at).await }
     }
 
     /// Creates (`expected: None`) or replaces one template.
@@ -893,7 +896,7 @@ pub trait ConfigStore: Send + Sync {
             entry: ConfigEntry::Template(template.clone()),
             expected,
         };
-        async move { self.write_config(tenant, &[change], by, at).await }
+        async move { self.write_config(tenant, &[change], &[], by, at).await }
     }
 
     fn delete_template(
@@ -908,6 +911,6 @@ pub trait ConfigStore: Send + Sync {
             key: ConfigKey::Template(id.clone()),
             expected,
         };
-        async move { self.write_config(tenant, &[change], by, at).await }
+        async move { self.write_config(tenant, &[change], &[], by, at).await }
     }
 }

@@ -11,7 +11,7 @@ use serde::de::DeserializeOwned;
 use super::items::{Attributes, Item, from_attributes, n, s};
 use super::keys::{self, META, POLICY_PREFIX, RULE_PREFIX, TEMPLATE_PREFIX};
 use super::{DynamoStore, backend};
-use crate::domain::{AgentId, TenantId, Ticket, TicketId};
+use crate::domain::{AgentId, AuditEntry, TenantId, Ticket, TicketId};
 use crate::sla::SlaPolicy;
 use crate::store::{
     ConfigChange, ConfigEntry, ConfigKey, ConfigStore, ReplyContext, StoreError, StoreResult,
@@ -227,15 +227,22 @@ impl ConfigStore for DynamoStore {
         &self,
         tenant: &TenantId,
         changes: &[ConfigChange],
+        audit: &[AuditEntry],
         by: &AgentId,
         at: DateTime<Utc>,
     ) -> StoreResult<()> {
         let Some(first) = changes.first() else {
             return Ok(());
         };
+        // The changes first: a cancellation reason's index names the change that lost.
         let items = changes
             .iter()
             .map(|c| transact_item(&self.table, tenant, c, by, at))
+            .chain(
+                audit
+                    .iter()
+                    .map(|e| super::audit_put(&self.table, tenant, e)),
+            )
             .collect::<StoreResult<Vec<_>>>()?;
         let result = self
             .client

@@ -4,13 +4,15 @@
 
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::delete_item::DeleteItemError;
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::types::{Delete, TransactWriteItem};
 
 use super::items::{Item, from_attributes, n, s};
 use super::keys::{self, RULE_PREFIX};
-use super::tickets::is_conditional_failure;
-use super::{DynamoStore, backend};
+use super::tickets::{is_conditional_failure, put};
+use super::{DynamoStore, audit_put, backend};
 use crate::automation::Rule;
-use crate::domain::{RuleId, TenantId};
+use crate::domain::{AuditEntry, RuleId, TenantId};
 use crate::store::{RuleStore, StoreError, StoreResult};
 
 fn conflict(tenant: &TenantId, id: &RuleId, expected: Option<u64>) -> StoreError {
@@ -27,6 +29,46 @@ fn delete_conflict<R>(err: &SdkError<DeleteItemError, R>) -> bool {
         err.as_service_error(),
         Some(DeleteItemError::ConditionalCheckFailedException(_))
     )
+}
+
+impl DynamoStore {
+    /// The rule's write with its audit entries, in one transaction.
+    async fn audited_rule_write(
+        &self,
+        tenant: &TenantId,
+        id: &RuleId,
+        write: TransactWriteItem,
+        expected: Option<u64>,
+        audit: &[AuditEntry],
+        operation: &'static str,
+    ) -> StoreResult<()> {
+        let mut items = vec![write];
+        for entry in audit {
+            items.push(audit_put(&self.table, tenant, entry)?);
+        }
+        let result = self
+            .client
+            .transact_write_items()
+            .set_transact_items(Some(items))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(err) => match err.as_service_error() {
+                // The rule's condition is the only one that can fail (audit ids are unique);
+                // moto may omit the reasons.
+                Some(TransactWriteItemsError::TransactionCanceledException(e))
+                    if e.cancellation_reasons().is_empty()
+                        || e.cancellation_reasons()
+                            .iter()
+                            .any(|r| r.code() == Some("ConditionalCheckFailed")) =>
+                {
+                    Err(conflict(tenant, id, expected))
+                }
+                _ => Err(backend(tenant, operation, err)),
+            },
+        }
+    }
 }
 
 impl RuleStore for DynamoStore {
@@ -70,12 +112,26 @@ impl RuleStore for DynamoStore {
         out.item.map(from_attributes).transpose()
     }
 
-    async fn save_rule(&self, rule: &Rule, expected_version: Option<u64>) -> StoreResult<Rule> {
+    async fn save_rule(
+        &self,
+        rule: &Rule,
+        expected_version: Option<u64>,
+        audit: &[AuditEntry],
+    ) -> StoreResult<Rule> {
         let tenant = &rule.tenant;
         let mut next = rule.clone();
         next.version = expected_version.map_or(1, |v| v + 1);
         let item =
             Item::new(keys::config_pk(tenant), keys::rule_sk(&rule.id), &next).to_attributes()?;
+        if !audit.is_empty() {
+            let write = match expected_version {
+                None => put(&self.table, item, "attribute_not_exists(PK)", None)?,
+                Some(v) => put(&self.table, item, "#v = :expected", Some(v))?,
+            };
+            self.audited_rule_write(tenant, &rule.id, write, expected_version, audit, "SaveRule")
+                .await?;
+            return Ok(next);
+        }
         let request = self
             .client
             .put_item()
@@ -102,7 +158,33 @@ impl RuleStore for DynamoStore {
         tenant: &TenantId,
         id: &RuleId,
         expected_version: u64,
+        audit: &[AuditEntry],
     ) -> StoreResult<()> {
+        if !audit.is_empty() {
+            let delete = Delete::builder()
+                .table_name(&self.table)
+                .key("PK", s(keys::config_pk(tenant)))
+                .key("SK", s(keys::rule_sk(id)))
+                .condition_expression("#v = :expected")
+                .expression_attribute_names("#v", "version")
+                .expression_attribute_values(":expected", n(expected_version))
+                .build()
+                .map_err(|e| StoreError::Corrupt {
+                    key: "rule delete".into(),
+                    reason: e.to_string(),
+                })?;
+            let write = TransactWriteItem::builder().delete(delete).build();
+            return self
+                .audited_rule_write(
+                    tenant,
+                    id,
+                    write,
+                    Some(expected_version),
+                    audit,
+                    "DeleteRule",
+                )
+                .await;
+        }
         let result = self
             .client
             .delete_item()
