@@ -4,7 +4,7 @@
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::{Problem, compliance, policies, rules, sla, templates, tickets, writes};
+use crate::{Problem, accounts, compliance, policies, rules, sla, templates, tickets, writes};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -44,7 +44,12 @@ use crate::{Problem, compliance, policies, rules, sla, templates, tickets, write
         rules::get,
         rules::replace,
         rules::delete,
-        rules::test
+        rules::test,
+        accounts::list,
+        accounts::create,
+        accounts::get_one,
+        accounts::replace,
+        accounts::delete
     ),
     components(schemas(
         Problem,
@@ -58,7 +63,12 @@ use crate::{Problem, compliance, policies, rules, sla, templates, tickets, write
         rules::RuleSpecSchema,
         rules::RuleSchema,
         rules::TestRequest,
-        rules::SampleMessage
+        rules::SampleMessage,
+        accounts::NewAccount,
+        accounts::MarketplaceInput,
+        accounts::AccountUpdate,
+        accounts::AccountView,
+        accounts::AccountList
     )),
     modifiers(&BearerAuth),
     tags(
