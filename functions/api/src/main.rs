@@ -12,6 +12,7 @@ async fn main() -> Result<(), lambda_http::Error> {
     let settings = Settings::from_env()?;
     let config = aws::load_config().await;
     let store = DynamoStore::from_config(&config, &settings.table);
+    let poll_target = PollTarget::from_settings(&settings);
     let queue_url = settings
         .outbound_queue_url
         .ok_or("MARKETDESK_OUTBOUND_QUEUE_URL is not set")?;
@@ -29,7 +30,7 @@ async fn main() -> Result<(), lambda_http::Error> {
         .with_redrive(redrive)
         .with_cors_origins(api::cors::origins_from_env()?);
     // Without a poll target the rest of the API still serves; account changes answer 503.
-    match PollTarget::from_settings(&settings) {
+    match poll_target {
         Ok(target) => {
             state = state.with_accounts(
                 SecretsManager::from_config(&config),
