@@ -306,15 +306,19 @@ pub trait CredentialVault: Send + Sync {
     ) -> BoxFuture<'a, Result<(), ProvisioningError>>;
 
     /// Removes the secret at once (no recovery window: the account is gone); an absent one is fine.
-    fn delete<'a>(&'a self, reference: &'a SecretRef)
-    -> BoxFuture<'a, Result<(), ProvisioningError>>;
+    fn delete<'a>(
+        &'a self,
+        reference: &'a SecretRef,
+    ) -> BoxFuture<'a, Result<(), ProvisioningError>>;
 }
 
 /// The recurring poll schedules of accounts.
 pub trait PollSchedules: Send + Sync {
     /// Creates the schedule or updates it to `schedule` (a changed interval).
-    fn upsert<'a>(&'a self, schedule: &'a PollSchedule)
-    -> BoxFuture<'a, Result<(), ProvisioningError>>;
+    fn upsert<'a>(
+        &'a self,
+        schedule: &'a PollSchedule,
+    ) -> BoxFuture<'a, Result<(), ProvisioningError>>;
 
     /// Removes the schedule; an absent one is fine.
     fn delete<'a>(&'a self, name: &'a str) -> BoxFuture<'a, Result<(), ProvisioningError>>;
@@ -464,8 +468,7 @@ mod tests {
         let mut full = LWA.to_vec();
         full.push(("seller_username", "demo_seller"));
         let ok = Credentials::validate(Channel::Ebay, &input(&full)).unwrap();
-        let stored: serde_json::Value =
-            serde_json::from_str(ok.secret_value().expose()).unwrap();
+        let stored: serde_json::Value = serde_json::from_str(ok.secret_value().expose()).unwrap();
         assert_eq!(stored["seller_username"], "demo_seller");
         assert_eq!(stored["refresh_token"], "Atzr|IwEB");
     }
@@ -523,7 +526,10 @@ mod tests {
     fn debug_output_never_shows_a_secret() {
         let creds = Credentials::validate(Channel::Amazon, &input(LWA)).unwrap();
         let shown = format!("{creds:?} {:?}", input(LWA));
-        assert!(!shown.contains("s3cr3t") && !shown.contains("Atzr"), "{shown}");
+        assert!(
+            !shown.contains("s3cr3t") && !shown.contains("Atzr"),
+            "{shown}"
+        );
     }
 
     #[test]
@@ -545,5 +551,39 @@ mod tests {
             credentials_ref(&a, &id),
             SecretRef("marketdesk/acme/acct_1".into())
         );
+    }
+
+    #[test]
+    fn a_schedule_polls_at_the_account_interval_with_the_poller_request() {
+        let tenant = TenantId::parse("acme").unwrap();
+        let id = AccountId::parse("acct_1").unwrap();
+        let mut account = ChannelAccount {
+            id: id.clone(),
+            tenant: tenant.clone(),
+            channel: Channel::Ebay,
+            marketplace: crate::domain::Marketplace {
+                id: "EBAY_IT".into(),
+                country: None,
+                language: None,
+            },
+            region: None,
+            display_name: "eBay".into(),
+            credentials: credentials_ref(&tenant, &id),
+            sender_address: None,
+            seller_id: None,
+            poll_interval_minutes: 15,
+            enabled: true,
+            created_at: chrono::DateTime::UNIX_EPOCH,
+            version: 1,
+        };
+        let schedule = PollSchedule::of(&account);
+        assert_eq!(schedule.expression, "rate(15 minutes)");
+        assert_eq!(schedule.name, schedule_name(&tenant, &id));
+        assert_eq!(
+            serde_json::to_value(&schedule.input).unwrap(),
+            json!({"tenant": "acme", "account": "acct_1"})
+        );
+        account.poll_interval_minutes = 1;
+        assert_eq!(PollSchedule::of(&account).expression, "rate(1 minute)");
     }
 }

@@ -446,7 +446,10 @@ async fn existing<S: AccountStore>(
 /// Makes the schedule match `account.enabled`.
 async fn sync_schedule<S>(state: &AppState<S>, account: &ChannelAccount) -> Result<(), Problem> {
     let result = if account.enabled {
-        state.poll_schedules.upsert(&PollSchedule::of(account)).await
+        state
+            .poll_schedules
+            .upsert(&PollSchedule::of(account))
+            .await
     } else {
         let name = schedule_name(&account.tenant, &account.id);
         state.poll_schedules.delete(&name).await
@@ -535,8 +538,7 @@ pub async fn create<S: AccountStore>(
     require_admin(&caller, "manage channel accounts")?;
     let body: NewAccount = parse_json(&body)?;
     let now = Utc::now();
-    let (account, credentials) =
-        new_account(&caller.tenant, &body, now).map_err(unprocessable)?;
+    let (account, credentials) = new_account(&caller.tenant, &body, now).map_err(unprocessable)?;
     state
         .credentials
         .put(&account.credentials, &credentials.secret_value())
@@ -729,11 +731,7 @@ pub async fn delete<S: AccountStore>(
         audit_detail(&current, json!({})),
         Utc::now(),
     );
-    match state
-        .store
-        .delete_account(&current, expected, &audit)
-        .await
-    {
+    match state.store.delete_account(&current, expected, &audit).await {
         Ok(()) => Ok(StatusCode::NO_CONTENT.into_response()),
         Err(StoreError::Conflict { .. }) => {
             let id = current.id.clone();

@@ -29,8 +29,7 @@ use marketdesk::auth::DevTokens;
 use marketdesk::outbound::OutboundQueue;
 use marketdesk::redrive::{NoRedrive, Redrive};
 use marketdesk::store::{
-    AccountStore, ConfigStore, InsightStore, PresenceStore, QuarantineStore, RuleStore,
-    TicketStore,
+    AccountStore, ConfigStore, InsightStore, PresenceStore, QuarantineStore, RuleStore, TicketStore,
 };
 
 pub use identity::Authenticated;

@@ -230,7 +230,11 @@ async fn connecting_an_account_stores_its_secret_and_its_poll_schedule_and_never
     assert_eq!(created.location, Some(format!("/v1/admin/accounts/{id}")));
     assert_eq!(created.body["region"], "eu");
     assert_eq!(created.body["poll_schedule"], "rate(5 minutes)");
-    assert!(!created.text.contains("lwa-client-secret-1"), "{}", created.text);
+    assert!(
+        !created.text.contains("lwa-client-secret-1"),
+        "{}",
+        created.text
+    );
     assert!(created.body.get("credentials").is_none());
 
     let secret = f.secret(&id).await.expect("the secret exists");
@@ -295,7 +299,11 @@ async fn connecting_an_account_stores_its_secret_and_its_poll_schedule_and_never
         .unwrap();
     assert_eq!(audit.items.len(), 1);
     assert_eq!(audit.items[0].target, id);
-    assert!(!serde_json::to_string(&audit.items[0]).unwrap().contains("Atzr"));
+    assert!(
+        !serde_json::to_string(&audit.items[0])
+            .unwrap()
+            .contains("Atzr")
+    );
 }
 
 #[tokio::test]
@@ -311,7 +319,13 @@ async fn disabling_removes_the_schedule_enabling_recreates_it_and_the_interval_f
     body["display_name"] = json!("eBay Italia");
     body.as_object_mut().unwrap().remove("sender_address");
     let disabled = f
-        .send(Method::PUT, &path, &f.admin, Some("\"v1\""), Some(body.clone()))
+        .send(
+            Method::PUT,
+            &path,
+            &f.admin,
+            Some("\"v1\""),
+            Some(body.clone()),
+        )
         .await;
     assert_eq!(disabled.status, StatusCode::OK, "{}", disabled.text);
     assert_eq!(disabled.etag.as_deref(), Some("\"v2\""));
@@ -330,7 +344,8 @@ async fn disabling_removes_the_schedule_enabling_recreates_it_and_the_interval_f
 #[tokio::test]
 async fn new_credentials_replace_the_secret_and_delete_removes_schedule_secret_and_account() {
     let f = fixture().await;
-    let created = f.create(amazon(&seller())).await;
+    let seller = SellerId::parse(seller()).unwrap();
+    let created = f.create(amazon(seller.as_str())).await;
     let id = created.body["id"].as_str().unwrap().to_string();
     let path = format!("/v1/admin/accounts/{id}");
 
@@ -341,7 +356,10 @@ async fn new_credentials_replace_the_secret_and_delete_removes_schedule_secret_a
         .send(Method::PUT, &path, &f.admin, Some("\"v1\""), Some(body))
         .await;
     assert_eq!(changed.status, StatusCode::OK, "{}", changed.text);
-    assert_eq!(f.secret(&id).await.unwrap()["refresh_token"], "Atzr|refresh-2");
+    assert_eq!(
+        f.secret(&id).await.unwrap()["refresh_token"],
+        "Atzr|refresh-2"
+    );
     assert_eq!(f.schedule(&id).await.unwrap().0, "rate(10 minutes)");
 
     let stale = f
@@ -349,7 +367,10 @@ async fn new_credentials_replace_the_secret_and_delete_removes_schedule_secret_a
         .await;
     assert_eq!(stale.status, StatusCode::PRECONDITION_FAILED);
     assert_eq!(stale.body["account"]["version"], 2);
-    assert!(f.schedule(&id).await.is_some(), "a stale delete removes nothing");
+    assert!(
+        f.schedule(&id).await.is_some(),
+        "a stale delete removes nothing"
+    );
 
     let deleted = f
         .send(Method::DELETE, &path, &f.admin, Some("\"v2\""), None)
@@ -357,6 +378,8 @@ async fn new_credentials_replace_the_secret_and_delete_removes_schedule_secret_a
     assert_eq!(deleted.status, StatusCode::NO_CONTENT, "{}", deleted.text);
     assert!(f.schedule(&id).await.is_none());
     assert!(f.secret(&id).await.is_none());
+    let route = f.table.store.account_for_seller(&seller).await.unwrap();
+    assert_eq!(route, None, "the seller is free for another account");
     let gone = f.send(Method::GET, &path, &f.admin, None, None).await;
     assert_eq!(gone.status, StatusCode::NOT_FOUND);
 }
@@ -374,7 +397,13 @@ async fn agents_get_403_and_other_tenants_404_and_nothing_changes() {
         (Method::DELETE, None),
     ] {
         let agent = f
-            .send(method.clone(), &path, &f.agent, Some("\"v1\""), body.clone())
+            .send(
+                method.clone(),
+                &path,
+                &f.agent,
+                Some("\"v1\""),
+                body.clone(),
+            )
             .await;
         assert_eq!(agent.status, StatusCode::FORBIDDEN, "{method}");
         let other = f
@@ -383,11 +412,23 @@ async fn agents_get_403_and_other_tenants_404_and_nothing_changes() {
         assert_eq!(other.status, StatusCode::NOT_FOUND, "{method}");
     }
     let agent_create = f
-        .send(Method::POST, "/v1/admin/accounts", &f.agent, None, Some(ebay()))
+        .send(
+            Method::POST,
+            "/v1/admin/accounts",
+            &f.agent,
+            None,
+            Some(ebay()),
+        )
         .await;
     assert_eq!(agent_create.status, StatusCode::FORBIDDEN);
     let other_list = f
-        .send(Method::GET, "/v1/admin/accounts", &f.other_admin, None, None)
+        .send(
+            Method::GET,
+            "/v1/admin/accounts",
+            &f.other_admin,
+            None,
+            None,
+        )
         .await;
     assert_eq!(other_list.body["items"], json!([]));
     assert!(f.schedule(&id).await.is_some());
@@ -426,7 +467,10 @@ async fn invalid_fields_are_named_and_nothing_is_provisioned() {
         (
             {
                 let mut b = amazon(&seller);
-                b["credentials"].as_object_mut().unwrap().remove("refresh_token");
+                b["credentials"]
+                    .as_object_mut()
+                    .unwrap()
+                    .remove("refresh_token");
                 b
             },
             "credentials.refresh_token",
@@ -434,7 +478,10 @@ async fn invalid_fields_are_named_and_nothing_is_provisioned() {
         (
             {
                 let mut b = ebay();
-                b["credentials"].as_object_mut().unwrap().remove("seller_username");
+                b["credentials"]
+                    .as_object_mut()
+                    .unwrap()
+                    .remove("seller_username");
                 b
             },
             "credentials.seller_username",
@@ -505,7 +552,10 @@ async fn invalid_fields_are_named_and_nothing_is_provisioned() {
         .await;
     assert_eq!(unknown.status, StatusCode::BAD_REQUEST, "{}", unknown.text);
     assert!(
-        unknown.body["field"].as_str().unwrap().starts_with("credentials"),
+        unknown.body["field"]
+            .as_str()
+            .unwrap()
+            .starts_with("credentials"),
         "{}",
         unknown.text
     );

@@ -226,8 +226,8 @@ impl EventBridgePollSchedules {
 
     async fn upsert_schedule(&self, s: &PollSchedule) -> Result<(), ProvisioningError> {
         let error = |operation, message| Self::error(&s.name, operation, message);
-        let input = serde_json::to_string(&s.input)
-            .map_err(|e| error("CreateSchedule", e.to_string()))?;
+        let input =
+            serde_json::to_string(&s.input).map_err(|e| error("CreateSchedule", e.to_string()))?;
         let target = Target::builder()
             .arn(&self.target.function_arn)
             .role_arn(&self.target.role_arn)

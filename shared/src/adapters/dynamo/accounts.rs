@@ -263,8 +263,7 @@ impl AccountStore for DynamoStore {
         // The route goes only while it is still this account's: another tenant (after this one
         // released it) or another account of this tenant may hold it now.
         if let Some(seller) = &account.seller_id
-            && self.account_for_seller(seller).await?
-                == Some((tenant.clone(), account.id.clone()))
+            && self.account_for_seller(seller).await? == Some((tenant.clone(), account.id.clone()))
         {
             let route_delete = Delete::builder()
                 .table_name(&self.table)
