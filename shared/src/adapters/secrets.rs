@@ -43,6 +43,10 @@ impl SecretSource for SecretsManager {
         {
             return Ok(value.clone());
         }
+        self.fresh_secret(reference).await
+    }
+
+    async fn fresh_secret(&self, reference: &SecretRef) -> Result<String, ConnectorError> {
         let context = CallContext::new("secretsmanager", reference.0.clone(), "GetSecretValue");
         let out = self
             .client
