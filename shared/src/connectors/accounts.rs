@@ -124,6 +124,9 @@ struct ShopifyToken {
     access_token: Secret,
 }
 
+/// The account version clients were built for, and the clients.
+type Built = (u64, Arc<AccountClients>);
+
 /// Builds and keeps the clients of every account this process has met.
 pub struct ChannelClients<S> {
     secrets: S,
@@ -133,8 +136,7 @@ pub struct ChannelClients<S> {
     /// that never calls a channel should not pay for it.
     client: std::sync::OnceLock<reqwest::Client>,
     page_size: Option<u32>,
-    /// Per account: the account version the clients were built for, and the clients.
-    built: Mutex<HashMap<(TenantId, AccountId), (u64, Arc<AccountClients>)>>,
+    built: Mutex<HashMap<(TenantId, AccountId), Built>>,
 }
 
 fn credentials_error(account: &ChannelAccount, reason: impl std::fmt::Display) -> ConnectorError {
