@@ -11,6 +11,11 @@
 //! route. Tickets of the account are kept with their history: there is no index of tickets by
 //! account, and disabling (`enabled: false`) is the way to stop polling while still answering
 //! them — after a delete, a reply on such a ticket is recorded failed (`no account`).
+//!
+//! The version is checked before the vault or the scheduler is touched, and again by the
+//! store's conditional write; only a change landing between the two can leave a PUT's new
+//! secret under an account that answered 412, or a DELETE's account without its schedule and
+//! secret (a PUT with `enabled: true` and credentials restores both).
 
 use axum::Json;
 use axum::body::Bytes;
