@@ -103,6 +103,7 @@ pub async fn run(args: DevArgs) -> Result<(), Box<dyn std::error::Error + Send +
                 stack.resources.queue("EscalationQueue").url.clone(),
             )
             .with_queue("sender", stack.resources.queue("OutboundQueue").url.clone());
+    let (vault, schedules) = stack.account_provisioning();
     let app = api::app(
         api::AppState::local(
             stack.store.clone(),
@@ -110,6 +111,7 @@ pub async fn run(args: DevArgs) -> Result<(), Box<dyn std::error::Error + Send +
             DevTokens::new(secret.into_bytes()),
         )
         .with_redrive(redrive)
+        .with_accounts(vault, schedules)
         .with_cors_origins(api::cors::origins_from_env()?),
     );
     let url = format!("http://{addr}");

@@ -11,7 +11,9 @@ use aws_config::SdkConfig;
 use chrono::Utc;
 use marketdesk::adapters::dynamo::DynamoStore;
 use marketdesk::adapters::s3::S3MailBlobs;
-use marketdesk::adapters::scheduler::{EventBridgeScheduler, ScheduleTarget};
+use marketdesk::adapters::scheduler::{
+    EventBridgePollSchedules, EventBridgeScheduler, PollTarget, ScheduleTarget,
+};
 use marketdesk::adapters::secrets::SecretsManager;
 use marketdesk::adapters::sqs::{SqsEventSink, SqsOutboundQueue};
 use marketdesk::connectors::HttpConfig;
@@ -34,6 +36,10 @@ use crate::template::{Resources, StackResources};
 
 /// The role schedules assume (the emulator does not check it).
 const SCHEDULER_ROLE: &str = "arn:aws:iam::123456789012:role/marketdesk-scheduler";
+/// What accounts' poll schedules name as their target. The emulator stores recurring schedules
+/// but never fires them; the stack's poll loop polls every enabled account of the store instead,
+/// so an account connected through the API is polled from the next round.
+const LOCAL_POLLER_ARN: &str = "arn:aws:lambda:us-east-1:123456789012:function:marketdesk-poller";
 
 /// Choices of `marketdesk dev`.
 #[derive(Debug, Clone)]
@@ -95,6 +101,22 @@ impl LocalStack {
             tenant,
             tasks: Vec::new(),
         })
+    }
+
+    /// Where the API writes connected accounts' credentials and poll schedules: the emulator's
+    /// Secrets Manager (which the stack's pollers read) and its Scheduler.
+    pub fn account_provisioning(&self) -> (SecretsManager, EventBridgePollSchedules) {
+        (
+            SecretsManager::from_config(&self.config),
+            EventBridgePollSchedules::from_config(
+                &self.config,
+                PollTarget {
+                    group: self.resources.schedule_group.clone(),
+                    function_arn: LOCAL_POLLER_ARN.into(),
+                    role_arn: SCHEDULER_ROLE.into(),
+                },
+            ),
+        )
     }
 
     /// Starts the functions' handlers and the trickle as background tasks.

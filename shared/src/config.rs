@@ -24,6 +24,8 @@ pub struct Settings {
     pub schedule_group: Option<String>,
     /// `MARKETDESK_SCHEDULER_ROLE_ARN`: the role schedules assume to reach their targets.
     pub scheduler_role_arn: Option<String>,
+    /// `MARKETDESK_POLLER_FUNCTION_ARN`: target of account poll schedules.
+    pub poller_function_arn: Option<String>,
     /// `MARKETDESK_MAIL_BUCKET`: raw inbound mail from SES.
     pub mail_bucket: Option<String>,
     /// `MARKETDESK_FRONTEND_URL`: links in Slack alerts point there.
@@ -48,6 +50,7 @@ impl Settings {
             outbound_queue_url: get("MARKETDESK_OUTBOUND_QUEUE_URL"),
             schedule_group: get("MARKETDESK_SCHEDULE_GROUP"),
             scheduler_role_arn: get("MARKETDESK_SCHEDULER_ROLE_ARN"),
+            poller_function_arn: get("MARKETDESK_POLLER_FUNCTION_ARN"),
             mail_bucket: get("MARKETDESK_MAIL_BUCKET"),
             frontend_url: get("MARKETDESK_FRONTEND_URL"),
             cors_origins: get("MARKETDESK_CORS_ORIGINS")

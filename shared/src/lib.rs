@@ -4,6 +4,7 @@
 //! passed in). `store` holds the storage ports; `adapters` implement them and are the only
 //! modules that import an AWS SDK.
 
+pub mod accounts;
 pub mod adapters;
 pub mod auth;
 pub mod automation;

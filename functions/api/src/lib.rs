@@ -1,6 +1,7 @@
 //! The inbox REST API as a pure `app(state)` router: production serves it with
 //! `lambda_http::run`, the local stack on a TCP listener, tests with `oneshot`.
 
+mod accounts;
 mod admin;
 pub mod audit;
 pub mod compliance;
@@ -23,11 +24,12 @@ use std::sync::Arc;
 use axum::Router;
 use axum::http::HeaderValue;
 use axum::routing::{get, post, put};
+use marketdesk::accounts::{CredentialVault, NotConfigured, PollSchedules};
 use marketdesk::auth::DevTokens;
 use marketdesk::outbound::OutboundQueue;
 use marketdesk::redrive::{NoRedrive, Redrive};
 use marketdesk::store::{
-    ConfigStore, InsightStore, PresenceStore, QuarantineStore, RuleStore, TicketStore,
+    AccountStore, ConfigStore, InsightStore, PresenceStore, QuarantineStore, RuleStore, TicketStore,
 };
 
 pub use identity::Authenticated;
@@ -44,6 +46,10 @@ pub struct AppState<S> {
     pub redrive: Arc<dyn Redrive>,
     /// Browser origins allowed by CORS; empty: no CORS headers.
     pub cors_origins: Vec<HeaderValue>,
+    /// Where connected accounts' credentials are written (none configured: 503).
+    pub credentials: Arc<dyn CredentialVault>,
+    /// Connected accounts' poll schedules (none configured: 503).
+    pub poll_schedules: Arc<dyn PollSchedules>,
 }
 
 impl<S: std::fmt::Debug> std::fmt::Debug for AppState<S> {
@@ -64,6 +70,8 @@ impl<S> Clone for AppState<S> {
             dev_tokens: self.dev_tokens.clone(),
             redrive: self.redrive.clone(),
             cors_origins: self.cors_origins.clone(),
+            credentials: self.credentials.clone(),
+            poll_schedules: self.poll_schedules.clone(),
         }
     }
 }
@@ -77,6 +85,8 @@ impl<S> AppState<S> {
             dev_tokens: None,
             redrive: Arc::new(NoRedrive),
             cors_origins: Vec::new(),
+            credentials: Arc::new(NotConfigured),
+            poll_schedules: Arc::new(NotConfigured),
         }
     }
 
@@ -88,12 +98,35 @@ impl<S> AppState<S> {
             dev_tokens: Some(dev_tokens),
             redrive: Arc::new(NoRedrive),
             cors_origins: Vec::new(),
+            credentials: Arc::new(NotConfigured),
+            poll_schedules: Arc::new(NotConfigured),
         }
     }
 
     /// Quarantined payloads are redriven through `redrive`.
     pub fn with_redrive(mut self, redrive: impl Redrive + 'static) -> Self {
         self.redrive = Arc::new(redrive);
+        self
+    }
+
+    /// Connected accounts' credentials go to `vault`, their poll schedules to `schedules`.
+    pub fn with_accounts(
+        mut self,
+        vault: impl CredentialVault + 'static,
+        schedules: impl PollSchedules + 'static,
+    ) -> Self {
+        self.credentials = Arc::new(vault);
+        self.poll_schedules = Arc::new(schedules);
+        self
+    }
+
+    /// As [`with_accounts`](Self::with_accounts), sharing one value for both (tests).
+    pub fn with_shared_accounts<P: CredentialVault + PollSchedules + 'static>(
+        mut self,
+        provisioning: Arc<P>,
+    ) -> Self {
+        self.credentials = provisioning.clone();
+        self.poll_schedules = provisioning;
         self
     }
 
@@ -106,11 +139,19 @@ impl<S> AppState<S> {
 
 /// Everything the router needs of the store.
 pub trait ApiStore:
-    TicketStore + QuarantineStore + PresenceStore + InsightStore + RuleStore + ConfigStore + 'static
+    TicketStore
+    + QuarantineStore
+    + PresenceStore
+    + InsightStore
+    + RuleStore
+    + ConfigStore
+    + AccountStore
+    + 'static
 {
 }
 impl<
     S: TicketStore
+        + AccountStore
         + QuarantineStore
         + PresenceStore
         + InsightStore
@@ -163,6 +204,16 @@ pub fn app<S: ApiStore>(state: AppState<S>) -> Router {
         .route("/v1/admin/quarantine", get(admin::quarantine::<S>))
         .route("/v1/admin/quarantine/{id}/redrive", post(ops::redrive::<S>))
         .route("/v1/admin/audit", get(audit::list::<S>))
+        .route(
+            "/v1/admin/accounts",
+            get(accounts::list::<S>).post(accounts::create::<S>),
+        )
+        .route(
+            "/v1/admin/accounts/{id}",
+            get(accounts::get_one::<S>)
+                .put(accounts::replace::<S>)
+                .delete(accounts::delete::<S>),
+        )
         .route("/v1/rules", get(rules::list::<S>).post(rules::create::<S>))
         .route("/v1/rules/test", post(rules::test::<S>))
         .route(

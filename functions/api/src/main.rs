@@ -1,5 +1,7 @@
 //! The inbox API behind API Gateway: build dependencies once, serve the router.
 
+use marketdesk::adapters::scheduler::{EventBridgePollSchedules, PollTarget};
+use marketdesk::adapters::secrets::SecretsManager;
 use marketdesk::adapters::sqs::{SqsOutboundQueue, SqsRedrive};
 use marketdesk::adapters::{aws, dynamo::DynamoStore};
 use marketdesk::config::Settings;
@@ -10,6 +12,7 @@ async fn main() -> Result<(), lambda_http::Error> {
     let settings = Settings::from_env()?;
     let config = aws::load_config().await;
     let store = DynamoStore::from_config(&config, &settings.table);
+    let poll_target = PollTarget::from_settings(&settings);
     let queue_url = settings
         .outbound_queue_url
         .ok_or("MARKETDESK_OUTBOUND_QUEUE_URL is not set")?;
@@ -23,8 +26,18 @@ async fn main() -> Result<(), lambda_http::Error> {
     if let Some(url) = settings.escalation_queue_url {
         redrive = redrive.with_queue("escalator", url);
     }
-    let state = api::AppState::deployed(store, outbound)
+    let mut state = api::AppState::deployed(store, outbound)
         .with_redrive(redrive)
         .with_cors_origins(api::cors::origins_from_env()?);
+    // Without a poll target the rest of the API still serves; account changes answer 503.
+    match poll_target {
+        Ok(target) => {
+            state = state.with_accounts(
+                SecretsManager::from_config(&config),
+                EventBridgePollSchedules::from_config(&config, target),
+            );
+        }
+        Err(e) => tracing::warn!(error = %e, "channel accounts cannot be changed"),
+    }
     lambda_http::run(api::app(state)).await
 }

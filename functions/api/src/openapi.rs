@@ -6,7 +6,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{HttpMethod, RefOr};
 use utoipa::{Modify, OpenApi};
 
-use crate::{Problem, compliance, policies, rules, sla, templates, tickets, writes};
+use crate::{Problem, accounts, compliance, policies, rules, sla, templates, tickets, writes};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -46,7 +46,12 @@ use crate::{Problem, compliance, policies, rules, sla, templates, tickets, write
         rules::get,
         rules::replace,
         rules::delete,
-        rules::test
+        rules::test,
+        accounts::list,
+        accounts::create,
+        accounts::get_one,
+        accounts::replace,
+        accounts::delete
     ),
     components(schemas(
         Problem,
@@ -60,7 +65,12 @@ use crate::{Problem, compliance, policies, rules, sla, templates, tickets, write
         rules::RuleSpecSchema,
         rules::RuleSchema,
         rules::TestRequest,
-        rules::SampleMessage
+        rules::SampleMessage,
+        accounts::NewAccount,
+        accounts::MarketplaceInput,
+        accounts::AccountUpdate,
+        accounts::AccountView,
+        accounts::AccountList
     )),
     modifiers(&BearerAuth, &Links),
     tags(

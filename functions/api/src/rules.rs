@@ -34,7 +34,7 @@ pub const MAX_SAMPLE_CHARS: usize = 20_000;
 
 /// A JSON body read field by field, so a problem names the field at fault (400); syntax
 /// errors name the body.
-fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, Problem> {
+pub(crate) fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, Problem> {
     let mut de = serde_json::Deserializer::from_slice(body);
     serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let path = e.path().to_string();

@@ -10,11 +10,14 @@ use std::sync::Arc;
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode, header};
 use http_body_util::BodyExt;
+use marketdesk::accounts::MemoryProvisioning;
 use marketdesk::auth::{DevTokens, Role};
-use marketdesk::domain::RuleId;
+use marketdesk::domain::{AccountId, RuleId};
 use marketdesk::domain::{AgentId, TenantId, Ticket};
 use marketdesk::outbound::MemoryOutboundQueue;
-use marketdesk::store::{ConfigStore, QuarantineRecord, QuarantineStore, RuleStore, TicketStore};
+use marketdesk::store::{
+    AccountStore, ConfigStore, QuarantineRecord, QuarantineStore, RuleStore, TicketStore,
+};
 use marketdesk::templates::TemplateId;
 use marketdesk_devstack::testing::{TestTable, fresh_table};
 use marketdesk_tests::{at, first_inbound, new_ticket, tenant};
@@ -43,6 +46,7 @@ const ADMIN_ONLY: &[&str] = &[
 /// Tenant A's resources.
 struct Seeds {
     ticket: Ticket,
+    account: String,
     rule: String,
     policy: String,
     template: String,
@@ -71,6 +75,20 @@ fn policy_body(id: &str) -> Value {
     })
 }
 
+fn account_body() -> Value {
+    json!({
+        "channel": "ebay",
+        "marketplace": {"id": "EBAY_IT"},
+        "display_name": "eBay Italia",
+        "credentials": {"client_id": "app-PRD", "client_secret": "s", "refresh_token": "r",
+            "seller_username": "negozio_it"}
+    })
+}
+
+fn account_update_body() -> Value {
+    json!({"display_name": "Taken over", "poll_interval_minutes": 5, "enabled": false})
+}
+
 fn template_body(id: &str) -> Value {
     json!({
         "id": id,
@@ -81,7 +99,7 @@ fn template_body(id: &str) -> Value {
 }
 
 impl Seeds {
-    /// A ticket, a rule, a policy, a template and a quarantined payload of tenant A, written
+    /// A ticket, a channel account, a rule, a policy, a template and a quarantined payload of tenant A, written
     /// through the API (as A's admin) where it has a route that creates them.
     async fn create(table: &TestTable, app: &axum::Router, a: &TenantId) -> Seeds {
         let ticket = new_ticket(a, at("2026-11-20T10:00:00Z"));
@@ -111,6 +129,10 @@ impl Seeds {
             .to_owned();
         post("/v1/sla/policies", policy_body("acme-vip")).await;
         post("/v1/templates", template_body("acme_gift_wrap")).await;
+        let account = post("/v1/admin/accounts", account_body()).await["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
         let quarantined = QuarantineRecord {
             id: "q-acme-1".into(),
             tenant: a.clone(),
@@ -126,6 +148,7 @@ impl Seeds {
         table.store.quarantine(&quarantined).await.unwrap();
         Seeds {
             ticket,
+            account,
             rule,
             policy: "acme-vip".into(),
             template: "acme_gift_wrap".into(),
@@ -139,6 +162,7 @@ impl Seeds {
             self.ticket.id.to_string(),
             self.ticket.customer.to_string(),
             self.ticket.thread.clone(),
+            self.account.clone(),
             self.rule.clone(),
             self.policy.clone(),
             self.template.clone(),
@@ -151,6 +175,7 @@ impl Seeds {
 fn resource_for(collection: &str, seeds: &Seeds) -> Option<String> {
     match collection {
         "tickets" => Some(seeds.ticket.id.to_string()),
+        "accounts" => Some(seeds.account.clone()),
         "rules" => Some(seeds.rule.clone()),
         "policies" => Some(seeds.policy.clone()),
         "templates" => Some(seeds.template.clone()),
@@ -179,6 +204,8 @@ fn body_for(method: &Method, path: &str) -> Option<Value> {
         ("PUT", "/v1/sla/policies/{id}") => policy_body("acme-vip"),
         ("POST", "/v1/templates") => template_body("globex_note"),
         ("PUT", "/v1/templates/{id}") => template_body("acme_gift_wrap"),
+        ("POST", "/v1/admin/accounts") => account_body(),
+        ("PUT", "/v1/admin/accounts/{id}") => account_update_body(),
         _ => return None,
     };
     Some(body)
@@ -277,11 +304,10 @@ async fn env() -> Env {
     let table = fresh_table().await;
     let a = tenant("acme");
     let queue = Arc::new(MemoryOutboundQueue::default());
-    let app = api::app(api::AppState::local(
-        table.store.clone(),
-        queue.clone(),
-        DevTokens::new(SECRET),
-    ));
+    let app = api::app(
+        api::AppState::local(table.store.clone(), queue.clone(), DevTokens::new(SECRET))
+            .with_shared_accounts(Arc::new(MemoryProvisioning::default())),
+    );
     let seeds = Seeds::create(&table, &app, &a).await;
     Env {
         app,
@@ -396,6 +422,9 @@ async fn a_token_of_tenant_b_gets_404_on_every_tenant_a_resource_and_never_sees_
         .unwrap()
         .unwrap();
     assert_eq!(policy.version, 1, "A's policy is untouched");
+    let account = AccountId::parse(&env.seeds.account).unwrap();
+    let account = store.account(&env.a, &account).await.unwrap().unwrap();
+    assert_eq!(account.version, 1, "A's account is untouched");
     let template = TemplateId::parse(&env.seeds.template).unwrap();
     let template = store.template(&env.a, &template).await.unwrap().unwrap();
     assert_eq!(template.version, 1, "A's template is untouched");

@@ -1,5 +1,6 @@
 //! SLA escalation schedules on EventBridge Scheduler: one one-time `at()` schedule per
-//! threshold, delivering the trigger JSON to the escalation queue and deleting itself after.
+//! threshold, delivering the trigger JSON to the escalation queue and deleting itself after;
+//! and each channel account's recurring poll schedule, invoking the poller.
 
 use aws_sdk_scheduler::Client;
 use aws_sdk_scheduler::error::{DisplayErrorContext, SdkError};
@@ -7,6 +8,9 @@ use aws_sdk_scheduler::types::{
     ActionAfterCompletion, FlexibleTimeWindow, FlexibleTimeWindowMode, Target,
 };
 use chrono::{DateTime, Utc};
+use futures::future::BoxFuture;
+
+use crate::accounts::{PollSchedule, PollSchedules, ProvisioningError};
 
 use crate::config::{ConfigError, Settings};
 use crate::domain::Ticket;
@@ -151,6 +155,145 @@ impl EscalationScheduler for EventBridgeScheduler {
         futures::future::try_join_all(changes.delete.iter().map(|n| self.delete(after, n))).await?;
         futures::future::try_join_all(changes.create.iter().map(|s| self.create(after, s))).await?;
         Ok(())
+    }
+}
+
+/// Where account poll schedules live and what they start.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PollTarget {
+    /// The schedule group (`MARKETDESK_SCHEDULE_GROUP`).
+    pub group: String,
+    /// The poller function's ARN (`MARKETDESK_POLLER_FUNCTION_ARN`).
+    pub function_arn: String,
+    /// The role the scheduler assumes to invoke it (`MARKETDESK_SCHEDULER_ROLE_ARN`).
+    pub role_arn: String,
+}
+
+impl PollTarget {
+    pub fn from_settings(settings: &Settings) -> Result<Self, ConfigError> {
+        Ok(PollTarget {
+            group: settings
+                .schedule_group
+                .clone()
+                .ok_or(ConfigError::Missing("MARKETDESK_SCHEDULE_GROUP"))?,
+            function_arn: settings
+                .poller_function_arn
+                .clone()
+                .ok_or(ConfigError::Missing("MARKETDESK_POLLER_FUNCTION_ARN"))?,
+            role_arn: settings
+                .scheduler_role_arn
+                .clone()
+                .ok_or(ConfigError::Missing("MARKETDESK_SCHEDULER_ROLE_ARN"))?,
+        })
+    }
+}
+
+/// [`PollSchedules`] on EventBridge Scheduler: one recurring `rate()` schedule per account,
+/// invoking the poller with the account's [`PollInput`](crate::accounts::PollInput).
+#[derive(Debug, Clone)]
+pub struct EventBridgePollSchedules {
+    client: Client,
+    target: PollTarget,
+}
+
+impl EventBridgePollSchedules {
+    pub fn new(client: Client, target: PollTarget) -> Self {
+        Self { client, target }
+    }
+
+    pub fn from_config(config: &aws_config::SdkConfig, target: PollTarget) -> Self {
+        Self::new(Client::new(config), target)
+    }
+
+    fn error(name: &str, operation: &'static str, message: String) -> ProvisioningError {
+        ProvisioningError::Backend {
+            name: name.to_owned(),
+            operation,
+            message,
+        }
+    }
+
+    async fn upsert_schedule(&self, s: &PollSchedule) -> Result<(), ProvisioningError> {
+        let error = |operation, message| Self::error(&s.name, operation, message);
+        let input =
+            serde_json::to_string(&s.input).map_err(|e| error("CreateSchedule", e.to_string()))?;
+        let target = Target::builder()
+            .arn(&self.target.function_arn)
+            .role_arn(&self.target.role_arn)
+            .input(input)
+            .build()
+            .map_err(|e| error("CreateSchedule", e.to_string()))?;
+        // A minute of slack spreads the accounts' polls instead of starting them all at once.
+        let window = FlexibleTimeWindow::builder()
+            .mode(FlexibleTimeWindowMode::Flexible)
+            .maximum_window_in_minutes(1)
+            .build()
+            .map_err(|e| error("CreateSchedule", e.to_string()))?;
+        let description = format!(
+            "poll account {} of tenant {}",
+            s.input.account, s.input.tenant
+        );
+        let created = self
+            .client
+            .create_schedule()
+            .name(&s.name)
+            .group_name(&self.target.group)
+            .schedule_expression(&s.expression)
+            .flexible_time_window(window.clone())
+            .description(&description)
+            .target(target.clone())
+            .send()
+            .await;
+        match created {
+            Ok(_) => Ok(()),
+            // It exists (an interval change, or a retry): UpdateSchedule replaces it whole.
+            Err(SdkError::ServiceError(e)) if e.err().is_conflict_exception() => self
+                .client
+                .update_schedule()
+                .name(&s.name)
+                .group_name(&self.target.group)
+                .schedule_expression(&s.expression)
+                .flexible_time_window(window)
+                .description(description)
+                .target(target)
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| error("UpdateSchedule", DisplayErrorContext(e).to_string())),
+            Err(e) => Err(error("CreateSchedule", DisplayErrorContext(e).to_string())),
+        }
+    }
+}
+
+impl PollSchedules for EventBridgePollSchedules {
+    fn upsert<'a>(
+        &'a self,
+        schedule: &'a PollSchedule,
+    ) -> BoxFuture<'a, Result<(), ProvisioningError>> {
+        Box::pin(self.upsert_schedule(schedule))
+    }
+
+    fn delete<'a>(&'a self, name: &'a str) -> BoxFuture<'a, Result<(), ProvisioningError>> {
+        Box::pin(async move {
+            let result = self
+                .client
+                .delete_schedule()
+                .name(name)
+                .group_name(&self.target.group)
+                .send()
+                .await;
+            match result {
+                Ok(_) => Ok(()),
+                Err(SdkError::ServiceError(e)) if e.err().is_resource_not_found_exception() => {
+                    Ok(())
+                }
+                Err(e) => Err(Self::error(
+                    name,
+                    "DeleteSchedule",
+                    DisplayErrorContext(e).to_string(),
+                )),
+            }
+        })
     }
 }
 

@@ -35,6 +35,15 @@ pub trait SecretSource: Send + Sync {
         &self,
         reference: &SecretRef,
     ) -> impl Future<Output = Result<String, ConnectorError>> + Send;
+
+    /// The secret as stored now, past any cache: clients are built from it once per account
+    /// version, so replaced credentials are used from the account's next version on.
+    fn fresh_secret(
+        &self,
+        reference: &SecretRef,
+    ) -> impl Future<Output = Result<String, ConnectorError>> + Send {
+        self.secret(reference)
+    }
 }
 
 /// Where each API lives. `None` is the real service's production endpoint.
@@ -115,6 +124,9 @@ struct ShopifyToken {
     access_token: Secret,
 }
 
+/// The account version clients were built for, and the clients.
+type Built = (u64, Arc<AccountClients>);
+
 /// Builds and keeps the clients of every account this process has met.
 pub struct ChannelClients<S> {
     secrets: S,
@@ -124,7 +136,7 @@ pub struct ChannelClients<S> {
     /// that never calls a channel should not pay for it.
     client: std::sync::OnceLock<reqwest::Client>,
     page_size: Option<u32>,
-    built: Mutex<HashMap<(TenantId, AccountId), Arc<AccountClients>>>,
+    built: Mutex<HashMap<(TenantId, AccountId), Built>>,
 }
 
 fn credentials_error(account: &ChannelAccount, reason: impl std::fmt::Display) -> ConnectorError {
@@ -163,19 +175,23 @@ impl<S: SecretSource> ChannelClients<S> {
         account: &ChannelAccount,
     ) -> Result<Arc<AccountClients>, ConnectorError> {
         let key = (account.tenant.clone(), account.id.clone());
-        if let Some(clients) = self.built.lock().expect("poisoned").get(&key) {
+        // A changed account (new credentials, say) gets new clients; one unchanged keeps its
+        // token cache and rate limiters.
+        if let Some((version, clients)) = self.built.lock().expect("poisoned").get(&key)
+            && *version == account.version
+        {
             return Ok(clients.clone());
         }
         let clients = Arc::new(self.build(account).await?);
         self.built
             .lock()
             .expect("poisoned")
-            .insert(key, clients.clone());
+            .insert(key, (account.version, clients.clone()));
         Ok(clients)
     }
 
     async fn grant(&self, account: &ChannelAccount) -> Result<RefreshGrant, ConnectorError> {
-        let text = self.secrets.secret(&account.credentials).await?;
+        let text = self.secrets.fresh_secret(&account.credentials).await?;
         serde_json::from_str(&text).map_err(|e| credentials_error(account, e))
     }
 
@@ -264,7 +280,7 @@ impl<S: SecretSource> ChannelClients<S> {
                 })))
             }
             Channel::Shopify => {
-                let text = self.secrets.secret(&account.credentials).await?;
+                let text = self.secrets.fresh_secret(&account.credentials).await?;
                 let token: ShopifyToken =
                     serde_json::from_str(&text).map_err(|e| credentials_error(account, e))?;
                 let mut config = ShopifyConfig::new(
@@ -465,5 +481,66 @@ impl<S: SecretSource> crate::ingest::service::Enricher for LiveContext<S> {
     async fn track(&self, shipment: &Shipment) -> Result<Option<Shipment>, ConnectorError> {
         let carrier = Some(shipment.carrier.as_str()).filter(|c| !c.is_empty());
         self.tracker.track(carrier, &shipment.tracking_number).await
+    }
+}
+
+#[cfg(test)]
+mod version_tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use super::*;
+    use crate::domain::Marketplace;
+
+    /// Counts reads past the cache.
+    #[derive(Default)]
+    struct CountingSecrets(AtomicUsize);
+
+    impl SecretSource for CountingSecrets {
+        async fn secret(&self, _: &SecretRef) -> Result<String, ConnectorError> {
+            panic!("clients are built from fresh reads only")
+        }
+
+        async fn fresh_secret(&self, _: &SecretRef) -> Result<String, ConnectorError> {
+            self.0.fetch_add(1, Ordering::SeqCst);
+            Ok(r#"{"shop_domain":"acme.myshopify.com","access_token":"shpat_1"}"#.into())
+        }
+    }
+
+    fn shop(version: u64) -> ChannelAccount {
+        ChannelAccount {
+            id: AccountId::parse("acct_shop").unwrap(),
+            tenant: TenantId::parse("acme").unwrap(),
+            channel: Channel::Shopify,
+            marketplace: Marketplace {
+                id: "acme.myshopify.com".into(),
+                country: None,
+                language: None,
+            },
+            region: None,
+            display_name: "Acme".into(),
+            credentials: SecretRef("marketdesk/acme/acct_shop".into()),
+            sender_address: None,
+            seller_id: None,
+            poll_interval_minutes: 5,
+            enabled: true,
+            created_at: DateTime::UNIX_EPOCH,
+            version,
+        }
+    }
+
+    #[tokio::test]
+    async fn clients_are_reused_until_the_account_changes_then_built_from_the_stored_secret() {
+        let clients = ChannelClients::new(
+            CountingSecrets::default(),
+            Endpoints::default(),
+            HttpConfig::default(),
+        );
+        let first = clients.clients(&shop(1)).await.unwrap();
+        let again = clients.clients(&shop(1)).await.unwrap();
+        assert!(Arc::ptr_eq(&first, &again));
+        assert_eq!(clients.secrets.0.load(Ordering::SeqCst), 1);
+        let changed = clients.clients(&shop(2)).await.unwrap();
+        assert!(!Arc::ptr_eq(&first, &changed));
+        assert_eq!(clients.secrets.0.load(Ordering::SeqCst), 2);
     }
 }

@@ -433,6 +433,25 @@ pub trait AccountStore: Send + Sync {
         expected_version: Option<u64>,
     ) -> impl Future<Output = StoreResult<ChannelAccount>> + Send;
 
+    /// As [`save_account`](Self::save_account), with `audit` written in the same transaction
+    /// (nothing is written if any condition fails).
+    fn save_account_audited(
+        &self,
+        account: &ChannelAccount,
+        expected_version: Option<u64>,
+        audit: &AuditEntry,
+    ) -> impl Future<Output = StoreResult<ChannelAccount>> + Send;
+
+    /// Deletes the account at `expected_version` with its poll cursor and, if the account's
+    /// seller still routes to it, the seller route, writing `audit` in the same transaction.
+    /// A changed or absent account is a conflict, and nothing is deleted.
+    fn delete_account(
+        &self,
+        account: &ChannelAccount,
+        expected_version: u64,
+        audit: &AuditEntry,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+
     /// The tenant and account an SP-API seller's notifications belong to: one GetItem of a key
     /// outside every tenant that holds only the route. The route may be stale (the account
     /// since changed its seller id): callers check the account still names this seller.

@@ -3,15 +3,15 @@
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
-use aws_sdk_dynamodb::types::{Put, ReturnValue, TransactWriteItem};
+use aws_sdk_dynamodb::types::{Delete, Put, ReturnValue, TransactWriteItem};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::items::{Attributes, Item, from_attributes, n, s};
 use super::keys::{self, CURSOR, ONE};
 use super::tickets::is_conditional_failure;
-use super::{DynamoStore, backend};
-use crate::domain::{AccountId, ChannelAccount, SellerId, TenantId};
+use super::{DynamoStore, audit_put, backend};
+use crate::domain::{AccountId, AuditEntry, ChannelAccount, SellerId, TenantId};
 use crate::store::{AccountStore, PollCursor, ROUTING_TENANT, StoreError, StoreResult};
 
 /// The only content of a seller route: where the seller's notifications go.
@@ -72,18 +72,17 @@ fn route_put(
 }
 
 /// Which items of a cancelled transaction failed their condition, in item order.
-fn failed_conditions<R>(err: &SdkError<TransactWriteItemsError, R>) -> Option<[bool; 2]> {
+fn failed_conditions<R>(err: &SdkError<TransactWriteItemsError, R>) -> Option<Vec<bool>> {
     let Some(TransactWriteItemsError::TransactionCanceledException(c)) = err.as_service_error()
     else {
         return None;
     };
-    let failed = |i: usize| {
+    Some(
         c.cancellation_reasons()
-            .get(i)
-            .and_then(|r| r.code())
-            .is_some_and(|code| code == "ConditionalCheckFailed")
-    };
-    Some([failed(0), failed(1)])
+            .iter()
+            .map(|r| r.code() == Some("ConditionalCheckFailed"))
+            .collect(),
+    )
 }
 
 fn cursor_from(attrs: Attributes, account: &AccountId) -> StoreResult<PollCursor> {
@@ -110,6 +109,76 @@ fn lease_conflict<R>(err: &SdkError<UpdateItemError, R>) -> bool {
         err.as_service_error(),
         Some(UpdateItemError::ConditionalCheckFailedException(_))
     )
+}
+
+impl DynamoStore {
+    async fn save(
+        &self,
+        account: &ChannelAccount,
+        expected_version: Option<u64>,
+        audit: Option<&AuditEntry>,
+    ) -> StoreResult<ChannelAccount> {
+        let tenant = &account.tenant;
+        let mut next = account.clone();
+        next.version = expected_version.map_or(1, |v| v + 1);
+        let item = Item::new(
+            keys::accounts_pk(tenant),
+            keys::account_sk(&account.id),
+            &next,
+        )
+        .to_attributes()?;
+        let conflict = |entity, id: String, expected| StoreError::Conflict {
+            tenant: tenant.clone(),
+            entity,
+            id,
+            expected,
+        };
+        let account_conflict =
+            || conflict("channel account", account.id.to_string(), expected_version);
+        if account.seller_id.is_none() && audit.is_none() {
+            let mut request = self
+                .client
+                .put_item()
+                .table_name(&self.table)
+                .set_item(Some(item));
+            request = match expected_version {
+                None => request.condition_expression("attribute_not_exists(PK)"),
+                Some(v) => request
+                    .condition_expression("#v = :expected")
+                    .expression_attribute_names("#v", "version")
+                    .expression_attribute_values(":expected", n(v)),
+            };
+            return match request.send().await {
+                Ok(_) => Ok(next),
+                Err(e) if is_conditional_failure(&e) => Err(account_conflict()),
+                Err(e) => Err(backend(tenant, "SaveAccount", e)),
+            };
+        }
+        // Item order matters: cancellation reasons come in it (account, route if any, audit).
+        let mut items = vec![account_put(&self.table, item, expected_version)?];
+        if let Some(seller) = &account.seller_id {
+            items.push(route_put(&self.table, seller, account)?);
+        }
+        if let Some(audit) = audit {
+            items.push(audit_put(&self.table, tenant, audit)?);
+        }
+        let result = self
+            .client
+            .transact_write_items()
+            .set_transact_items(Some(items))
+            .send()
+            .await;
+        match (result, &account.seller_id) {
+            (Ok(_), _) => Ok(next),
+            (Err(e), seller) => match (failed_conditions(&e).as_deref(), seller) {
+                (Some([true, ..]), _) => Err(account_conflict()),
+                (Some([_, true, ..]), Some(seller)) => {
+                    Err(conflict("seller route", seller.to_string(), None))
+                }
+                _ => Err(backend(tenant, "SaveAccount", e)),
+            },
+        }
+    }
 }
 
 impl AccountStore for DynamoStore {
@@ -152,46 +221,65 @@ impl AccountStore for DynamoStore {
         account: &ChannelAccount,
         expected_version: Option<u64>,
     ) -> StoreResult<ChannelAccount> {
+        self.save(account, expected_version, None).await
+    }
+
+    async fn save_account_audited(
+        &self,
+        account: &ChannelAccount,
+        expected_version: Option<u64>,
+        audit: &AuditEntry,
+    ) -> StoreResult<ChannelAccount> {
+        self.save(account, expected_version, Some(audit)).await
+    }
+
+    async fn delete_account(
+        &self,
+        account: &ChannelAccount,
+        expected_version: u64,
+        audit: &AuditEntry,
+    ) -> StoreResult<()> {
         let tenant = &account.tenant;
-        let mut next = account.clone();
-        next.version = expected_version.map_or(1, |v| v + 1);
-        let item = Item::new(
-            keys::accounts_pk(tenant),
-            keys::account_sk(&account.id),
-            &next,
-        )
-        .to_attributes()?;
-        let conflict = |entity, id: String, expected| StoreError::Conflict {
-            tenant: tenant.clone(),
-            entity,
-            id,
-            expected,
-        };
-        let account_conflict =
-            || conflict("channel account", account.id.to_string(), expected_version);
-        let Some(seller) = &account.seller_id else {
-            let mut request = self
-                .client
-                .put_item()
-                .table_name(&self.table)
-                .set_item(Some(item));
-            request = match expected_version {
-                None => request.condition_expression("attribute_not_exists(PK)"),
-                Some(v) => request
-                    .condition_expression("#v = :expected")
-                    .expression_attribute_names("#v", "version")
-                    .expression_attribute_values(":expected", n(v)),
-            };
-            return match request.send().await {
-                Ok(_) => Ok(next),
-                Err(e) if is_conditional_failure(&e) => Err(account_conflict()),
-                Err(e) => Err(backend(tenant, "SaveAccount", e)),
-            };
-        };
-        let items = vec![
-            account_put(&self.table, item, expected_version)?,
-            route_put(&self.table, seller, account)?,
+        let account_delete = Delete::builder()
+            .table_name(&self.table)
+            .key("PK", s(keys::accounts_pk(tenant)))
+            .key("SK", s(keys::account_sk(&account.id)))
+            .condition_expression("#v = :expected")
+            .expression_attribute_names("#v", "version")
+            .expression_attribute_values(":expected", n(expected_version));
+        let cursor_delete = Delete::builder()
+            .table_name(&self.table)
+            .key("PK", s(keys::account_pk(tenant, &account.id)))
+            .key("SK", s(CURSOR));
+        let mut items = vec![
+            TransactWriteItem::builder()
+                .delete(built(&self.table, account_delete.build())?)
+                .build(),
+            TransactWriteItem::builder()
+                .delete(built(&self.table, cursor_delete.build())?)
+                .build(),
+            audit_put(&self.table, tenant, audit)?,
         ];
+        // The route goes only while it is still this account's: another tenant (after this one
+        // released it) or another account of this tenant may hold it now.
+        if let Some(seller) = &account.seller_id
+            && self.account_for_seller(seller).await? == Some((tenant.clone(), account.id.clone()))
+        {
+            let route_delete = Delete::builder()
+                .table_name(&self.table)
+                .key("PK", s(keys::seller_route_pk(seller)))
+                .key("SK", s(ONE))
+                .condition_expression("#tenant = :tenant AND #account = :account")
+                .expression_attribute_names("#tenant", "tenant")
+                .expression_attribute_names("#account", "account")
+                .expression_attribute_values(":tenant", s(tenant.as_str()))
+                .expression_attribute_values(":account", s(account.id.as_str()));
+            items.push(
+                TransactWriteItem::builder()
+                    .delete(built(&self.table, route_delete.build())?)
+                    .build(),
+            );
+        }
         let result = self
             .client
             .transact_write_items()
@@ -199,13 +287,18 @@ impl AccountStore for DynamoStore {
             .send()
             .await;
         match result {
-            Ok(_) => Ok(next),
-            Err(e) => match failed_conditions(&e) {
-                // Reasons come in item order: the account, then the route.
-                Some([true, ..]) => Err(account_conflict()),
-                Some([_, true, ..]) => Err(conflict("seller route", seller.to_string(), None)),
-                _ => Err(backend(tenant, "SaveAccount", e)),
-            },
+            Ok(_) => Ok(()),
+            // The account changed, or the route moved between the read and the write: either
+            // way nothing was deleted, and a retry reads afresh.
+            Err(e) if failed_conditions(&e).is_some_and(|f| f.contains(&true)) => {
+                Err(StoreError::Conflict {
+                    tenant: tenant.clone(),
+                    entity: "channel account",
+                    id: account.id.to_string(),
+                    expected: Some(expected_version),
+                })
+            }
+            Err(e) => Err(backend(tenant, "DeleteAccount", e)),
         }
     }
 
