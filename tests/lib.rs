@@ -112,6 +112,46 @@ pub fn first_inbound(ticket: &Ticket, external_id: &str) -> InboundWrite {
     }
 }
 
+/// An Amazon FBM order of two mugs with one BRT shipment in transit.
+pub fn sample_order(updated: &str, status: &str) -> Order {
+    Order {
+        channel: Channel::Amazon,
+        id: OrderId::parse("305-1234567-1234567").unwrap(),
+        account: AccountId::parse("acct_amazon_it").unwrap(),
+        marketplace_id: "APJ6JRA9NG5V4".into(),
+        status: status.into(),
+        fulfillment: FulfillmentChannel::Merchant,
+        purchased_at: at("2026-05-28T10:00:00Z"),
+        buyer_name: Some("Giulia".into()),
+        buyer_identities: Vec::new(),
+        total: Some(Money {
+            minor: 2999,
+            currency: "EUR".into(),
+        }),
+        items: vec![OrderItem {
+            product_id: "B0C1234567".into(),
+            sku: Some("MUG-RED".into()),
+            title: "Tazza rossa".into(),
+            quantity: 2,
+            unit_price: Some(Money {
+                minor: 1499,
+                currency: "EUR".into(),
+            }),
+        }],
+        shipments: vec![Shipment {
+            carrier: "brt".into(),
+            tracking_number: "123456789012".into(),
+            tracking_url: None,
+            status: ShipmentStatus::InTransit,
+            events: vec![],
+            estimated_delivery: None,
+            checked_at: None,
+        }],
+        updated_at: at(updated),
+        version: 1,
+    }
+}
+
 pub mod pipeline {
     //! The ingestion pipeline on the emulator with every sandbox: what the poller and order
     //! notification tests share.

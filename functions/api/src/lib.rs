@@ -29,7 +29,8 @@ use marketdesk::auth::DevTokens;
 use marketdesk::outbound::OutboundQueue;
 use marketdesk::redrive::{NoRedrive, Redrive};
 use marketdesk::store::{
-    AccountStore, ConfigStore, InsightStore, PresenceStore, QuarantineStore, RuleStore, TicketStore,
+    AccountStore, ConfigStore, CustomerStore, InsightStore, PresenceStore, QuarantineStore,
+    RuleStore, TicketStore,
 };
 
 pub use identity::Authenticated;
@@ -146,6 +147,7 @@ pub trait ApiStore:
     + RuleStore
     + ConfigStore
     + AccountStore
+    + CustomerStore
     + 'static
 {
 }
@@ -157,6 +159,7 @@ impl<
         + InsightStore
         + RuleStore
         + ConfigStore
+        + CustomerStore
         + 'static,
 > ApiStore for S
 {

@@ -2,8 +2,12 @@
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
-use marketdesk::domain::{AgentId, TicketId, TicketStatus};
-use marketdesk::store::{TicketFilter, TicketQueue, TicketStore};
+use chrono::{DateTime, Utc};
+use marketdesk::domain::badges::SlaLevel;
+use marketdesk::domain::{AgentId, Order, Ticket, TicketId, TicketStatus};
+use marketdesk::store::{
+    CustomerStore, HistoryEntry, PageRequest, TicketFilter, TicketQueue, TicketStore,
+};
 use serde::{Deserialize, Serialize};
 
 use crate::paging::{Listing, page_request};
@@ -109,15 +113,53 @@ pub async fn inbox<S: TicketStore>(
     Ok(Json(page.into()))
 }
 
+/// How many entries of the customer's history the view shows (newest first).
+const HISTORY_IN_VIEW: u32 = 50;
+
 /// The ticket view.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct TicketDetail {
-    ticket: marketdesk::domain::Ticket,
+    ticket: Ticket,
+    /// Where the ticket stands against its deadlines now.
+    sla: SlaSummary,
     messages: Vec<marketdesk::domain::Message>,
     events: Vec<marketdesk::domain::TicketEvent>,
     notes: Vec<marketdesk::domain::Note>,
     /// Agents viewing or replying now (live heartbeats), most recent first.
     presences: Vec<marketdesk::domain::Presence>,
+    /// The ticket's order with its items and shipments (carrier status as last fetched:
+    /// `checked_at`), if the ticket has one and it is known.
+    order: Option<Order>,
+    /// The customer's other tickets and orders on every channel, newest first (at most 50).
+    customer_history: Vec<HistoryEntry>,
+}
+
+/// The SLA state of the view: the level and the time left to the marketplace's deadline.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct SlaSummary {
+    level: SlaLevel,
+    /// Seconds to `due_at` (negative once passed); absent when no clock runs.
+    remaining_seconds: Option<i64>,
+    /// The marketplace's deadline.
+    due_at: Option<DateTime<Utc>>,
+    /// The team's own, tighter deadline.
+    internal_due_at: Option<DateTime<Utc>>,
+    /// A paused clock (waiting on the buyer) keeps its remaining time.
+    paused: bool,
+}
+
+impl SlaSummary {
+    fn of(ticket: &Ticket, now: DateTime<Utc>) -> Self {
+        let sla = &ticket.sla;
+        let clock_now = sla.paused_at.map_or(now, |p| p.min(now));
+        SlaSummary {
+            level: SlaLevel::of(sla, now),
+            remaining_seconds: sla.due_at.map(|due| (due - clock_now).num_seconds()),
+            due_at: sla.due_at,
+            internal_due_at: sla.internal_due_at,
+            paused: sla.paused_at.is_some(),
+        }
+    }
 }
 
 /// A ticket with its messages, events and notes.
@@ -135,7 +177,7 @@ pub struct TicketDetail {
     ),
     security(("bearer" = []))
 )]
-pub async fn view<S: TicketStore>(
+pub async fn view<S: TicketStore + CustomerStore>(
     State(state): State<AppState<S>>,
     Authenticated(caller): Authenticated,
     Path(id): Path<String>,
@@ -154,16 +196,49 @@ pub async fn view<S: TicketStore>(
         .ticket_view(&caller.tenant, &ticket_id)
         .await?
         .ok_or_else(not_found)?;
+    // Request 2: the customer's history, whose order entries carry the orders' details.
+    let history = state
+        .store
+        .history(
+            &caller.tenant,
+            &view.ticket.customer,
+            &PageRequest::first(HISTORY_IN_VIEW + 1),
+        )
+        .await?
+        .items;
+    let wanted = view.ticket.order.as_ref();
+    let mut order = None;
+    let mut customer_history = Vec::new();
+    for entry in history {
+        match entry {
+            HistoryEntry::Ticket { ref ticket, .. } if *ticket == view.ticket.id => {}
+            HistoryEntry::Order {
+                channel,
+                order: ref id,
+                ref details,
+                ..
+            } if wanted.is_some_and(|w| w.channel == channel && w.order == *id) => {
+                order = details.as_deref().cloned();
+                customer_history.push(entry);
+            }
+            other => customer_history.push(other),
+        }
+    }
+    customer_history.truncate(HISTORY_IN_VIEW as usize);
+    let now = Utc::now();
     let etag = axum::http::HeaderValue::from_str(&crate::writes::etag(view.ticket.version))
         .expect("an ETag is ASCII");
     Ok((
         [(axum::http::header::ETAG, etag)],
         Json(TicketDetail {
+            sla: SlaSummary::of(&view.ticket, now),
             ticket: view.ticket,
             messages: view.messages,
             events: view.events,
             notes: view.notes,
-            presences: marketdesk::domain::presence::live(view.presences, chrono::Utc::now()),
+            presences: marketdesk::domain::presence::live(view.presences, now),
+            order,
+            customer_history,
         }),
     ))
 }

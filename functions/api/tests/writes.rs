@@ -149,6 +149,77 @@ async fn an_accepted_reply_is_202_queued_and_costs_two_requests() {
     assert_eq!(stored.map(|m| m.body.as_str()), Some(COMPLIANT));
 }
 
+#[tokio::test]
+async fn the_ticket_view_shows_the_order_the_customers_other_tickets_and_the_time_left_in_two_requests()
+ {
+    let acme = tenant("acme");
+    let table = fresh_table().await;
+    let opened = at("2026-11-20T10:00:00Z");
+    // An earlier eBay ticket of the same customer, then the Amazon ticket with its order.
+    let mut earlier = new_ticket(&acme, opened - chrono::Duration::days(30));
+    let mut ticket = new_ticket(&acme, opened);
+    earlier.customer = ticket.customer.clone();
+    earlier.channel = marketdesk::domain::Channel::Ebay;
+    earlier.order = None;
+    table
+        .store
+        .record_inbound(&first_inbound(&earlier, "<v0@ebay>"))
+        .await
+        .unwrap();
+    let now = chrono::Utc::now();
+    ticket.sla.clock_started_at = Some(now - chrono::Duration::hours(1));
+    ticket.sla.internal_due_at = Some(now + chrono::Duration::hours(1));
+    ticket.sla.due_at = Some(now + chrono::Duration::hours(3));
+    let mut write = first_inbound(&ticket, "<v1@relay>");
+    write.order = Some(marketdesk_tests::sample_order(
+        "2026-11-19T08:00:00Z",
+        "Shipped",
+    ));
+    table.store.record_inbound(&write).await.unwrap();
+    let app = api::app(api::AppState::local(
+        table.store.clone(),
+        MemoryOutboundQueue::default(),
+        DevTokens::new(SECRET),
+    ));
+
+    table.requests.take();
+    let a = send(
+        &app,
+        Method::GET,
+        &format!("/v1/tickets/{}", ticket.id),
+        &token_as(&acme, Role::Agent),
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+    assert_eq!(
+        table.requests.take(),
+        2,
+        "the ticket's Query and the customer's"
+    );
+    let order = &a.body["order"];
+    assert_eq!(order["id"], "305-1234567-1234567");
+    assert_eq!(order["items"][0]["title"], "Tazza rossa");
+    assert_eq!(order["shipments"][0]["tracking_number"], "123456789012");
+    assert_eq!(order["shipments"][0]["status"], "in_transit");
+    let history = a.body["customer_history"].as_array().unwrap();
+    let kinds: Vec<(&str, &str)> = history
+        .iter()
+        .map(|h| (h["kind"].as_str().unwrap(), h["channel"].as_str().unwrap()))
+        .collect();
+    // Newest first: the eBay ticket of October, then the order bought in May; this ticket
+    // itself is not its own history.
+    assert_eq!(kinds, [("ticket", "ebay"), ("order", "amazon")]);
+    assert_eq!(history[0]["ticket"], earlier.id.as_str());
+    let remaining = a.body["sla"]["remaining_seconds"].as_i64().unwrap();
+    assert!(
+        (3 * 3600 - 120..=3 * 3600).contains(&remaining),
+        "{remaining}"
+    );
+    assert_eq!(a.body["sla"]["level"], "ok");
+}
+
 /// A queue that refuses everything, as SQS does when it is unreachable.
 struct RefusingQueue;
 

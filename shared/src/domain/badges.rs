@@ -13,6 +13,7 @@ const WARNING_SHARE: f64 = 0.8;
 
 /// Where a ticket stands against its deadlines.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum SlaLevel {
     /// No deadline, or well ahead of it.

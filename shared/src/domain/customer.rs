@@ -32,6 +32,7 @@ impl IdentityKind {
 /// One way to recognise a customer. Values are normalised so that the same person written
 /// two ways is one key.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Identity {
     pub kind: IdentityKind,
     pub value: String,

@@ -7,6 +7,7 @@ use super::{AccountId, Channel, Identity, OrderId};
 
 /// An amount in minor units (cents) of an ISO 4217 currency: no floating point for money.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Money {
     pub minor: i64,
     pub currency: String,
@@ -22,6 +23,7 @@ pub struct OrderRef {
 
 /// Who ships the order: it decides who owns the tracking answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum FulfillmentChannel {
     /// Fulfilled by the marketplace (Amazon FBA).
@@ -31,6 +33,7 @@ pub enum FulfillmentChannel {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OrderItem {
     /// ASIN, eBay item id or Shopify product id.
     pub product_id: String,
@@ -44,6 +47,7 @@ pub struct OrderItem {
 
 /// One normalised status model for every carrier.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ShipmentStatus {
     LabelCreated,
@@ -55,6 +59,7 @@ pub enum ShipmentStatus {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TrackingEvent {
     pub at: DateTime<Utc>,
     pub status: ShipmentStatus,
@@ -64,6 +69,7 @@ pub struct TrackingEvent {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Shipment {
     /// Carrier code as normalised by the tracking module (`dhl`, `ups`, `usps`, `poste_italiane`…).
     pub carrier: String,
@@ -81,6 +87,7 @@ pub struct Shipment {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Order {
     pub channel: Channel,
     pub id: OrderId,

@@ -232,6 +232,7 @@ pub enum InboundOutcome {
 
 /// Which kind of entity a customer-history entry points at.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum HistoryEntry {
     Ticket {
