@@ -35,9 +35,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use utoipa::ToSchema;
 
-use crate::audit::{entry, require_admin};
+use crate::audit::entry;
+use crate::preconditions::{self, if_match, require_admin, stale};
 use crate::rules::parse_json;
-use crate::writes::etag;
 use crate::{AppState, Authenticated, Problem};
 
 /// Longest display name, in chars.
@@ -384,53 +384,8 @@ fn changed_fields(before: &ChannelAccount, after: &ChannelAccount) -> Vec<&'stat
     changed
 }
 
-/// The version named by `If-Match: "v{n}"`: 428 when absent, 400 when unreadable.
-fn if_match(headers: &HeaderMap) -> Result<u64, Problem> {
-    let raw = headers.get(header::IF_MATCH).ok_or_else(|| {
-        Problem::new(
-            StatusCode::PRECONDITION_REQUIRED,
-            "precondition-required",
-            "send If-Match with the account's ETag (\"v{version}\")",
-        )
-        .with_field("If-Match")
-    })?;
-    raw.to_str()
-        .ok()
-        .map(str::trim)
-        .and_then(|v| v.strip_prefix("\"v"))
-        .and_then(|v| v.strip_suffix('"'))
-        .and_then(|v| v.parse::<u64>().ok())
-        .ok_or_else(|| Problem::invalid("If-Match", "must be the account's ETag, e.g. \"v3\""))
-}
-
 fn with_etag(status: StatusCode, account: &ChannelAccount) -> Response {
-    let mut response = (status, Json(AccountView::from(account))).into_response();
-    if let Ok(value) = HeaderValue::from_str(&etag(account.version)) {
-        response.headers_mut().insert(header::ETAG, value);
-    }
-    response
-}
-
-/// 412 with the current account, so the admin sees what changed.
-fn stale(current: &ChannelAccount) -> Response {
-    let problem = Problem::new(
-        StatusCode::PRECONDITION_FAILED,
-        "precondition-failed",
-        format!("the account is at {}", etag(current.version)),
-    )
-    .with_field("If-Match");
-    let mut body = serde_json::to_value(&problem).unwrap_or_else(|_| json!({}));
-    body["account"] = serde_json::to_value(AccountView::from(current)).unwrap_or_default();
-    let mut response = (
-        StatusCode::PRECONDITION_FAILED,
-        [(header::CONTENT_TYPE, "application/problem+json")],
-        body.to_string(),
-    )
-        .into_response();
-    if let Ok(value) = HeaderValue::from_str(&etag(current.version)) {
-        response.headers_mut().insert(header::ETAG, value);
-    }
-    response
+    preconditions::with_etag(status, account.version, &AccountView::from(account))
 }
 
 /// An id that cannot exist is answered like one that does not: no probing.
@@ -647,11 +602,15 @@ pub async fn replace<S: AccountStore>(
     body: Bytes,
 ) -> Result<Response, Problem> {
     require_admin(&caller, "manage channel accounts")?;
-    let expected = if_match(&headers)?;
+    let expected = if_match(&headers, "account")?;
     let body: AccountUpdate = parse_json(&body)?;
     let current = existing(&state, &caller.tenant, &id).await?;
     if current.version != expected {
-        return Ok(stale(&current));
+        return Ok(stale(
+            "account",
+            current.version,
+            &AccountView::from(&current),
+        ));
     }
     let (next, credentials) = updated_account(&current, &body).map_err(unprocessable)?;
     if let Some(credentials) = &credentials {
@@ -680,7 +639,12 @@ pub async fn replace<S: AccountStore>(
     {
         Ok(stored) => stored,
         Err(StoreError::Conflict { .. }) => {
-            return Ok(stale(&existing(&state, &caller.tenant, &id).await?));
+            let current = existing(&state, &caller.tenant, &id).await?;
+            return Ok(stale(
+                "account",
+                current.version,
+                &AccountView::from(&current),
+            ));
         }
         Err(e) => return Err(e.into()),
     };
@@ -714,10 +678,14 @@ pub async fn delete<S: AccountStore>(
     headers: HeaderMap,
 ) -> Result<Response, Problem> {
     require_admin(&caller, "manage channel accounts")?;
-    let expected = if_match(&headers)?;
+    let expected = if_match(&headers, "account")?;
     let current = existing(&state, &caller.tenant, &id).await?;
     if current.version != expected {
-        return Ok(stale(&current));
+        return Ok(stale(
+            "account",
+            current.version,
+            &AccountView::from(&current),
+        ));
     }
     state
         .poll_schedules
@@ -741,7 +709,11 @@ pub async fn delete<S: AccountStore>(
         Err(StoreError::Conflict { .. }) => {
             let id = current.id.clone();
             match state.store.account(&caller.tenant, &id).await? {
-                Some(now_current) => Ok(stale(&now_current)),
+                Some(now_current) => Ok(stale(
+                    "account",
+                    now_current.version,
+                    &AccountView::from(&now_current),
+                )),
                 None => Err(Problem::not_found(format!("no account {id}"))),
             }
         }

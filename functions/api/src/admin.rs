@@ -2,12 +2,11 @@
 
 use axum::Json;
 use axum::extract::{Query, State};
-use axum::http::StatusCode;
-use marketdesk::auth::Role;
 use marketdesk::store::{QuarantineRecord, QuarantineStore};
 use serde::Deserialize;
 
 use crate::paging::{Listing, page_request};
+use crate::preconditions::require_admin;
 use crate::{AppState, Authenticated, Problem};
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -50,13 +49,7 @@ pub async fn quarantine<S: QuarantineStore>(
     Authenticated(caller): Authenticated,
     Query(params): Query<QuarantineParams>,
 ) -> Result<Json<Listing<QuarantineRecord>>, Problem> {
-    if caller.role != Role::Admin {
-        return Err(Problem::new(
-            StatusCode::FORBIDDEN,
-            "forbidden",
-            "only an admin may read quarantined payloads",
-        ));
-    }
+    require_admin(&caller, "read quarantined payloads")?;
     let page = page_request(params.limit, params.cursor)?;
     let page = state.store.quarantined(&caller.tenant, &page).await?;
     Ok(Json(page.into()))

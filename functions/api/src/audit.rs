@@ -6,9 +6,8 @@
 
 use axum::Json;
 use axum::extract::{Query, State};
-use axum::http::StatusCode;
 use chrono::{DateTime, Duration, Utc};
-use marketdesk::auth::{Caller, Role};
+use marketdesk::auth::Caller;
 use marketdesk::domain::audit::action;
 use marketdesk::domain::{AuditEntry, AuthorKind, TicketEvent, TicketEventKind, TicketId};
 use marketdesk::store::{AuditQuery, InsightStore};
@@ -16,6 +15,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::paging::{Listing, page_request};
+use crate::preconditions::require_admin;
 use crate::{AppState, Authenticated, Problem};
 
 /// Default span of an audit query without `from`.
@@ -33,19 +33,6 @@ pub fn entry(
     now: DateTime<Utc>,
 ) -> AuditEntry {
     AuditEntry::new(now, caller.user.as_str(), action, target, detail)
-}
-
-/// Only an admin may do this.
-pub fn require_admin(caller: &Caller, what: &str) -> Result<(), Problem> {
-    if caller.role == Role::Admin {
-        Ok(())
-    } else {
-        Err(Problem::new(
-            StatusCode::FORBIDDEN,
-            "forbidden",
-            format!("only an admin may {what}"),
-        ))
-    }
 }
 
 /// The audit entries a ticket change's events call for: assignments, status changes and

@@ -1,30 +1,15 @@
 //! What the tenant-configuration routes (SLA policies, templates) share: admin-only writes,
 //! `If-Match` on the entry's version, bodies that may carry a GET's read-only fields.
 
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
-use marketdesk::auth::{Caller, Role};
-use serde::Serialize;
+use axum::http::StatusCode;
+use marketdesk::auth::Caller;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::Problem;
-use crate::writes::etag;
 
 /// Fields a GET adds to an entry; a client may send the entry back as it read it.
 const READ_ONLY: [&str; 5] = ["version", "updated_at", "updated_by", "default", "origin"];
-
-pub fn admin_only(caller: &Caller, what: &str) -> Result<(), Problem> {
-    if caller.role == Role::Admin {
-        Ok(())
-    } else {
-        Err(Problem::new(
-            StatusCode::FORBIDDEN,
-            "forbidden",
-            format!("only an admin may change {what}"),
-        ))
-    }
-}
 
 /// A JSON object without the read-only fields, parsed strictly (unknown fields are a 400).
 pub fn parse_entry<T: DeserializeOwned>(body: &[u8]) -> Result<T, Problem> {
@@ -42,61 +27,6 @@ pub fn parse_entry<T: DeserializeOwned>(body: &[u8]) -> Result<T, Problem> {
 /// 422 naming the field.
 pub fn unprocessable(field: &str, detail: impl Into<String>) -> Problem {
     Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid-entry", detail).with_field(field)
-}
-
-/// The version named by `If-Match: "v{n}"`: 428 when absent, 400 when unreadable.
-pub fn if_match(headers: &HeaderMap) -> Result<u64, Problem> {
-    let raw = headers.get(header::IF_MATCH).ok_or_else(|| {
-        Problem::new(
-            StatusCode::PRECONDITION_REQUIRED,
-            "precondition-required",
-            "send If-Match with the entry's ETag (\"v{version}\"; \"v0\" for a default)",
-        )
-        .with_field("If-Match")
-    })?;
-    raw.to_str()
-        .ok()
-        .map(str::trim)
-        .and_then(|v| v.strip_prefix("\"v"))
-        .and_then(|v| v.strip_suffix('"'))
-        .and_then(|v| v.parse::<u64>().ok())
-        .ok_or_else(|| Problem::invalid("If-Match", "must be the entry's ETag, e.g. \"v3\""))
-}
-
-/// `body` as JSON with the entry's ETag.
-pub fn with_etag(status: StatusCode, version: u64, body: &impl Serialize) -> Response {
-    let mut response = (status, axum::Json(body)).into_response();
-    if let Ok(value) = HeaderValue::from_str(&etag(version)) {
-        response.headers_mut().insert(header::ETAG, value);
-    }
-    response
-}
-
-/// 412 with the entry as it is now.
-pub fn stale(version: u64, current: &impl Serialize) -> Response {
-    let problem = Problem::new(
-        StatusCode::PRECONDITION_FAILED,
-        "precondition-failed",
-        format!("the entry is at {}", etag(version)),
-    )
-    .with_field("If-Match");
-    let mut body = serde_json::to_value(&problem).unwrap_or_default();
-    if let Some(object) = body.as_object_mut() {
-        object.insert(
-            "current".into(),
-            serde_json::to_value(current).unwrap_or_default(),
-        );
-    }
-    let mut response = (
-        StatusCode::PRECONDITION_FAILED,
-        [(header::CONTENT_TYPE, "application/problem+json")],
-        body.to_string(),
-    )
-        .into_response();
-    if let Ok(value) = HeaderValue::from_str(&etag(version)) {
-        response.headers_mut().insert(header::ETAG, value);
-    }
-    response
 }
 
 /// A write that lost a race after its checks: someone changed the entries in between.

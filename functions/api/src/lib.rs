@@ -12,6 +12,7 @@ pub mod openapi;
 mod ops;
 mod paging;
 mod policies;
+mod preconditions;
 mod problem;
 pub mod rules;
 pub mod sla;

@@ -192,7 +192,7 @@ pub async fn redrive<S: QuarantineStore>(
     Authenticated(caller): Authenticated,
     Path(id): Path<String>,
 ) -> Result<Response, Problem> {
-    crate::audit::require_admin(&caller, "redrive quarantined payloads")?;
+    crate::preconditions::require_admin(&caller, "redrive quarantined payloads")?;
     if id.is_empty() || id.len() > 200 || id.contains('#') {
         return Err(Problem::not_found(format!("no quarantine record {id}")));
     }

@@ -19,10 +19,8 @@ use marketdesk::store::{ConfigChange, ConfigEntry, ConfigKey, ConfigStore, Store
 use marketdesk::tenant_config::{covered_channels, lost_coverage, narrowest_first};
 use serde::Serialize;
 
-use crate::config::{
-    Change, admin_only, change_audit, if_match, lost_race, parse_entry, stale, unprocessable,
-    with_etag,
-};
+use crate::config::{Change, change_audit, lost_race, parse_entry, unprocessable};
+use crate::preconditions::{if_match, require_admin, stale, with_etag};
 use crate::{AppState, Authenticated, Problem};
 
 /// A policy as listed: the policy's own fields plus read-only ones (ignored when sent back).
@@ -222,7 +220,7 @@ pub async fn create<S: ConfigStore>(
     Authenticated(caller): Authenticated,
     body: Bytes,
 ) -> Result<Response, Problem> {
-    admin_only(&caller, "SLA policies")?;
+    require_admin(&caller, "change SLA policies")?;
     let policy = parse_policy(&body)?;
     let now = Utc::now();
     let (items, defaults) = effective(state.store.policies(&caller.tenant).await?);
@@ -310,8 +308,8 @@ pub async fn replace<S: ConfigStore>(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, Problem> {
-    admin_only(&caller, "SLA policies")?;
-    let expected = if_match(&headers)?;
+    require_admin(&caller, "change SLA policies")?;
+    let expected = if_match(&headers, "policy")?;
     let policy = parse_policy(&body)?;
     if policy.id != id {
         return Err(unprocessable("id", format!("must be the path's id '{id}'")));
@@ -323,7 +321,7 @@ pub async fn replace<S: ConfigStore>(
         .find(|i| i.policy.id == id)
         .ok_or_else(|| policy_not_found(&id))?;
     if current.version != expected {
-        return Ok(stale(current.version, current));
+        return Ok(stale("policy", current.version, current));
     }
     let after: Vec<SlaPolicy> = items
         .iter()
@@ -402,15 +400,15 @@ pub async fn delete<S: ConfigStore>(
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, Problem> {
-    admin_only(&caller, "SLA policies")?;
-    let expected = if_match(&headers)?;
+    require_admin(&caller, "change SLA policies")?;
+    let expected = if_match(&headers, "policy")?;
     let (items, defaults) = effective(state.store.policies(&caller.tenant).await?);
     let current = items
         .iter()
         .find(|i| i.policy.id == id)
         .ok_or_else(|| policy_not_found(&id))?;
     if current.version != expected {
-        return Ok(stale(current.version, current));
+        return Ok(stale("policy", current.version, current));
     }
     let after: Vec<SlaPolicy> = items
         .iter()

@@ -45,6 +45,22 @@ impl Problem {
     pub fn invalid(field: &str, detail: impl Into<String>) -> Self {
         Problem::new(StatusCode::BAD_REQUEST, "invalid-request", detail).with_field(field)
     }
+
+    /// The problem with extension members (RFC 9457 §3.2) beside the standard ones, e.g. the
+    /// current state of what a stale write tried to change.
+    pub fn with_members(self, members: serde_json::Value) -> Response {
+        let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let mut body = serde_json::to_value(&self).unwrap_or_default();
+        if let (Some(body), serde_json::Value::Object(extra)) = (body.as_object_mut(), members) {
+            body.extend(extra);
+        }
+        (
+            status,
+            [(header::CONTENT_TYPE, "application/problem+json")],
+            body.to_string(),
+        )
+            .into_response()
+    }
 }
 
 impl IntoResponse for Problem {

@@ -10,7 +10,6 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
-use marketdesk::auth::{Caller, Role};
 use marketdesk::automation::{self, Rule, RuleInput, RuleOutcome, RuleSpec};
 use marketdesk::domain::audit::action;
 use marketdesk::domain::{
@@ -20,11 +19,10 @@ use marketdesk::ingest::triage;
 use marketdesk::store::{RuleStore, StoreError};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use utoipa::ToSchema;
 
 use crate::config::{Change, change_audit};
-use crate::writes::etag;
+use crate::preconditions::{if_match, require_admin, stale, with_etag};
 use crate::{AppState, Authenticated, Problem};
 
 /// Most rules a tenant may keep: every ingested message runs them all.
@@ -56,69 +54,9 @@ fn unprocessable(err: automation::RuleError) -> Problem {
     .with_field(&err.field)
 }
 
-fn forbidden_unless_admin(caller: &Caller) -> Result<(), Problem> {
-    if caller.role == Role::Admin {
-        return Ok(());
-    }
-    Err(Problem::new(
-        StatusCode::FORBIDDEN,
-        "forbidden",
-        "only an admin may change automation rules",
-    ))
-}
-
 /// An id that cannot exist is answered like one that does not: no probing.
 fn parse_rule_id(id: &str) -> Result<RuleId, Problem> {
     RuleId::parse(id).map_err(|_| Problem::not_found(format!("no rule {id}")))
-}
-
-/// The version named by `If-Match: "v{n}"`: 428 when absent, 400 when unreadable.
-fn if_match(headers: &HeaderMap) -> Result<u64, Problem> {
-    let raw = headers.get(header::IF_MATCH).ok_or_else(|| {
-        Problem::new(
-            StatusCode::PRECONDITION_REQUIRED,
-            "precondition-required",
-            "send If-Match with the rule's ETag (\"v{version}\")",
-        )
-        .with_field("If-Match")
-    })?;
-    raw.to_str()
-        .ok()
-        .map(str::trim)
-        .and_then(|v| v.strip_prefix("\"v"))
-        .and_then(|v| v.strip_suffix('"'))
-        .and_then(|v| v.parse::<u64>().ok())
-        .ok_or_else(|| Problem::invalid("If-Match", "must be the rule's ETag, e.g. \"v3\""))
-}
-
-fn with_etag(status: StatusCode, rule: &Rule) -> Response {
-    let mut response = (status, Json(rule)).into_response();
-    if let Ok(value) = HeaderValue::from_str(&etag(rule.version)) {
-        response.headers_mut().insert(header::ETAG, value);
-    }
-    response
-}
-
-/// 412 with the current rule, so the admin sees what changed.
-fn stale(current: &Rule) -> Response {
-    let problem = Problem::new(
-        StatusCode::PRECONDITION_FAILED,
-        "precondition-failed",
-        format!("the rule is at {}", etag(current.version)),
-    )
-    .with_field("If-Match");
-    let mut body = serde_json::to_value(&problem).unwrap_or_else(|_| json!({}));
-    body["rule"] = serde_json::to_value(current).unwrap_or_default();
-    let mut response = (
-        StatusCode::PRECONDITION_FAILED,
-        [(header::CONTENT_TYPE, "application/problem+json")],
-        body.to_string(),
-    )
-        .into_response();
-    if let Ok(value) = HeaderValue::from_str(&etag(current.version)) {
-        response.headers_mut().insert(header::ETAG, value);
-    }
-    response
 }
 
 async fn existing<S: RuleStore>(
@@ -179,7 +117,7 @@ pub async fn create<S: RuleStore>(
     Authenticated(caller): Authenticated,
     body: Bytes,
 ) -> Result<Response, Problem> {
-    forbidden_unless_admin(&caller)?;
+    require_admin(&caller, "change automation rules")?;
     let spec: RuleSpec = parse_json(&body)?;
     let spec = automation::validate(&spec).map_err(unprocessable)?;
     if state.store.rules(&caller.tenant).await?.len() >= MAX_RULES {
@@ -207,7 +145,7 @@ pub async fn create<S: RuleStore>(
         now,
     );
     let stored = state.store.save_rule(&rule, None, &[audit]).await?;
-    let mut response = with_etag(StatusCode::CREATED, &stored);
+    let mut response = with_etag(StatusCode::CREATED, stored.version, &stored);
     if let Ok(location) = HeaderValue::from_str(&format!("/v1/rules/{}", stored.id)) {
         response.headers_mut().insert(header::LOCATION, location);
     }
@@ -233,7 +171,7 @@ pub async fn get<S: RuleStore>(
     Path(id): Path<String>,
 ) -> Result<Response, Problem> {
     let rule = existing(&state, &caller.tenant, &id).await?;
-    Ok(with_etag(StatusCode::OK, &rule))
+    Ok(with_etag(StatusCode::OK, rule.version, &rule))
 }
 
 /// Replace a rule (admins), guarded by its ETag.
@@ -263,13 +201,13 @@ pub async fn replace<S: RuleStore>(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, Problem> {
-    forbidden_unless_admin(&caller)?;
-    let expected = if_match(&headers)?;
+    require_admin(&caller, "change automation rules")?;
+    let expected = if_match(&headers, "rule")?;
     let spec: RuleSpec = parse_json(&body)?;
     let spec = automation::validate(&spec).map_err(unprocessable)?;
     let current = existing(&state, &caller.tenant, &id).await?;
     if current.version != expected {
-        return Ok(stale(&current));
+        return Ok(stale("rule", current.version, &current));
     }
     let now = Utc::now();
     let rule = Rule::from_spec(
@@ -289,9 +227,10 @@ pub async fn replace<S: RuleStore>(
         now,
     );
     match state.store.save_rule(&rule, Some(expected), &[audit]).await {
-        Ok(stored) => Ok(with_etag(StatusCode::OK, &stored)),
+        Ok(stored) => Ok(with_etag(StatusCode::OK, stored.version, &stored)),
         Err(StoreError::Conflict { .. }) => {
-            Ok(stale(&existing(&state, &caller.tenant, &id).await?))
+            let current = existing(&state, &caller.tenant, &id).await?;
+            Ok(stale("rule", current.version, &current))
         }
         Err(e) => Err(e.into()),
     }
@@ -320,11 +259,11 @@ pub async fn delete<S: RuleStore>(
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, Problem> {
-    forbidden_unless_admin(&caller)?;
-    let expected = if_match(&headers)?;
+    require_admin(&caller, "change automation rules")?;
+    let expected = if_match(&headers, "rule")?;
     let current = existing(&state, &caller.tenant, &id).await?;
     if current.version != expected {
-        return Ok(stale(&current));
+        return Ok(stale("rule", current.version, &current));
     }
     let audit = change_audit(
         &caller,
@@ -342,7 +281,7 @@ pub async fn delete<S: RuleStore>(
         Ok(()) => Ok(StatusCode::NO_CONTENT.into_response()),
         Err(StoreError::Conflict { .. }) => {
             match state.store.rule(&caller.tenant, &current.id).await? {
-                Some(now_current) => Ok(stale(&now_current)),
+                Some(now_current) => Ok(stale("rule", now_current.version, &now_current)),
                 None => Err(Problem::not_found(format!("no rule {id}"))),
             }
         }

@@ -19,10 +19,8 @@ use serde::Serialize;
 use serde_json::json;
 use utoipa::ToSchema;
 
-use crate::config::{
-    Change, admin_only, change_audit, if_match, lost_race, parse_entry, stale, unprocessable,
-    with_etag,
-};
+use crate::config::{Change, change_audit, lost_race, parse_entry, unprocessable};
+use crate::preconditions::{if_match, require_admin, stale, with_etag};
 use crate::{AppState, Authenticated, Problem};
 
 /// Longest template name, in chars.
@@ -278,7 +276,7 @@ pub async fn create<S: ConfigStore>(
     Authenticated(caller): Authenticated,
     body: Bytes,
 ) -> Result<Response, Problem> {
-    admin_only(&caller, "templates")?;
+    require_admin(&caller, "change templates")?;
     let template = match parse_template(&body) {
         Ok(t) => t,
         Err(response) => return Ok(*response),
@@ -337,8 +335,8 @@ pub async fn replace<S: ConfigStore>(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, Problem> {
-    admin_only(&caller, "templates")?;
-    let expected = if_match(&headers)?;
+    require_admin(&caller, "change templates")?;
+    let expected = if_match(&headers, "template")?;
     let template = match parse_template(&body) {
         Ok(t) => t,
         Err(response) => return Ok(*response),
@@ -351,7 +349,7 @@ pub async fn replace<S: ConfigStore>(
         .ok_or_else(|| not_found(&id))?;
     if found.version != expected {
         let version = found.version;
-        return Ok(stale(version, &TemplateItem::from(found)));
+        return Ok(stale("template", version, &TemplateItem::from(found)));
     }
     let change = Change::Replaced { from: expected };
     let expected = (expected > 0).then_some(expected);
@@ -387,8 +385,8 @@ pub async fn delete<S: ConfigStore>(
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, Problem> {
-    admin_only(&caller, "templates")?;
-    let expected = if_match(&headers)?;
+    require_admin(&caller, "change templates")?;
+    let expected = if_match(&headers, "template")?;
     let tid = template_id(&id)?;
     let Some(stored) = state.store.template(&caller.tenant, &tid).await? else {
         return Err(match starter(&id) {
@@ -402,7 +400,7 @@ pub async fn delete<S: ConfigStore>(
     };
     if stored.version != expected {
         let found = effective_template(Some(stored.clone()), &id).map(TemplateItem::from);
-        return Ok(stale(stored.version, &found));
+        return Ok(stale("template", stored.version, &found));
     }
     let now = chrono::Utc::now();
     let audit = change_audit(

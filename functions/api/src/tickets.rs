@@ -226,7 +226,7 @@ pub async fn view<S: TicketStore + CustomerStore>(
     }
     customer_history.truncate(HISTORY_IN_VIEW as usize);
     let now = Utc::now();
-    let etag = axum::http::HeaderValue::from_str(&crate::writes::etag(view.ticket.version))
+    let etag = axum::http::HeaderValue::from_str(&crate::preconditions::etag(view.ticket.version))
         .expect("an ETag is ASCII");
     Ok((
         [(axum::http::header::ETAG, etag)],

@@ -24,8 +24,9 @@ use marketdesk::templates::{self, Placeholder, RenderContext, Template, Template
 use marketdesk::tenant_config::effective_template;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::json;
 
+use crate::preconditions::{etag, if_match, stale};
 use crate::{AppState, Authenticated, Problem};
 
 /// Longest reply or note body, in chars (eBay takes 2 000; e-mail replies may be longer).
@@ -57,29 +58,9 @@ pub struct Edited {
     note: Option<Note>,
 }
 
-/// The ETag of a ticket at `version`.
-pub fn etag(version: u64) -> String {
-    format!("\"v{version}\"")
-}
-
 fn etag_header(version: u64) -> [(header::HeaderName, HeaderValue); 1] {
     let value = HeaderValue::from_str(&etag(version)).expect("an ETag is ASCII");
     [(header::ETAG, value)]
-}
-
-/// A problem with extension members (RFC 9457 §3.2) beside the standard ones.
-fn problem_with(problem: Problem, extensions: Value) -> Response {
-    let status = StatusCode::from_u16(problem.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    let mut body = serde_json::to_value(&problem).unwrap_or_else(|_| json!({}));
-    if let (Some(body), Value::Object(extra)) = (body.as_object_mut(), extensions) {
-        body.extend(extra);
-    }
-    (
-        status,
-        [(header::CONTENT_TYPE, "application/problem+json")],
-        body.to_string(),
-    )
-        .into_response()
 }
 
 /// An id that cannot exist is answered like one that does not: no probing.
@@ -194,15 +175,15 @@ fn draft(
                 .map_err(|e| Box::new(Problem::invalid("values", e.to_string()).into_response()))?;
             if !rendered.missing.is_empty() {
                 let names: Vec<&str> = rendered.missing.iter().map(|p| p.token()).collect();
-                return Err(Box::new(problem_with(
+                return Err(Box::new(
                     Problem::new(
                         StatusCode::UNPROCESSABLE_ENTITY,
                         "unfilled-placeholder",
                         format!("no value for {}", names.join(", ")),
                     )
-                    .with_field("values"),
-                    json!({ "missing": rendered.missing }),
-                )));
+                    .with_field("values")
+                    .with_members(json!({ "missing": rendered.missing })),
+                ));
             }
             Ok(Draft {
                 body: rendered.body,
@@ -230,22 +211,20 @@ fn conflict_response(view: &TicketView, expected: u64) -> Response {
         .iter()
         .filter(|m| m.direction == Direction::Outbound)
         .collect();
-    let mut response = problem_with(
-        Problem::new(
-            StatusCode::CONFLICT,
-            "version-conflict",
-            format!(
-                "the ticket is at version {}, the reply was written against {expected}; \
-                 read what changed and confirm",
-                view.ticket.version
-            ),
-        )
-        .with_field("expected_version"),
-        json!({
-            "ticket": view.ticket,
-            "changes": { "buyer_messages": buyer, "replies": replies },
-        }),
-    );
+    let mut response = Problem::new(
+        StatusCode::CONFLICT,
+        "version-conflict",
+        format!(
+            "the ticket is at version {}, the reply was written against {expected}; \
+             read what changed and confirm",
+            view.ticket.version
+        ),
+    )
+    .with_field("expected_version")
+    .with_members(json!({
+        "ticket": view.ticket,
+        "changes": { "buyer_messages": buyer, "replies": replies },
+    }));
     if let Ok(value) = HeaderValue::from_str(&etag(view.ticket.version)) {
         response.headers_mut().insert(header::ETAG, value);
     }
@@ -253,15 +232,15 @@ fn conflict_response(view: &TicketView, expected: u64) -> Response {
 }
 
 fn blocked(verdict: &Verdict) -> Response {
-    problem_with(
-        Problem::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "compliance-blocked",
-            "the reply breaks the channel's rules; see findings",
-        )
-        .with_field("body"),
-        json!({ "verdict": verdict.verdict, "language": verdict.language, "findings": verdict.findings }),
+    Problem::new(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "compliance-blocked",
+        "the reply breaks the channel's rules; see findings",
     )
+    .with_field("body")
+    .with_members(json!({
+        "verdict": verdict.verdict, "language": verdict.language, "findings": verdict.findings,
+    }))
 }
 
 /// Queue a reply: rendered, checked, accepted only at `expected_version`.
@@ -460,41 +439,6 @@ pub async fn reply<S: TicketStore + ConfigStore>(
 // ---------------------------------------------------------------------------------------------
 // Edits guarded by If-Match
 
-/// The version named by `If-Match: "v{n}"`: 428 when absent, 400 when unreadable.
-fn if_match(headers: &HeaderMap) -> Result<u64, Problem> {
-    let raw = headers.get(header::IF_MATCH).ok_or_else(|| {
-        Problem::new(
-            StatusCode::PRECONDITION_REQUIRED,
-            "precondition-required",
-            "send If-Match with the ticket's ETag (\"v{version}\")",
-        )
-        .with_field("If-Match")
-    })?;
-    raw.to_str()
-        .ok()
-        .map(str::trim)
-        .and_then(|v| v.strip_prefix("\"v"))
-        .and_then(|v| v.strip_suffix('"'))
-        .and_then(|v| v.parse::<u64>().ok())
-        .ok_or_else(|| Problem::invalid("If-Match", "must be the ticket's ETag, e.g. \"v3\""))
-}
-
-fn stale(current: &Ticket) -> Response {
-    let mut response = problem_with(
-        Problem::new(
-            StatusCode::PRECONDITION_FAILED,
-            "precondition-failed",
-            format!("the ticket is at {}", etag(current.version)),
-        )
-        .with_field("If-Match"),
-        json!({ "ticket": current }),
-    );
-    if let Ok(value) = HeaderValue::from_str(&etag(current.version)) {
-        response.headers_mut().insert(header::ETAG, value);
-    }
-    response
-}
-
 /// What an edit produces from the current ticket.
 struct Edit {
     ticket: Ticket,
@@ -513,14 +457,14 @@ async fn edit<S: TicketStore>(
     change: impl FnOnce(Ticket) -> Option<Edit>,
 ) -> Result<Response, Problem> {
     let ticket_id = parse_ticket_id(id)?;
-    let expected = if_match(headers)?;
+    let expected = if_match(headers, "ticket")?;
     let current = state
         .store
         .ticket(tenant, &ticket_id)
         .await?
         .ok_or_else(|| Problem::not_found(format!("no ticket {id}")))?;
     if current.version != expected {
-        return Ok(stale(&current));
+        return Ok(stale("ticket", current.version, &current));
     }
     let Some(edit) = change(current.clone()) else {
         return Ok((
@@ -550,7 +494,7 @@ async fn edit<S: TicketStore>(
             Ok((status, etag, axum::Json(Edited { ticket, note })).into_response())
         }
         Err(StoreError::Conflict { .. }) => match state.store.ticket(tenant, &ticket_id).await? {
-            Some(now_current) => Ok(stale(&now_current)),
+            Some(now_current) => Ok(stale("ticket", now_current.version, &now_current)),
             None => Err(Problem::not_found(format!("no ticket {id}"))),
         },
         Err(e) => Err(e.into()),
@@ -843,33 +787,6 @@ pub async fn set_tags<S: TicketStore>(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn headers(value: Option<&str>) -> HeaderMap {
-        let mut h = HeaderMap::new();
-        if let Some(v) = value {
-            h.insert(header::IF_MATCH, HeaderValue::from_str(v).unwrap());
-        }
-        h
-    }
-
-    #[test]
-    fn if_match_reads_the_version_from_the_etag() {
-        assert_eq!(if_match(&headers(Some("\"v7\""))).unwrap(), 7);
-        assert_eq!(etag(7), "\"v7\"");
-    }
-
-    #[test]
-    fn missing_if_match_is_428_and_malformed_is_400() {
-        assert_eq!(if_match(&headers(None)).unwrap_err().status, 428);
-        for bad in ["v7", "\"7\"", "*", "W/\"v7\"", "\"vx\""] {
-            let err = if_match(&headers(Some(bad))).unwrap_err();
-            assert_eq!(
-                (err.status, err.field.as_deref()),
-                (400, Some("If-Match")),
-                "{bad}"
-            );
-        }
-    }
 
     #[test]
     fn tags_are_normalised_and_validated() {

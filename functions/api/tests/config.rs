@@ -268,7 +268,7 @@ async fn a_policy_update_needs_the_current_etag() {
     )
     .await;
     assert_eq!(a.status, StatusCode::PRECONDITION_FAILED, "{}", a.body);
-    assert_eq!(a.body["current"]["version"], 0);
+    assert_eq!(a.body["policy"]["version"], 0);
 
     // The GET's body goes back as read (its read-only fields are ignored).
     let a = send(

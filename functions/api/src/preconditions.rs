@@ -1,0 +1,107 @@
+//! What every versioned resource of the API shares: its ETag (`"v{version}"`), the `If-Match`
+//! a change must send (428 without it, 412 with the resource as it is now when it is stale),
+//! and the admin-only guard.
+
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use marketdesk::auth::{Caller, Role};
+use serde::Serialize;
+use serde_json::json;
+
+use crate::Problem;
+
+/// The ETag of a resource at `version`.
+pub fn etag(version: u64) -> String {
+    format!("\"v{version}\"")
+}
+
+/// `body` as JSON with the ETag of `version`.
+pub fn with_etag(status: StatusCode, version: u64, body: &impl Serialize) -> Response {
+    let mut response = (status, axum::Json(body)).into_response();
+    if let Ok(value) = HeaderValue::from_str(&etag(version)) {
+        response.headers_mut().insert(header::ETAG, value);
+    }
+    response
+}
+
+/// The version named by `If-Match: "v{n}"`: 428 when absent, 400 when unreadable. `what`
+/// names the resource in the message (`ticket`, `rule`…).
+pub fn if_match(headers: &HeaderMap, what: &str) -> Result<u64, Problem> {
+    let raw = headers.get(header::IF_MATCH).ok_or_else(|| {
+        Problem::new(
+            StatusCode::PRECONDITION_REQUIRED,
+            "precondition-required",
+            format!("send If-Match with the {what}'s ETag (\"v{{version}}\")"),
+        )
+        .with_field("If-Match")
+    })?;
+    raw.to_str()
+        .ok()
+        .map(str::trim)
+        .and_then(|v| v.strip_prefix("\"v"))
+        .and_then(|v| v.strip_suffix('"'))
+        .and_then(|v| v.parse::<u64>().ok())
+        .ok_or_else(|| {
+            Problem::invalid(
+                "If-Match",
+                format!("must be the {what}'s ETag, e.g. \"v3\""),
+            )
+        })
+}
+
+/// 412 with the resource as it is now under the member `what` (and its ETag), so the caller
+/// sees what changed.
+pub fn stale(what: &str, version: u64, current: &impl Serialize) -> Response {
+    let problem = Problem::new(
+        StatusCode::PRECONDITION_FAILED,
+        "precondition-failed",
+        format!("the {what} is at {}", etag(version)),
+    )
+    .with_field("If-Match");
+    let mut response = problem.with_members(json!({ what: current }));
+    if let Ok(value) = HeaderValue::from_str(&etag(version)) {
+        response.headers_mut().insert(header::ETAG, value);
+    }
+    response
+}
+
+/// 403 unless the caller is an admin; `what` completes "only an admin may …".
+pub fn require_admin(caller: &Caller, what: &str) -> Result<(), Problem> {
+    if caller.role == Role::Admin {
+        Ok(())
+    } else {
+        Err(Problem::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            format!("only an admin may {what}"),
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(value: Option<&str>) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        if let Some(v) = value {
+            headers.insert(header::IF_MATCH, HeaderValue::from_str(v).unwrap());
+        }
+        headers
+    }
+
+    #[test]
+    fn if_match_reads_the_version_from_the_etag() {
+        assert_eq!(if_match(&headers(Some("\"v7\"")), "ticket").unwrap(), 7);
+        assert_eq!(etag(7), "\"v7\"");
+    }
+
+    #[test]
+    fn a_missing_if_match_is_428_and_a_foreign_one_400() {
+        assert_eq!(if_match(&headers(None), "rule").unwrap_err().status, 428);
+        for bad in ["*", "\"7\"", "v7", "\"vx\"", "W/\"v7\""] {
+            let err = if_match(&headers(Some(bad)), "rule").unwrap_err();
+            assert_eq!(err.status, 400, "{bad}");
+        }
+    }
+}
