@@ -2,9 +2,10 @@
 //! EventBridge Scheduler adapters: what connecting, changing and removing an account leaves in
 //! the secret store, the scheduler and the table; roles, tenants, ETags and validation.
 
-use axum::body::Body;
-use axum::http::{Method, Request, StatusCode, header};
-use http_body_util::BodyExt;
+mod common;
+
+use axum::http::{Method, StatusCode};
+use common::Answer;
 use marketdesk::accounts::schedule_name;
 use marketdesk::adapters::scheduler::{EventBridgePollSchedules, PollTarget};
 use marketdesk::adapters::secrets::SecretsManager;
@@ -15,7 +16,6 @@ use marketdesk::store::{AccountStore, AuditQuery, InsightStore, PageRequest};
 use marketdesk_devstack::testing::{TestTable, emulator, fresh_table, unique_prefix};
 use marketdesk_tests::tenant;
 use serde_json::{Value, json};
-use tower::ServiceExt;
 
 const SECRET: &[u8] = b"accounts-test-secret";
 const POLLER_ARN: &str = "arn:aws:lambda:eu-south-1:123456789012:function:marketdesk-poller";
@@ -87,14 +87,6 @@ async fn fixture() -> Fixture {
     }
 }
 
-struct Answer {
-    status: StatusCode,
-    etag: Option<String>,
-    location: Option<String>,
-    body: Value,
-    text: String,
-}
-
 impl Fixture {
     async fn send(
         &self,
@@ -104,37 +96,7 @@ impl Fixture {
         if_match: Option<&str>,
         body: Option<Value>,
     ) -> Answer {
-        let mut request = Request::builder()
-            .method(method)
-            .uri(path)
-            .header(header::AUTHORIZATION, format!("Bearer {token}"));
-        if let Some(tag) = if_match {
-            request = request.header(header::IF_MATCH, tag);
-        }
-        let body = body.map_or(Body::empty(), |b| Body::from(b.to_string()));
-        let response = self
-            .app
-            .clone()
-            .oneshot(request.body(body).unwrap())
-            .await
-            .unwrap();
-        let header_of = |name| {
-            response
-                .headers()
-                .get(name)
-                .map(|v: &header::HeaderValue| v.to_str().unwrap().to_string())
-        };
-        let (etag, location) = (header_of(header::ETAG), header_of(header::LOCATION));
-        let status = response.status();
-        let bytes = response.into_body().collect().await.unwrap().to_bytes();
-        let text = String::from_utf8_lossy(&bytes).into_owned();
-        Answer {
-            status,
-            etag,
-            location,
-            body: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-            text,
-        }
+        common::request(&self.app, method, path, token, if_match, body).await
     }
 
     async fn create(&self, body: Value) -> Answer {

@@ -3,9 +3,10 @@
 
 use std::sync::Arc;
 
-use axum::body::Body;
-use axum::http::{Method, Request, StatusCode, header};
-use http_body_util::BodyExt;
+mod common;
+
+use axum::http::{Method, StatusCode};
+use common::Answer;
 use marketdesk::auth::{DevTokens, Role};
 use marketdesk::domain::{AgentId, TenantId};
 use marketdesk::outbound::MemoryOutboundQueue;
@@ -13,7 +14,6 @@ use marketdesk::store::TicketStore;
 use marketdesk_devstack::testing::{TestTable, fresh_table};
 use marketdesk_tests::{at, first_inbound, new_ticket, tenant};
 use serde_json::{Value, json};
-use tower::ServiceExt;
 
 const SECRET: &[u8] = b"config-test-secret";
 
@@ -47,12 +47,6 @@ async fn fixture() -> Fixture {
     }
 }
 
-struct Answer {
-    status: StatusCode,
-    etag: Option<String>,
-    body: Value,
-}
-
 async fn send(
     f: &Fixture,
     method: Method,
@@ -61,31 +55,7 @@ async fn send(
     if_match: Option<&str>,
     body: Option<Value>,
 ) -> Answer {
-    let mut request = Request::builder()
-        .method(method)
-        .uri(path)
-        .header(header::AUTHORIZATION, format!("Bearer {token}"));
-    if let Some(tag) = if_match {
-        request = request.header(header::IF_MATCH, tag);
-    }
-    let body = body.map_or(Body::empty(), |b| Body::from(b.to_string()));
-    let response = f
-        .app
-        .clone()
-        .oneshot(request.body(body).unwrap())
-        .await
-        .unwrap();
-    let etag = response
-        .headers()
-        .get(header::ETAG)
-        .map(|v| v.to_str().unwrap().to_string());
-    let status = response.status();
-    let bytes = response.into_body().collect().await.unwrap().to_bytes();
-    Answer {
-        status,
-        etag,
-        body: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-    }
+    common::request(&f.app, method, path, token, if_match, body).await
 }
 
 fn vip_policy() -> Value {

@@ -1,9 +1,10 @@
 //! Automation rules through the router on the emulator: CRUD with roles, tenants, ETags and
 //! validation, and the test endpoint that stores nothing.
 
-use axum::body::Body;
-use axum::http::{Method, Request, StatusCode, header};
-use http_body_util::BodyExt;
+mod common;
+
+use axum::http::{Method, StatusCode};
+use common::Answer;
 use marketdesk::auth::{DevTokens, Role};
 use marketdesk::domain::{AgentId, TenantId};
 use marketdesk::outbound::MemoryOutboundQueue;
@@ -11,7 +12,6 @@ use marketdesk::store::RuleStore;
 use marketdesk_devstack::testing::{TestTable, fresh_table};
 use marketdesk_tests::tenant;
 use serde_json::{Value, json};
-use tower::ServiceExt;
 
 const SECRET: &[u8] = b"rules-test-secret";
 
@@ -49,14 +49,6 @@ async fn fixture() -> Fixture {
     }
 }
 
-struct Answer {
-    status: StatusCode,
-    etag: Option<String>,
-    location: Option<String>,
-    content_type: String,
-    body: Value,
-}
-
 impl Fixture {
     async fn send(
         &self,
@@ -66,40 +58,7 @@ impl Fixture {
         if_match: Option<&str>,
         body: Option<Value>,
     ) -> Answer {
-        let mut request = Request::builder()
-            .method(method)
-            .uri(path)
-            .header(header::AUTHORIZATION, format!("Bearer {token}"));
-        if let Some(tag) = if_match {
-            request = request.header(header::IF_MATCH, tag);
-        }
-        let body = body.map_or(Body::empty(), |b| Body::from(b.to_string()));
-        let response = self
-            .app
-            .clone()
-            .oneshot(request.body(body).unwrap())
-            .await
-            .unwrap();
-        let header_of = |name| {
-            response
-                .headers()
-                .get(name)
-                .map(|v: &header::HeaderValue| v.to_str().unwrap().to_string())
-        };
-        let (etag, location, content_type) = (
-            header_of(header::ETAG),
-            header_of(header::LOCATION),
-            header_of(header::CONTENT_TYPE).unwrap_or_default(),
-        );
-        let status = response.status();
-        let bytes = response.into_body().collect().await.unwrap().to_bytes();
-        Answer {
-            status,
-            etag,
-            location,
-            content_type,
-            body: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-        }
+        common::request(&self.app, method, path, token, if_match, body).await
     }
 
     async fn create(&self, rule: Value) -> Answer {
