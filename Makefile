@@ -7,9 +7,12 @@ CARGO ?= cargo
 .PHONY: dev test lint fmt clippy cargo-test cfn-lint schemathesis bench build deploy clean
 
 TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
-# Environment a deployed ingest function finds (values are placeholders: init reads, never calls).
+# Environment a deployed function finds (values are placeholders: init reads, never calls).
 BENCH_ENV := --env MARKETDESK_TABLE=bench --env MARKETDESK_ESCALATION_QUEUE_ARN=arn:aws:sqs:eu-west-1:123456789012:esc \
 	--env MARKETDESK_SCHEDULE_GROUP=bench --env MARKETDESK_SCHEDULER_ROLE_ARN=arn:aws:iam::123456789012:role/s \
+	--env MARKETDESK_OUTBOUND_QUEUE_URL=http://127.0.0.1:9/123456789012/outbound \
+	--env MARKETDESK_INGEST_QUEUE_URL=http://127.0.0.1:9/123456789012/ingest \
+	--env MARKETDESK_POLLER_FUNCTION_ARN=arn:aws:lambda:eu-west-1:123456789012:function:poller \
 	--env AWS_REGION=eu-west-1 --env AWS_ACCESS_KEY_ID=bench --env AWS_SECRET_ACCESS_KEY=bench \
 	--env AWS_ENDPOINT_URL=http://127.0.0.1:9 --env AWS_MAX_ATTEMPTS=1
 
