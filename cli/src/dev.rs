@@ -146,8 +146,15 @@ pub async fn run(args: DevArgs) -> Result<(), Box<dyn std::error::Error + Send +
     println!(
         "  curl -s -H \"Authorization: Bearer $TOKEN\" '{url}/v1/tickets?status=open&limit=10'"
     );
+    println!("  curl -s -H \"Authorization: Bearer $TOKEN\" {url}/v1/tickets/counts");
     println!("  curl -s -H \"Authorization: Bearer $TOKEN\" {url}/v1/tickets/<id from the inbox>");
+    println!(
+        "  curl -s -H \"Authorization: Bearer $TOKEN\" {url}/v1/templates   # also /v1/rules, /v1/sla/policies, /v1/admin/accounts"
+    );
     println!("  cargo run -q -p marketdesk-cli -- quarantine   # what could not be processed");
+    println!(
+        "  every route with curl examples: docs/api.md; the OpenAPI document: {url}/v1/openapi.json"
+    );
     println!();
     println!("Ctrl-C stops everything.");
     axum::serve(listener, app)
