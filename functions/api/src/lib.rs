@@ -30,8 +30,8 @@ use marketdesk::auth::DevTokens;
 use marketdesk::outbound::OutboundQueue;
 use marketdesk::redrive::{NoRedrive, Redrive};
 use marketdesk::store::{
-    AccountStore, ConfigStore, CustomerStore, InsightStore, PresenceStore, QuarantineStore,
-    RuleStore, TicketStore,
+    AccountStore, ConfigStore, CustomerStore, InsightStore, OrderStore, PresenceStore,
+    QuarantineStore, RuleStore, TicketStore,
 };
 
 pub use identity::Authenticated;
@@ -149,6 +149,7 @@ pub trait ApiStore:
     + ConfigStore
     + AccountStore
     + CustomerStore
+    + OrderStore
     + 'static
 {
 }
@@ -161,6 +162,7 @@ impl<
         + RuleStore
         + ConfigStore
         + CustomerStore
+        + OrderStore
         + 'static,
 > ApiStore for S
 {

@@ -16,10 +16,12 @@ use marketdesk::auth::{Caller, Role};
 use marketdesk::compliance::{self, CheckRequest, Rule, Verdict};
 use marketdesk::domain::{
     AgentId, AuthorKind, DeliveryState, Direction, EventId, ExternalRefs, Message, MessageId, Note,
-    NoteId, TenantId, Ticket, TicketEvent, TicketEventKind, TicketId, TicketStatus,
+    NoteId, Order, TenantId, Ticket, TicketEvent, TicketEventKind, TicketId, TicketStatus,
 };
 use marketdesk::outbound::OutboundMessage;
-use marketdesk::store::{ConfigStore, StoreError, TicketStore, TicketView, TicketWrite};
+use marketdesk::store::{
+    ConfigStore, OrderStore, StoreError, TicketStore, TicketView, TicketWrite,
+};
 use marketdesk::templates::{self, Placeholder, RenderContext, Template, TemplateId};
 use marketdesk::tenant_config::effective_template;
 use serde::de::DeserializeOwned;
@@ -123,8 +125,9 @@ pub struct ReplyRequest {
     #[serde(default)]
     body: Option<String>,
     /// A template id (`wismo_live`): the tenant's template of that id, else the starter one.
-    /// Its placeholders are filled from the ticket and `values`; its language is `language`,
-    /// else the buyer's (the ticket's `language`), else English.
+    /// Its placeholders are filled from the ticket, `values` and, when those leave some
+    /// unfilled, the ticket's order (products, amount, tracking, delivery date); its language
+    /// is `language`, else the buyer's (the ticket's `language`), else English.
     #[serde(default)]
     template: Option<String>,
     /// Values for placeholders, by token without brackets (`{"TRACKING": "1Z…"}`).
@@ -149,10 +152,11 @@ struct Draft {
 }
 
 /// The reply's text from its body, or from `template` (the tenant's, or the starter one it
-/// resolved to) filled from `ticket` and the request's values.
+/// resolved to) filled from `ticket`, its `order` when read, and the request's values.
 fn draft(
     request: &ReplyRequest,
     ticket: &Ticket,
+    order: Option<&Order>,
     buyer_language: Option<String>,
     template: Option<&Template>,
 ) -> Result<Draft, Box<Response>> {
@@ -163,9 +167,7 @@ fn draft(
             language,
         }),
         (None, Some(template)) => {
-            // The order is not read here: the reply stays within two requests; the ticket
-            // names its order, and the agent supplies what only the order would tell.
-            let mut ctx = RenderContext::for_ticket(ticket, None, chrono_tz::UTC);
+            let mut ctx = RenderContext::for_ticket(ticket, order, chrono_tz::UTC);
             ctx.values = request.values.clone();
             let rendered = template
                 .render(
@@ -194,6 +196,25 @@ fn draft(
             Problem::invalid("body", "give exactly one of body and template").into_response(),
         )),
     }
+}
+
+/// Whether `template` leaves placeholders unfilled from the ticket and the agent's values alone.
+fn needs_order(
+    template: &Template,
+    ticket: &Ticket,
+    request: &ReplyRequest,
+    buyer_language: Option<&str>,
+) -> bool {
+    let language = request
+        .language
+        .as_deref()
+        .or(buyer_language)
+        .unwrap_or(templates::FALLBACK_LANGUAGE);
+    let mut ctx = RenderContext::for_ticket(ticket, None, chrono_tz::UTC);
+    ctx.values = request.values.clone();
+    template
+        .render(language, &ctx)
+        .is_ok_and(|rendered| !rendered.missing.is_empty())
 }
 
 /// What the reply's version missed: at most the last `current − expected` messages (every
@@ -262,7 +283,7 @@ fn blocked(verdict: &Verdict) -> Response {
     ),
     security(("bearer" = []))
 )]
-pub async fn reply<S: TicketStore + ConfigStore>(
+pub async fn reply<S: TicketStore + ConfigStore + OrderStore>(
     State(state): State<AppState<S>>,
     Authenticated(caller): Authenticated,
     Path(id): Path<String>,
@@ -326,7 +347,24 @@ pub async fn reply<S: TicketStore + ConfigStore>(
                 .and_then(|m| m.language.clone())
         })
         .or_else(|| ticket.language.clone());
-    let draft = match draft(&request, &ticket, buyer_language, template.as_ref()) {
+    // A template the ticket and the agent's values cannot fill reads the ticket's order (a third
+    // request, on this path only): products, amounts, tracking and delivery dates come from it.
+    let order = match (&template, &ticket.order) {
+        (Some(t), Some(r)) if needs_order(t, &ticket, &request, buyer_language.as_deref()) => {
+            state
+                .store
+                .order(&caller.tenant, r.channel, &r.order)
+                .await?
+        }
+        _ => None,
+    };
+    let draft = match draft(
+        &request,
+        &ticket,
+        order.as_ref(),
+        buyer_language,
+        template.as_ref(),
+    ) {
         Ok(d) => d,
         Err(response) => return Ok(*response),
     };

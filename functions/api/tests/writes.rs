@@ -357,6 +357,41 @@ async fn a_template_with_an_unfilled_placeholder_is_422_naming_it_and_sends_once
 }
 
 #[tokio::test]
+async fn a_template_is_filled_from_the_tickets_order_at_the_cost_of_one_more_request() {
+    use marketdesk::store::OrderStore;
+    let f = fixture().await;
+    let order = marketdesk_tests::sample_order("2026-11-19T08:00:00Z", "Shipped");
+    f.table.store.save_order(&f.acme, &order).await.unwrap();
+    f.table.requests.take();
+    let a = send(
+        &f.app,
+        Method::POST,
+        &replies(&f.ticket.id),
+        &token_as(&f.acme, Role::Agent),
+        None,
+        Some(json!({
+            "template": "damaged_item",
+            "values": {"SELLER_NAME": "Casa Rossi"},
+            "expected_version": 1
+        })),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::ACCEPTED, "{}", a.body);
+    assert_eq!(
+        f.table.requests.take(),
+        3,
+        "ticket + template, the order, the transaction"
+    );
+    let body = a.body["message"]["body"].as_str().unwrap();
+    assert!(
+        body.contains("Gentile Giulia")
+            && body.contains("Tazza rossa")
+            && body.contains("305-1234567-1234567"),
+        "{body}"
+    );
+}
+
+#[tokio::test]
 async fn a_reply_against_a_stale_version_is_409_with_the_new_buyer_message_and_nothing_queued() {
     let f = fixture().await;
     // The buyer writes again: the ticket moves to version 2.
