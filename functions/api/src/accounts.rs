@@ -20,7 +20,7 @@
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use marketdesk::accounts::{
@@ -537,11 +537,11 @@ pub async fn create<S: AccountStore>(
         }
     };
     sync_schedule(&state, &stored).await?;
-    let mut response = with_etag(StatusCode::CREATED, &stored);
-    if let Ok(location) = HeaderValue::from_str(&format!("/v1/admin/accounts/{}", stored.id)) {
-        response.headers_mut().insert(header::LOCATION, location);
-    }
-    Ok(response)
+    Ok(preconditions::created(
+        &format!("/v1/admin/accounts/{}", stored.id),
+        stored.version,
+        &AccountView::from(&stored),
+    ))
 }
 
 /// One account (admins), without credentials.

@@ -9,7 +9,7 @@
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use marketdesk::domain::audit::action;
@@ -20,7 +20,7 @@ use marketdesk::tenant_config::{covered_channels, lost_coverage, narrowest_first
 use serde::Serialize;
 
 use crate::config::{Change, change_audit, lost_race, parse_entry, unprocessable};
-use crate::preconditions::{if_match, require_admin, stale, with_etag};
+use crate::preconditions::{created, if_match, require_admin, stale, with_etag};
 use crate::{AppState, Authenticated, Problem};
 
 /// A policy as listed: the policy's own fields plus read-only ones (ignored when sent back).
@@ -274,11 +274,11 @@ pub async fn create<S: ConfigStore>(
         updated_by: Some(caller.user.clone()),
         policy,
     };
-    let mut response = with_etag(StatusCode::CREATED, 1, &item);
-    if let Ok(location) = HeaderValue::from_str(&format!("/v1/sla/policies/{}", item.policy.id)) {
-        response.headers_mut().insert(header::LOCATION, location);
-    }
-    Ok(response)
+    Ok(created(
+        &format!("/v1/sla/policies/{}", item.policy.id),
+        1,
+        &item,
+    ))
 }
 
 /// Replace a policy (admin, If-Match). Its `id` must be the path's.

@@ -24,6 +24,15 @@ pub fn with_etag(status: StatusCode, version: u64, body: &impl Serialize) -> Res
     response
 }
 
+/// 201 for a resource created at `location`, with its body and ETag.
+pub fn created(location: &str, version: u64, body: &impl Serialize) -> Response {
+    let mut response = with_etag(StatusCode::CREATED, version, body);
+    if let Ok(value) = HeaderValue::from_str(location) {
+        response.headers_mut().insert(header::LOCATION, value);
+    }
+    response
+}
+
 /// The version named by `If-Match: "v{n}"`: 428 when absent, 400 when unreadable. `what`
 /// names the resource in the message (`ticket`, `rule`…).
 pub fn if_match(headers: &HeaderMap, what: &str) -> Result<u64, Problem> {

@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 use marketdesk::automation::{self, Rule, RuleInput, RuleOutcome, RuleSpec};
@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::config::{Change, change_audit};
-use crate::preconditions::{if_match, require_admin, stale, with_etag};
+use crate::preconditions::{created, if_match, require_admin, stale, with_etag};
 use crate::{AppState, Authenticated, Problem};
 
 /// Most rules a tenant may keep: every ingested message runs them all.
@@ -145,11 +145,11 @@ pub async fn create<S: RuleStore>(
         now,
     );
     let stored = state.store.save_rule(&rule, None, &[audit]).await?;
-    let mut response = with_etag(StatusCode::CREATED, stored.version, &stored);
-    if let Ok(location) = HeaderValue::from_str(&format!("/v1/rules/{}", stored.id)) {
-        response.headers_mut().insert(header::LOCATION, location);
-    }
-    Ok(response)
+    Ok(created(
+        &format!("/v1/rules/{}", stored.id),
+        stored.version,
+        &stored,
+    ))
 }
 
 /// One rule.

@@ -7,7 +7,7 @@
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use marketdesk::domain::audit::action;
 use marketdesk::store::{ConfigChange, ConfigEntry, ConfigKey, ConfigStore, StoreError};
@@ -20,7 +20,7 @@ use serde_json::json;
 use utoipa::ToSchema;
 
 use crate::config::{Change, change_audit, lost_race, parse_entry, unprocessable};
-use crate::preconditions::{if_match, require_admin, stale, with_etag};
+use crate::preconditions::{created, if_match, require_admin, stale, with_etag};
 use crate::{AppState, Authenticated, Problem};
 
 /// Longest template name, in chars.
@@ -301,11 +301,7 @@ pub async fn create<S: ConfigStore>(
         Err(StoreError::Conflict { .. }) => return Err(taken()),
         Err(e) => return Err(e.into()),
     };
-    let mut response = with_etag(StatusCode::CREATED, item.version, &item);
-    if let Ok(location) = HeaderValue::from_str(&format!("/v1/templates/{id}")) {
-        response.headers_mut().insert(header::LOCATION, location);
-    }
-    Ok(response)
+    Ok(created(&format!("/v1/templates/{id}"), item.version, &item))
 }
 
 /// Replace a template (admin, If-Match); a starter id stores the tenant's override.
