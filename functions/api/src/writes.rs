@@ -569,6 +569,27 @@ pub struct TagsRequest {
     tags: Vec<String>,
 }
 
+/// The problems every ticket edit guarded by `If-Match` can answer (OpenAPI only).
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)]
+enum EditProblems {
+    /// Invalid request
+    #[response(status = 400, content_type = "application/problem+json")]
+    Invalid(Problem),
+    /// No valid token
+    #[response(status = 401, content_type = "application/problem+json")]
+    Unauthorized(Problem),
+    /// No such ticket for this tenant
+    #[response(status = 404, content_type = "application/problem+json")]
+    NotFound(Problem),
+    /// Stale If-Match: `ticket` is the current one
+    #[response(status = 412, content_type = "application/problem+json")]
+    Stale(Problem),
+    /// If-Match missing
+    #[response(status = 428, content_type = "application/problem+json")]
+    PreconditionRequired(Problem),
+}
+
 /// Add an internal note.
 #[utoipa::path(
     post,
@@ -579,11 +600,7 @@ pub struct TagsRequest {
     request_body = NoteRequest,
     responses(
         (status = 201, description = "`ticket` and `note`; the new ETag", body = Edited),
-        (status = 400, description = "Invalid request", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such ticket for this tenant", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "Stale If-Match: `ticket` is the current one", body = Problem, content_type = "application/problem+json"),
-        (status = 428, description = "If-Match missing", body = Problem, content_type = "application/problem+json"),
+        EditProblems,
     ),
     security(("bearer" = []))
 )]
@@ -632,11 +649,7 @@ pub async fn add_note<S: TicketStore>(
     request_body = AssigneeRequest,
     responses(
         (status = 200, description = "`ticket`; the new ETag", body = Edited),
-        (status = 400, description = "Invalid request", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such ticket for this tenant", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "Stale If-Match: `ticket` is the current one", body = Problem, content_type = "application/problem+json"),
-        (status = 428, description = "If-Match missing", body = Problem, content_type = "application/problem+json"),
+        EditProblems,
     ),
     security(("bearer" = []))
 )]
@@ -690,11 +703,7 @@ pub async fn set_assignee<S: TicketStore>(
     request_body = StatusRequest,
     responses(
         (status = 200, description = "`ticket`; the new ETag", body = Edited),
-        (status = 400, description = "Invalid request", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such ticket for this tenant", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "Stale If-Match: `ticket` is the current one", body = Problem, content_type = "application/problem+json"),
-        (status = 428, description = "If-Match missing", body = Problem, content_type = "application/problem+json"),
+        EditProblems,
     ),
     security(("bearer" = []))
 )]
@@ -774,11 +783,7 @@ fn parse_tags(tags: &[String]) -> Result<BTreeSet<String>, Problem> {
     request_body = TagsRequest,
     responses(
         (status = 200, description = "`ticket`; the new ETag", body = Edited),
-        (status = 400, description = "Invalid request", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such ticket for this tenant", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "Stale If-Match: `ticket` is the current one", body = Problem, content_type = "application/problem+json"),
-        (status = 428, description = "If-Match missing", body = Problem, content_type = "application/problem+json"),
+        EditProblems,
     ),
     security(("bearer" = []))
 )]
