@@ -93,7 +93,7 @@ pub async fn list<S: RuleStore>(
     Authenticated(caller): Authenticated,
 ) -> Result<Json<RuleList>, Problem> {
     let mut items = state.store.rules(&caller.tenant).await?;
-    items.sort_by(|a, b| (a.position, &a.id).cmp(&(b.position, &b.id)));
+    items.sort_by(automation::evaluation_order);
     Ok(Json(RuleList { items }))
 }
 

@@ -206,10 +206,15 @@ fn any_of<T: PartialEq>(list: &[T], value: T) -> bool {
     list.is_empty() || list.contains(&value)
 }
 
+/// The order rules run in: by `position`, ties by id.
+pub fn evaluation_order(a: &Rule, b: &Rule) -> std::cmp::Ordering {
+    (a.position, &a.id).cmp(&(b.position, &b.id))
+}
+
 /// Runs `rules` on `input`: see the module documentation for the order and precedence.
 pub fn apply(rules: &[Rule], input: &RuleInput<'_>) -> RuleOutcome {
     let mut ordered: Vec<&Rule> = rules.iter().filter(|r| r.enabled).collect();
-    ordered.sort_by(|a, b| (a.position, &a.id).cmp(&(b.position, &b.id)));
+    ordered.sort_by(|a, b| evaluation_order(a, b));
 
     let mut outcome = RuleOutcome::default();
     let mut tags = input.tags.clone();
