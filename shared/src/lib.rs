@@ -21,4 +21,5 @@ pub mod redrive;
 pub mod sla;
 pub mod store;
 pub mod templates;
+pub mod tenant_cache;
 pub mod tenant_config;

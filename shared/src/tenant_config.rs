@@ -15,8 +15,8 @@
 
 use std::cmp::Ordering;
 use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 
 use serde::Serialize;
 
@@ -26,6 +26,7 @@ use crate::domain::{Channel, TenantId};
 use crate::sla::{ChannelScope, SlaPolicy, seed_policies};
 use crate::store::{ConfigStore, StoreResult, Stored, StoredConfig};
 use crate::templates::{Template, TemplateId, starter, starter_set};
+use crate::tenant_cache::TenantCache;
 
 /// How long workers reuse a tenant's configuration before reading it again.
 pub const CONFIG_TTL: Duration = Duration::from_secs(60);
@@ -221,7 +222,7 @@ impl TenantConfig {
 
 /// A tenant's SLA policies as read through a [`ConfigCache`]; derefs to the slice.
 #[derive(Debug, Clone)]
-pub struct TenantPolicies(std::sync::Arc<TenantConfig>);
+pub struct TenantPolicies(Arc<TenantConfig>);
 
 impl std::ops::Deref for TenantPolicies {
     type Target = [SlaPolicy];
@@ -233,9 +234,13 @@ impl std::ops::Deref for TenantPolicies {
 
 /// Tenants' configuration read through `store` (one Query per tenant) and reused for
 /// [`CONFIG_TTL`], so a worker pays nothing per message for it.
-#[derive(Debug, Default)]
-pub struct ConfigCache {
-    entries: Mutex<HashMap<TenantId, (Instant, std::sync::Arc<TenantConfig>)>>,
+#[derive(Debug)]
+pub struct ConfigCache(TenantCache<Arc<TenantConfig>>);
+
+impl Default for ConfigCache {
+    fn default() -> Self {
+        ConfigCache(TenantCache::new(CONFIG_TTL))
+    }
 }
 
 impl ConfigCache {
@@ -243,20 +248,13 @@ impl ConfigCache {
         &self,
         store: &S,
         tenant: &TenantId,
-    ) -> StoreResult<std::sync::Arc<TenantConfig>> {
-        if let Some((at, config)) = self.entries.lock().expect("poisoned").get(tenant)
-            && at.elapsed() < CONFIG_TTL
-        {
-            return Ok(config.clone());
-        }
-        let config = std::sync::Arc::new(TenantConfig::from_stored(
-            &store.tenant_config(tenant).await?,
-        ));
-        self.entries
-            .lock()
-            .expect("poisoned")
-            .insert(tenant.clone(), (Instant::now(), config.clone()));
-        Ok(config)
+    ) -> StoreResult<Arc<TenantConfig>> {
+        self.0
+            .get_or_load(tenant, || async {
+                let stored = store.tenant_config(tenant).await?;
+                Ok(Arc::new(TenantConfig::from_stored(&stored)))
+            })
+            .await
     }
 
     /// The SLA policies of `tenant` ([`effective_policies`]: its own, or the seed set while it

@@ -1,10 +1,8 @@
 //! The I/O around [`plan`](super::plan): look up, enrich, plan, write — retried on a lost race,
 //! idempotent on redelivery.
 
-use std::collections::HashMap;
 use std::future::Future;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
@@ -23,6 +21,7 @@ use crate::store::{
     AccountStore, ConfigStore, CustomerStore, HistoryEntry, InboundContext, InboundLookup,
     InboundOutcome, OrderLink, OrderStore, StoreError, TicketStore,
 };
+use crate::tenant_cache::TenantCache;
 use crate::tenant_config::ConfigCache;
 
 /// How many times a message is re-planned after losing a race on its ticket or customer.
@@ -97,7 +96,7 @@ pub struct Ingestor<S, B, E, W> {
     blobs: B,
     enricher: E,
     scheduler: W,
-    accounts: Mutex<HashMap<TenantId, (Instant, Vec<ChannelAccount>)>>,
+    accounts: TenantCache<Vec<ChannelAccount>>,
     /// Tenants' SLA policies (`ConfigCache::policies`) and automation rules, read once a minute
     /// (`tenant_config::CONFIG_TTL`): a saved change applies within a minute, and a warm worker
     /// spends no request of its per-message budget on them.
@@ -117,7 +116,7 @@ where
             blobs,
             enricher,
             scheduler,
-            accounts: Mutex::new(HashMap::new()),
+            accounts: TenantCache::new(ACCOUNTS_TTL),
             config: ConfigCache::default(),
         }
     }
@@ -155,16 +154,10 @@ where
     }
 
     async fn accounts(&self, tenant: &TenantId) -> Result<Vec<ChannelAccount>, IngestError> {
-        if let Some((at, accounts)) = self.accounts.lock().expect("poisoned").get(tenant)
-            && at.elapsed() < ACCOUNTS_TTL
-        {
-            return Ok(accounts.clone());
-        }
-        let accounts = self.store.accounts(tenant).await?;
-        self.accounts
-            .lock()
-            .expect("poisoned")
-            .insert(tenant.clone(), (Instant::now(), accounts.clone()));
+        let accounts = self
+            .accounts
+            .get_or_load(tenant, || self.store.accounts(tenant))
+            .await?;
         Ok(accounts)
     }
 
