@@ -4,7 +4,7 @@
 
 use std::collections::BTreeSet;
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 
 use super::inbound::{Inbound, Origin};
 use super::triage;
@@ -15,7 +15,7 @@ use crate::domain::{
     FulfillmentChannel, Identity, Intent, Message, MessageId, SuggestedDraft, Ticket, TicketEvent,
     TicketEventKind, TicketId, TicketStatus,
 };
-use crate::sla::{ClockEvent, ClockEventKind, PolicyContext, SlaPolicy, evaluate, select_policy};
+use crate::sla::{ClockEvent, ClockEventKind, PolicyContext, SlaPolicy, select_policy};
 use crate::store::{InboundContext, InboundWrite};
 
 /// Plans the write for `inbound` given what the store returned for its lookups and the
@@ -40,10 +40,14 @@ pub fn plan(
     };
 
     let text = format!("{}\n{}", inbound.subject, inbound.body);
-    let intent = inbound
-        .risk
-        .map(triage::intent_of_risk)
-        .unwrap_or_else(|| triage::intent_of(&text));
+    // Only the buyer's own words are triaged: a reply the seller sent elsewhere, an
+    // auto-reply or a bounce says nothing about what the buyer wants.
+    let intent = match (inbound.risk, inbound.origin) {
+        (Some(risk), _) => triage::intent_of_risk(risk),
+        (None, Origin::Buyer) => triage::intent_of(&text),
+        (None, _) => Intent::Other,
+    };
+    let needs_answer = inbound.origin == Origin::Buyer || inbound.risk.is_some();
 
     let mut ticket = match before {
         Some(t) => t.clone(),
@@ -55,7 +59,7 @@ pub fn plan(
                 channel: inbound.channel,
                 account: inbound.account.clone(),
                 thread: inbound.primary.external.clone(),
-                subject: inbound.subject.clone(),
+                subject: placeholder_subject(inbound),
                 status: TicketStatus::Open,
                 priority: triage::priority_of(inbound.risk, intent),
                 assignee: None,
@@ -68,6 +72,7 @@ pub fn plan(
                 message_count: 0,
                 last_buyer_message_at: None,
                 last_agent_reply_at: None,
+                sources: Default::default(),
                 suggested_draft: None,
                 language: None,
                 created_at: now,
@@ -79,22 +84,35 @@ pub fn plan(
     ticket.message_count += 1;
     ticket.updated_at = now;
 
-    // Triage only sharpens: a later "thanks" does not erase the first message's intent, but a
-    // claim or negative feedback outranks whatever the buyer asked before.
-    if inbound.risk.is_some()
-        || (ticket.intent.is_none_or(|i| i == Intent::Other) && intent != Intent::Other)
-    {
-        ticket.intent = Some(intent);
+    // Every field below depends on the set of the thread's messages, not on the order they
+    // were delivered in (decision 0008): the subject is the earliest buyer message's, the
+    // intent the earliest recognised one (a later "thanks" does not erase it, a claim or
+    // negative feedback outranks it), the riskiest risk wins, the priority is the highest any
+    // message called for.
+    if needs_answer && ticket.sources.subject_at.is_none_or(|at| inbound.sent_at < at) {
+        ticket.subject = inbound.subject.clone();
+        ticket.sources.subject_at = Some(inbound.sent_at);
     }
-    ticket.intent.get_or_insert(intent);
     if let Some(risk) = inbound.risk {
-        ticket.risk = Some(risk);
-        ticket.tags.insert(format!("risk:{}", risk_tag(risk)));
+        if ticket.risk.is_none_or(|r| risk.band() < r.band()) {
+            ticket.risk = Some(risk);
+        }
+        ticket.tags.insert(format!("risk:{}", risk.as_str()));
     }
-    let priority = ticket.priority.max(triage::priority_of(
-        ticket.risk,
-        ticket.intent.unwrap_or(intent),
-    ));
+    if let Some(risk) = ticket.risk {
+        ticket.intent = Some(triage::intent_of_risk(risk));
+    } else if inbound.origin == Origin::Buyer {
+        if intent != Intent::Other
+            && ticket.sources.intent_at.is_none_or(|at| inbound.sent_at < at)
+        {
+            ticket.intent = Some(intent);
+            ticket.sources.intent_at = Some(inbound.sent_at);
+        }
+        ticket.intent.get_or_insert(Intent::Other);
+    }
+    let priority = ticket
+        .priority
+        .max(triage::priority_of(ticket.risk, intent));
     if before.is_some() && priority != ticket.priority {
         events.push(event(
             TicketEventKind::PriorityChanged {
@@ -106,10 +124,14 @@ pub fn plan(
     }
     ticket.priority = priority;
 
-    if ticket.order.is_none()
-        && let Some(order) = &ctx.order
-    {
-        ticket.order = Some(order.reference());
+    if ticket.order.is_none() {
+        // A notice (feedback, claim) names its order even when the order is not stored yet.
+        ticket.order = ctx.order.as_ref().map(|o| o.reference()).or_else(|| {
+            inbound.order.as_ref().map(|order| crate::domain::OrderRef {
+                channel: inbound.channel,
+                order: order.clone(),
+            })
+        });
     }
     if let Some(order) = &ctx.order {
         ticket.tags.insert(
@@ -122,14 +144,16 @@ pub fn plan(
     }
 
     if inbound.origin == Origin::Buyer
+        && ticket.sources.language_at.is_none_or(|at| inbound.sent_at >= at)
         && let Some(language) = inbound
             .language
             .clone()
             .or_else(|| compliance::confident_language(&inbound.body).map(str::to_owned))
     {
         ticket.language = Some(language);
+        ticket.sources.language_at = Some(inbound.sent_at);
     }
-    let needs_answer = inbound.origin == Origin::Buyer || inbound.risk.is_some();
+    let was_paused = ticket.sla.paused_at;
     if needs_answer {
         ticket.last_buyer_message_at = Some(
             ticket
@@ -222,7 +246,7 @@ pub fn plan(
         }
     }
 
-    ticket.sla = sla_state(before, &ticket, inbound, ctx, policies, now);
+    ticket.sla = sla_state(before, &ticket, inbound, ctx, policies, was_paused, now);
 
     let message = Message {
         id: MessageId::generate(inbound.sent_at),
@@ -292,13 +316,16 @@ fn repeat_customer(ctx: &InboundContext, ticket: &Ticket) -> bool {
     since < began
 }
 
-fn risk_tag(risk: crate::domain::Risk) -> &'static str {
-    use crate::domain::Risk;
-    match risk {
-        Risk::AToZClaim => "atoz_claim",
-        Risk::Chargeback => "chargeback",
-        Risk::EbayItemNotReceived => "ebay_inr",
-        Risk::NegativeFeedback => "negative_feedback",
+/// The subject of a ticket opened by something other than a buyer's message (a reply the
+/// seller sent elsewhere, an auto-reply, a notice): never the seller's own words. The first
+/// buyer message that joins gives the ticket its real subject.
+fn placeholder_subject(inbound: &Inbound) -> String {
+    match inbound.origin {
+        Origin::SellerElsewhere => match &inbound.sender_name {
+            Some(name) => format!("Conversation with {name}"),
+            None => "Conversation with a buyer".to_owned(),
+        },
+        Origin::Buyer | Origin::System => inbound.subject.clone(),
     }
 }
 
@@ -384,32 +411,40 @@ fn sla_state(
     inbound: &Inbound,
     ctx: &InboundContext,
     policies: &[SlaPolicy],
+    was_paused: Option<DateTime<Utc>>,
     now: DateTime<Utc>,
 ) -> crate::domain::SlaState {
     let value = ctx.lifetime_value_minor;
     let Some(policy) = select_policy(policies, &PolicyContext::of_ticket(ticket, value)) else {
         return Default::default();
     };
-    let event = match inbound.origin {
-        Origin::Buyer => Some(ClockEventKind::BuyerMessage),
-        Origin::SellerElsewhere => Some(ClockEventKind::AgentReply),
+    let at = |at, kind| ClockEvent { at, kind };
+    let mut events = Vec::new();
+    match inbound.origin {
+        Origin::Buyer => events.push(at(inbound.sent_at, ClockEventKind::BuyerMessage)),
+        Origin::SellerElsewhere => events.push(at(inbound.sent_at, ClockEventKind::AgentReply)),
         // A claim or negative feedback must be answered although no buyer wrote.
-        Origin::System if inbound.risk.is_some() => Some(ClockEventKind::BuyerMessage),
-        Origin::System => None,
+        Origin::System if inbound.risk.is_some() => {
+            events.push(at(inbound.sent_at, ClockEventKind::BuyerMessage));
+        }
+        Origin::System => {}
     }
-    .map(|kind| ClockEvent {
-        at: inbound.sent_at,
-        kind,
-    });
-    rebuild_sla(before, ticket, policy, event, now)
+    // The buyer answered a ticket pending on them: the paused clock runs again from their
+    // message (or from the pause, for a message written before it that arrives late).
+    if let Some(paused) = was_paused.filter(|_| ticket.status == TicketStatus::Open)
+        && !events.is_empty()
+        && inbound.origin != Origin::SellerElsewhere
+    {
+        events.push(at(inbound.sent_at.max(paused), ClockEventKind::Resumed));
+    }
+    rebuild_sla_with(before, ticket, policy, &events, now)
 }
 
 /// The SLA state of `ticket` after `event`, under `policy`: shared by ingestion (a buyer
 /// message, a reply sent elsewhere) and the sender (a delivered reply). The ticket item keeps
-/// the clock's summary, not its history, so the events are rebuilt from `before`'s state: an
-/// answered first response (which makes the next target apply), the running clock's start, a
-/// pause, and then `event`. Escalations already acted on for a deadline still in force are
-/// carried over.
+/// the clock's compact history (`SlaState::history`, decision 0008), so the event is added
+/// to it and the clock evaluated again; escalations already acted on for a deadline still in
+/// force are carried over.
 pub(crate) fn rebuild_sla(
     before: Option<&Ticket>,
     ticket: &Ticket,
@@ -417,25 +452,21 @@ pub(crate) fn rebuild_sla(
     event: Option<ClockEvent>,
     now: DateTime<Utc>,
 ) -> crate::domain::SlaState {
-    let mut events = Vec::new();
-    let at = |at, kind| ClockEvent { at, kind };
-    if let Some(t) = before {
-        if let Some(first) = t.sla.first_response_at {
-            let asked = t.created_at.min(first - Duration::seconds(1));
-            events.push(at(asked, ClockEventKind::BuyerMessage));
-            events.push(at(first, ClockEventKind::AgentReply));
-        }
-        if let Some(start) = t.sla.clock_started_at {
-            events.push(at(start, ClockEventKind::BuyerMessage));
-        }
-        if let Some(paused) = t.sla.paused_at {
-            events.push(at(paused, ClockEventKind::PendingOnCustomer));
-        }
-    }
-    events.extend(event);
-    match evaluate(policy, ticket.channel, &events) {
-        Ok(clock) => {
-            let mut state = clock.to_sla_state(now);
+    rebuild_sla_with(before, ticket, policy, event.as_slice(), now)
+}
+
+/// [`rebuild_sla`] with any number of events (a status change, a message and the resume it
+/// causes).
+pub fn rebuild_sla_with(
+    before: Option<&Ticket>,
+    ticket: &Ticket,
+    policy: &SlaPolicy,
+    events: &[ClockEvent],
+    now: DateTime<Utc>,
+) -> crate::domain::SlaState {
+    let prior = before.map(|t| (&t.sla, t.created_at));
+    match crate::sla::advance(policy, ticket.channel, prior, events, now) {
+        Ok(mut state) => {
             if let Some(t) = before {
                 crate::escalation::carry_escalated(&t.sla, &mut state);
             }
