@@ -49,6 +49,7 @@ pub fn new_ticket(tenant: &TenantId, sent: DateTime<Utc>) -> Ticket {
         message_count: 1,
         last_buyer_message_at: Some(sent),
         last_agent_reply_at: None,
+        sources: Default::default(),
         suggested_draft: None,
         language: Some("it".into()),
         created_at: sent,

@@ -27,6 +27,7 @@ use axum::http::HeaderValue;
 use axum::routing::{get, post, put};
 use marketdesk::accounts::{CredentialVault, NotConfigured, PollSchedules};
 use marketdesk::auth::DevTokens;
+use marketdesk::escalation::{NoSchedules, ScheduleSync};
 use marketdesk::outbound::OutboundQueue;
 use marketdesk::redrive::{NoRedrive, Redrive};
 use marketdesk::store::{
@@ -52,6 +53,10 @@ pub struct AppState<S> {
     pub credentials: Arc<dyn CredentialVault>,
     /// Connected accounts' poll schedules (none configured: 503).
     pub poll_schedules: Arc<dyn PollSchedules>,
+    /// Tickets' SLA escalation schedules, changed when a status change pauses, resumes or
+    /// ends a clock (none configured: the escalator judges a stale schedule and the sweep
+    /// catches up).
+    pub escalations: Arc<dyn ScheduleSync>,
 }
 
 impl<S: std::fmt::Debug> std::fmt::Debug for AppState<S> {
@@ -74,6 +79,7 @@ impl<S> Clone for AppState<S> {
             cors_origins: self.cors_origins.clone(),
             credentials: self.credentials.clone(),
             poll_schedules: self.poll_schedules.clone(),
+            escalations: self.escalations.clone(),
         }
     }
 }
@@ -89,6 +95,7 @@ impl<S> AppState<S> {
             cors_origins: Vec::new(),
             credentials: Arc::new(NotConfigured),
             poll_schedules: Arc::new(NotConfigured),
+            escalations: Arc::new(NoSchedules),
         }
     }
 
@@ -102,6 +109,7 @@ impl<S> AppState<S> {
             cors_origins: Vec::new(),
             credentials: Arc::new(NotConfigured),
             poll_schedules: Arc::new(NotConfigured),
+            escalations: Arc::new(NoSchedules),
         }
     }
 
@@ -129,6 +137,12 @@ impl<S> AppState<S> {
     ) -> Self {
         self.credentials = provisioning.clone();
         self.poll_schedules = provisioning;
+        self
+    }
+
+    /// Status changes keep the tickets' escalation schedules in step through `schedules`.
+    pub fn with_escalations(mut self, schedules: impl ScheduleSync + 'static) -> Self {
+        self.escalations = Arc::new(schedules);
         self
     }
 

@@ -23,7 +23,9 @@ use marketdesk::store::{
     ConfigStore, OrderStore, StoreError, TicketStore, TicketView, TicketWrite,
 };
 use marketdesk::templates::{self, Placeholder, RenderContext, Template, TemplateId};
-use marketdesk::tenant_config::effective_template;
+use marketdesk::ingest::plan::rebuild_sla_with;
+use marketdesk::sla::{ClockEvent, ClockEventKind, PolicyContext, SlaPolicy, select_policy};
+use marketdesk::tenant_config::{effective_policies, effective_template};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -707,7 +709,7 @@ pub async fn set_assignee<S: TicketStore>(
     ),
     security(("bearer" = []))
 )]
-pub async fn set_status<S: TicketStore>(
+pub async fn set_status<S: TicketStore + ConfigStore>(
     State(state): State<AppState<S>>,
     Authenticated(caller): Authenticated,
     Path(id): Path<String>,
@@ -724,7 +726,11 @@ pub async fn set_status<S: TicketStore>(
         .reason
         .map(|r| text("reason", &r, MAX_REASON_CHARS))
         .transpose()?;
-    edit(
+    // Pending pauses a business clock, open resumes it, resolved ends it: the clock is
+    // evaluated under the tenant's policies (one Query of its configuration).
+    let policies = effective_policies(&state.store.policies(&caller.tenant).await?).policies;
+    let changed: std::sync::Mutex<Option<(Ticket, Ticket)>> = Default::default();
+    let response = edit(
         &state,
         &caller.tenant,
         &id,
@@ -734,14 +740,21 @@ pub async fn set_status<S: TicketStore>(
             if ticket.status == to {
                 return None;
             }
+            let before = ticket.clone();
             let kind = TicketEventKind::StatusChanged {
                 from: ticket.status,
                 to,
                 reason,
             };
+            if let Some(clock) = clock_event(ticket.status, to, now)
+                && let Some(policy) = ticket_policy(&ticket, &policies)
+            {
+                ticket.sla = rebuild_sla_with(Some(&before), &ticket, policy, &[clock], now);
+            }
             ticket.status = to;
             ticket.updated_at = now;
             let events = vec![event(&ticket.id, &caller, now, kind)];
+            *changed.lock().expect("not poisoned") = Some((before, ticket.clone()));
             Some(Edit {
                 ticket,
                 events,
@@ -749,7 +762,45 @@ pub async fn set_status<S: TicketStore>(
             })
         },
     )
-    .await
+    .await?;
+    if response.status() == StatusCode::OK
+        && let Some((before, after)) = changed.lock().expect("not poisoned").take()
+    {
+        // A schedule left behind is judged stale by the escalator: logged, not failed.
+        if let Err(e) = state
+            .escalations
+            .resync(Some(&before), &after, &policies, now)
+            .await
+        {
+            tracing::warn!(tenant = %after.tenant, ticket = %after.id, error = %e,
+                "escalation schedules not updated after a status change");
+        }
+    }
+    Ok(response)
+}
+
+/// What a status change means to the SLA clock (DESIGN §4): pending on the customer pauses a
+/// business clock (a calendar clock — Amazon's, eBay's 24 h — ignores it), open resumes it,
+/// resolved ends it (nothing more is owed until the buyer writes again).
+fn clock_event(from: TicketStatus, to: TicketStatus, now: DateTime<Utc>) -> Option<ClockEvent> {
+    let kind = match (from, to) {
+        (_, TicketStatus::Pending) => ClockEventKind::PendingOnCustomer,
+        (TicketStatus::Pending, TicketStatus::Open) => ClockEventKind::Resumed,
+        (_, TicketStatus::Resolved) => ClockEventKind::Resolved,
+        (TicketStatus::Resolved, TicketStatus::Open) => ClockEventKind::Reopened,
+        (TicketStatus::Open, TicketStatus::Open) => return None,
+    };
+    Some(ClockEvent { at: now, kind })
+}
+
+/// The policy the ticket's clock runs under: the one it names, else the one it would get.
+fn ticket_policy<'p>(ticket: &Ticket, policies: &'p [SlaPolicy]) -> Option<&'p SlaPolicy> {
+    ticket
+        .sla
+        .policy
+        .as_deref()
+        .and_then(|id| policies.iter().find(|p| p.id == id))
+        .or_else(|| select_policy(policies, &PolicyContext::of_ticket(ticket, 0)))
 }
 
 /// Tags are trimmed and lowercased so `Refund` and `refund ` are one tag.

@@ -52,6 +52,7 @@ fn ticket(channel: Channel, policy_id: &str, events: &[(&str, ClockEventKind)]) 
         message_count: 1,
         last_buyer_message_at: Some(first),
         last_agent_reply_at: None,
+        sources: Default::default(),
         suggested_draft: None,
         language: None,
         created_at: first,

@@ -67,6 +67,13 @@ pub fn outbox_pk(tenant: &TenantId) -> String {
     format!("T#{tenant}#OUTBOX")
 }
 
+/// A queue's sort key: the ticket's risk lane (`Ticket::queue_band`, one digit) before its
+/// deadline, so an A-to-z claim sorts above every ticket without a risk, breached or not,
+/// and one Query still reads a page in (lane, deadline) order.
+pub fn queue_sk(band: u8, due: Option<DateTime<Utc>>, ticket: &TicketId) -> String {
+    format!("{}#{}", band.min(9), due_sk(due, ticket))
+}
+
 pub fn due_sk(due: Option<DateTime<Utc>>, ticket: &TicketId) -> String {
     let due = due.map(sortable).unwrap_or_else(|| NO_DEADLINE.to_string());
     format!("{due}#{ticket}")
@@ -265,5 +272,34 @@ mod tests {
         keys.sort();
         assert_eq!(keys[0], due_sk(Some(early), &id));
         assert_eq!(keys[2], due_sk(None, &id));
+    }
+
+    #[test]
+    fn a_risk_lane_sorts_before_any_deadline_of_a_lower_lane() {
+        let id = TicketId::parse("tkt_1").unwrap();
+        let long_breached = DateTime::parse_from_rfc3339("2020-01-01T00:00:00Z")
+            .unwrap()
+            .to_utc();
+        let claim_due = DateTime::parse_from_rfc3339("2026-01-02T00:00:00Z")
+            .unwrap()
+            .to_utc();
+        let mut keys = [
+            queue_sk(9, Some(long_breached), &id),
+            queue_sk(9, None, &id),
+            queue_sk(2, Some(claim_due), &id),
+            queue_sk(1, None, &id),
+            queue_sk(1, Some(claim_due), &id),
+        ];
+        keys.sort();
+        assert_eq!(
+            keys,
+            [
+                queue_sk(1, Some(claim_due), &id),
+                queue_sk(1, None, &id),
+                queue_sk(2, Some(claim_due), &id),
+                queue_sk(9, Some(long_breached), &id),
+                queue_sk(9, None, &id),
+            ]
+        );
     }
 }
