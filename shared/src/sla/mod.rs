@@ -31,8 +31,8 @@ pub use clock::{
 pub use error::SlaError;
 pub use holidays::{HolidayImport, SkippedEvent, easter_sunday, import_ics};
 pub use policy::{
-    BusinessHours, ChannelScope, Clock, ClockKind, Escalation, Period, PolicyContext, PolicyMatch,
-    ResponseTarget, SlaPolicy, select_policy, validate_policies,
+    BusinessHours, ChannelScope, Clock, ClockKind, Escalation, MAX_TARGET, Period, PolicyContext,
+    PolicyMatch, ResponseTarget, SlaPolicy, check_instant, select_policy, validate_policies,
 };
 pub use preview::{PreviewInstant, PreviewPolicy, SlaPreview, preview};
 pub use state::{advance, history_of, threshold_instants};
