@@ -116,7 +116,7 @@ pub fn parse(body: &[u8]) -> Result<ParsedRequest, Problem> {
                     .map_err(|e| Problem::invalid(&format!("events[{i}]"), e.to_string()))?;
                 check_instant(event.at)
                     .map_err(|reason| Problem::invalid(&format!("events[{i}].at"), reason))?;
-                Ok(event)
+                Ok::<_, Problem>(event)
             })
             .collect::<Result<_, _>>()?,
         Some(_) => return Err(Problem::invalid("events", "must be an array")),

@@ -763,8 +763,9 @@ pub async fn set_status<S: TicketStore + ConfigStore>(
         },
     )
     .await?;
+    let changed = changed.lock().expect("not poisoned").take();
     if response.status() == StatusCode::OK
-        && let Some((before, after)) = changed.lock().expect("not poisoned").take()
+        && let Some((before, after)) = changed
     {
         // A schedule left behind is judged stale by the escalator: logged, not failed.
         if let Err(e) = state
