@@ -579,8 +579,20 @@ async fn a_tenant_policy_sets_the_deadlines_ingest_computes() {
 async fn an_a_to_z_claim_is_the_first_row_of_the_inbox_above_older_breached_tickets() {
     let env = env().await;
     let old = [
-        ebay_message(&env.tenant, "conv-old-1", "o1", "2026-10-01T08:00:00Z", "Dov'è il pacco?"),
-        ebay_message(&env.tenant, "conv-old-2", "o2", "2026-10-03T08:00:00Z", "Novità sul pacco?"),
+        ebay_message(
+            &env.tenant,
+            "conv-old-1",
+            "o1",
+            "2026-10-01T08:00:00Z",
+            "Dov'è il pacco?",
+        ),
+        ebay_message(
+            &env.tenant,
+            "conv-old-2",
+            "o2",
+            "2026-10-03T08:00:00Z",
+            "Novità sul pacco?",
+        ),
     ];
     assert!(env.deliver(&old).await.is_empty());
     let claim = env.mail("atoz-1", &fixture("atoz_claim_it.eml")).await;

@@ -44,6 +44,12 @@ pub fn new_ticket(tenant: &TenantId, sent: DateTime<Utc>) -> Ticket {
             clock_started_at: Some(sent),
             due_at: Some(sent + Duration::hours(24)),
             internal_due_at: Some(sent + Duration::hours(12)),
+            // The seed policy's first warning (50 % of 24 h), as `sla::advance` sets it.
+            warning_at: Some(sent + Duration::hours(12)),
+            history: vec![marketdesk::sla::ClockEvent {
+                at: sent,
+                kind: marketdesk::sla::ClockEventKind::BuyerMessage,
+            }],
             ..Default::default()
         },
         message_count: 1,

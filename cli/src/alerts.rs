@@ -133,7 +133,10 @@ mod tests {
             ]}
         }]});
         let out = lines(&body);
-        assert!(out.starts_with("2026-12-02T01:00:00Z  SLA warning (50 %)"), "{out}");
+        assert!(
+            out.starts_with("2026-12-02T01:00:00Z  SLA warning (50 %)"),
+            "{out}"
+        );
         assert!(out.contains("Channel: amazon · Level: warning"), "{out}");
         assert!(out.contains("http://127.0.0.1:5173/tickets/tkt_1"), "{out}");
         assert_eq!(lines(&serde_json::json!({"posts": []})), "no alerts yet");

@@ -15,6 +15,7 @@ async fn main() -> Result<(), lambda_http::Error> {
     let config = aws::load_config().await;
     let store = DynamoStore::from_config(&config, &settings.table);
     let poll_target = PollTarget::from_settings(&settings);
+    let escalations = ScheduleTarget::from_settings(&settings);
     let queue_url = settings
         .outbound_queue_url
         .ok_or("MARKETDESK_OUTBOUND_QUEUE_URL is not set")?;
@@ -28,7 +29,6 @@ async fn main() -> Result<(), lambda_http::Error> {
     if let Some(url) = settings.escalation_queue_url {
         redrive = redrive.with_queue("escalator", url);
     }
-    let escalations = ScheduleTarget::from_settings(&settings);
     let mut state = api::AppState::deployed(store, outbound)
         .with_redrive(redrive)
         .with_cors_origins(api::cors::origins_from_env()?);

@@ -18,13 +18,13 @@ use marketdesk::domain::{
     AgentId, AuthorKind, DeliveryState, Direction, EventId, ExternalRefs, Message, MessageId, Note,
     NoteId, Order, TenantId, Ticket, TicketEvent, TicketEventKind, TicketId, TicketStatus,
 };
+use marketdesk::ingest::plan::rebuild_sla_with;
 use marketdesk::outbound::OutboundMessage;
+use marketdesk::sla::{ClockEvent, ClockEventKind, PolicyContext, SlaPolicy, select_policy};
 use marketdesk::store::{
     ConfigStore, OrderStore, StoreError, TicketStore, TicketView, TicketWrite,
 };
 use marketdesk::templates::{self, Placeholder, RenderContext, Template, TemplateId};
-use marketdesk::ingest::plan::rebuild_sla_with;
-use marketdesk::sla::{ClockEvent, ClockEventKind, PolicyContext, SlaPolicy, select_policy};
 use marketdesk::tenant_config::{effective_policies, effective_template};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};

@@ -802,28 +802,73 @@ async fn pending_pauses_a_business_clock_with_no_schedule_and_open_resumes_it_wi
         .sync(None, &ticket, &seed_policies(), chrono::Utc::now())
         .await
         .unwrap();
-    assert!(schedule_count(&stack).await > 0, "a running clock has its schedules");
+    assert!(
+        schedule_count(&stack).await > 0,
+        "a running clock has its schedules"
+    );
     let status = format!("/v1/tickets/{}/status", ticket.id);
 
-    let a = send(&app, Method::PUT, &status, &agent, Some("\"v1\""),
-        Some(json!({"status": "pending", "reason": "asked for a photo"}))).await;
+    let a = send(
+        &app,
+        Method::PUT,
+        &status,
+        &agent,
+        Some("\"v1\""),
+        Some(json!({"status": "pending", "reason": "asked for a photo"})),
+    )
+    .await;
     assert_eq!(a.status, StatusCode::OK, "{}", a.body);
-    let paused = stack.store.ticket(&acme, &ticket.id).await.unwrap().unwrap();
+    let paused = stack
+        .store
+        .ticket(&acme, &ticket.id)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(paused.sla.due_at, None, "no running deadline while pending");
     let paused_at = paused.sla.paused_at.expect("paused");
-    let left = paused.sla.remaining_when_paused.expect("the working time kept");
+    let left = paused
+        .sla
+        .remaining_when_paused
+        .expect("the working time kept");
     let worked = working_time_between(&shopify.clock, ticket.created_at, paused_at);
-    assert_eq!(left, shopify.first_response.due.as_secs() - worked.as_secs());
-    assert_eq!(schedule_count(&stack).await, 0, "a paused ticket has no schedule");
-    let view = send(&app, Method::GET, &format!("/v1/tickets/{}", ticket.id), &agent, None, None).await;
+    assert_eq!(
+        left,
+        shopify.first_response.due.as_secs() - worked.as_secs()
+    );
+    assert_eq!(
+        schedule_count(&stack).await,
+        0,
+        "a paused ticket has no schedule"
+    );
+    let view = send(
+        &app,
+        Method::GET,
+        &format!("/v1/tickets/{}", ticket.id),
+        &agent,
+        None,
+        None,
+    )
+    .await;
     assert_eq!(view.body["sla"]["paused"], true, "{}", view.body);
     assert_eq!(view.body["sla"]["remaining_working_seconds"], left);
     assert_eq!(view.body["sla"]["clock"], "business");
 
-    let a = send(&app, Method::PUT, &status, &agent, Some("\"v2\""),
-        Some(json!({"status": "open"}))).await;
+    let a = send(
+        &app,
+        Method::PUT,
+        &status,
+        &agent,
+        Some("\"v2\""),
+        Some(json!({"status": "open"})),
+    )
+    .await;
     assert_eq!(a.status, StatusCode::OK, "{}", a.body);
-    let resumed = stack.store.ticket(&acme, &ticket.id).await.unwrap().unwrap();
+    let resumed = stack
+        .store
+        .ticket(&acme, &ticket.id)
+        .await
+        .unwrap()
+        .unwrap();
     let resumed_at = resumed
         .sla
         .history
@@ -833,11 +878,21 @@ async fn pending_pauses_a_business_clock_with_no_schedule_and_open_resumes_it_wi
         .at;
     assert_eq!(
         resumed.sla.due_at,
-        Some(deadline(&shopify.clock, resumed_at, marketdesk::sla::SlaDuration::from_secs(left)).unwrap()),
+        Some(
+            deadline(
+                &shopify.clock,
+                resumed_at,
+                marketdesk::sla::SlaDuration::from_secs(left)
+            )
+            .unwrap()
+        ),
         "the deadline is the working time left, counted from the resume"
     );
     assert!(resumed.sla.paused_at.is_none());
-    assert!(schedule_count(&stack).await > 0, "schedules again once it runs");
+    assert!(
+        schedule_count(&stack).await > 0,
+        "schedules again once it runs"
+    );
 }
 
 #[tokio::test]
@@ -857,7 +912,10 @@ async fn amazon_tickets_ignore_pending_and_keep_their_deadline_and_schedules() {
             role_arn: "arn:aws:iam::123456789012:role/marketdesk-scheduler".into(),
         },
     );
-    let amazon = seed_policies().into_iter().find(|p| p.id == "amazon").unwrap();
+    let amazon = seed_policies()
+        .into_iter()
+        .find(|p| p.id == "amazon")
+        .unwrap();
     let ticket = waiting_ticket(&acme, Channel::Amazon, &amazon);
     stack
         .store
@@ -879,10 +937,22 @@ async fn amazon_tickets_ignore_pending_and_keep_their_deadline_and_schedules() {
         .with_escalations(scheduler),
     );
     let agent = token_as(&acme, Role::Agent);
-    let a = send(&app, Method::PUT, &format!("/v1/tickets/{}/status", ticket.id), &agent,
-        Some("\"v1\""), Some(json!({"status": "pending"}))).await;
+    let a = send(
+        &app,
+        Method::PUT,
+        &format!("/v1/tickets/{}/status", ticket.id),
+        &agent,
+        Some("\"v1\""),
+        Some(json!({"status": "pending"})),
+    )
+    .await;
     assert_eq!(a.status, StatusCode::OK, "{}", a.body);
-    let stored = stack.store.ticket(&acme, &ticket.id).await.unwrap().unwrap();
+    let stored = stack
+        .store
+        .ticket(&acme, &ticket.id)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(stored.sla.due_at, ticket.sla.due_at, "Amazon's 24 h run on");
     assert!(stored.sla.paused_at.is_none());
     assert_eq!(schedule_count(&stack).await, before);

@@ -162,7 +162,10 @@ pub fn plan(
         && ticket.sources.language_at.is_none_or(|at| {
             inbound.sent_at > at
                 || (inbound.sent_at == at
-                    && ticket.language.as_deref().is_none_or(|l| language.as_str() < l))
+                    && ticket
+                        .language
+                        .as_deref()
+                        .is_none_or(|l| language.as_str() < l))
         })
     {
         ticket.language = Some(language);
@@ -888,10 +891,22 @@ mod tests {
                     None,
                     BUYER_TEXTS[rng.below(BUYER_TEXTS.len() as u64) as usize],
                 ),
-                10..=15 => (Origin::SellerElsewhere, None, "Gentile cliente, il pacco è partito ieri."),
+                10..=15 => (
+                    Origin::SellerElsewhere,
+                    None,
+                    "Gentile cliente, il pacco è partito ieri.",
+                ),
                 16 | 17 => (Origin::System, None, "Risposta automatica: siamo chiusi."),
-                18 => (Origin::System, Some(Risk::NegativeFeedback), "Feedback negativo"),
-                _ => (Origin::System, Some(Risk::AToZClaim), "A-to-z Guarantee claim"),
+                18 => (
+                    Origin::System,
+                    Some(Risk::NegativeFeedback),
+                    "Feedback negativo",
+                ),
+                _ => (
+                    Origin::System,
+                    Some(Risk::AToZClaim),
+                    "A-to-z Guarantee claim",
+                ),
             };
             let mut m = inbound(origin, &t.to_rfc3339(), body);
             m.channel = channel;
@@ -1020,15 +1035,24 @@ mod tests {
                         (Origin::SellerElsewhere, _) => ClockEventKind::AgentReply,
                         (Origin::System, None) => return None,
                     };
-                    Some(ClockEvent { at: m.sent_at, kind })
+                    Some(ClockEvent {
+                        at: m.sent_at,
+                        kind,
+                    })
                 })
                 .collect();
             events.sort_by_key(|e| (e.at, e.kind != ClockEventKind::BuyerMessage));
             let clock = crate::sla::evaluate(&policy, Channel::Ebay, &events).unwrap();
             let expected = clock.to_sla_state(now);
             assert_eq!(ticket.sla.due_at, expected.due_at, "seed {seed}");
-            assert_eq!(ticket.sla.clock_started_at, expected.clock_started_at, "seed {seed}");
-            assert_eq!(ticket.sla.first_response_at, expected.first_response_at, "seed {seed}");
+            assert_eq!(
+                ticket.sla.clock_started_at, expected.clock_started_at,
+                "seed {seed}"
+            );
+            assert_eq!(
+                ticket.sla.first_response_at, expected.first_response_at,
+                "seed {seed}"
+            );
             assert_eq!(ticket.sla.breached, expected.breached, "seed {seed}");
         }
     }
@@ -1045,7 +1069,10 @@ mod tests {
         answer.seen.external_id = "reply".into();
         let now = at("2026-11-25T09:00:00Z");
         let t = ingest(&[answer.clone(), question.clone()], now);
-        assert_eq!(t.subject, "Domanda", "the buyer's subject, not the seller's reply");
+        assert_eq!(
+            t.subject, "Domanda",
+            "the buyer's subject, not the seller's reply"
+        );
         assert_eq!(t.sla.due_at, None, "answered 13 h after the question");
         assert!(!t.sla.breached);
         assert_eq!(t.sla.first_response_at, Some(answer.sent_at));
@@ -1109,6 +1136,10 @@ mod tests {
         );
         let documented = serde_json::to_value(Risk::AToZClaim).unwrap();
         assert_eq!(documented, "a_to_z_claim");
-        assert!(w.ticket.tags.contains("risk:a_to_z_claim"), "{:?}", w.ticket.tags);
+        assert!(
+            w.ticket.tags.contains("risk:a_to_z_claim"),
+            "{:?}",
+            w.ticket.tags
+        );
     }
 }

@@ -358,26 +358,68 @@ mod tests {
     fn cancellation_claim_chargeback_and_return_are_told_apart_in_five_languages() {
         let cases: &[(&str, Intent)] = &[
             // Cancellation
-            ("Hi, please cancel my order, I bought the wrong size.", Intent::Cancellation),
-            ("Buongiorno, vorrei lo storno dell'ordine, grazie.", Intent::Cancellation),
-            ("Vorrei annullare l'ordine appena fatto.", Intent::Cancellation),
-            ("Hallo, bitte stornieren Sie meine Bestellung.", Intent::Cancellation),
-            ("Bonjour, je voudrais annuler ma commande.", Intent::Cancellation),
-            ("Hola, quiero cancelar mi pedido, por favor.", Intent::Cancellation),
+            (
+                "Hi, please cancel my order, I bought the wrong size.",
+                Intent::Cancellation,
+            ),
+            (
+                "Buongiorno, vorrei lo storno dell'ordine, grazie.",
+                Intent::Cancellation,
+            ),
+            (
+                "Vorrei annullare l'ordine appena fatto.",
+                Intent::Cancellation,
+            ),
+            (
+                "Hallo, bitte stornieren Sie meine Bestellung.",
+                Intent::Cancellation,
+            ),
+            (
+                "Bonjour, je voudrais annuler ma commande.",
+                Intent::Cancellation,
+            ),
+            (
+                "Hola, quiero cancelar mi pedido, por favor.",
+                Intent::Cancellation,
+            ),
             // A-to-z guarantee claims
-            ("I will open an A-to-z Guarantee claim today.", Intent::Claim),
-            ("Aprirò una richiesta con la garanzia dalla A alla Z.", Intent::Claim),
-            ("Ich stelle einen Antrag auf die A-bis-z-Garantie.", Intent::Claim),
-            ("Je vais utiliser la garantie de A à Z d'Amazon.", Intent::Claim),
-            ("Voy a reclamar con la garantía de la A a la Z.", Intent::Claim),
+            (
+                "I will open an A-to-z Guarantee claim today.",
+                Intent::Claim,
+            ),
+            (
+                "Aprirò una richiesta con la garanzia dalla A alla Z.",
+                Intent::Claim,
+            ),
+            (
+                "Ich stelle einen Antrag auf die A-bis-z-Garantie.",
+                Intent::Claim,
+            ),
+            (
+                "Je vais utiliser la garantie de A à Z d'Amazon.",
+                Intent::Claim,
+            ),
+            (
+                "Voy a reclamar con la garantía de la A a la Z.",
+                Intent::Claim,
+            ),
             // Chargebacks
             ("I have asked my bank for a chargeback.", Intent::Claim),
-            ("Ho chiesto alla banca lo storno dell'addebito sulla carta.", Intent::Claim),
-            ("Ich habe bei meiner Bank eine Rückbuchung veranlasst.", Intent::Claim),
+            (
+                "Ho chiesto alla banca lo storno dell'addebito sulla carta.",
+                Intent::Claim,
+            ),
+            (
+                "Ich habe bei meiner Bank eine Rückbuchung veranlasst.",
+                Intent::Claim,
+            ),
             ("J'ai fait opposition auprès de ma banque.", Intent::Claim),
             ("He pedido un contracargo a mi banco.", Intent::Claim),
             // Returns
-            ("I would like to return the lamp, how do I send it back?", Intent::Return),
+            (
+                "I would like to return the lamp, how do I send it back?",
+                Intent::Return,
+            ),
             ("Vorrei fare il reso della lampada.", Intent::Return),
             ("Ich möchte die Lampe zurücksenden.", Intent::Return),
             ("Je souhaite retourner la lampe.", Intent::Return),

@@ -35,6 +35,6 @@ pub use policy::{
     PolicyMatch, ResponseTarget, SlaPolicy, check_instant, select_policy, validate_policies,
 };
 pub use preview::{PreviewInstant, PreviewPolicy, SlaPreview, preview};
-pub use state::{advance, history_of, threshold_instants};
 pub use seed::{SEED_HOLIDAY_YEARS, italian_public_holidays, seed_policies};
+pub use state::{advance, history_of, threshold_instants};
 pub use units::{Day, MonthDay, SlaDuration, TimeOfDay};

@@ -80,18 +80,15 @@ pub fn preview(
     at: DateTime<Utc>,
     prior: &[ClockEvent],
 ) -> Result<SlaPreview, SlaError> {
-    if let Some(late) = prior
-        .iter()
-        .find(|e| {
-            e.at > at
-                && !matches!(
-                    e.kind,
-                    ClockEventKind::PendingOnCustomer
-                        | ClockEventKind::Resumed
-                        | ClockEventKind::Reopened
-                )
-        })
-    {
+    if let Some(late) = prior.iter().find(|e| {
+        e.at > at
+            && !matches!(
+                e.kind,
+                ClockEventKind::PendingOnCustomer
+                    | ClockEventKind::Resumed
+                    | ClockEventKind::Reopened
+            )
+    }) {
         return Err(SlaError::EventAfterPreviewedMessage {
             event_at: late.at,
             message_at: at,

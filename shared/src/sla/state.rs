@@ -7,7 +7,7 @@ use chrono::{DateTime, Duration, TimeDelta, Utc};
 
 use super::calendar::{working_spans, working_time_between};
 use super::clock::{
-    BREACH, ClockEvent, ClockEventKind, ClockState, INTERNAL_BREACH, Ledger, Threshold, TargetKind,
+    BREACH, ClockEvent, ClockEventKind, ClockState, INTERNAL_BREACH, Ledger, TargetKind, Threshold,
     auto_reply_stops_clock, compact, warning_name,
 };
 use super::error::SlaError;
