@@ -17,6 +17,7 @@ pub mod inbound_mail;
 pub mod ingest;
 pub mod outbound;
 pub mod polling;
+pub mod reports;
 pub mod redrive;
 pub mod sla;
 pub mod store;
