@@ -233,7 +233,10 @@ mod tests {
     fn response_times_past_48_hours_share_the_last_bucket() {
         assert_eq!(Counters::minute_bucket(59), 0);
         assert_eq!(Counters::minute_bucket(61), 1);
-        assert_eq!(Counters::minute_bucket(48 * 3600 - 1), HISTOGRAM_MINUTES - 1);
+        assert_eq!(
+            Counters::minute_bucket(48 * 3600 - 1),
+            HISTOGRAM_MINUTES - 1
+        );
         assert_eq!(Counters::minute_bucket(400 * 3600), HISTOGRAM_MINUTES);
     }
 }

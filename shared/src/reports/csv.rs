@@ -4,8 +4,8 @@
 
 use super::forecast::AccountHealth;
 use super::report::{
-    AgentRow, ClaimReport, FirstResponse, FirstResponseRow, RatePeriod, RateRow,
-    ResolutionReport, SlaReport, TimeStats, VolumeReport,
+    AgentRow, ClaimReport, FirstResponse, FirstResponseRow, RatePeriod, RateRow, ResolutionReport,
+    SlaReport, TimeStats, VolumeReport,
 };
 
 /// One cell, safe to open in a spreadsheet.
@@ -244,7 +244,10 @@ impl Csv for ClaimReport {
         let mut rows = vec![
             vec!["claims".to_owned(), self.claims.to_string()],
             vec!["orders".to_owned(), self.orders.to_string()],
-            vec!["claim_rate_percent".to_owned(), pct(self.claim_rate_percent)],
+            vec![
+                "claim_rate_percent".to_owned(),
+                pct(self.claim_rate_percent),
+            ],
             vec!["conversations".to_owned(), self.conversations.to_string()],
             vec![
                 "conversations_ending_in_claim".to_owned(),

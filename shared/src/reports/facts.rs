@@ -43,6 +43,11 @@ pub struct TicketFacts {
     pub buyer_wrote: bool,
     #[serde(default)]
     pub claim_conversation_counted: bool,
+    /// The tenant's report time zone when the ticket's first fact was recorded: later facts
+    /// of the ticket (resolutions, "no response needed") are dated in it without reading the
+    /// tenant's configuration.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_zone: Option<chrono_tz::Tz>,
     /// 0 before the first write; the store writes only if the stored one is still this.
     #[serde(default)]
     pub revision: u64,
@@ -60,6 +65,7 @@ impl TicketFacts {
             claims: Vec::new(),
             buyer_wrote: false,
             claim_conversation_counted: false,
+            time_zone: None,
             revision: 0,
         }
     }

@@ -235,11 +235,17 @@ pub fn warning(health: &AccountHealth, crossing: Crossing, now: DateTime<Utc>) -
         )
     };
     Notification {
-        title: format!("Amazon account {}: 24 h response rate at risk", health.account),
+        title: format!(
+            "Amazon account {}: 24 h response rate at risk",
+            health.account
+        ),
         body,
         fields: vec![
             ("Account".into(), health.account.to_string()),
-            ("Month to date".into(), rate(health.month_to_date.rate_percent)),
+            (
+                "Month to date".into(),
+                rate(health.month_to_date.rate_percent),
+            ),
             ("If missed".into(), rate(health.projected_rate_percent)),
             ("Pending".into(), health.month_to_date.pending.to_string()),
         ],

@@ -16,6 +16,7 @@ pub mod counters;
 pub mod csv;
 pub mod facts;
 pub mod forecast;
+pub mod health;
 pub mod record;
 pub mod report;
 
@@ -24,7 +25,7 @@ mod tests;
 
 pub use counters::{AggKey, Counters, HISTOGRAM_MINUTES};
 pub use facts::{Handling, MessageFact, TicketFacts};
-pub use record::{ReportWrite, Recorder};
+pub use record::{Recorder, ReportWrite};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;

@@ -49,8 +49,6 @@ pub struct Arrival<'a> {
     /// It needs an answer (a buyer message, or a claim / negative feedback notice).
     pub needs_answer: bool,
     pub risk: Option<Risk>,
-    /// A reply the seller sent from the channel's own UI, by this agent.
-    pub seller_reply: Option<AgentId>,
     /// The ticket is new with this message.
     pub new_ticket: bool,
 }
@@ -91,10 +89,22 @@ impl Recorder<'_> {
         }
     }
 
-    fn facts_of(facts: Option<&TicketFacts>, ticket: &Ticket) -> TicketFacts {
+    fn facts_of(&self, facts: Option<&TicketFacts>, ticket: &Ticket) -> TicketFacts {
         facts.cloned().unwrap_or_else(|| {
-            TicketFacts::new(ticket.id.clone(), ticket.channel, ticket.account.clone())
+            let mut f = TicketFacts::new(ticket.id.clone(), ticket.channel, ticket.account.clone());
+            f.time_zone = Some(self.tz);
+            f
         })
+    }
+
+    /// A recorder for a ticket's later facts, in the time zone its facts were begun in.
+    pub fn for_ticket<'p>(facts: Option<&TicketFacts>, policies: &'p [SlaPolicy]) -> Recorder<'p> {
+        Recorder {
+            tz: facts
+                .and_then(|f| f.time_zone)
+                .unwrap_or_else(|| super::tenant_time_zone(policies)),
+            policies,
+        }
     }
 
     /// An inbound message on `ticket` (as it is after the message, SLA included).
@@ -104,22 +114,18 @@ impl Recorder<'_> {
         ticket: &Ticket,
         arrival: &Arrival<'_>,
     ) -> ReportWrite {
-        if let Some(agent) = &arrival.seller_reply {
-            let handling = Handling::AgentReply {
-                agent: agent.clone(),
-            };
-            return self.on_handled(facts, ticket, &ticket.sla, &handling, arrival.at);
-        }
         if !arrival.needs_answer {
             return ReportWrite::default();
         }
-        let mut f = Self::facts_of(facts, ticket);
+        let mut f = self.facts_of(facts, ticket);
         let mut sums = Sums(BTreeMap::new());
         let day = self.key(&f, arrival.at, None);
         {
             let c = sums.at(day);
             c.received += 1;
-            *c.volume.entry(hour_of_week(arrival.at, self.tz)).or_default() += 1;
+            *c.volume
+                .entry(hour_of_week(arrival.at, self.tz))
+                .or_default() += 1;
             if arrival.new_ticket {
                 c.conversations += 1;
             }
@@ -163,7 +169,7 @@ impl Recorder<'_> {
         handling: &Handling,
         at: DateTime<Utc>,
     ) -> ReportWrite {
-        let mut f = Self::facts_of(facts, ticket);
+        let mut f = self.facts_of(facts, ticket);
         let counts = match handling {
             Handling::AutoReply => auto_reply_stops_clock(f.channel),
             _ => true,
@@ -215,10 +221,7 @@ impl Recorder<'_> {
             if f.open.is_empty() {
                 // The clock cycle ends: judged against the deadline the SLA engine kept for it.
                 let policy = before.policy.clone().or_else(|| first.policy.clone());
-                let due = before
-                    .clock_started_at
-                    .and(before.due_at)
-                    .or(first.due_at);
+                let due = before.clock_started_at.and(before.due_at).or(first.due_at);
                 if let (Some(policy), Some(due)) = (policy, due) {
                     let c = sums.at(self.key(&f, first.arrived_at, agent));
                     if at <= due {
@@ -259,7 +262,7 @@ impl Recorder<'_> {
         agent: &AgentId,
         at: DateTime<Utc>,
     ) -> ReportWrite {
-        let mut f = Self::facts_of(facts, ticket);
+        let mut f = self.facts_of(facts, ticket);
         let mut sums = Sums(BTreeMap::new());
         let c = sums.at(self.key(&f, at, Some(agent)));
         c.resolved += 1;
@@ -307,5 +310,52 @@ impl Recorder<'_> {
             Some(policy) => working_time_between(&policy.clock, fact.arrived_at, at).as_secs(),
             None => u64::try_from((at - fact.arrived_at).num_seconds()).unwrap_or(0),
         }
+    }
+}
+
+/// The report write of an inbound message planned by ingestion: a buyer message (or a claim
+/// notice) opens a fact; a reply the seller sent from the channel's own UI answers like an
+/// agent's. `before` is the ticket as read, `ticket` as it is after the message.
+pub fn inbound_write(
+    inbound: &crate::ingest::inbound::Inbound,
+    ctx: &crate::store::InboundContext,
+    ticket: &Ticket,
+    message: &crate::domain::Message,
+    policies: &[SlaPolicy],
+) -> ReportWrite {
+    use crate::ingest::inbound::Origin;
+    let recorder = Recorder {
+        tz: super::tenant_time_zone(policies),
+        policies,
+    };
+    let before = ctx.ticket.as_ref();
+    match inbound.origin {
+        Origin::SellerElsewhere => {
+            let crate::domain::AuthorKind::Agent { agent } = &message.author else {
+                return ReportWrite::default();
+            };
+            let sla = before.map(|t| t.sla.clone()).unwrap_or_default();
+            recorder.on_handled(
+                ctx.report.as_ref(),
+                ticket,
+                &sla,
+                &Handling::AgentReply {
+                    agent: agent.clone(),
+                },
+                inbound.sent_at,
+            )
+        }
+        Origin::Buyer | Origin::System => recorder.on_arrival(
+            ctx.report.as_ref(),
+            ticket,
+            &Arrival {
+                message: &message.id,
+                at: inbound.sent_at,
+                from_buyer: inbound.origin == Origin::Buyer,
+                needs_answer: inbound.origin == Origin::Buyer || inbound.risk.is_some(),
+                risk: inbound.risk,
+                new_ticket: before.is_none(),
+            },
+        ),
     }
 }

@@ -39,7 +39,8 @@ impl Filter {
         day >= self.from && day <= self.to
     }
     fn place(&self, channel: Channel, account: &AccountId) -> bool {
-        self.channel.is_none_or(|c| c == channel) && self.account.as_ref().is_none_or(|a| a == account)
+        self.channel.is_none_or(|c| c == channel)
+            && self.account.as_ref().is_none_or(|a| a == account)
     }
     /// Rows of agent-less figures (arrivals, volume, claims, automatic replies) are in when no
     /// agent is asked for; an agent's rows when that agent (or any) is.
@@ -74,8 +75,16 @@ impl ReportData {
         let tz = self.tz.unwrap_or(Tz::UTC);
         let mut pending = 0;
         let mut overdue = 0;
-        for t in self.open.iter().filter(|t| filter.place(t.channel, &t.account)) {
-            for m in t.open.iter().filter(|m| filter.days(local_day(m.arrived_at, tz))) {
+        for t in self
+            .open
+            .iter()
+            .filter(|t| filter.place(t.channel, &t.account))
+        {
+            for m in t
+                .open
+                .iter()
+                .filter(|m| filter.days(local_day(m.arrived_at, tz)))
+            {
                 if now - m.arrived_at < ANSWER_WITHIN {
                     pending += 1;
                 } else {
@@ -404,7 +413,11 @@ pub fn sla_report(
         .cloned()
         .chain(open)
         .collect();
-    breached.sort_by(|a, b| b.started_at.cmp(&a.started_at).then(a.ticket.cmp(&b.ticket)));
+    breached.sort_by(|a, b| {
+        b.started_at
+            .cmp(&a.started_at)
+            .then(a.ticket.cmp(&b.ticket))
+    });
     breached.truncate(limit);
     SlaReport { policies, breached }
 }

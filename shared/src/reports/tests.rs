@@ -14,8 +14,8 @@ use super::record::{Arrival, Recorder, hour_of_week};
 use super::report::{self, Filter, RateFigures, ReportData};
 use super::{ANSWER_WITHIN, local_day};
 use crate::domain::{
-    AccountId, AgentId, Channel, CustomerId, MessageId, Priority, Risk, SlaState, TenantId,
-    Ticket, TicketId, TicketStatus,
+    AccountId, AgentId, Channel, CustomerId, MessageId, Priority, Risk, SlaState, TenantId, Ticket,
+    TicketId, TicketStatus,
 };
 use crate::sla::{SlaPolicy, seed_policies, working_time_between};
 
@@ -38,7 +38,10 @@ impl Rng {
 
 #[derive(Debug, Clone)]
 enum Happening {
-    Buyer { message: MessageId, risk: Option<Risk> },
+    Buyer {
+        message: MessageId,
+        risk: Option<Risk>,
+    },
     Reply(Handling),
     Resolve(AgentId),
 }
@@ -114,7 +117,13 @@ fn world(seed: u64, tickets: usize, start: DateTime<Utc>, days: i64) -> World {
         let mut at = start + Duration::seconds(rng.below((days * 86_400) as u64) as i64);
         out.tickets.push(ticket(i, channel, account, at));
         let steps = 1 + rng.below(6);
-        let mut push = |at, what| out.events.push(Event { at, ticket: i, what });
+        let mut push = |at, what| {
+            out.events.push(Event {
+                at,
+                ticket: i,
+                what,
+            })
+        };
         for step in 0..steps {
             msg += 1;
             let message = MessageId::parse(format!("msg_{msg:07}")).unwrap();
@@ -189,7 +198,8 @@ fn world(seed: u64, tickets: usize, start: DateTime<Utc>, days: i64) -> World {
             at += Duration::seconds(rng.below(3 * 86_400) as i64 + 60);
         }
     }
-    out.events.sort_by(|a, b| a.at.cmp(&b.at).then(a.ticket.cmp(&b.ticket)));
+    out.events
+        .sort_by(|a, b| a.at.cmp(&b.at).then(a.ticket.cmp(&b.ticket)));
     out
 }
 
@@ -209,7 +219,10 @@ fn run(world: &World, tz: Tz, policies: &[SlaPolicy], until: DateTime<Utc>) -> S
         let mut t = world.tickets[e.ticket].clone();
         let facts = store.facts.get(&t.id).cloned();
         // The SLA engine's view for the ticket: the clock runs from the oldest open message.
-        let oldest = facts.as_ref().and_then(|f| f.open.first()).map(|m| m.arrived_at);
+        let oldest = facts
+            .as_ref()
+            .and_then(|f| f.open.first())
+            .map(|m| m.arrived_at);
         t.sla = SlaState {
             policy: Some(policy_of(t.channel).into()),
             clock_started_at: oldest,
@@ -232,7 +245,6 @@ fn run(world: &World, tz: Tz, policies: &[SlaPolicy], until: DateTime<Utc>) -> S
                         from_buyer: risk.is_none(),
                         needs_answer: true,
                         risk: *risk,
-                        seller_reply: None,
                         new_ticket,
                     },
                 )
@@ -308,7 +320,8 @@ fn truth(world: &World, until: DateTime<Utc>) -> Truth {
                         let kind = super::record::risk_kind(*r);
                         if !kinds.contains(&kind) {
                             kinds.push(kind);
-                            t.claims.push((ticket, e.at, kind, buyer && !claim_conversation));
+                            t.claims
+                                .push((ticket, e.at, kind, buyer && !claim_conversation));
                             if buyer {
                                 claim_conversation = true;
                             }
@@ -334,7 +347,11 @@ fn truth(world: &World, until: DateTime<Utc>) -> Truth {
                     let ended: Vec<usize> = match h {
                         Handling::NoResponseNeeded {
                             message: Some(m), ..
-                        } => open.iter().filter(|(id, _)| id == m).map(|(_, i)| *i).collect(),
+                        } => open
+                            .iter()
+                            .filter(|(id, _)| id == m)
+                            .map(|(_, i)| *i)
+                            .collect(),
                         _ => open.iter().map(|(_, i)| *i).collect(),
                     };
                     open.retain(|(_, i)| !ended.contains(i));
@@ -393,7 +410,8 @@ struct Case<'a> {
 impl Case<'_> {
     fn in_place(&self, ticket: usize, f: &Filter) -> bool {
         let t = &self.world.tickets[ticket];
-        f.channel.is_none_or(|c| c == t.channel) && f.account.as_ref().is_none_or(|a| *a == t.account)
+        f.channel.is_none_or(|c| c == t.channel)
+            && f.account.as_ref().is_none_or(|a| *a == t.account)
     }
     fn in_days(&self, at: DateTime<Utc>, f: &Filter) -> bool {
         let d = local_day(at, self.tz);
@@ -496,8 +514,16 @@ impl Case<'_> {
                 (!values.is_empty()).then(|| sum as f64 / values.len() as f64),
                 "fr average {ctx}"
             );
-            assert_eq!(stats.median_minutes, nearest_rank(minutes(values), 50), "median {ctx}");
-            assert_eq!(stats.p90_minutes, nearest_rank(minutes(values), 90), "p90 {ctx}");
+            assert_eq!(
+                stats.median_minutes,
+                nearest_rank(minutes(values), 50),
+                "median {ctx}"
+            );
+            assert_eq!(
+                stats.p90_minutes,
+                nearest_rank(minutes(values), 90),
+                "p90 {ctx}"
+            );
         }
 
         // SLA per policy: cycles answered in time, late, and open past their deadline.
@@ -521,7 +547,12 @@ impl Case<'_> {
         if f.agent.is_none() {
             for (t, facts) in self.data.open.iter().map(|x| (x, x)) {
                 let _ = facts;
-                let i = self.world.tickets.iter().position(|x| x.id == t.ticket).unwrap();
+                let i = self
+                    .world
+                    .tickets
+                    .iter()
+                    .position(|x| x.id == t.ticket)
+                    .unwrap();
                 // The oldest open message per the raw happenings.
                 let oldest = self
                     .truth
@@ -576,7 +607,9 @@ impl Case<'_> {
             .resolutions
             .iter()
             .filter(|(t, at, a, _)| {
-                self.in_place(*t, f) && self.in_days(*at, f) && f.agent.as_ref().is_none_or(|x| x == a)
+                self.in_place(*t, f)
+                    && self.in_days(*at, f)
+                    && f.agent.as_ref().is_none_or(|x| x == a)
             })
             .collect();
         let r = report::resolution(&self.data, f);
@@ -610,7 +643,10 @@ impl Case<'_> {
                 *conv && self.in_place(*t, &no_agent) && self.in_days(*at, &no_agent)
             })
             .count() as u64;
-        assert_eq!(c.conversations_ending_in_claim, ended_in_claim, "claim conversations {ctx}");
+        assert_eq!(
+            c.conversations_ending_in_claim, ended_in_claim,
+            "claim conversations {ctx}"
+        );
         let conversations = self
             .truth
             .conversations
@@ -669,7 +705,11 @@ fn every_report_figure_matches_a_brute_force_count_of_the_raw_happenings() {
         let data = ReportData {
             tz: Some(tz),
             rows: store.rows.into_iter().collect(),
-            open: store.facts.into_values().filter(|f| !f.open.is_empty()).collect(),
+            open: store
+                .facts
+                .into_values()
+                .filter(|f| !f.open.is_empty())
+                .collect(),
             breaches: store.breaches,
         };
         let case = Case {
@@ -690,7 +730,12 @@ fn every_report_figure_matches_a_brute_force_count_of_the_raw_happenings() {
         ];
         let mut checked = 0;
         for (from, to) in windows {
-            for channel in [None, Some(Channel::Amazon), Some(Channel::Ebay), Some(Channel::Shopify)] {
+            for channel in [
+                None,
+                Some(Channel::Amazon),
+                Some(Channel::Ebay),
+                Some(Channel::Shopify),
+            ] {
                 let filter = Filter {
                     from,
                     to,
@@ -729,7 +774,9 @@ fn every_report_figure_matches_a_brute_force_count_of_the_raw_happenings() {
             agent: None,
         };
         let rate = RateFigures::of(&case.data, &all, now);
-        assert!(rate.pending > 0 && rate.unanswered_late > 0 && rate.no_response_needed_within_24h > 0);
+        assert!(
+            rate.pending > 0 && rate.unanswered_late > 0 && rate.no_response_needed_within_24h > 0
+        );
         assert!(rate.auto_replies_within_24h > 0 && rate.late > 0);
     }
 }
@@ -742,7 +789,12 @@ fn a_late_answer_moves_the_day_the_message_arrived_not_the_day_of_the_answer() {
         tz,
         policies: &policies,
     };
-    let mut t = ticket(1, Channel::Amazon, "amz-it", "2026-10-30T23:30:00Z".parse().unwrap());
+    let mut t = ticket(
+        1,
+        Channel::Amazon,
+        "amz-it",
+        "2026-10-30T23:30:00Z".parse().unwrap(),
+    );
     t.sla.policy = Some("amazon".into());
     t.sla.due_at = Some("2026-10-31T23:30:00Z".parse().unwrap());
     let m = MessageId::parse("msg_1").unwrap();
@@ -755,7 +807,6 @@ fn a_late_answer_moves_the_day_the_message_arrived_not_the_day_of_the_answer() {
             from_buyer: true,
             needs_answer: true,
             risk: None,
-            seller_reply: None,
             new_ticket: true,
         },
     );
@@ -785,7 +836,11 @@ fn an_automatic_reply_ends_an_ebay_message_but_not_an_amazon_one() {
         tz: Tz::UTC,
         policies: &policies,
     };
-    for (channel, ends) in [(Channel::Ebay, true), (Channel::Amazon, false), (Channel::Shopify, false)] {
+    for (channel, ends) in [
+        (Channel::Ebay, true),
+        (Channel::Amazon, false),
+        (Channel::Shopify, false),
+    ] {
         let t = ticket(1, channel, "acct", "2026-11-01T10:00:00Z".parse().unwrap());
         let m = MessageId::parse("msg_1").unwrap();
         let arrival = recorder.on_arrival(
@@ -797,7 +852,6 @@ fn an_automatic_reply_ends_an_ebay_message_but_not_an_amazon_one() {
                 from_buyer: true,
                 needs_answer: true,
                 risk: None,
-                seller_reply: None,
                 new_ticket: true,
             },
         );
@@ -855,7 +909,15 @@ fn the_forecast_warns_once_per_crossing_and_again_only_after_recovering() {
     let mut state = AlertState::default();
     let mut fired = Vec::new();
     // 96 % now; 3 due soon would take it to 93.2 %; then 88.9 %; recovered; crosses again.
-    for (received, within, due) in [(100, 96, 0), (100, 96, 3), (100, 96, 3), (100, 96, 8), (100, 96, 8), (200, 199, 0), (100, 96, 3)] {
+    for (received, within, due) in [
+        (100, 96, 0),
+        (100, 96, 3),
+        (100, 96, 3),
+        (100, 96, 8),
+        (100, 96, 8),
+        (200, 199, 0),
+        (100, 96, 3),
+    ] {
         let h = health(received, within, due);
         let (next, crossings) = forecast::crossings(&state, &h);
         state = next;
