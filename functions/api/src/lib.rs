@@ -14,6 +14,7 @@ mod paging;
 mod policies;
 mod preconditions;
 mod problem;
+pub mod reports;
 pub mod rules;
 pub mod sla;
 mod templates;
@@ -32,7 +33,7 @@ use marketdesk::outbound::OutboundQueue;
 use marketdesk::redrive::{NoRedrive, Redrive};
 use marketdesk::store::{
     AccountStore, ConfigStore, CustomerStore, InsightStore, OrderStore, PresenceStore,
-    QuarantineStore, RuleStore, TicketStore,
+    QuarantineStore, ReportStore, RuleStore, TicketStore,
 };
 
 pub use identity::Authenticated;
@@ -164,6 +165,7 @@ pub trait ApiStore:
     + AccountStore
     + CustomerStore
     + OrderStore
+    + ReportStore
     + 'static
 {
 }
@@ -177,6 +179,7 @@ impl<
         + ConfigStore
         + CustomerStore
         + OrderStore
+        + ReportStore
         + 'static,
 > ApiStore for S
 {
@@ -221,6 +224,27 @@ pub fn app<S: ApiStore>(state: AppState<S>) -> Router {
         .route("/v1/tickets/{id}/assignee", put(writes::set_assignee::<S>))
         .route("/v1/tickets/{id}/status", put(writes::set_status::<S>))
         .route("/v1/tickets/{id}/tags", put(writes::set_tags::<S>))
+        .route(
+            "/v1/tickets/{id}/no-response-needed",
+            post(writes::no_response_needed::<S>),
+        )
+        .route(
+            "/v1/reports/response-rate",
+            get(reports::response_rate::<S>),
+        )
+        .route(
+            "/v1/reports/first-response",
+            get(reports::first_response::<S>),
+        )
+        .route("/v1/reports/sla", get(reports::sla::<S>))
+        .route("/v1/reports/volume", get(reports::volume::<S>))
+        .route("/v1/reports/resolution", get(reports::resolution::<S>))
+        .route("/v1/reports/claims", get(reports::claims::<S>))
+        .route("/v1/reports/agents", get(reports::agents::<S>))
+        .route(
+            "/v1/reports/account-health",
+            get(reports::account_health::<S>),
+        )
         .route("/v1/admin/quarantine", get(admin::quarantine::<S>))
         .route("/v1/admin/quarantine/{id}/redrive", post(ops::redrive::<S>))
         .route("/v1/admin/audit", get(audit::list::<S>))

@@ -353,6 +353,14 @@ pub enum TicketEventKind {
         rule_id: RuleId,
         actions: Vec<RuleAction>,
     },
+    /// An agent marked the ticket's open messages (or one of them) as needing no answer: they
+    /// count as handled in the 24 h response rate, as on Seller Central.
+    NoResponseNeeded {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        message: Option<MessageId>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+    },
 }
 
 /// An audit entry on a ticket.

@@ -306,7 +306,9 @@ pub fn plan(
         // thread key, so the next one finds the ticket directly.
         links.push(inbound.primary.clone());
     }
+    let report = crate::reports::record::inbound_write(inbound, ctx, &ticket, &message, policies);
     InboundWrite {
+        report,
         seen: inbound.seen.clone(),
         expected_version: before.map(|t| t.version),
         ticket,

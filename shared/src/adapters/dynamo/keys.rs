@@ -189,6 +189,51 @@ pub fn template_sk(id: &crate::templates::TemplateId) -> String {
     format!("{TEMPLATE_PREFIX}{id}")
 }
 
+/// A ticket's report item (its open messages): its own partition, so ingestion's batch read
+/// of the ticket fetches it in the same request.
+pub fn report_ticket_pk(tenant: &TenantId, ticket: &TicketId) -> String {
+    format!("T#{tenant}#RPTTKT#{ticket}")
+}
+
+/// The sparse index (GSI2) of report items with open messages, by latest open arrival.
+pub fn report_open_pk(tenant: &TenantId) -> String {
+    format!("T#{tenant}#RPTOPEN")
+}
+
+pub fn report_open_sk(latest: DateTime<Utc>, ticket: &TicketId) -> String {
+    format!("{}#{ticket}", sortable(latest))
+}
+
+/// Day aggregates of one local month.
+pub fn report_day_pk(tenant: &TenantId, year: i32, month: u32) -> String {
+    format!("T#{tenant}#RPTDAY#{year:04}-{month:02}")
+}
+
+/// `D#{yyyy-mm-dd}#{channel}#{account}#{agent}` (empty agent: figures of no agent).
+pub fn report_day_sk(key: &crate::reports::AggKey) -> String {
+    format!(
+        "D#{}#{}#{}#{}",
+        key.day.format("%Y-%m-%d"),
+        key.channel,
+        key.account,
+        key.agent.as_ref().map_or("", |a| a.as_str())
+    )
+}
+
+/// Clock cycles answered late, by local month of their start.
+pub fn report_breach_pk(tenant: &TenantId, year: i32, month: u32) -> String {
+    format!("T#{tenant}#RPTBREACH#{year:04}-{month:02}")
+}
+
+pub fn report_breach_sk(b: &crate::reports::facts::Breach) -> String {
+    format!("B#{}#{}", sortable(b.started_at), b.ticket)
+}
+
+/// Account-health alert states of a tenant.
+pub fn report_health_pk(tenant: &TenantId) -> String {
+    format!("T#{tenant}#RPTHEALTH")
+}
+
 pub fn stats_pk(tenant: &TenantId, year: i32, month: u32) -> String {
     format!("T#{tenant}#STATS#{year:04}-{month:02}")
 }

@@ -298,6 +298,11 @@ impl TicketStore for DynamoStore {
         for entry in &write.audit {
             items.push(super::audit_put(&self.table, tenant, entry)?);
         }
+        items.extend(super::reports::report_items(
+            &self.table,
+            tenant,
+            &write.report,
+        )?);
         let result = self
             .client
             .transact_write_items()
@@ -429,6 +434,11 @@ impl TicketStore for DynamoStore {
             );
             items.push(upsert(&self.table, history.to_attributes()?)?);
         }
+        items.extend(super::reports::report_items(
+            &self.table,
+            tenant,
+            &write.report,
+        )?);
 
         let result = self
             .client
