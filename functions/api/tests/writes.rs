@@ -132,6 +132,7 @@ async fn the_ticket_view_shows_the_order_the_customers_other_tickets_and_the_tim
     let now = chrono::Utc::now();
     ticket.sla.clock_started_at = Some(now - chrono::Duration::hours(1));
     ticket.sla.internal_due_at = Some(now + chrono::Duration::hours(1));
+    ticket.sla.warning_at = Some(now + chrono::Duration::hours(1));
     ticket.sla.due_at = Some(now + chrono::Duration::hours(3));
     let mut write = first_inbound(&ticket, "<v1@relay>");
     write.order = Some(marketdesk_tests::sample_order(

@@ -65,6 +65,12 @@ fn ticket(channel: Channel) -> Ticket {
             clock_started_at: Some(asked),
             due_at: Some(asked + Duration::hours(24)),
             internal_due_at: Some(asked + Duration::hours(12)),
+            // As `sla::advance` stores it: the first warning (50 %) and the clock's history.
+            warning_at: Some(asked + Duration::hours(12)),
+            history: vec![crate::sla::ClockEvent {
+                at: asked,
+                kind: crate::sla::ClockEventKind::BuyerMessage,
+            }],
             ..Default::default()
         },
         message_count: 2,
