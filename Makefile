@@ -4,7 +4,7 @@ VENV ?= .venv
 PYTHON ?= python3
 CARGO ?= cargo
 
-.PHONY: dev test lint fmt clippy cargo-test cfn-lint schemathesis bench build deploy clean
+.PHONY: dev test lint fmt clippy cargo-test cfn-lint checkov schemathesis schemathesis-stateful bench build deploy clean
 
 TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
 # Environment a deployed function finds (values are placeholders: init reads, never calls).
@@ -19,7 +19,7 @@ BENCH_ENV := --env MARKETDESK_TABLE=bench --env MARKETDESK_ESCALATION_QUEUE_ARN=
 dev: $(VENV)/.installed
 	$(CARGO) run --quiet -p marketdesk-cli -- dev $(DEV_ARGS)
 
-test: $(VENV)/.installed fmt-check clippy cargo-test cfn-lint schemathesis
+test: $(VENV)/.installed fmt-check clippy cargo-test cfn-lint checkov schemathesis
 
 # The virtualenv with the AWS emulator (moto) and cfn-lint, pinned in requirements-dev.txt.
 $(VENV)/.installed: requirements-dev.txt
@@ -44,6 +44,18 @@ cargo-test: $(VENV)/.installed
 cfn-lint: $(VENV)/.installed
 	$(VENV)/bin/cfn-lint infra/template.yaml
 
+# Security checks of the template: zero failures; every skip is in the template with its reason.
+# checkov has its own virtualenv (requirements-checkov.txt says why).
+CHECKOV_VENV ?= .venv-checkov
+$(CHECKOV_VENV)/.installed: requirements-checkov.txt
+	$(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-checkov.txt
+	touch $@
+
+checkov: $(CHECKOV_VENV)/.installed
+	BC_SKIP_MAPPING=TRUE $(CHECKOV_VENV)/bin/checkov --file infra/template.yaml --framework cloudformation \
+		--compact --quiet --skip-download
+
 # Property-based tests of the API on the local stack (no 5xx, every response as documented),
 # about half a minute; SCHEMATHESIS_MAX_EXAMPLES and SCHEMATHESIS_SEED tune it.
 SCHEMATHESIS_PORT ?= 8391
@@ -51,7 +63,14 @@ schemathesis: $(VENV)/.installed
 	$(CARGO) build --quiet --locked -p marketdesk-cli
 	MARKETDESK_VENV=$(abspath $(VENV)) devstack/schemathesis.sh $(TARGET_DIR)/debug/marketdesk $(VENV) $(SCHEMATHESIS_PORT)
 
-lint: fmt-check clippy cfn-lint
+# On demand: schemathesis' stateful phase alone (following the OpenAPI links from listings to
+# ticket routes and from created resources to theirs) with ten times the examples.
+schemathesis-stateful: $(VENV)/.installed
+	$(CARGO) build --quiet --locked -p marketdesk-cli
+	SCHEMATHESIS_PHASES=stateful SCHEMATHESIS_MAX_EXAMPLES=$${SCHEMATHESIS_MAX_EXAMPLES:-200} \
+		MARKETDESK_VENV=$(abspath $(VENV)) devstack/schemathesis.sh $(TARGET_DIR)/debug/marketdesk $(VENV) $(SCHEMATHESIS_PORT)
+
+lint: fmt-check clippy cfn-lint checkov
 
 # Ingest throughput and DynamoDB requests per message, then cold start, size and memory of the
 # ingest and API functions against a hello-world Rust Lambda (budget: init within 2x).

@@ -33,5 +33,6 @@ export MARKETDESK_ST_TICKET=$ticket
   --checks not_a_server_error,response_schema_conformance \
   --max-examples "${SCHEMATHESIS_MAX_EXAMPLES:-20}" \
   --seed "${SCHEMATHESIS_SEED:-1}" \
+  ${SCHEMATHESIS_PHASES:+--phases "$SCHEMATHESIS_PHASES"} \
   --generation-database none \
   --no-color

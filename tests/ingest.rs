@@ -575,6 +575,89 @@ async fn a_tenant_policy_sets_the_deadlines_ingest_computes() {
     );
 }
 
+/// Every mail of the real-world corpus (`shared/tests/fixtures/realworld`, see
+/// `shared/tests/realworld_mail.rs`) through S3, the queue and the real worker: each one with
+/// a sender is recorded as a message on a ticket; only the mails naming no sender are
+/// quarantined, each with its reason.
+#[tokio::test]
+async fn every_real_world_mail_with_a_sender_is_recorded_and_only_senderless_ones_quarantined() {
+    let e = env().await;
+    let dir = format!(
+        "{}/../shared/tests/fixtures/realworld",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let manifest = std::fs::read_to_string(format!("{dir}/expected.tsv")).unwrap();
+    let entries: Vec<(&str, &str)> = manifest
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .map(|l| l.split_once('\t').unwrap())
+        .collect();
+    let s3 = marketdesk::adapters::aws::s3_client(&e.stack.config);
+    let mut bodies = Vec::new();
+    for (i, (file, _)) in entries.iter().enumerate() {
+        let key = format!("inbound/{}/rw-{i}.eml", e.tenant);
+        s3.put_object()
+            .bucket(&e.stack.resources.mail_bucket)
+            .key(&key)
+            .body(std::fs::read(format!("{dir}/{file}")).unwrap().into())
+            .send()
+            .await
+            .unwrap();
+        let event = marketdesk_sandboxes::mail::s3_event(
+            &e.stack.resources.mail_bucket,
+            &key,
+            1024,
+            None,
+            at("2026-12-01T08:31:05Z"),
+        );
+        bodies.push(serde_json::to_string(&event).unwrap());
+    }
+    for chunk in bodies.chunks(10) {
+        assert_eq!(e.deliver(chunk).await, Vec::<String>::new());
+    }
+
+    let mut messages = 0;
+    for status in TicketStatus::ALL {
+        let page = e
+            .stack
+            .store
+            .queue(
+                &e.tenant,
+                &TicketQueue::Status(status),
+                &PageRequest::first(100),
+            )
+            .await
+            .unwrap();
+        assert!(page.next.is_none());
+        for ticket in page.items {
+            messages += e.view(&ticket.id).await.messages.len();
+        }
+    }
+    let senderless = entries
+        .iter()
+        .filter(|(f, _)| f.starts_with("no_sender/"))
+        .count();
+    assert_eq!(
+        messages,
+        entries.len() - senderless,
+        "one message per mail with a sender"
+    );
+
+    let quarantined = e
+        .stack
+        .store
+        .quarantined(&e.tenant, &PageRequest::first(100))
+        .await
+        .unwrap()
+        .items;
+    assert_eq!(quarantined.len(), senderless);
+    assert!(
+        quarantined
+            .iter()
+            .all(|q| q.reason == "unreadable_mail" && !q.detail.is_empty())
+    );
+}
+
 #[tokio::test]
 async fn an_a_to_z_claim_is_the_first_row_of_the_inbox_above_older_breached_tickets() {
     let env = env().await;

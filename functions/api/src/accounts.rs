@@ -239,11 +239,7 @@ fn marketplace(
                 .to_owned(),
         ),
         (Channel::Ebay, _) => {
-            let site = id.strip_prefix("EBAY_").unwrap_or_default();
-            if site.is_empty()
-                || site.len() > 10
-                || !site.chars().all(|c| c.is_ascii_uppercase() || c == '_')
-            {
+            if !crate::marketplaces::is_ebay_marketplace(id) {
                 return Err(FieldError::new(
                     "marketplace.id",
                     "must be an eBay marketplace id such as EBAY_IT",

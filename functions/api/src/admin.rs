@@ -1,7 +1,8 @@
 //! Admin views of what the workers could not process.
 
+use crate::extract::Query;
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use marketdesk::store::{QuarantineRecord, QuarantineStore};
 use serde::Deserialize;
 

@@ -4,8 +4,9 @@
 //! the store method making the change, which writes it in the same transaction
 //! (`marketdesk::adapters::dynamo::audit_put`).
 
+use crate::extract::Query;
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use chrono::{DateTime, Duration, Utc};
 use marketdesk::auth::Caller;
 use marketdesk::domain::audit::action;

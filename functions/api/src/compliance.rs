@@ -118,8 +118,7 @@ pub struct FindingSchema {
 
 /// Reads a check request from JSON, naming the field at fault.
 pub fn parse_request(body: &[u8]) -> Result<CheckRequest, Problem> {
-    let value: Value = serde_json::from_slice(body)
-        .map_err(|e| Problem::invalid("body", format!("not JSON: {e}")))?;
+    let value: Value = crate::json::parse_value(body)?;
     let Value::Object(mut fields) = value else {
         return Err(Problem::invalid("body", "must be a JSON object"));
     };
@@ -145,6 +144,12 @@ pub fn parse_request(body: &[u8]) -> Result<CheckRequest, Problem> {
             return Err(Problem::invalid(
                 "marketplace",
                 "must be a marketplace domain, code or id (letters, digits, '.', '_', '-'; at most 64)",
+            ));
+        }
+        if !crate::marketplaces::is_known_marketplace(m) {
+            return Err(Problem::invalid(
+                "marketplace",
+                "is not a marketplace we know: give amazon.<tld>, an Amazon marketplace id, an eBay marketplace id such as EBAY_IT, or a country code",
             ));
         }
     }

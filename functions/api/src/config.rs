@@ -13,15 +13,14 @@ const READ_ONLY: [&str; 5] = ["version", "updated_at", "updated_by", "default", 
 
 /// A JSON object without the read-only fields, parsed strictly (unknown fields are a 400).
 pub fn parse_entry<T: DeserializeOwned>(body: &[u8]) -> Result<T, Problem> {
-    let mut value: Value = serde_json::from_slice(body)
-        .map_err(|e| Problem::invalid("body", format!("not JSON: {e}")))?;
+    let mut value: Value = crate::json::parse_value(body)?;
     let Some(object) = value.as_object_mut() else {
         return Err(Problem::invalid("body", "must be a JSON object"));
     };
     for field in READ_ONLY {
         object.remove(field);
     }
-    serde_json::from_value(value).map_err(|e| Problem::invalid("body", e.to_string()))
+    crate::json::from_value(value)
 }
 
 /// 422 naming the field.

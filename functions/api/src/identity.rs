@@ -38,6 +38,15 @@ fn from_authorizer(parts: &Parts) -> Option<Result<Caller, Problem>> {
     )
 }
 
+/// The token of an `Authorization: Bearer <token>` value; the scheme is case-insensitive
+/// (RFC 9110 §11.1) and may be followed by more than one space.
+pub(crate) fn bearer_token(value: &str) -> Option<&str> {
+    let (scheme, token) = value.trim().split_once([' ', '\t'])?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty() && !token.contains(' '))
+        .then_some(token)
+}
+
 impl<S: Send + Sync> FromRequestParts<AppState<S>> for Authenticated {
     type Rejection = Problem;
 
@@ -53,11 +62,33 @@ impl<S: Send + Sync> FromRequestParts<AppState<S>> for Authenticated {
             .headers
             .get(AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
+            .and_then(bearer_token)
             .ok_or_else(|| Problem::unauthorized("missing bearer token"))?;
         tokens
             .verify(token)
             .map(Authenticated)
             .map_err(|e| Problem::unauthorized(e.to_string()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::bearer_token;
+
+    #[test]
+    fn the_bearer_scheme_is_case_insensitive() {
+        for value in ["Bearer abc", "bearer abc", "BEARER  abc", " Bearer\tabc "] {
+            assert_eq!(bearer_token(value), Some("abc"), "{value:?}");
+        }
+        for value in [
+            "Basic abc",
+            "Bearer",
+            "Bearer ",
+            "abc",
+            "Bearer a b",
+            "Bearerabc",
+        ] {
+            assert_eq!(bearer_token(value), None, "{value:?}");
+        }
     }
 }

@@ -7,7 +7,10 @@ pub mod audit;
 pub mod compliance;
 mod config;
 pub mod cors;
+pub mod extract;
 mod identity;
+pub mod json;
+mod marketplaces;
 pub mod openapi;
 mod ops;
 mod paging;
@@ -267,6 +270,10 @@ pub fn app<S: ApiStore>(state: AppState<S>) -> Router {
                 .delete(rules::delete::<S>),
         )
         .fallback(|| async { Problem::not_found("no such route") })
+        .layer(axum::extract::DefaultBodyLimit::max(json::MAX_BODY_BYTES))
+        .layer(axum::middleware::map_response(
+            extract::problem_for_plain_errors,
+        ))
         .with_state(state);
     match cors {
         Some(cors) => router.layer(cors),

@@ -82,7 +82,7 @@ use crate::{Problem, accounts, compliance, policies, rules, sla, templates, tick
         accounts::AccountView,
         accounts::AccountList
     )),
-    modifiers(&BearerAuth, &Links),
+    modifiers(&BearerAuth, &Links, &InputProblems),
     tags(
         (name = "tickets", description = "The inbox and ticket views"),
         (name = "sla", description = "SLA policies and what they mean"),
@@ -310,6 +310,62 @@ impl Modify for Links {
                 )
                 .build();
             response.links.insert((*name).to_owned(), RefOr::T(link));
+        }
+    }
+}
+
+/// What every route may answer to bad input, beside its own documented answers: a body over
+/// [`crate::json::MAX_BODY_BYTES`] is a 413, and a malformed query string, a type error inside
+/// the body or a duplicate JSON key is a 400 — each a problem naming the field.
+struct InputProblems;
+
+impl Modify for InputProblems {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+        let problem = || {
+            ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name("Problem")))
+                .build()
+        };
+        for item in openapi.paths.paths.values_mut() {
+            let operations = [
+                item.get.as_mut(),
+                item.put.as_mut(),
+                item.post.as_mut(),
+                item.delete.as_mut(),
+                item.patch.as_mut(),
+            ];
+            for operation in operations.into_iter().flatten() {
+                let responses = &mut operation.responses.responses;
+                if operation.request_body.is_some() {
+                    responses.entry("413".to_owned()).or_insert_with(|| {
+                        RefOr::T(
+                            ResponseBuilder::new()
+                                .description(format!(
+                                    "The body is larger than {} bytes (`field`: `body`).",
+                                    crate::json::MAX_BODY_BYTES
+                                ))
+                                .content("application/problem+json", problem())
+                                .build(),
+                        )
+                    });
+                }
+                let has_query = operation.parameters.as_ref().is_some_and(|ps| {
+                    ps.iter().any(|p| {
+                        matches!(p, RefOr::T(p) if p.parameter_in == utoipa::openapi::path::ParameterIn::Query)
+                    })
+                });
+                if operation.request_body.is_some() || has_query {
+                    responses.entry("400".to_owned()).or_insert_with(|| {
+                        RefOr::T(
+                            ResponseBuilder::new()
+                                .description("Invalid input: a malformed or repeated query parameter, a type error inside the body, a duplicate JSON key; `field` names it.")
+                                .content("application/problem+json", problem())
+                                .build(),
+                        )
+                    });
+                }
+            }
         }
     }
 }

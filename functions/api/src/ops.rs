@@ -58,15 +58,7 @@ pub async fn heartbeat<S: PresenceStore>(
     body: Bytes,
 ) -> Result<Json<Presence>, Problem> {
     let ticket = parse_ticket_id(&id)?;
-    let request: PresenceRequest = serde_json::from_slice(&body).map_err(|e| {
-        let reason = e.to_string();
-        let field = if reason.contains("unknown variant") || reason.contains("`state`") {
-            "state"
-        } else {
-            "body"
-        };
-        Problem::invalid(field, format!("invalid: {e}"))
-    })?;
+    let request: PresenceRequest = crate::json::parse_json(&body)?;
     let presence = Presence::heartbeat(ticket, caller.user.clone(), request.state, Utc::now());
     if !state.store.set_presence(&caller.tenant, &presence).await? {
         return Err(Problem::not_found(format!("no ticket {id}")));

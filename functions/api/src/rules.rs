@@ -33,16 +33,7 @@ pub const MAX_SAMPLE_CHARS: usize = 20_000;
 /// A JSON body read field by field, so a problem names the field at fault (400); syntax
 /// errors name the body.
 pub(crate) fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, Problem> {
-    let mut de = serde_json::Deserializer::from_slice(body);
-    serde_path_to_error::deserialize(&mut de).map_err(|e| {
-        let path = e.path().to_string();
-        let inner = e.into_inner();
-        let field = match inner.classify() {
-            serde_json::error::Category::Data if path != "." => path,
-            _ => "body".to_owned(),
-        };
-        Problem::invalid(&field, format!("invalid: {inner}"))
-    })
+    crate::json::parse_json(body)
 }
 
 fn unprocessable(err: automation::RuleError) -> Problem {

@@ -87,8 +87,7 @@ pub fn parse_request(body: &[u8]) -> Result<PreviewInput, Problem> {
 
 /// Reads a preview request from JSON, naming the field at fault; a policy id is resolved later.
 pub fn parse(body: &[u8]) -> Result<ParsedRequest, Problem> {
-    let request: PreviewRequest = serde_json::from_slice(body)
-        .map_err(|e| Problem::invalid("body", format!("not a preview request: {e}")))?;
+    let request: PreviewRequest = crate::json::parse_json(body)?;
     let policy = match request.policy {
         Value::String(id) => PolicyChoice::Id(id),
         Value::Object(_) => PolicyChoice::Inline(Box::new(policy_from_value(request.policy)?)),

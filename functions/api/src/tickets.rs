@@ -1,7 +1,8 @@
 //! Inbox and ticket view.
 
+use crate::extract::Query;
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use chrono::{DateTime, Utc};
 use marketdesk::domain::badges::SlaLevel;
 use marketdesk::domain::{AgentId, Order, Ticket, TicketId, TicketStatus};

@@ -74,7 +74,7 @@ fn parse_ticket_id(id: &str) -> Result<TicketId, Problem> {
 }
 
 fn parse_body<T: DeserializeOwned>(body: &[u8]) -> Result<T, Problem> {
-    serde_json::from_slice(body).map_err(|e| Problem::invalid("body", format!("invalid: {e}")))
+    crate::json::parse_json(body)
 }
 
 /// A free-text field: not blank, at most `max` chars, no control characters but newlines.

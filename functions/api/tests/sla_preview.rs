@@ -71,7 +71,8 @@ async fn validation_errors_are_problems_naming_the_field() {
                    "events": [{"at": "2026-03-27T00:00:00Z", "kind": "shouting"}]}),
             "events[0]",
         ),
-        (json!({"policy": "amazon"}), "body"),
+        // A missing field is named, like a wrong one.
+        (json!({"policy": "amazon"}), "message_at"),
     ];
     for (request, field) in cases {
         let (status, content_type, body) = preview(request).await;

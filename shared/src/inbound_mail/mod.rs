@@ -47,16 +47,37 @@ const REPORT_PARTS: [&str; 4] = [
     "text/rfc822-headers",
 ];
 
-/// Limits of [`parse_with`].
+/// A Date header later than the arrival by more than this is a sender's wrong clock.
+const MAX_DATE_AHEAD: chrono::TimeDelta = chrono::TimeDelta::hours(2);
+
+/// A Date header earlier than the arrival by more than this is a wrong clock (or a resent
+/// archive), not a delivery delay: the SLA clock starts at the arrival instead.
+const MAX_DATE_BEHIND: chrono::TimeDelta = chrono::TimeDelta::days(14);
+
+/// Limits and context of [`parse_with`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ParseOptions {
     pub max_bytes: usize,
+    /// When our side stored the mail (the S3 notification's `eventTime`): the sending time of
+    /// a mail whose Date header is missing, unreadable or far from it.
+    pub arrived_at: Option<DateTime<Utc>>,
 }
 
 impl Default for ParseOptions {
     fn default() -> Self {
         ParseOptions {
             max_bytes: DEFAULT_MAX_BYTES,
+            arrived_at: None,
+        }
+    }
+}
+
+impl ParseOptions {
+    /// The default limits, for a mail stored at `arrived_at`.
+    pub fn arrived_at(arrived_at: DateTime<Utc>) -> Self {
+        ParseOptions {
+            arrived_at: Some(arrived_at),
+            ..ParseOptions::default()
         }
     }
 }
@@ -71,12 +92,10 @@ pub enum MailError {
     TooLarge { size: usize, max: usize },
     #[error("not an e-mail: no RFC 5322 header block")]
     NotAnEmail,
-    #[error("message has no From address")]
+    #[error("message names no sender: no address in From, Sender, Reply-To or Return-Path")]
     MissingFrom,
-    #[error("message has neither a Date header nor a dated Received header")]
+    #[error("message has no Date header, no dated Received header and no arrival time")]
     MissingDate,
-    #[error("message has no text body and no attachment")]
-    NoBody,
 }
 
 impl MailError {
@@ -88,7 +107,6 @@ impl MailError {
             MailError::NotAnEmail => "not_an_email",
             MailError::MissingFrom => "missing_from",
             MailError::MissingDate => "missing_date",
-            MailError::NoBody => "no_body",
         }
     }
 }
@@ -117,6 +135,9 @@ pub enum DateSource {
     DateHeader,
     /// No usable Date header: the time our side's topmost Received header records.
     Received,
+    /// No usable Date header nor dated Received header (or the Date was far from the
+    /// arrival): when our side stored the mail.
+    Arrival,
 }
 
 /// An attachment's metadata and where it is inside the raw message.
@@ -262,6 +283,8 @@ pub fn parse_with(raw: &[u8], options: &ParseOptions) -> Result<InboundMail, Mai
             max: options.max_bytes,
         });
     }
+    // Some relays and archives put blank lines or a byte-order mark before the headers.
+    let raw = skip_leading_blank_lines(raw);
     if !starts_with_header(raw) {
         return Err(MailError::NotAnEmail);
     }
@@ -276,10 +299,7 @@ pub fn parse_with(raw: &[u8], options: &ParseOptions) -> Result<InboundMail, Mai
         return Err(MailError::NotAnEmail);
     }
 
-    let from = message
-        .from()
-        .and_then(first_mailbox)
-        .ok_or(MailError::MissingFrom)?;
+    let from = sender(&message).ok_or(MailError::MissingFrom)?;
     let reply_to = message.reply_to().and_then(first_mailbox);
     let to = message.to().map(mailboxes).unwrap_or_default();
     let cc = message.cc().map(mailboxes).unwrap_or_default();
@@ -294,19 +314,20 @@ pub fn parse_with(raw: &[u8], options: &ParseOptions) -> Result<InboundMail, Mai
         .received_all()
         .find_map(|r| r.date())
         .and_then(|d| to_utc(&d));
-    let (sent_at, date_source) = match message.date().and_then(to_utc) {
-        Some(date) => (date, DateSource::DateHeader),
-        None => (
-            received_at.ok_or(MailError::MissingDate)?,
-            DateSource::Received,
-        ),
-    };
+    let (sent_at, date_source) = sending_time(
+        message.date().and_then(to_utc),
+        received_at,
+        options.arrived_at,
+    )?;
 
-    let (text, from_html) = body_text(&message);
-    let attachments = attachments(&message);
-    if text.trim().is_empty() && attachments.is_empty() {
-        return Err(MailError::NoBody);
+    let (mut text, mut from_html) = body_text(&message);
+    if text.trim().is_empty()
+        && let Some((fallback, html)) = fallback_body(&message, 0)
+    {
+        text = fallback;
+        from_html = html;
     }
+    let attachments = attachments(&message);
     let contact_form = notices::contact_form(&from.address, &subject, &text);
     let clean_text = match &contact_form {
         Some(form) => clean_body(&form.message),
@@ -348,10 +369,116 @@ pub fn attachment_bytes(raw: &[u8], part: u32) -> Option<Vec<u8>> {
     message.part(part).map(|p| p.contents().to_vec())
 }
 
+/// Drops a byte-order mark and blank lines before the header block.
+fn skip_leading_blank_lines(raw: &[u8]) -> &[u8] {
+    let mut raw = raw.strip_prefix(b"\xef\xbb\xbf").unwrap_or(raw);
+    loop {
+        let line_end = raw.iter().position(|&b| b == b'\n');
+        match line_end {
+            Some(end) if raw[..end].iter().all(u8::is_ascii_whitespace) => raw = &raw[end + 1..],
+            _ => return raw,
+        }
+    }
+}
+
+/// Who wrote the mail: From, else Sender, else an address written too loosely for the
+/// header grammar (`From: ada@example.com <`), else Reply-To, else the envelope's
+/// Return-Path (a bounce's `<>` names nobody).
+fn sender(message: &Message<'_>) -> Option<MailAddress> {
+    message
+        .from()
+        .and_then(first_mailbox)
+        .or_else(|| message.sender().and_then(first_mailbox))
+        .or_else(|| message.header_raw("From").and_then(loose_address))
+        .or_else(|| message.header_raw("Sender").and_then(loose_address))
+        .or_else(|| message.reply_to().and_then(first_mailbox))
+        .or_else(|| message.header_raw("Return-Path").and_then(loose_address))
+}
+
+/// The first `local@domain` in a raw header value, whatever surrounds it.
+fn loose_address(raw: &str) -> Option<MailAddress> {
+    static ADDRESS: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r#"[^\s<>"'(),;:@\[\]]+@[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?"#)
+            .expect("valid pattern")
+    });
+    let found = ADDRESS.find(raw)?.as_str();
+    // `x@localhost` is not a mailbox anyone can write to; a domain needs a dot.
+    found
+        .rsplit_once('@')?
+        .1
+        .contains('.')
+        .then(|| MailAddress {
+            address: found.to_string(),
+            name: None,
+        })
+}
+
+/// When the mail was sent, for the SLA clock: the Date header when it is plausible, else the
+/// topmost Received header, else the arrival. A Date is implausible when it lies more than
+/// [`MAX_DATE_AHEAD`] after the arrival (or after our Received header) or more than
+/// [`MAX_DATE_BEHIND`] before the arrival.
+fn sending_time(
+    header: Option<DateTime<Utc>>,
+    received: Option<DateTime<Utc>>,
+    arrived: Option<DateTime<Utc>>,
+) -> Result<(DateTime<Utc>, DateSource), MailError> {
+    let near_arrival = |t: &DateTime<Utc>| {
+        arrived.is_none_or(|a| *t <= a + MAX_DATE_AHEAD && *t >= a - MAX_DATE_BEHIND)
+    };
+    let received = received.filter(near_arrival);
+    let header = header
+        .filter(near_arrival)
+        .filter(|t| received.is_none_or(|r| *t <= r + MAX_DATE_AHEAD));
+    match (header, received, arrived) {
+        (Some(date), _, _) => Ok((date, DateSource::DateHeader)),
+        (None, Some(date), _) => Ok((date, DateSource::Received)),
+        (None, None, Some(date)) => Ok((date, DateSource::Arrival)),
+        (None, None, None) => Err(MailError::MissingDate),
+    }
+}
+
+/// The text of a mail whose body parts say nothing: the first text part filed as an
+/// attachment (`multipart/mixed` with only a `text/plain` file), else the body of the first
+/// attached or digested message (`message/rfc822` wrappers, forwards as attachment,
+/// `multipart/digest`).
+fn fallback_body(message: &Message<'_>, depth: u8) -> Option<(String, bool)> {
+    // mail-parser caps nesting itself; this bounds our own recursion too.
+    if depth > 4 {
+        return None;
+    }
+    let usable = |text: &str| !text.trim().is_empty();
+    for part in &message.parts {
+        if REPORT_PARTS.contains(&content_type_of(part).as_str()) {
+            continue;
+        }
+        let found = match &part.body {
+            PartType::Text(text) if usable(text) => {
+                Some((quotes::tidy(&quotes::normalise_newlines(text)), false))
+            }
+            PartType::Html(html) => {
+                let text = quotes::tidy(&quotes::normalise_newlines(&html::html_to_text(html)));
+                usable(&text).then_some((text, true))
+            }
+            PartType::Message(inner) => {
+                let (text, html) = body_text(inner);
+                if usable(&text) {
+                    Some((text, html))
+                } else {
+                    fallback_body(inner, depth + 1)
+                }
+            }
+            _ => None,
+        };
+        if found.is_some() {
+            return found;
+        }
+    }
+    None
+}
+
 /// A header block starts with `Name:` (printable ASCII, no space before the colon) or an mbox
 /// `From ` line; binary or prose does not.
 fn starts_with_header(raw: &[u8]) -> bool {
-    let raw = raw.strip_prefix(b"\xef\xbb\xbf").unwrap_or(raw);
     if raw.starts_with(b"From ") {
         return true;
     }
@@ -666,7 +793,14 @@ mod tests {
 
     #[test]
     fn oversized_input_is_rejected_before_parsing() {
-        let err = parse_with(MINIMAL.as_bytes(), &ParseOptions { max_bytes: 100 }).unwrap_err();
+        let err = parse_with(
+            MINIMAL.as_bytes(),
+            &ParseOptions {
+                max_bytes: 100,
+                arrived_at: None,
+            },
+        )
+        .unwrap_err();
         assert_eq!(
             err,
             MailError::TooLarge {
@@ -691,15 +825,84 @@ mod tests {
     }
 
     #[test]
-    fn message_without_date_or_received_is_rejected() {
+    fn message_without_any_time_is_rejected_only_when_its_arrival_is_unknown() {
         let raw = "From: a@example.com\r\nSubject: x\r\n\r\nbody\r\n";
         assert_eq!(parse(raw.as_bytes()).unwrap_err(), MailError::MissingDate);
+        let arrived: DateTime<Utc> = "2026-11-03T09:14:00Z".parse().unwrap();
+        let mail = parse_with(raw.as_bytes(), &ParseOptions::arrived_at(arrived)).unwrap();
+        assert_eq!(mail.sent_at, arrived);
+        assert_eq!(mail.date_source, DateSource::Arrival);
     }
 
     #[test]
-    fn message_without_body_or_attachment_is_rejected() {
-        let raw = "From: a@example.com\r\nDate: Tue, 03 Nov 2026 10:12:00 +0100\r\n\r\n \r\n";
-        assert_eq!(parse(raw.as_bytes()).unwrap_err(), MailError::NoBody);
+    fn a_broken_or_far_off_date_header_gives_way_to_the_arrival() {
+        let arrived: DateTime<Utc> = "2026-11-03T09:14:00Z".parse().unwrap();
+        let options = ParseOptions::arrived_at(arrived);
+        for date in [
+            "yesterday at noon",
+            "Tue, 32 Nov 2026 25:61:00 +0100",
+            "Thu, 01 Jan 1970 00:00:00 +0000",
+            "Fri, 03 Nov 2028 10:12:00 +0100",
+        ] {
+            let raw = format!("From: a@example.com\r\nDate: {date}\r\n\r\nbody\r\n");
+            let mail = parse_with(raw.as_bytes(), &options).unwrap();
+            assert_eq!(
+                (mail.sent_at, mail.date_source),
+                (arrived, DateSource::Arrival),
+                "{date}"
+            );
+        }
+        // A plausible Date (the mail waited an hour in the sender's queue) is kept.
+        let raw = "From: a@example.com\r\nDate: Tue, 03 Nov 2026 09:12:00 +0100\r\n\r\nbody\r\n";
+        let mail = parse_with(raw.as_bytes(), &options).unwrap();
+        assert_eq!(mail.sent_at.to_rfc3339(), "2026-11-03T08:12:00+00:00");
+        assert_eq!(mail.date_source, DateSource::DateHeader);
+    }
+
+    #[test]
+    fn message_without_body_or_attachment_reaches_the_inbox_with_its_subject() {
+        let raw = "From: a@example.com\r\nSubject: Order 1042?\r\nDate: Tue, 03 Nov 2026 10:12:00 +0100\r\n\r\n \r\n";
+        let mail = parse(raw.as_bytes()).unwrap();
+        assert_eq!(mail.subject, "Order 1042?");
+        assert!(mail.text.trim().is_empty());
+    }
+
+    #[test]
+    fn sender_falls_back_from_a_broken_from_to_sender_reply_to_and_return_path() {
+        let date = "Date: Tue, 03 Nov 2026 10:12:00 +0100\r\n";
+        let cases = [
+            ("From: ada@example.com <\r\n", "ada@example.com"),
+            (
+                "From: undisclosed\r\nSender: desk@example.org\r\n",
+                "desk@example.org",
+            ),
+            ("Reply-To: <bob@example.net>\r\n", "bob@example.net"),
+            (
+                "Return-Path: <bounce@lists.example.com>\r\n",
+                "bounce@lists.example.com",
+            ),
+        ];
+        for (headers, address) in cases {
+            let raw = format!("{headers}{date}Subject: x\r\n\r\nbody\r\n");
+            assert_eq!(
+                parse(raw.as_bytes()).unwrap().from.address,
+                address,
+                "{headers}"
+            );
+        }
+        let raw = format!("From: undisclosed-recipients:;\r\nReturn-Path: <>\r\n{date}\r\nx\r\n");
+        assert_eq!(parse(raw.as_bytes()).unwrap_err(), MailError::MissingFrom);
+    }
+
+    #[test]
+    fn a_forward_as_attachment_shows_the_forwarded_text() {
+        let raw = "From: a@example.com\r\nDate: Tue, 03 Nov 2026 10:12:00 +0100\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: message/rfc822\r\n\r\nFrom: c@example.org\r\nSubject: inner\r\n\r\nThe parcel never came.\r\n--b--\r\n";
+        let mail = parse(raw.as_bytes()).unwrap();
+        assert!(
+            mail.text.contains("The parcel never came."),
+            "{}",
+            mail.text
+        );
     }
 
     #[test]

@@ -765,7 +765,11 @@ fn auto_reply_signal(mail: &InboundMail) -> Option<AutoReplySignal> {
     if mail.auto.x_autoreply {
         return Some(AutoReplySignal::XAutoreply);
     }
-    if mail.auto.precedence.as_deref() == Some("auto_reply") {
+    // `bulk` and `junk` are what ticket systems' acknowledgements and newsletters carry
+    // (RFC 3834 §3.1.8); a person writing to the shop never sets them. `list` is people.
+    if let Some(precedence) = mail.auto.precedence.as_deref()
+        && (precedence == "auto_reply" || (!relayed && matches!(precedence, "bulk" | "junk")))
+    {
         return Some(AutoReplySignal::Precedence);
     }
     if AUTO_REPLY_SUBJECT.is_match(mail.subject.trim()) {

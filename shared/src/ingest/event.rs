@@ -158,6 +158,9 @@ pub struct MailObject {
     pub tenant: TenantId,
     pub bucket: String,
     pub key: String,
+    /// When SES stored it (the notification's `eventTime`): the sending time of a mail
+    /// without a usable Date header.
+    pub arrived_at: Option<DateTime<Utc>>,
 }
 
 /// One unit of ingest work.
@@ -242,6 +245,9 @@ struct S3Notification {
 struct S3Record {
     #[serde(rename = "eventName", default)]
     event_name: String,
+    /// ISO 8601; an unreadable one is treated as absent (the worker's clock stands in).
+    #[serde(rename = "eventTime", default)]
+    event_time: Option<String>,
     s3: S3Entity,
 }
 
@@ -294,10 +300,15 @@ fn mail_object(record: S3Record) -> Result<IngestInput, IngestError> {
             reason: "must not be empty".into(),
         });
     }
+    let arrived_at = record
+        .event_time
+        .and_then(|t| DateTime::parse_from_rfc3339(&t).ok())
+        .map(|t| t.to_utc());
     Ok(IngestInput::Mail(MailObject {
         tenant,
         bucket,
         key,
+        arrived_at,
     }))
 }
 
@@ -387,5 +398,25 @@ mod tests {
             matches!(&err, IngestError::Malformed(m) if m.contains("FEED_PROCESSING_FINISHED"))
         );
         assert!(err.is_permanent());
+    }
+
+    #[test]
+    fn an_s3_notification_carries_the_arrival_time_of_the_mail() {
+        let body = json!({"Records": [
+            {"eventName": "ObjectCreated:Put", "eventTime": "2026-11-23T08:00:00.000Z",
+             "s3": {"bucket": {"name": "mail"}, "object": {"key": "inbound/acme/a%2Bb.eml"}}},
+            {"eventName": "ObjectCreated:Put", "eventTime": "not a time",
+             "s3": {"bucket": {"name": "mail"}, "object": {"key": "inbound/acme/c.eml"}}}
+        ]})
+        .to_string();
+        let inputs = parse_body(&body).unwrap();
+        let arrivals: Vec<_> = inputs
+            .iter()
+            .map(|i| match i {
+                IngestInput::Mail(m) => m.arrived_at.map(|t| t.to_rfc3339()),
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(arrivals, [Some("2026-11-23T08:00:00+00:00".into()), None]);
     }
 }

@@ -195,7 +195,9 @@ where
         now: DateTime<Utc>,
     ) -> Result<IngestOutcome, IngestError> {
         let raw = self.blobs.raw_mail(&object.bucket, &object.key).await?;
-        let mail = inbound_mail::parse(&raw).map_err(|e| IngestError::Mail(e.to_string()))?;
+        let arrival = inbound_mail::ParseOptions::arrived_at(object.arrived_at.unwrap_or(now));
+        let mail = inbound_mail::parse_with(&raw, &arrival)
+            .map_err(|e| IngestError::Mail(e.to_string()))?;
         let kind = inbound_mail::classify(&mail);
         let accounts = self.accounts(&object.tenant).await?;
         let account = inbound::mail_account(&accounts, &mail, &kind)?;
