@@ -114,3 +114,58 @@ mod tests {
         }
     }
 }
+
+/// The ETag of a listing's JSON (`"c{sha-256 prefix}"`): the same answer has the same tag on
+/// every instance, so a client polling with `If-None-Match` is told 304 until it changes.
+pub fn content_etag(json: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(json);
+    let hex: String = digest[..12].iter().map(|b| format!("{b:02x}")).collect();
+    format!("\"c{hex}\"")
+}
+
+/// Whether `If-None-Match` names `etag` (or `*`); weak tags (`W/`) compare weakly.
+fn none_match(headers: &HeaderMap, etag: &str) -> bool {
+    headers
+        .get_all(header::IF_NONE_MATCH)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|t| t.trim().trim_start_matches("W/"))
+        .any(|t| t == etag || t == "*")
+}
+
+/// `body` as JSON with its content ETag, or an empty 304 when the caller's `If-None-Match`
+/// already names it. `Cache-Control: no-cache` makes caches revalidate every time.
+pub fn json_or_not_modified(headers: &HeaderMap, body: &impl Serialize) -> Response {
+    let json = match serde_json::to_vec(body) {
+        Ok(json) => json,
+        Err(err) => {
+            return Problem::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                format!("the answer could not be encoded: {err}"),
+            )
+            .into_response();
+        }
+    };
+    let tag = content_etag(&json);
+    let mut response = if none_match(headers, &tag) {
+        StatusCode::NOT_MODIFIED.into_response()
+    } else {
+        (
+            [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))],
+            json,
+        )
+            .into_response()
+    };
+    let headers = response.headers_mut();
+    if let Ok(value) = HeaderValue::from_str(&tag) {
+        headers.insert(header::ETAG, value);
+    }
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-cache"),
+    );
+    response
+}
