@@ -16,15 +16,19 @@ pub fn dist_dir() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("web/dist"))
 }
 
-/// The router: `/v1/…` goes to the API, everything else to the files of `dist`.
+/// The API's router with the files of `dist` as its fallback: an unknown path under `/v1`
+/// stays the API's 404 problem, every other path is the app.
 pub fn with_static(api: axum::Router, dist: PathBuf) -> axum::Router {
-    axum::Router::new()
-        .route_service("/v1", api.clone())
-        .route_service("/v1/{*rest}", api)
-        .fallback(move |request: Request| {
-            let dist = dist.clone();
-            async move { serve(&dist, request.uri().path()).await }
-        })
+    api.fallback(move |request: Request| {
+        let dist = dist.clone();
+        async move {
+            let path = request.uri().path();
+            if path == "/v1" || path.starts_with("/v1/") {
+                return ::api::Problem::not_found("no such route").into_response();
+            }
+            serve(&dist, path).await
+        }
+    })
 }
 
 /// The file of `dist` that `path` names, or `index.html` for a path without an extension.

@@ -26,7 +26,7 @@ export function marketplaceLabel(channel: string, marketplaceId?: string | null)
     const m = /^EBAY_([A-Z]{2})$/.exec(marketplaceId);
     return m ? `eBay ${m[1]}` : marketplaceId;
   }
-  if (channel === 'shopify') return marketplaceId.replace(/\.myshopify\.com$/, '');
+  if (channel === 'shopify') return `Shopify · ${marketplaceId.replace(/\.myshopify\.com$/, '')}`;
   return marketplaceId;
 }
 

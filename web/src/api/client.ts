@@ -9,7 +9,7 @@ export type Ticket = Schemas['Ticket'];
 export type TicketDetail = Schemas['TicketDetail'];
 export type Message = Schemas['Message'];
 export type Order = Schemas['Order'];
-export type Finding = Schemas['Finding'];
+export type Finding = Schemas['ComplianceFinding'];
 export type Counts = Schemas['Counts'];
 export type Problem = Schemas['Problem'];
 

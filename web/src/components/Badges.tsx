@@ -3,9 +3,8 @@ import { channelLabel, riskLabel } from '../format';
 
 export function ChannelBadge({ channel, marketplace }: { channel: string; marketplace?: string | null }) {
   return (
-    <span class={`badge channel channel-${channel}`} data-channel={channel}>
-      {channelLabel[channel] ?? channel}
-      {marketplace && marketplace !== channelLabel[channel] ? <span class="mkt"> · {marketplace}</span> : null}
+    <span class={`badge channel channel-${channel}`} data-channel={channel} title={channelLabel[channel] ?? channel}>
+      {marketplace || (channelLabel[channel] ?? channel)}
     </span>
   );
 }
@@ -56,7 +55,7 @@ export function Tags({ tags }: { tags?: string[] | null }) {
 }
 
 export function Avatar({ name }: { name?: string | null }) {
-  if (!name) return <span class="avatar empty" title="Unassigned">–</span>;
+  if (!name) return <span class="avatar none" title="Unassigned">–</span>;
   return (
     <span class="avatar" title={`Assigned to ${name}`}>
       {name.slice(0, 2).toUpperCase()}

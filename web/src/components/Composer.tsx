@@ -149,7 +149,7 @@ export function Composer(props: ComposerProps) {
     el.setSelectionRange(from, to);
   };
 
-  const send = async (atVersion: number) => {
+  const send = async (atVersion: number, seen: Set<string> = new Set()): Promise<void> => {
     setSending(true);
     setResult(null);
     const r = await api.POST('/v1/tickets/{id}/replies', {
@@ -176,7 +176,13 @@ export function Composer(props: ComposerProps) {
     if (status === 409) {
       const changed = err.changes as { buyer_messages?: Message[]; replies?: Message[] } | undefined;
       const t = err.ticket as Ticket | undefined;
-      setConflict({ version: t?.version ?? atVersion, buyer: changed?.buyer_messages ?? [], replies: changed?.replies ?? [] });
+      const next = { version: t?.version ?? atVersion, buyer: changed?.buyer_messages ?? [], replies: changed?.replies ?? [] };
+      // Confirmed after reading: a version that moved only by what the agent already read (a
+      // delivery recorded, the same reply) is not a new conflict.
+      if (seen.size && [...next.buyer, ...next.replies].every((m) => seen.has(m.id)) && next.version !== atVersion) {
+        return send(next.version, seen);
+      }
+      setConflict(next);
       props.onReload();
       return;
     }
@@ -311,7 +317,13 @@ export function Composer(props: ComposerProps) {
             </blockquote>
           ))}
           <div class="actions">
-            <button class="btn primary" disabled={!canSend} onClick={() => void send(conflict.version)}>
+            <button
+              class="btn primary"
+              disabled={!canSend}
+              onClick={() =>
+                void send(Math.max(conflict.version, ticket.version), new Set([...conflict.buyer, ...conflict.replies].map((m) => m.id)))
+              }
+            >
               I have read it — send my reply
             </button>
             <button class="btn secondary" onClick={() => setConflict(null)}>

@@ -235,7 +235,7 @@ export function Inbox({ query, accounts }: { query: URLSearchParams; accounts: R
       {error ? <p class="error" role="alert">{error}</p> : null}
       {tickets === null && !error ? <p class="muted loading">Loading tickets…</p> : null}
       {tickets !== null && shown.length === 0 ? (
-        <div class="empty">
+        <div class="empty-state">
           <p>Nothing here. {filters.status === 'open' ? 'Every buyer has an answer.' : ''}</p>
         </div>
       ) : null}

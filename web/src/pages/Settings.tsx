@@ -30,16 +30,16 @@ async function list(kind: Kind): Promise<{ items: Entry[]; error?: string }> {
 }
 
 async function save(kind: Kind, entry: Entry | null, body: unknown): Promise<string | null> {
-  const headers = entry ? { 'If-Match': `"v${entry.version ?? 0}"` } : undefined;
   const b = body as never;
-  const r = entry
+  const params = entry ? { path: { id: entry.id }, header: { 'If-Match': `"v${entry.version ?? 0}"` } } : null;
+  const r = params
     ? kind === 'policies'
-      ? await api.PUT('/v1/sla/policies/{id}', { params: { path: { id: entry.id } }, headers, body: b })
+      ? await api.PUT('/v1/sla/policies/{id}', { params, body: b })
       : kind === 'templates'
-        ? await api.PUT('/v1/templates/{id}', { params: { path: { id: entry.id } }, headers, body: b })
+        ? await api.PUT('/v1/templates/{id}', { params, body: b })
         : kind === 'rules'
-          ? await api.PUT('/v1/rules/{id}', { params: { path: { id: entry.id } }, headers, body: b })
-          : await api.PUT('/v1/admin/accounts/{id}', { params: { path: { id: entry.id } }, headers, body: b })
+          ? await api.PUT('/v1/rules/{id}', { params, body: b })
+          : await api.PUT('/v1/admin/accounts/{id}', { params, body: b })
     : kind === 'policies'
       ? await api.POST('/v1/sla/policies', { body: b })
       : kind === 'templates'
@@ -54,7 +54,7 @@ async function save(kind: Kind, entry: Entry | null, body: unknown): Promise<str
 }
 
 async function remove(kind: Kind, entry: Entry): Promise<string | null> {
-  const opts = { params: { path: { id: entry.id } }, headers: { 'If-Match': `"v${entry.version ?? 0}"` } };
+  const opts = { params: { path: { id: entry.id }, header: { 'If-Match': `"v${entry.version ?? 0}"` } } };
   const r =
     kind === 'policies'
       ? await api.DELETE('/v1/sla/policies/{id}', opts)

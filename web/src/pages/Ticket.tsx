@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, problemText, type Message, type Order, type TicketDetail } from '../api/client';
 import { session } from '../auth';
-import { Avatar, ChannelBadge, Countdown, PriorityBadge, RiskMarker } from '../components/Badges';
+import { ChannelBadge, Countdown, PriorityBadge, RiskMarker } from '../components/Badges';
 import { authorName, Composer } from '../components/Composer';
 import { channelLabel, dateTime, date, intentLabel, marketplaceLabel, money, shipmentLabel } from '../format';
 import { useNow, usePoll } from '../hooks';
@@ -34,11 +34,12 @@ export function TicketPage({ id, reply }: { id: string; reply: boolean }) {
   usePoll(load, VIEW_POLL_MS, [id]);
 
   // Presence: a heartbeat while the page is open, "replying" while the composer is in use.
-  const beat = () =>
-    api.PUT('/v1/tickets/{id}/presence', {
+  const beat = async () => {
+    await api.PUT('/v1/tickets/{id}/presence', {
       params: { path: { id } },
       body: { state: replying.current ? 'replying' : 'viewing' },
     });
+  };
   usePoll(beat, HEARTBEAT_MS, [id]);
   useEffect(
     () => () => {
@@ -83,8 +84,7 @@ export function TicketPage({ id, reply }: { id: string; reply: boolean }) {
   ].sort((a, b) => a.at.localeCompare(b.at));
 
   const edit = async (what: 'assignee' | 'status' | 'tags', body: Record<string, unknown>) => {
-    const headers = { 'If-Match': `"v${t.version}"` };
-    const path = { params: { path: { id: t.id } }, headers };
+    const path = { params: { path: { id: t.id }, header: { 'If-Match': `"v${t.version}"` } } };
     const r =
       what === 'assignee'
         ? await api.PUT('/v1/tickets/{id}/assignee', { ...path, body: body as { assignee: string | null } })
@@ -161,8 +161,7 @@ export function TicketPage({ id, reply }: { id: string; reply: boolean }) {
           />
           <NoteForm onAdd={async (body) => {
             const r = await api.POST('/v1/tickets/{id}/notes', {
-              params: { path: { id: t.id } },
-              headers: { 'If-Match': `"v${t.version}"` },
+              params: { path: { id: t.id }, header: { 'If-Match': `"v${t.version}"` } },
               body: { body },
             });
             if (r.error) setNotice(problemText(r.error));
@@ -209,7 +208,7 @@ function MessageItem({ m }: { m: Message }) {
         <span class="kind">{kind}</span> · {dateTime(m.sent_at)}
         {delivery ? <span class={`delivery d-${delivery}`}> · {delivery}</span> : null}
       </div>
-      {m.subject ? <div class="msg-subject">{m.subject}</div> : null}
+      {m.subject && !m.body.trim().startsWith(m.subject.replace(/^(re|fwd?):\s*/i, '').trim()) ? <div class="msg-subject">{m.subject}</div> : null}
       <div class="body">{m.body}</div>
       {m.attachments?.length ? (
         <ul class="attachments" aria-label="Attachments">
@@ -271,7 +270,6 @@ function Properties({ view, onEdit, me }: { view: TicketDetail; onEdit: (w: 'ass
             void onEdit('assignee', { assignee: assignee.trim() || null });
           }}
         >
-          <Avatar name={t.assignee} />
           <input aria-label="Assignee" value={assignee} placeholder="unassigned" onInput={(e) => setAssignee((e.target as HTMLInputElement).value)} />
           <button class="btn small">Assign</button>
           {t.assignee !== me ? (
@@ -338,14 +336,17 @@ function OrderCard({ order, orderRef }: { order: Order | null | undefined; order
         </span>
         <span class="badge">{order.status}</span>
         <span class="muted small">
-          {channelLabel[order.channel]} {marketplaceLabel(order.channel, order.marketplace_id)} · {date(order.purchased_at)}
+          {marketplaceLabel(order.channel, order.marketplace_id) ?? channelLabel[order.channel]} · purchased {date(order.purchased_at)}
         </span>
       </div>
       <ul class="items">
         {order.items.map((i, n) => (
           <li key={n}>
-            <span class="qty">{i.quantity}×</span> {i.title}
-            {i.sku ? <span class="muted small"> · {i.sku}</span> : null}
+            <span class="qty">{i.quantity}×</span>
+            <span class="item-title">
+              {i.title}
+              {i.sku ? <span class="muted small sku">{i.sku}</span> : null}
+            </span>
             {i.unit_price ? <span class="price">{money(i.unit_price)}</span> : null}
           </li>
         ))}
