@@ -159,7 +159,9 @@ pub async fn counts<S: InsightStore>(
         open: tally(&open),
         pending: tally(&pending),
     };
-    Ok(crate::preconditions::json_or_not_modified(&headers, &counts))
+    Ok(crate::preconditions::json_or_not_modified(
+        &headers, &counts,
+    ))
 }
 
 /// Sends a quarantined payload back to the queue of the worker that gave up on it and marks

@@ -87,34 +87,6 @@ pub fn require_admin(caller: &Caller, what: &str) -> Result<(), Problem> {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn headers(value: Option<&str>) -> HeaderMap {
-        let mut headers = HeaderMap::new();
-        if let Some(v) = value {
-            headers.insert(header::IF_MATCH, HeaderValue::from_str(v).unwrap());
-        }
-        headers
-    }
-
-    #[test]
-    fn if_match_reads_the_version_from_the_etag() {
-        assert_eq!(if_match(&headers(Some("\"v7\"")), "ticket").unwrap(), 7);
-        assert_eq!(etag(7), "\"v7\"");
-    }
-
-    #[test]
-    fn a_missing_if_match_is_428_and_a_foreign_one_400() {
-        assert_eq!(if_match(&headers(None), "rule").unwrap_err().status, 428);
-        for bad in ["*", "\"7\"", "v7", "\"vx\"", "W/\"v7\""] {
-            let err = if_match(&headers(Some(bad)), "rule").unwrap_err();
-            assert_eq!(err.status, 400, "{bad}");
-        }
-    }
-}
-
 /// The ETag of a listing's JSON (`"c{sha-256 prefix}"`): the same answer has the same tag on
 /// every instance, so a client polling with `If-None-Match` is told 304 until it changes.
 pub fn content_etag(json: &[u8]) -> String {
@@ -154,7 +126,10 @@ pub fn json_or_not_modified(headers: &HeaderMap, body: &impl Serialize) -> Respo
         StatusCode::NOT_MODIFIED.into_response()
     } else {
         (
-            [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))],
+            [(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            )],
             json,
         )
             .into_response()
@@ -168,4 +143,78 @@ pub fn json_or_not_modified(headers: &HeaderMap, body: &impl Serialize) -> Respo
         HeaderValue::from_static("private, no-cache"),
     );
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(value: Option<&str>) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        if let Some(v) = value {
+            headers.insert(header::IF_MATCH, HeaderValue::from_str(v).unwrap());
+        }
+        headers
+    }
+
+    #[test]
+    fn if_match_reads_the_version_from_the_etag() {
+        assert_eq!(if_match(&headers(Some("\"v7\"")), "ticket").unwrap(), 7);
+        assert_eq!(etag(7), "\"v7\"");
+    }
+
+    #[test]
+    fn a_missing_if_match_is_428_and_a_foreign_one_400() {
+        assert_eq!(if_match(&headers(None), "rule").unwrap_err().status, 428);
+        for bad in ["*", "\"7\"", "v7", "\"vx\"", "W/\"v7\""] {
+            let err = if_match(&headers(Some(bad)), "rule").unwrap_err();
+            assert_eq!(err.status, 400, "{bad}");
+        }
+    }
+}
+
+#[cfg(test)]
+mod content_etag_tests {
+    use super::*;
+
+    fn with_if_none_match(tag: &str) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::IF_NONE_MATCH, HeaderValue::from_str(tag).unwrap());
+        headers
+    }
+
+    #[test]
+    fn an_unchanged_listing_is_a_304_with_the_same_etag() {
+        let body = json!({"items": [{"id": "tkt_1"}], "next_cursor": null});
+        let first = json_or_not_modified(&HeaderMap::new(), &body);
+        assert_eq!(first.status(), StatusCode::OK);
+        assert_eq!(first.headers()[header::CACHE_CONTROL], "private, no-cache");
+        let tag = first.headers()[header::ETAG].to_str().unwrap().to_owned();
+        assert!(tag.starts_with("\"c") && tag.ends_with('"'), "{tag}");
+
+        let again = json_or_not_modified(&with_if_none_match(&tag), &body);
+        assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
+        assert_eq!(again.headers()[header::ETAG], tag.as_str());
+        // A list of tags, or the weak form of the same tag, matches too.
+        let listed = format!("\"cother\", W/{tag}");
+        assert_eq!(
+            json_or_not_modified(&with_if_none_match(&listed), &body).status(),
+            StatusCode::NOT_MODIFIED
+        );
+    }
+
+    #[test]
+    fn a_changed_listing_answers_the_new_body_and_tag() {
+        let before = json!({"items": [{"id": "tkt_1", "version": 1}]});
+        let after = json!({"items": [{"id": "tkt_1", "version": 2}]});
+        let old = json_or_not_modified(&HeaderMap::new(), &before).headers()[header::ETAG]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        let response = json_or_not_modified(&with_if_none_match(&old), &after);
+        assert_eq!(response.status(), StatusCode::OK);
+        assert_ne!(response.headers()[header::ETAG], old.as_str());
+        assert_eq!(content_etag(b"{}"), content_etag(b"{}"));
+        assert_ne!(content_etag(b"{}"), content_etag(b"[]"));
+    }
 }

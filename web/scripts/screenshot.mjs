@@ -1,3 +1,4 @@
+// Takes a screenshot of a page with Debian's chromium: node scripts/screenshot.mjs URL OUT.png [WIDTH] [HEIGHT]
 import { chromium } from '@playwright/test';
 const [,, url, out, w = '1280', h = '860'] = process.argv;
 const b = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] });
