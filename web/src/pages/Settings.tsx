@@ -184,7 +184,7 @@ export function Settings({ kind }: { kind: Kind }) {
                 ) : null}
                 {message ? <span class={message.ok ? 'ok' : 'error'} role="status">{message.text}</span> : null}
               </div>
-              {kind === 'policies' ? <Preview policy={selected?.id ?? null} /> : null}
+              {kind === 'policies' ? <Preview policy={selected?.id ?? null} draft={text} /> : null}
             </>
           ) : (
             <p class="muted">Select an entry to edit it.</p>
@@ -195,14 +195,20 @@ export function Settings({ kind }: { kind: Kind }) {
   );
 }
 
-/** The SLA preview: every deadline a policy gives a buyer message at an instant. */
-function Preview({ policy }: { policy: string | null }) {
+/** The SLA preview: every deadline a policy — as edited, unsaved — gives a buyer message. */
+function Preview({ policy, draft }: { policy: string | null; draft: string }) {
   const [at, setAt] = useState(() => new Date().toISOString().slice(0, 16));
   const [result, setResult] = useState<unknown>(null);
   const [error, setError] = useState<string | null>(null);
-  if (!policy) return null;
+  if (!policy && !draft) return null;
   const run = async () => {
-    const r = await api.POST('/v1/sla/preview', { body: { policy, message_at: new Date(at).toISOString() } as never });
+    let edited: unknown = policy;
+    try {
+      edited = JSON.parse(draft);
+    } catch {
+      /* not JSON (yet): preview the saved policy */
+    }
+    const r = await api.POST('/v1/sla/preview', { body: { policy: edited, message_at: new Date(at).toISOString() } as never });
     if (r.error) setError(problemText(r.error));
     else {
       setError(null);
@@ -211,7 +217,7 @@ function Preview({ policy }: { policy: string | null }) {
   };
   return (
     <div class="preview card">
-      <h2>Preview {policy}</h2>
+      <h2>Preview {policy ?? 'the new policy'} as edited</h2>
       <form
         class="inline"
         onSubmit={(e) => {
