@@ -28,4 +28,4 @@ for _ in $(seq 1 120); do
   sleep 1
 done
 cd web
-PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npx playwright test
+PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npx playwright test || { echo "--- local stack log (tail)"; tail -40 "$log"; exit 1; }

@@ -19,6 +19,15 @@ export async function apiGet<T>(path: string, token = tokens.admin): Promise<T> 
   return (await res.json()) as T;
 }
 
+export async function apiPut(path: string, body: unknown, ifMatch: string, token = tokens.admin): Promise<void> {
+  const res = await fetch(`${BASE}${path}`, {
+    method: 'PUT',
+    headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json', 'If-Match': ifMatch },
+    body: JSON.stringify(body),
+  });
+  if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
+}
+
 export async function openTickets(): Promise<Ticket[]> {
   const page = await apiGet<{ items: Ticket[] }>('/v1/tickets?status=open&limit=100');
   return page.items;

@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { apiGet, expectAccessible, findTicket, screenshot, signIn, tokens, type TicketDetail } from './helpers';
+import { apiGet, apiPut, expectAccessible, findTicket, screenshot, signIn, tokens, type TicketDetail } from './helpers';
 
 const taken = new Set<string>();
 
@@ -32,12 +32,18 @@ test('the inbox shows tickets from all three channels with live countdowns', asy
   await expect(rows.nth(1)).toHaveClass(/selected/);
   await screenshot(page, 'inbox');
   await expectAccessible(page);
+  // Updates without reload: a change made elsewhere shows up with the next poll.
+  const last = api.items[api.items.length - 1]!;
+  const current = await apiGet<{ ticket: { version: number } }>(`/v1/tickets/${last.id}`);
+  await apiPut(`/v1/tickets/${last.id}/assignee`, { assignee: 'carol' }, `"v${current.ticket.version}"`);
+  await expect(page.locator(`.ticket-row[data-ticket="${last.id}"] .avatar`)).toHaveText('CA', { timeout: 20_000 });
   const second = await rows.nth(1).getAttribute('data-ticket');
   await page.keyboard.press('Enter');
   await expect(page).toHaveURL(new RegExp(`/tickets/${second}`));
   await page.setViewportSize({ width: 390, height: 844 });
   await page.goto('/');
   await expect(page.locator('.ticket-row').first()).toBeVisible();
+  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
   await screenshot(page, 'inbox-phone');
 });
 
@@ -61,6 +67,7 @@ test('an FBM ticket shows its order with items and tracking', async ({ page }) =
   await screenshot(page, 'ticket-fbm');
   await expectAccessible(page);
   await page.setViewportSize({ width: 390, height: 844 });
+  await expect.poll(() => page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
   await screenshot(page, 'ticket-phone');
 });
 
