@@ -1,5 +1,6 @@
 //! `marketdesk`: the local stack and operator commands.
 
+mod alerts;
 mod check;
 mod dev;
 mod quarantine;
@@ -37,11 +38,14 @@ enum Command {
     /// Print the API's OpenAPI document (what /v1/openapi.json serves); the web app's typed
     /// client is generated from it.
     Openapi,
+    /// Every SLA alert the running local stack sent to Slack (its sink's `GET /posts`).
+    Alerts(alerts::AlertsArgs),
 }
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
+    init_logging();
     let result = match cli.command {
         Command::Dev(args) => dev::run(args)
             .await
@@ -54,6 +58,7 @@ async fn main() -> std::process::ExitCode {
             println!("{}", api::openapi::json());
             Ok(())
         }
+        Command::Alerts(args) => alerts::run(args).await.map_err(Into::into),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
@@ -62,4 +67,18 @@ async fn main() -> std::process::ExitCode {
             std::process::ExitCode::FAILURE
         }
     }
+}
+
+/// Logs to standard error; `RUST_LOG` decides what (`RUST_LOG=info`, `RUST_LOG=ingest=debug`).
+/// Without it: warnings, and the escalator's one info line per SLA alert (channel, ticket,
+/// threshold, level), which is what `make dev` shows while it runs.
+fn init_logging() {
+    use tracing_subscriber::EnvFilter;
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn,escalator=info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .try_init();
 }
