@@ -144,6 +144,157 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/reports/account-health": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Account health of every Amazon account: the month-to-date 24 h rate and what it becomes if
+         *     the open messages due within `horizon_hours` are missed (the figures of the Slack warning).
+         */
+        get: operations["account_health"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/reports/agents": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The per-agent table: answered, within 24 h, no response needed, first response times, SLA,
+         *     resolutions.
+         */
+        get: operations["agents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/reports/claims": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Claims, chargebacks, item-not-received cases and negative feedback: claims / orders, and
+         *     conversations that ended in a claim.
+         */
+        get: operations["claims"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/reports/first-response": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * First response time per ticket: average, median and p90, in calendar time and in the
+         *     working time of the ticket's policy.
+         */
+        get: operations["first_response"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/reports/resolution": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Resolutions within two exchanges (agent replies), by resolution day. */
+        get: operations["resolution"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/reports/response-rate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Response rate within 24 h: by arrival day, "no response needed" counts as answered, an
+         *     automatic reply counts on eBay only, messages younger than 24 h are pending (apart).
+         */
+        get: operations["response_rate"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/reports/sla": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** SLA hit rate per policy, with the breached tickets. */
+        get: operations["sla"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/reports/volume": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Buyer messages by local hour × weekday (heat map), and by day. */
+        get: operations["volume"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/rules": {
         parameters: {
             query?: never;
@@ -350,6 +501,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/tickets/{id}/no-response-needed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Mark the ticket's open buyer messages (or one of them) as needing no response, as Seller
+         *     Central offers: they count as handled in the 24 h response rate (on the day each arrived),
+         *     the SLA clock stops when nothing is left to answer, and the action is audited.
+         */
+        post: operations["no_response_needed"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/tickets/{id}/notes": {
         parameters: {
             query?: never;
@@ -468,6 +640,41 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** @description One Amazon account's month so far and its projection. */
+        AccountHealth: {
+            account: components["schemas"]["AccountId"];
+            /** Format: double */
+            amazon_line_percent: number;
+            /**
+             * Format: int64
+             * @description Open messages whose 24 h run out within the horizon.
+             */
+            due_soon: number;
+            /** Format: int32 */
+            horizon_hours: number;
+            /** @description `2026-12`, in the tenant's time zone. */
+            month: string;
+            month_to_date: components["schemas"]["RateFigures"];
+            /**
+             * Format: date-time
+             * @description When the earliest of them runs out.
+             */
+            next_due_at?: string | null;
+            /**
+             * Format: double
+             * @description The month's rate if every one of them is missed.
+             */
+            projected_rate_percent?: number | null;
+            status: components["schemas"]["HealthStatus"];
+            /** Format: double */
+            tenant_line_percent: number;
+        };
+        AccountHealthReport: {
+            accounts: components["schemas"]["AccountHealth"][];
+            /** Format: date-time */
+            generated_at: string;
+            time_zone: string;
+        };
         /** @description A connected marketplace or e-mail account of a tenant. */
         AccountId: string;
         AccountList: {
@@ -508,6 +715,36 @@ export interface components {
         };
         /** @description An agent (a user of the tenant) as the JWT `sub` names it. */
         AgentId: string;
+        AgentReport: {
+            agents: components["schemas"]["AgentRow"][];
+            window: components["schemas"]["ReportWindow"];
+        };
+        AgentRow: {
+            agent: components["schemas"]["AgentId"];
+            /**
+             * Format: int64
+             * @description Messages the agent answered / of those within 24 h of arrival.
+             */
+            answered: number;
+            /** Format: int64 */
+            answered_within_24h: number;
+            first_response: components["schemas"]["FirstResponse"];
+            /** Format: int64 */
+            no_response_needed: number;
+            /** Format: int64 */
+            resolved: number;
+            /** Format: int64 */
+            resolved_within_2_exchanges: number;
+            /** Format: int64 */
+            sla_hit: number;
+            /** Format: int64 */
+            sla_missed: number;
+            /**
+             * Format: double
+             * @description `(answered_within_24h + no_response_needed within 24 h) / handled` in percent.
+             */
+            within_24h_percent?: number | null;
+        };
         AssigneeRequest: {
             /** @description The agent (JWT `sub`), or `null` to unassign. */
             assignee?: string | null;
@@ -562,11 +799,69 @@ export interface components {
                 [key: string]: components["schemas"]["LevelCounts"];
             };
         };
+        /** @description A clock cycle answered after its deadline: one row of the SLA report's breached tickets. */
+        Breach: {
+            account: components["schemas"]["AccountId"];
+            channel: components["schemas"]["Channel"];
+            /**
+             * Format: date
+             * @description Local day (tenant's time zone) of the message that started the clock.
+             */
+            day: string;
+            /** Format: date-time */
+            due_at: string;
+            /**
+             * Format: date-time
+             * @description `None` while still unanswered.
+             */
+            ended_at?: string | null;
+            handled_by?: components["schemas"]["AgentId"] | null;
+            policy: string;
+            /** Format: date-time */
+            started_at: string;
+            ticket: components["schemas"]["TicketId"];
+        };
         /**
          * @description Where the reply goes.
          * @enum {string}
          */
         Channel: "amazon" | "ebay" | "shopify" | "email";
+        ClaimBody: components["schemas"]["ClaimReport"] & {
+            window: components["schemas"]["ReportWindow"];
+        };
+        ClaimKind: {
+            /** Format: int64 */
+            count: number;
+            /** @description `atoz_claim`, `chargeback`, `ebay_inr`, `negative_feedback`. */
+            kind: string;
+        };
+        ClaimReport: {
+            by_kind: components["schemas"]["ClaimKind"][];
+            /**
+             * Format: double
+             * @description `claims / orders` in percent.
+             */
+            claim_rate_percent?: number | null;
+            /** Format: int64 */
+            claims: number;
+            /** Format: double */
+            conversation_claim_rate_percent?: number | null;
+            /**
+             * Format: int64
+             * @description Conversations that began in the range.
+             */
+            conversations: number;
+            /**
+             * Format: int64
+             * @description Conversations in which the buyer wrote and a claim followed.
+             */
+            conversations_ending_in_claim: number;
+            /**
+             * Format: int64
+             * @description Orders first seen in the range (by purchase day).
+             */
+            orders: number;
+        };
         /**
          * @description The request body (documentation; the handler validates field by field to name the culprit).
          * @example {
@@ -648,6 +943,12 @@ export interface components {
             pending: components["schemas"]["BadgeCounts"];
         };
         CustomerId: string;
+        DayCount: {
+            /** Format: date */
+            day: string;
+            /** Format: int64 */
+            messages: number;
+        };
         /** @description Delivery of an outbound message. */
         DeliveryState: {
             /** @enum {string} */
@@ -681,11 +982,28 @@ export interface components {
             message_id?: string | null;
             references?: string[];
         };
+        /** @description First response times, in calendar time and in the working time of each ticket's policy. */
+        FirstResponse: {
+            calendar: components["schemas"]["TimeStats"];
+            working: components["schemas"]["TimeStats"];
+        };
+        FirstResponseReport: {
+            by_account: components["schemas"]["FirstResponseRow"][];
+            /** @description Every first response of the window (tickets whose first awaited message arrived in it). */
+            overall: components["schemas"]["FirstResponse"];
+            window: components["schemas"]["ReportWindow"];
+        };
+        FirstResponseRow: components["schemas"]["FirstResponse"] & {
+            account: components["schemas"]["AccountId"];
+            channel: components["schemas"]["Channel"];
+        };
         /**
          * @description Who ships the order: it decides who owns the tracking answer.
          * @enum {string}
          */
         FulfillmentChannel: "marketplace" | "merchant";
+        /** @enum {string} */
+        HealthStatus: "healthy" | "at_risk" | "below_tenant_line" | "below_amazon_line";
         /** @description Which kind of entity a customer-history entry points at. */
         HistoryEntry: {
             /** Format: date-time */
@@ -809,6 +1127,11 @@ export interface components {
                 priority: components["schemas"]["Priority"];
                 risk?: components["schemas"]["Risk"] | null;
                 sla: components["schemas"]["SlaState"];
+                /**
+                 * @description Channel times of the messages the subject, intent and language were taken from, so a
+                 *     thread's messages give the same ticket in any delivery order.
+                 */
+                sources?: components["schemas"]["ThreadSources"];
                 status: components["schemas"]["TicketStatus"];
                 subject: string;
                 suggested_draft?: components["schemas"]["SuggestedDraft"] | null;
@@ -896,6 +1219,15 @@ export interface components {
             seller_id?: string | null;
             /** @description The approved sender replies go out from; required for Amazon and Shopify. */
             sender_address?: string | null;
+        };
+        NoResponseNeededRequest: {
+            /**
+             * @description One buyer message (`msg_…`) that needs no answer; without it, every message of the
+             *     ticket still awaiting an answer.
+             */
+            message?: string | null;
+            /** @description Why, for the audit log. */
+            reason?: string | null;
         };
         /** @description An internal note agents leave for each other; never sent to the buyer. */
         Note: {
@@ -1046,6 +1378,63 @@ export interface components {
             /** @description Which worker gave up (`ingest`, `escalator`, `sender`). */
             worker: string;
         };
+        /**
+         * @description The 24 h response figures of one selection, Amazon's way: by arrival; an agent's reply or
+         *     "no response needed" within 24 h counts, an automatic reply only where the channel counts
+         *     one (eBay); messages younger than 24 h and unanswered are pending, outside the rate.
+         */
+        RateFigures: {
+            /** Format: int64 */
+            agent_replies_within_24h: number;
+            /** Format: int64 */
+            auto_replies_within_24h: number;
+            /**
+             * Format: int64
+             * @description Answered after 24 h, or still unanswered after 24 h.
+             */
+            late: number;
+            /** Format: int64 */
+            no_response_needed_within_24h: number;
+            /**
+             * Format: int64
+             * @description Unanswered and younger than 24 h: not yet counted either way.
+             */
+            pending: number;
+            /**
+             * Format: double
+             * @description `within_24h / (received - pending)` in percent; `null` with nothing to count.
+             */
+            rate_percent?: number | null;
+            /**
+             * Format: int64
+             * @description Messages that needed an answer (for an agent: those the agent handled).
+             */
+            received: number;
+            /**
+             * Format: int64
+             * @description Of `late`, still unanswered.
+             */
+            unanswered_late: number;
+            /**
+             * Format: int64
+             * @description Answered (or marked) within 24 h: the numerator.
+             */
+            within_24h: number;
+        };
+        /** @description One period of the response-rate report. */
+        RatePeriod: components["schemas"]["RateFigures"] & {
+            /** Format: date */
+            from: string;
+            /** @description `last_7_days`, `last_30_days`, `last_90_days`, `month:2026-11`, or `range`. */
+            period: string;
+            /** Format: date */
+            to: string;
+        };
+        /** @description A breakdown row: one channel and account. */
+        RateRow: components["schemas"]["RateFigures"] & {
+            account: components["schemas"]["AccountId"];
+            channel: components["schemas"]["Channel"];
+        };
         /** @description The 202 answer to a reply. */
         ReplyAccepted: {
             delivery?: components["schemas"]["DeliveryState"] | null;
@@ -1083,6 +1472,50 @@ export interface components {
             template?: string | null;
             /** @description Values for placeholders, by token without brackets (`{"TRACKING": "1Z…"}`). */
             values?: Record<string, never>;
+        };
+        /** @description The days and zone a report covers. */
+        ReportWindow: {
+            account?: string | null;
+            agent?: string | null;
+            channel?: components["schemas"]["Channel"] | null;
+            /** Format: date */
+            from: string;
+            /** Format: date-time */
+            generated_at: string;
+            /** @description The IANA zone days and hours are in. */
+            time_zone: string;
+            /** Format: date */
+            to: string;
+        };
+        ResolutionBody: components["schemas"]["ResolutionReport"] & {
+            window: components["schemas"]["ReportWindow"];
+        };
+        ResolutionReport: {
+            /** Format: double */
+            rate_percent?: number | null;
+            /** Format: int64 */
+            resolved: number;
+            /**
+             * Format: double
+             * @description The target the seeds name (85 %).
+             */
+            target_percent: number;
+            /**
+             * Format: int64
+             * @description Resolved after at most two agent replies.
+             */
+            within_2_exchanges: number;
+        };
+        /** @description The share of buyer messages answered within 24 h, Amazon's way. */
+        ResponseRateReport: {
+            /** @description The window (`from..=to`) by channel and account. */
+            by_account: components["schemas"]["RateRow"][];
+            /**
+             * @description The last 7, 30 and 90 days to `to`, each calendar month they touch, and the asked range
+             *     (`range`) when `from` was given.
+             */
+            periods: components["schemas"]["RatePeriod"][];
+            window: components["schemas"]["ReportWindow"];
         };
         /**
          * @description What puts the seller account at risk; any risk means top priority.
@@ -1271,14 +1704,49 @@ export interface components {
          * @enum {string}
          */
         ShipmentStatus: "label_created" | "in_transit" | "out_for_delivery" | "delivered" | "exception" | "unknown";
+        SlaHitReport: {
+            /**
+             * @description Breached clock cycles, most recent first (at most 200): answered late, or still open
+             *     past their deadline (`ended_at` absent).
+             */
+            breached: components["schemas"]["Breach"][];
+            policies: components["schemas"]["SlaRow"][];
+            window: components["schemas"]["ReportWindow"];
+        };
         /**
-         * @description Where a ticket stands against its deadlines.
+         * @description Where a ticket stands against its deadlines: the one definition the ticket view, the badge
+         *     counts, the escalator's alerts and the inbox use.
          * @enum {string}
          */
         SlaLevel: "ok" | "warning" | "breached";
+        SlaRow: {
+            /**
+             * Format: int64
+             * @description Clock cycles answered by their deadline.
+             */
+            hit: number;
+            /**
+             * Format: double
+             * @description `hit / (hit + missed + open_breached)` in percent.
+             */
+            hit_rate_percent?: number | null;
+            /**
+             * Format: int64
+             * @description Answered after it.
+             */
+            missed: number;
+            /**
+             * Format: int64
+             * @description Still unanswered past it.
+             */
+            open_breached: number;
+            policy: string;
+        };
         /** @description The SLA clock of a ticket as last computed by the SLA module. */
         SlaState: {
             breached: boolean;
+            /** @description The clock counts opening hours only (a business clock): remaining time is working time. */
+            business_hours?: boolean;
             /**
              * Format: date-time
              * @description The buyer message whose answer is due (channel timestamp).
@@ -1298,6 +1766,13 @@ export interface components {
             /** Format: date-time */
             first_response_at?: string | null;
             /**
+             * @description The clock's events that can still change it, in canonical order (decision 0008):
+             *     everything before the first buyer message, that message, the reply that first answered
+             *     it, the last reply or resolution, and everything after it. Applying a message is adding
+             *     its event here and evaluating again, so delivery order does not matter.
+             */
+            history?: Record<string, never>[];
+            /**
              * Format: date-time
              * @description The team's own, tighter deadline.
              */
@@ -1308,12 +1783,31 @@ export interface components {
              */
             paused_at?: string | null;
             policy?: string | null;
+            /**
+             * Format: int64
+             * @description While paused: the working time left before the deadline, in seconds.
+             */
+            remaining_when_paused?: number | null;
+            /**
+             * Format: date-time
+             * @description When the first warning threshold (`warn_50` of the seed policies) is reached: the
+             *     instant the escalator's warning schedule fires and [`super::badges::SlaLevel`] turns `warning`,
+             *     computed once by `sla::threshold_instants` for both.
+             */
+            warning_at?: string | null;
+            /**
+             * @description A business clock's opening stretches from the last evaluation to `due_at`: what the
+             *     remaining *working* time is read from without the policy ([`SlaState::working_left`]).
+             */
+            working_spans?: components["schemas"]["WorkingSpan"][];
         };
         /** @description The SLA state of the view: the level and the time left to the marketplace's deadline. */
         SlaSummary: {
+            /** @description `business` (opening hours) or `calendar` (around the clock); absent without a policy. */
+            clock?: string | null;
             /**
              * Format: date-time
-             * @description The marketplace's deadline.
+             * @description The marketplace's deadline (wall clock); absent while a business clock is paused.
              */
             due_at?: string | null;
             /**
@@ -1325,10 +1819,27 @@ export interface components {
             /** @description A paused clock (waiting on the buyer) keeps its remaining time. */
             paused: boolean;
             /**
+             * Format: date-time
+             * @description Since when the clock is paused.
+             */
+            paused_at?: string | null;
+            /**
              * Format: int64
-             * @description Seconds to `due_at` (negative once passed); absent when no clock runs.
+             * @description Wall-clock seconds to `due_at` (negative once passed); absent when no clock runs.
              */
             remaining_seconds?: number | null;
+            /**
+             * Format: int64
+             * @description Working seconds left before the deadline: opening hours only for a business clock (so
+             *     "2 h left" means two working hours), the same as `remaining_seconds` for a calendar
+             *     clock; while paused, the working time the pause kept. Absent when no clock runs.
+             */
+            remaining_working_seconds?: number | null;
+            /**
+             * Format: date-time
+             * @description When the level turns `warning` (the first warning alert fires then too).
+             */
+            warning_at?: string | null;
         };
         StatusRequest: {
             reason?: string | null;
@@ -1406,6 +1917,19 @@ export interface components {
             rule?: components["schemas"]["RuleSpec"] | null;
             rule_id?: string | null;
         };
+        /**
+         * @description Which message (by its channel time) a ticket's derived fields come from: the subject from
+         *     the earliest buyer message, the intent from the earliest buyer message with a recognised
+         *     intent, the language from the latest buyer message that showed one.
+         */
+        ThreadSources: {
+            /** Format: date-time */
+            intent_at?: string | null;
+            /** Format: date-time */
+            language_at?: string | null;
+            /** Format: date-time */
+            subject_at?: string | null;
+        };
         Ticket: {
             account: components["schemas"]["AccountId"];
             assignee?: components["schemas"]["AgentId"] | null;
@@ -1430,6 +1954,11 @@ export interface components {
             priority: components["schemas"]["Priority"];
             risk?: components["schemas"]["Risk"] | null;
             sla: components["schemas"]["SlaState"];
+            /**
+             * @description Channel times of the messages the subject, intent and language were taken from, so a
+             *     thread's messages give the same ticket in any delivery order.
+             */
+            sources?: components["schemas"]["ThreadSources"];
             status: components["schemas"]["TicketStatus"];
             subject: string;
             suggested_draft?: components["schemas"]["SuggestedDraft"] | null;
@@ -1524,16 +2053,66 @@ export interface components {
             rule_id: components["schemas"]["RuleId"];
             /** @enum {string} */
             type: "rule_applied";
+        } | {
+            message?: components["schemas"]["MessageId"] | null;
+            reason?: string | null;
+            /** @enum {string} */
+            type: "no_response_needed";
         };
         TicketId: string;
         /** @enum {string} */
         TicketStatus: "open" | "pending" | "resolved";
+        /**
+         * @description Average, median and p90 of a response-time histogram. Percentiles are nearest-rank, in
+         *     whole minutes (exact to the minute up to 48 h; beyond, `*_over_48h` is set and the minutes
+         *     say 2880).
+         */
+        TimeStats: {
+            /** Format: double */
+            average_seconds?: number | null;
+            /** Format: int64 */
+            count: number;
+            /** Format: int32 */
+            median_minutes?: number | null;
+            median_over_48h: boolean;
+            /** Format: int32 */
+            p90_minutes?: number | null;
+            p90_over_48h: boolean;
+        };
         TrackingEvent: {
             /** Format: date-time */
             at: string;
             description: string;
             location?: string | null;
             status: components["schemas"]["ShipmentStatus"];
+        };
+        VolumeBody: components["schemas"]["VolumeReport"] & {
+            window: components["schemas"]["ReportWindow"];
+        };
+        VolumeCell: {
+            /** Format: int32 */
+            hour: number;
+            /** Format: int64 */
+            messages: number;
+            /**
+             * Format: int32
+             * @description 0 = Monday … 6 = Sunday, in the report's time zone.
+             */
+            weekday: number;
+        };
+        VolumeReport: {
+            by_day: components["schemas"]["DayCount"][];
+            /** @description All 168 cells, Monday 00h first (heat-map data). */
+            cells: components["schemas"]["VolumeCell"][];
+            /** Format: int64 */
+            total: number;
+        };
+        /** @description One stretch of opening hours `[from, to)` of a business clock. */
+        WorkingSpan: {
+            /** Format: date-time */
+            from: string;
+            /** Format: date-time */
+            to: string;
         };
     };
     responses: never;
@@ -2244,6 +2823,467 @@ export interface operations {
                      *     }
                      */
                     "application/json": Record<string, never>;
+                };
+            };
+        };
+    };
+    account_health: {
+        parameters: {
+            query?: {
+                /** @description One Amazon account id. */
+                account?: string;
+                /** @description `json` (default) or `csv`. */
+                format?: string;
+                /** @description How far ahead to look for messages whose 24 h run out (1–48, default 4). */
+                horizon_hours?: number;
+                /** @description The tenant's line in percent (default 95; Amazon's 90 % is always checked). */
+                line_percent?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description JSON report (CSV with `format=csv`) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccountHealthReport"];
+                    "text/csv": string;
+                };
+            };
+            /** @description Invalid parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    agents: {
+        parameters: {
+            query?: {
+                /** @description A channel account id. */
+                account?: string;
+                /** @description An agent (JWT `sub`): the figures of what that agent handled. */
+                agent?: string;
+                /** @description `amazon`, `ebay`, `shopify` or `email`. */
+                channel?: string;
+                /** @description Days covered when `from` is not given (default 30). */
+                days?: number;
+                /** @description `json` (default) or `csv`. */
+                format?: string;
+                /** @description First local day, inclusive (`YYYY-MM-DD`; default: `days` before `to`). */
+                from?: string;
+                /** @description Last local day, inclusive (`YYYY-MM-DD`; default: today in the tenant's time zone). */
+                to?: string;
+                /**
+                 * @description IANA time zone of the days; reports are kept in the tenant's (its working time zone),
+                 *     which is the default and the only one accepted.
+                 */
+                tz?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description JSON report (CSV with `format=csv`) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AgentReport"];
+                    "text/csv": string;
+                };
+            };
+            /** @description Invalid parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    claims: {
+        parameters: {
+            query?: {
+                /** @description A channel account id. */
+                account?: string;
+                /** @description An agent (JWT `sub`): the figures of what that agent handled. */
+                agent?: string;
+                /** @description `amazon`, `ebay`, `shopify` or `email`. */
+                channel?: string;
+                /** @description Days covered when `from` is not given (default 30). */
+                days?: number;
+                /** @description `json` (default) or `csv`. */
+                format?: string;
+                /** @description First local day, inclusive (`YYYY-MM-DD`; default: `days` before `to`). */
+                from?: string;
+                /** @description Last local day, inclusive (`YYYY-MM-DD`; default: today in the tenant's time zone). */
+                to?: string;
+                /**
+                 * @description IANA time zone of the days; reports are kept in the tenant's (its working time zone),
+                 *     which is the default and the only one accepted.
+                 */
+                tz?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description JSON report (CSV with `format=csv`) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ClaimBody"];
+                    "text/csv": string;
+                };
+            };
+            /** @description Invalid parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    first_response: {
+        parameters: {
+            query?: {
+                /** @description A channel account id. */
+                account?: string;
+                /** @description An agent (JWT `sub`): the figures of what that agent handled. */
+                agent?: string;
+                /** @description `amazon`, `ebay`, `shopify` or `email`. */
+                channel?: string;
+                /** @description Days covered when `from` is not given (default 30). */
+                days?: number;
+                /** @description `json` (default) or `csv`. */
+                format?: string;
+                /** @description First local day, inclusive (`YYYY-MM-DD`; default: `days` before `to`). */
+                from?: string;
+                /** @description Last local day, inclusive (`YYYY-MM-DD`; default: today in the tenant's time zone). */
+                to?: string;
+                /**
+                 * @description IANA time zone of the days; reports are kept in the tenant's (its working time zone),
+                 *     which is the default and the only one accepted.
+                 */
+                tz?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description JSON report (CSV with `format=csv`) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FirstResponseReport"];
+                    "text/csv": string;
+                };
+            };
+            /** @description Invalid parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    resolution: {
+        parameters: {
+            query?: {
+                /** @description A channel account id. */
+                account?: string;
+                /** @description An agent (JWT `sub`): the figures of what that agent handled. */
+                agent?: string;
+                /** @description `amazon`, `ebay`, `shopify` or `email`. */
+                channel?: string;
+                /** @description Days covered when `from` is not given (default 30). */
+                days?: number;
+                /** @description `json` (default) or `csv`. */
+                format?: string;
+                /** @description First local day, inclusive (`YYYY-MM-DD`; default: `days` before `to`). */
+                from?: string;
+                /** @description Last local day, inclusive (`YYYY-MM-DD`; default: today in the tenant's time zone). */
+                to?: string;
+                /**
+                 * @description IANA time zone of the days; reports are kept in the tenant's (its working time zone),
+                 *     which is the default and the only one accepted.
+                 */
+                tz?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description JSON report (CSV with `format=csv`) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ResolutionBody"];
+                    "text/csv": string;
+                };
+            };
+            /** @description Invalid parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    response_rate: {
+        parameters: {
+            query?: {
+                /** @description A channel account id. */
+                account?: string;
+                /** @description An agent (JWT `sub`): the figures of what that agent handled. */
+                agent?: string;
+                /** @description `amazon`, `ebay`, `shopify` or `email`. */
+                channel?: string;
+                /** @description Days covered when `from` is not given (default 30). */
+                days?: number;
+                /** @description `json` (default) or `csv`. */
+                format?: string;
+                /** @description First local day, inclusive (`YYYY-MM-DD`; default: `days` before `to`). */
+                from?: string;
+                /** @description Last local day, inclusive (`YYYY-MM-DD`; default: today in the tenant's time zone). */
+                to?: string;
+                /**
+                 * @description IANA time zone of the days; reports are kept in the tenant's (its working time zone),
+                 *     which is the default and the only one accepted.
+                 */
+                tz?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description JSON report (CSV with `format=csv` or `Accept: text/csv`) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ResponseRateReport"];
+                    "text/csv": string;
+                };
+            };
+            /** @description Invalid parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    sla: {
+        parameters: {
+            query?: {
+                /** @description A channel account id. */
+                account?: string;
+                /** @description An agent (JWT `sub`): the figures of what that agent handled. */
+                agent?: string;
+                /** @description `amazon`, `ebay`, `shopify` or `email`. */
+                channel?: string;
+                /** @description Days covered when `from` is not given (default 30). */
+                days?: number;
+                /** @description `json` (default) or `csv`. */
+                format?: string;
+                /** @description First local day, inclusive (`YYYY-MM-DD`; default: `days` before `to`). */
+                from?: string;
+                /** @description Last local day, inclusive (`YYYY-MM-DD`; default: today in the tenant's time zone). */
+                to?: string;
+                /**
+                 * @description IANA time zone of the days; reports are kept in the tenant's (its working time zone),
+                 *     which is the default and the only one accepted.
+                 */
+                tz?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description JSON report (CSV with `format=csv`) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SlaHitReport"];
+                    "text/csv": string;
+                };
+            };
+            /** @description Invalid parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    volume: {
+        parameters: {
+            query?: {
+                /** @description A channel account id. */
+                account?: string;
+                /** @description An agent (JWT `sub`): the figures of what that agent handled. */
+                agent?: string;
+                /** @description `amazon`, `ebay`, `shopify` or `email`. */
+                channel?: string;
+                /** @description Days covered when `from` is not given (default 30). */
+                days?: number;
+                /** @description `json` (default) or `csv`. */
+                format?: string;
+                /** @description First local day, inclusive (`YYYY-MM-DD`; default: `days` before `to`). */
+                from?: string;
+                /** @description Last local day, inclusive (`YYYY-MM-DD`; default: today in the tenant's time zone). */
+                to?: string;
+                /**
+                 * @description IANA time zone of the days; reports are kept in the tenant's (its working time zone),
+                 *     which is the default and the only one accepted.
+                 */
+                tz?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description JSON report (CSV with `format=csv`) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VolumeBody"];
+                    "text/csv": string;
+                };
+            };
+            /** @description Invalid parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -3599,6 +4639,81 @@ export interface operations {
         };
         responses: {
             /** @description `ticket`; the new ETag */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Edited"];
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such ticket for this tenant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Stale If-Match: `ticket` is the current one */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match missing */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    no_response_needed: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The ticket's ETag, `"v{version}"` */
+                "If-Match": string;
+            };
+            path: {
+                /** @description Ticket id (`tkt_…`) */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NoResponseNeededRequest"];
+            };
+        };
+        responses: {
+            /** @description `ticket`; the new ETag (unchanged when nothing awaited an answer) */
             200: {
                 headers: {
                     [name: string]: unknown;
