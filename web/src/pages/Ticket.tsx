@@ -123,6 +123,26 @@ export function TicketPage({ id, reply }: { id: string; reply: boolean }) {
             ))}
           </div>
         ) : null}
+        {t.sla.due_at && t.status !== 'resolved' ? (
+          <div class="head-actions">
+            <button
+              class="btn secondary small"
+              title="The buyer's last message needs no answer (counts as handled; the SLA clock stops)"
+              onClick={async () => {
+                const reason = window.prompt('Why does this need no response? (optional, audited)') ?? undefined;
+                if (reason === undefined) return;
+                const r = await api.POST('/v1/tickets/{id}/no-response-needed', {
+                  params: { path: { id: t.id }, header: { 'If-Match': `"v${t.version}"` } },
+                  body: { reason: reason.trim() || undefined },
+                });
+                setNotice(r.error ? problemText(r.error) : null);
+                await load();
+              }}
+            >
+              No response needed
+            </button>
+          </div>
+        ) : null}
         {notice ? <p class="error small" role="alert">{notice}</p> : null}
       </header>
 

@@ -139,3 +139,13 @@ test('two agents see each other replying and the second gets the 409 flow', asyn
   await conflict.getByRole('button', { name: /send my reply/ }).click();
   await expect(bob.locator('.composer-foot [role=status]')).toContainText('Reply queued');
 });
+
+test('"no response needed" stops the clock of a ticket', async ({ page }) => {
+  const view = await findTicket((t) => t.channel === 'amazon' && !!t.sla.due_at, taken);
+  await signIn(page, tokens.admin, `/tickets/${view.ticket.id}`);
+  await expect(page.locator('.ticket-head .countdown')).not.toHaveAttribute('data-level', /answered|none/);
+  page.once('dialog', (d) => void d.accept('Buyer only said thank you'));
+  await page.getByRole('button', { name: 'No response needed' }).click();
+  await expect(page.locator('.ticket-head .countdown')).toHaveAttribute('data-level', /answered|none/);
+  await expect(page.getByRole('button', { name: 'No response needed' })).toHaveCount(0);
+});
