@@ -4,7 +4,8 @@ VENV ?= .venv
 PYTHON ?= python3
 CARGO ?= cargo
 
-.PHONY: dev test lint fmt clippy cargo-test cfn-lint checkov schemathesis schemathesis-stateful bench build deploy clean
+.PHONY: dev test lint fmt clippy cargo-test cfn-lint checkov schemathesis schemathesis-stateful bench build deploy clean \
+	web-build web-api web-check web-unit web-e2e web-test web-size web-deploy chromium
 
 TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
 # Environment a deployed function finds (values are placeholders: init reads, never calls).
@@ -16,10 +17,10 @@ BENCH_ENV := --env MARKETDESK_TABLE=bench --env MARKETDESK_ESCALATION_QUEUE_ARN=
 	--env AWS_REGION=eu-west-1 --env AWS_ACCESS_KEY_ID=bench --env AWS_SECRET_ACCESS_KEY=bench \
 	--env AWS_ENDPOINT_URL=http://127.0.0.1:9 --env AWS_MAX_ATTEMPTS=1
 
-dev: $(VENV)/.installed
+dev: $(VENV)/.installed web-build
 	$(CARGO) run --quiet -p marketdesk-cli -- dev $(DEV_ARGS)
 
-test: $(VENV)/.installed fmt-check clippy cargo-test cfn-lint checkov schemathesis
+test: $(VENV)/.installed fmt-check clippy cargo-test cfn-lint checkov schemathesis web-test
 
 # The virtualenv with the AWS emulator (moto) and cfn-lint, pinned in requirements-dev.txt.
 $(VENV)/.installed: requirements-dev.txt
@@ -70,11 +71,60 @@ schemathesis-stateful: $(VENV)/.installed
 	SCHEMATHESIS_PHASES=stateful SCHEMATHESIS_MAX_EXAMPLES=$${SCHEMATHESIS_MAX_EXAMPLES:-200} \
 		MARKETDESK_VENV=$(abspath $(VENV)) devstack/schemathesis.sh $(TARGET_DIR)/debug/marketdesk $(VENV) $(SCHEMATHESIS_PORT)
 
-lint: fmt-check clippy cfn-lint checkov
+lint: fmt-check clippy cfn-lint checkov web-check
+
+# The web app (web/): installed with npm ci from the committed lockfile; never a browser download.
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
+WEB_PORT ?= 8392
+web/node_modules/.installed: web/package-lock.json
+	command -v npm >/dev/null || (apt-get update -qq && apt-get install -y -qq nodejs npm)
+	cd web && npm ci --no-audit --no-fund
+	touch $@
+
+# The production build that `make dev` serves on the API's port and `make deploy` uploads.
+web-build: web/node_modules/.installed
+	cd web && npm run build
+
+# Regenerates the typed client (web/src/api/schema.d.ts) from the API's OpenAPI document
+# (`marketdesk openapi`); `make web-api URL=http://127.0.0.1:8080/v1/openapi.json` reads a running stack.
+web-api: web/node_modules/.installed
+	cd web && node scripts/gen-api.mjs $(URL)
+
+# eslint, tsc --noEmit, and the committed client matching the API's document.
+web-check: web/node_modules/.installed
+	cd web && npm run lint && npm run typecheck && node scripts/gen-api.mjs --check
+
+web-unit: web/node_modules/.installed
+	cd web && npm test
+
+# Debian's chromium drives the browser tests (Playwright's own browser builds are not used).
+chromium:
+	command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
+
+# Browser tests against the real local stack (started and stopped by the script); screenshots
+# in web/test-results/.
+web-e2e: $(VENV)/.installed web-build chromium
+	$(CARGO) build --quiet --locked -p marketdesk-cli
+	MARKETDESK_VENV=$(abspath $(VENV)) web/scripts/e2e.sh $(TARGET_DIR)/debug/marketdesk $(WEB_PORT)
+
+web-test: web-check web-unit web-e2e
+
+web-size: web-build
+	node web/scripts/size.mjs
+
+# After `make deploy`: config.json from the stack's WebConfig output, the build to the web
+# bucket, and the page + config invalidated at CloudFront. STACK names the stack.
+STACK ?= marketdesk
+web-deploy: web-build
+	out() { aws cloudformation describe-stacks --stack-name $(STACK) --output text \
+	  --query "Stacks[0].Outputs[?OutputKey=='$$1'].OutputValue"; }; \
+	out WebConfig > web/dist/config.json && \
+	aws s3 sync web/dist "s3://$$(out WebBucketName)" --delete && \
+	aws cloudfront create-invalidation --distribution-id "$$(out WebDistributionId)" --paths /index.html /config.json
 
 # Ingest throughput and DynamoDB requests per message, then cold start, size and memory of the
 # ingest and API functions against a hello-world Rust Lambda (budget: init within 2x).
-bench: $(VENV)/.installed
+bench: $(VENV)/.installed web-size
 	$(CARGO) build --release --locked -p ingest -p api -p marketdesk-bench
 	MARKETDESK_VENV=$(abspath $(VENV)) $(TARGET_DIR)/release/bench
 	@echo; echo "release binaries (budget <= 12 MB):"; ls -l $(TARGET_DIR)/release/ingest $(TARGET_DIR)/release/api $(TARGET_DIR)/release/hello | awk '{printf "  %-10s %6.1f MB\n", $$NF, $$5/1048576}'

@@ -116,6 +116,9 @@ pub async fn run(args: DevArgs) -> Result<(), Box<dyn std::error::Error + Send +
         .with_escalations(stack.escalation_scheduler())
         .with_cors_origins(api::cors::origins_from_env()?),
     );
+    let dist = crate::web::dist_dir();
+    let web_built = dist.join("index.html").is_file();
+    let app = crate::web::with_static(app, dist);
     let url = format!("http://{addr}");
     let s = &stack.sandboxes;
     println!("marketdesk local stack");
@@ -138,8 +141,18 @@ pub async fn run(args: DevArgs) -> Result<(), Box<dyn std::error::Error + Send +
         options.poll_every.as_secs(),
         options.rate_per_minute
     );
-    println!("  API            {url}");
+    println!("  API            {url}/v1");
+    if web_built {
+        println!("  web app        {url}/");
+    } else {
+        println!("  web app        not built (make dev builds it: make web-build)");
+    }
     println!();
+    if web_built {
+        println!("Open the inbox, signed in as dev-agent (admin):");
+        println!("  {url}/#token={dev_token}");
+        println!();
+    }
     println!("Development token (admin of tenant {DEMO_TENANT}, 12 h):");
     println!("  export TOKEN={dev_token}");
     println!();

@@ -6,6 +6,7 @@ mod dev;
 mod quarantine;
 mod sla;
 mod token;
+mod web;
 
 use clap::{Parser, Subcommand};
 
@@ -34,6 +35,9 @@ enum Command {
     Sla(sla::SlaArgs),
     /// What the running local stack could not process: quarantined payloads and DLQ depths.
     Quarantine(quarantine::QuarantineArgs),
+    /// Print the API's OpenAPI document (what /v1/openapi.json serves); the web app's typed
+    /// client is generated from it.
+    Openapi,
     /// Every SLA alert the running local stack sent to Slack (its sink's `GET /posts`).
     Alerts(alerts::AlertsArgs),
 }
@@ -50,6 +54,10 @@ async fn main() -> std::process::ExitCode {
         Command::Check(args) => check::run(args).map_err(Into::into),
         Command::Sla(args) => sla::run(args).map_err(Into::into),
         Command::Quarantine(args) => quarantine::run(args).await,
+        Command::Openapi => {
+            println!("{}", api::openapi::json());
+            Ok(())
+        }
         Command::Alerts(args) => alerts::run(args).await.map_err(Into::into),
     };
     match result {

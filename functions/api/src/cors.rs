@@ -59,6 +59,8 @@ pub fn layer(origins: &[HeaderValue]) -> Option<CorsLayer> {
                 header::AUTHORIZATION,
                 header::CONTENT_TYPE,
                 header::IF_MATCH,
+                // The inbox and badge counts are polled with their ETag.
+                header::IF_NONE_MATCH,
             ])
             .expose_headers([header::ETAG, HeaderName::from_static("location")])
             .max_age(std::time::Duration::from_secs(600)),

@@ -116,12 +116,15 @@ pub struct Counts {
     path = "/v1/tickets/counts",
     tag = "tickets",
     responses(
-        (status = 200, description = "Counts of open and pending tickets", body = Counts,
+        (status = 200, description = "Counts of open and pending tickets, with a content ETag",
+            body = Counts,
+            headers(("ETag" = String, description = "Send it back as `If-None-Match` to poll")),
             example = json!({
                 "open": {"total": 3, "ok": 1, "warning": 1, "breached": 1,
                     "by_channel": {"amazon": {"total": 2, "ok": 0, "warning": 1, "breached": 1},
                                    "ebay": {"total": 1, "ok": 1, "warning": 0, "breached": 0}}},
                 "pending": {"total": 0, "ok": 0, "warning": 0, "breached": 0, "by_channel": {}}})),
+        (status = 304, description = "Unchanged since the ETag sent as `If-None-Match`"),
         (status = 401, description = "No valid token", body = Problem,
             content_type = "application/problem+json"),
     ),
@@ -130,7 +133,8 @@ pub struct Counts {
 pub async fn counts<S: InsightStore>(
     State(state): State<AppState<S>>,
     Authenticated(caller): Authenticated,
-) -> Result<Json<Counts>, Problem> {
+    headers: axum::http::HeaderMap,
+) -> Result<axum::response::Response, Problem> {
     let now = Utc::now();
     let (open, pending) = tokio::try_join!(
         state
@@ -143,10 +147,13 @@ pub async fn counts<S: InsightStore>(
     let tally = |entries: &[marketdesk::store::QueueEntry]| {
         BadgeCounts::tally(entries.iter().map(|e| (e.channel, &e.sla)), now)
     };
-    Ok(Json(Counts {
+    let counts = Counts {
         open: tally(&open),
         pending: tally(&pending),
-    }))
+    };
+    Ok(crate::preconditions::json_or_not_modified(
+        &headers, &counts,
+    ))
 }
 
 /// Sends a quarantined payload back to the queue of the worker that gave up on it and marks

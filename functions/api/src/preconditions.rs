@@ -87,6 +87,64 @@ pub fn require_admin(caller: &Caller, what: &str) -> Result<(), Problem> {
     }
 }
 
+/// The ETag of a listing's JSON (`"c{sha-256 prefix}"`): the same answer has the same tag on
+/// every instance, so a client polling with `If-None-Match` is told 304 until it changes.
+pub fn content_etag(json: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(json);
+    let hex: String = digest[..12].iter().map(|b| format!("{b:02x}")).collect();
+    format!("\"c{hex}\"")
+}
+
+/// Whether `If-None-Match` names `etag` (or `*`); weak tags (`W/`) compare weakly.
+fn none_match(headers: &HeaderMap, etag: &str) -> bool {
+    headers
+        .get_all(header::IF_NONE_MATCH)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|t| t.trim().trim_start_matches("W/"))
+        .any(|t| t == etag || t == "*")
+}
+
+/// `body` as JSON with its content ETag, or an empty 304 when the caller's `If-None-Match`
+/// already names it. `Cache-Control: no-cache` makes caches revalidate every time.
+pub fn json_or_not_modified(headers: &HeaderMap, body: &impl Serialize) -> Response {
+    let json = match serde_json::to_vec(body) {
+        Ok(json) => json,
+        Err(err) => {
+            return Problem::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                format!("the answer could not be encoded: {err}"),
+            )
+            .into_response();
+        }
+    };
+    let tag = content_etag(&json);
+    let mut response = if none_match(headers, &tag) {
+        StatusCode::NOT_MODIFIED.into_response()
+    } else {
+        (
+            [(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            )],
+            json,
+        )
+            .into_response()
+    };
+    let headers = response.headers_mut();
+    if let Ok(value) = HeaderValue::from_str(&tag) {
+        headers.insert(header::ETAG, value);
+    }
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-cache"),
+    );
+    response
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -112,5 +170,51 @@ mod tests {
             let err = if_match(&headers(Some(bad)), "rule").unwrap_err();
             assert_eq!(err.status, 400, "{bad}");
         }
+    }
+}
+
+#[cfg(test)]
+mod content_etag_tests {
+    use super::*;
+
+    fn with_if_none_match(tag: &str) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::IF_NONE_MATCH, HeaderValue::from_str(tag).unwrap());
+        headers
+    }
+
+    #[test]
+    fn an_unchanged_listing_is_a_304_with_the_same_etag() {
+        let body = json!({"items": [{"id": "tkt_1"}], "next_cursor": null});
+        let first = json_or_not_modified(&HeaderMap::new(), &body);
+        assert_eq!(first.status(), StatusCode::OK);
+        assert_eq!(first.headers()[header::CACHE_CONTROL], "private, no-cache");
+        let tag = first.headers()[header::ETAG].to_str().unwrap().to_owned();
+        assert!(tag.starts_with("\"c") && tag.ends_with('"'), "{tag}");
+
+        let again = json_or_not_modified(&with_if_none_match(&tag), &body);
+        assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
+        assert_eq!(again.headers()[header::ETAG], tag.as_str());
+        // A list of tags, or the weak form of the same tag, matches too.
+        let listed = format!("\"cother\", W/{tag}");
+        assert_eq!(
+            json_or_not_modified(&with_if_none_match(&listed), &body).status(),
+            StatusCode::NOT_MODIFIED
+        );
+    }
+
+    #[test]
+    fn a_changed_listing_answers_the_new_body_and_tag() {
+        let before = json!({"items": [{"id": "tkt_1", "version": 1}]});
+        let after = json!({"items": [{"id": "tkt_1", "version": 2}]});
+        let old = json_or_not_modified(&HeaderMap::new(), &before).headers()[header::ETAG]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        let response = json_or_not_modified(&with_if_none_match(&old), &after);
+        assert_eq!(response.status(), StatusCode::OK);
+        assert_ne!(response.headers()[header::ETAG], old.as_str());
+        assert_eq!(content_etag(b"{}"), content_etag(b"{}"));
+        assert_ne!(content_etag(b"{}"), content_etag(b"[]"));
     }
 }

@@ -3,6 +3,8 @@
 use crate::extract::Query;
 use axum::Json;
 use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use axum::response::Response;
 use chrono::{DateTime, Utc};
 use marketdesk::domain::badges::SlaLevel;
 use marketdesk::domain::{AgentId, Order, Ticket, TicketId, TicketStatus};
@@ -12,6 +14,7 @@ use marketdesk::store::{
 use serde::{Deserialize, Serialize};
 
 use crate::paging::{Listing, page_request};
+use crate::preconditions::json_or_not_modified;
 use crate::{AppState, Authenticated, Problem};
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -68,8 +71,10 @@ fn enum_param<T: serde::de::DeserializeOwned>(
     tag = "tickets",
     params(InboxParams),
     responses(
-        (status = 200, description = "`items` (tickets) and `next_cursor`",
-            body = Listing<marketdesk::domain::Ticket>),
+        (status = 200, description = "`items` (tickets) and `next_cursor`, with a content ETag",
+            body = Listing<marketdesk::domain::Ticket>,
+            headers(("ETag" = String, description = "Send it back as `If-None-Match` to poll"))),
+        (status = 304, description = "Unchanged since the ETag sent as `If-None-Match`"),
         (status = 400, description = "Invalid parameter", body = Problem,
             content_type = "application/problem+json"),
         (status = 401, description = "No valid token", body = Problem,
@@ -80,8 +85,9 @@ fn enum_param<T: serde::de::DeserializeOwned>(
 pub async fn inbox<S: TicketStore>(
     State(state): State<AppState<S>>,
     Authenticated(caller): Authenticated,
+    headers: HeaderMap,
     Query(params): Query<InboxParams>,
-) -> Result<Json<Listing<marketdesk::domain::Ticket>>, Problem> {
+) -> Result<Response, Problem> {
     let status: TicketStatus = params
         .status
         .as_deref()
@@ -111,7 +117,8 @@ pub async fn inbox<S: TicketStore>(
         .store
         .queue_where(&caller.tenant, &queue, &filter, &page)
         .await?;
-    Ok(Json(page.into()))
+    let listing: Listing<marketdesk::domain::Ticket> = page.into();
+    Ok(json_or_not_modified(&headers, &listing))
 }
 
 /// How many entries of the customer's history the view shows (newest first).

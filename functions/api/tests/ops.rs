@@ -497,7 +497,7 @@ fn preflight(origin: &str) -> Request<Body> {
         .header(header::ACCESS_CONTROL_REQUEST_METHOD, "PUT")
         .header(
             header::ACCESS_CONTROL_REQUEST_HEADERS,
-            "authorization,content-type,if-match",
+            "authorization,content-type,if-match,if-none-match",
         )
         .body(Body::empty())
         .unwrap()
@@ -519,7 +519,7 @@ async fn a_configured_origins_preflight_is_allowed_with_if_match_and_etag_is_exp
         .to_str()
         .unwrap()
         .to_lowercase();
-    for h in ["authorization", "content-type", "if-match"] {
+    for h in ["authorization", "content-type", "if-match", "if-none-match"] {
         assert!(allowed.contains(h), "{allowed}");
     }
     assert!(

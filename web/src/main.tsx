@@ -1,0 +1,158 @@
+import { render } from 'preact';
+import { useEffect, useState } from 'preact/hooks';
+import './styles.css';
+import { configureApi, api } from './api/client';
+import {
+  adoptToken,
+  adoptTokenFromHash,
+  beginSignIn,
+  completeSignIn,
+  loadConfig,
+  session,
+  signOut,
+  type AppConfig,
+} from './auth';
+import { marketplaceLabel } from './format';
+import { Inbox } from './pages/Inbox';
+import { Settings } from './pages/Settings';
+import { TicketPage } from './pages/Ticket';
+import { navigate, onLinkClick, useLocation } from './router';
+
+function SignIn({ config, error }: { config: AppConfig; error?: string | null }) {
+  const [token, setToken] = useState('');
+  const [bad, setBad] = useState(false);
+  return (
+    <main class="signin">
+      <div class="card">
+        <h1>
+          <span class="logo" aria-hidden="true">
+            m
+          </span>{' '}
+          marketdesk
+        </h1>
+        {error ? <p class="error" role="alert">{error}</p> : null}
+        {config.oidc ? (
+          <button class="btn primary wide" onClick={() => void beginSignIn(config.oidc!)}>
+            Sign in
+          </button>
+        ) : (
+          <form
+            onSubmit={(e) => {
+              e.preventDefault();
+              if (adoptToken(token)) navigate('/', true);
+              else setBad(true);
+            }}
+          >
+            <p class="muted">
+              Open the link <code>make dev</code> prints, or paste a development token (<code>marketdesk token</code>).
+            </p>
+            <label class="block">
+              <span>Token</span>
+              <input type="password" value={token} onInput={(e) => setToken((e.target as HTMLInputElement).value)} />
+            </label>
+            {bad ? <p class="error">That token is not valid or has expired.</p> : null}
+            <button class="btn primary wide">Sign in</button>
+          </form>
+        )}
+      </div>
+    </main>
+  );
+}
+
+function App({ config }: { config: AppConfig }) {
+  const { path, query } = useLocation();
+  const [signedIn, setSignedIn] = useState(() => session() !== null);
+  const [callbackError, setCallbackError] = useState<string | null>(null);
+  const [accounts, setAccounts] = useState<Record<string, string>>({});
+  const me = session();
+
+  useEffect(() => {
+    const out = () => setSignedIn(false);
+    window.addEventListener('marketdesk:signed-out', out);
+    return () => window.removeEventListener('marketdesk:signed-out', out);
+  }, []);
+
+  useEffect(() => {
+    if (path === '/callback' && config.oidc) {
+      completeSignIn(config.oidc)
+        .then((back) => {
+          setSignedIn(true);
+          navigate(back, true);
+        })
+        .catch((e: Error) => setCallbackError(e.message));
+    }
+  }, [path]);
+
+  // Admins see each ticket's marketplace (the account's) beside its channel.
+  useEffect(() => {
+    if (!signedIn || me?.role !== 'admin') return;
+    void api.GET('/v1/admin/accounts').then((r) => {
+      if (!r.data) return;
+      const map: Record<string, string> = {};
+      for (const a of r.data.items) {
+        const m = a.marketplace as { id?: string; country?: string } | undefined;
+        map[a.id] = marketplaceLabel(a.channel, m?.id) ?? a.display_name;
+      }
+      setAccounts(map);
+    });
+  }, [signedIn]);
+
+  useEffect(() => {
+    const title = path.startsWith('/tickets/') ? 'Ticket' : path.startsWith('/settings') ? 'Settings' : 'Inbox';
+    document.title = `${title} · marketdesk`;
+  }, [path]);
+
+  if (!signedIn || !me) return <SignIn config={config} error={callbackError} />;
+
+  let page;
+  const ticket = /^\/tickets\/([^/]+)$/.exec(path);
+  const settings = /^\/settings(?:\/(policies|templates|rules|accounts))?$/.exec(path);
+  if (ticket) page = <TicketPage key={ticket[1]} id={decodeURIComponent(ticket[1]!)} reply={query.get('reply') === '1'} />;
+  else if (settings) page = <Settings kind={(settings[1] as 'policies' | 'templates' | 'rules' | 'accounts') ?? 'policies'} />;
+  else page = <Inbox query={query} accounts={accounts} />;
+
+  const section = ticket || path === '/' ? 'inbox' : settings ? 'settings' : '';
+  return (
+    <div class="shell" onClick={onLinkClick}>
+      <a class="skip" href="#main">
+        Skip to content
+      </a>
+      <nav class="nav" aria-label="Main">
+        <a href="/" class="brand">
+          <span class="logo" aria-hidden="true">
+            m
+          </span>
+          <span class="brand-name">marketdesk</span>
+        </a>
+        <a href="/" class={section === 'inbox' ? 'on' : ''} aria-current={section === 'inbox' ? 'page' : undefined}>
+          Inbox
+        </a>
+        {me.role === 'admin' ? (
+          <a href="/settings/policies" class={section === 'settings' ? 'on' : ''} aria-current={section === 'settings' ? 'page' : undefined}>
+            Settings
+          </a>
+        ) : null}
+        <span class="spacer" />
+        <span class="me" title={`${me.role} of ${me.tenant}`}>
+          <span class="avatar">{me.user.slice(0, 2).toUpperCase()}</span>
+          <span class="me-name">{me.user}</span>
+        </span>
+        <button class="btn small secondary" onClick={() => signOut(config.oidc)}>
+          Sign out
+        </button>
+      </nav>
+      <main id="main" class="content">
+        {page}
+      </main>
+    </div>
+  );
+}
+
+async function start() {
+  const config = await loadConfig();
+  configureApi(config.apiUrl);
+  adoptTokenFromHash();
+  render(<App config={config} />, document.getElementById('app')!);
+}
+
+void start();
