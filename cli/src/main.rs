@@ -3,6 +3,7 @@
 mod check;
 mod dev;
 mod quarantine;
+mod report;
 mod sla;
 mod token;
 
@@ -33,6 +34,8 @@ enum Command {
     Sla(sla::SlaArgs),
     /// What the running local stack could not process: quarantined payloads and DLQ depths.
     Quarantine(quarantine::QuarantineArgs),
+    /// A report of the running local stack: the same JSON (or CSV) as GET /v1/reports/<kind>.
+    Report(report::ReportArgs),
 }
 
 #[tokio::main]
@@ -46,6 +49,7 @@ async fn main() -> std::process::ExitCode {
         Command::Check(args) => check::run(args).map_err(Into::into),
         Command::Sla(args) => sla::run(args).map_err(Into::into),
         Command::Quarantine(args) => quarantine::run(args).await,
+        Command::Report(args) => report::run(args).await,
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
