@@ -74,7 +74,6 @@ async fn the_warning_fires_once_per_crossing_and_again_only_after_recovering() {
         t
     };
     let answer = |t: Ticket, after: Duration| {
-        let recorder = recorder;
         let agent = agent.clone();
         async move {
             let facts = store.ticket_facts(&t.tenant, &t.id).await.unwrap();
@@ -99,12 +98,18 @@ async fn the_warning_fires_once_per_crossing_and_again_only_after_recovering() {
         let t = record(arrive(5 * 24)).await;
         answer(t, Duration::minutes(40)).await;
     }
-    escalator.sweep(&[acme.clone()], now()).await.unwrap();
+    escalator
+        .sweep(std::slice::from_ref(&acme), now())
+        .await
+        .unwrap();
     assert!(inbox.take_warnings().is_empty(), "healthy: nothing to say");
 
     // Two messages whose 24 h run out within the hour: if missed, 20 / 22 = 90.9 % < 95 %.
     let mut due = vec![record(arrive(23)).await, record(arrive(23)).await];
-    escalator.sweep(&[acme.clone()], now()).await.unwrap();
+    escalator
+        .sweep(std::slice::from_ref(&acme), now())
+        .await
+        .unwrap();
     assert_eq!(
         inbox.take_warnings(),
         vec![
@@ -114,18 +119,24 @@ async fn the_warning_fires_once_per_crossing_and_again_only_after_recovering() {
         ]
     );
     escalator
-        .sweep(&[acme.clone()], now() + Duration::minutes(5))
+        .sweep(std::slice::from_ref(&acme), now() + Duration::minutes(5))
         .await
         .unwrap();
     assert!(inbox.take_warnings().is_empty(), "once per crossing");
 
     // One more: 20 / 23 = 87.0 % is under Amazon's line too — that crossing is told once.
     due.push(record(arrive(23)).await);
-    escalator.sweep(&[acme.clone()], now()).await.unwrap();
+    escalator
+        .sweep(std::slice::from_ref(&acme), now())
+        .await
+        .unwrap();
     let warned = inbox.take_warnings();
     assert_eq!(warned.len(), 1, "{warned:?}");
     assert!(warned[0].contains("under Amazon's 90 % line"), "{warned:?}");
-    escalator.sweep(&[acme.clone()], now()).await.unwrap();
+    escalator
+        .sweep(std::slice::from_ref(&acme), now())
+        .await
+        .unwrap();
     assert!(inbox.take_warnings().is_empty());
 
     // Answered in time: the account recovers, silently.
@@ -133,7 +144,7 @@ async fn the_warning_fires_once_per_crossing_and_again_only_after_recovering() {
         answer(t, Duration::hours(23) + Duration::minutes(30)).await;
     }
     escalator
-        .sweep(&[acme.clone()], now() + Duration::minutes(30))
+        .sweep(std::slice::from_ref(&acme), now() + Duration::minutes(30))
         .await
         .unwrap();
     assert!(inbox.take_warnings().is_empty());
@@ -154,7 +165,7 @@ async fn the_warning_fires_once_per_crossing_and_again_only_after_recovering() {
     record(arrive(22)).await;
     record(arrive(22)).await;
     escalator
-        .sweep(&[acme.clone()], now() + Duration::minutes(30))
+        .sweep(std::slice::from_ref(&acme), now() + Duration::minutes(30))
         .await
         .unwrap();
     let warned = inbox.take_warnings();

@@ -278,12 +278,15 @@ struct Outcome {
     ended: Option<(DateTime<Utc>, Handling)>,
 }
 
+/// (ticket, start, end, handler, hit)
+type Cycle = (usize, DateTime<Utc>, DateTime<Utc>, Option<AgentId>, bool);
+
 struct Truth {
     messages: Vec<Outcome>,
     /// (ticket, earliest answered arrival, reply instant, agent) per ticket's first response.
     first: Vec<(usize, DateTime<Utc>, DateTime<Utc>, AgentId)>,
     /// (ticket, start, end, handler, hit)
-    cycles: Vec<(usize, DateTime<Utc>, DateTime<Utc>, Option<AgentId>, bool)>,
+    cycles: Vec<Cycle>,
     /// (ticket, at, resolver, agent replies since the last resolution)
     resolutions: Vec<(usize, DateTime<Utc>, AgentId, u32)>,
     /// (ticket, at, kind, buyer wrote before)
