@@ -56,7 +56,8 @@ async fn the_warning_fires_once_per_crossing_and_again_only_after_recovering() {
             frontend_url: "https://app.marketdesk.example".into(),
             fallback_assignee: None,
         },
-    );
+    )
+    .with_health(marketdesk::reports::health::WatchSettings::default());
     let policies = seed_policies();
     let recorder = Recorder {
         tz: tenant_time_zone(&policies),

@@ -174,14 +174,17 @@ impl LocalStack {
             http.build_client(),
             http,
         );
-        let escalator = Arc::new(escalator::Escalator::new(
-            self.store.clone(),
-            slack,
-            EscalationConfig {
-                frontend_url: options.frontend_url.clone(),
-                fallback_assignee: None,
-            },
-        ));
+        let escalator = Arc::new(
+            escalator::Escalator::new(
+                self.store.clone(),
+                slack,
+                EscalationConfig {
+                    frontend_url: options.frontend_url.clone(),
+                    fallback_assignee: None,
+                },
+            )
+            .with_health(marketdesk::reports::health::WatchSettings::default()),
+        );
         let sqs_escalator = escalator.clone();
         self.spawn(crate::queues::run(
             sqs.clone(),

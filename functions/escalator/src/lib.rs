@@ -83,8 +83,9 @@ pub struct Escalator<S, N> {
     /// How far past `now` the sweep reads the deadline-ordered queue: warnings fall before
     /// the deadline the queue sorts by, up to half a target ahead.
     lookahead: TimeDelta,
-    /// How the account-health watch judges (horizon, the tenant's line, digest hour).
-    health: WatchSettings,
+    /// How the account-health watch judges (horizon, the tenant's line, digest hour); `None`
+    /// until [`Escalator::with_health`] turns it on.
+    health: Option<WatchSettings>,
 }
 
 impl<S: TicketStore + ConfigStore + ReportStore + AccountStore, N: Notifier> Escalator<S, N> {
@@ -95,12 +96,12 @@ impl<S: TicketStore + ConfigStore + ReportStore + AccountStore, N: Notifier> Esc
             policies: ConfigCache::default(),
             config,
             lookahead: TimeDelta::hours(24),
-            health: WatchSettings::default(),
+            health: None,
         }
     }
 
     pub fn with_health(mut self, health: WatchSettings) -> Self {
-        self.health = health;
+        self.health = Some(health);
         self
     }
 
@@ -232,10 +233,12 @@ impl<S: TicketStore + ConfigStore + ReportStore + AccountStore, N: Notifier> Esc
                 self.sweep_queue(tenant, status, now, &mut report).await?;
             }
             // Account health rides on the same sweep: a failure is logged, never the SLA's.
-            match self.watch_health(tenant, now).await {
-                Ok(watched) => report.health_warnings += watched.warnings,
-                Err(e) => {
-                    tracing::error!(tenant = %tenant, error = %e, "account-health watch failed")
+            if let Some(settings) = self.health {
+                match self.watch_health(tenant, settings, now).await {
+                    Ok(watched) => report.health_warnings += watched.warnings,
+                    Err(e) => {
+                        tracing::error!(tenant = %tenant, error = %e, "account-health watch failed")
+                    }
                 }
             }
             if report.failed > before {
@@ -302,11 +305,12 @@ impl<S: TicketStore + ConfigStore + ReportStore + AccountStore, N: Notifier> Esc
     pub async fn watch_health(
         &self,
         tenant: &TenantId,
+        settings: WatchSettings,
         now: DateTime<Utc>,
     ) -> Result<marketdesk::reports::health::WatchReport, EscalatorError> {
         let policies = self.policies.policies(&self.store, tenant).await?;
         let tz = marketdesk::reports::tenant_time_zone(&policies);
-        Ok(watch(&self.store, &self.notifier, tenant, tz, now, self.health).await?)
+        Ok(watch(&self.store, &self.notifier, tenant, tz, now, settings).await?)
     }
 
     pub async fn handle(
