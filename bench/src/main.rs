@@ -12,6 +12,7 @@
 //! `../shared/tools/lambda_coldstart.py` against the `hello` binary of this crate.
 
 mod api_costs;
+mod report_costs;
 
 use std::time::{Duration, Instant};
 
@@ -257,6 +258,51 @@ async fn main() {
     println!(
         "  (times are the emulator's: moto answers a GSI Query by scanning every item of the \
          table, DynamoDB reads only the page)"
+    );
+
+    println!();
+    println!("DynamoDB requests per report (30 days; the same at every size):");
+    println!(
+        "  {:>8} {:>16} {:>22} {:>16}",
+        "tickets", "aggregate items", "response rate (30 d)", "per agent (30 d)"
+    );
+    let report_sizes: Vec<usize> = std::env::var("BENCH_REPORT_TICKETS")
+        .ok()
+        .map(|v| v.split(',').filter_map(|n| n.trim().parse().ok()).collect())
+        .unwrap_or_else(|| vec![1_000, 100_000]);
+    let mut report_requests = Vec::new();
+    for tickets in report_sizes {
+        let row = report_costs::run(&tenant, tickets).await;
+        println!(
+            "  {:>8} {:>16} {:>18} req {:>12} req",
+            row.tickets, row.aggregate_items, row.response_rate, row.agents
+        );
+        report_requests.push((row.response_rate, row.agents));
+    }
+    report_requests.dedup();
+    within &= report_requests.len() == 1;
+    let costs = report_costs::write_costs(&tenant).await;
+    println!(
+        "  extra requests per ingested message: {} ({} with its report facts, {} without)",
+        costs.message.0 as i64 - costs.message.1 as i64,
+        costs.message.0,
+        costs.message.1
+    );
+    println!(
+        "  extra requests per reply (sender): {} ({} with report facts: report item read + one \
+         transaction; {} before: ticket update + daily counters)",
+        costs.reply.0 as i64 - costs.reply.1 as i64,
+        costs.reply.0,
+        costs.reply.1
+    );
+    within &= costs.message.0 <= costs.message.1 && costs.reply.0 <= costs.reply.1;
+    println!(
+        "  {}",
+        if report_requests.len() == 1 {
+            "a report costs the same requests at every size"
+        } else {
+            "REPORT COST GROWS WITH TICKETS"
+        }
     );
     if !within {
         std::process::exit(1);

@@ -4,6 +4,7 @@ mod alerts;
 mod check;
 mod dev;
 mod quarantine;
+mod report;
 mod sla;
 mod token;
 mod web;
@@ -40,6 +41,8 @@ enum Command {
     Openapi,
     /// Every SLA alert the running local stack sent to Slack (its sink's `GET /posts`).
     Alerts(alerts::AlertsArgs),
+    /// A report of the running local stack: the same JSON (or CSV) as GET /v1/reports/<kind>.
+    Report(report::ReportArgs),
 }
 
 #[tokio::main]
@@ -59,6 +62,7 @@ async fn main() -> std::process::ExitCode {
             Ok(())
         }
         Command::Alerts(args) => alerts::run(args).await.map_err(Into::into),
+        Command::Report(args) => report::run(args).await,
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

@@ -3,6 +3,7 @@
 
 pub mod demo;
 pub mod emulator;
+pub mod history;
 pub mod local;
 pub mod queues;
 pub mod sandboxes;

@@ -90,6 +90,10 @@ impl LocalStack {
         let store = DynamoStore::from_config(&config, &resources.table);
         let tenant = TenantId::parse(DEMO_TENANT)?;
         seed_accounts(&store, &tenant, Utc::now()).await?;
+        // Thirty days of past activity through the live write path, so reports show figures.
+        let history =
+            crate::history::seed_history(&store, &tenant, Utc::now(), 30, options.seed).await?;
+        tracing::info!(?history, "demo history seeded");
         let sandboxes = Sandboxes::start(options.seed, Utc::now()).await?;
         sandboxes.store_secrets(&config, &tenant).await?;
         Ok(LocalStack {
@@ -183,14 +187,17 @@ impl LocalStack {
             http.build_client(),
             http,
         );
-        let escalator = Arc::new(escalator::Escalator::new(
-            self.store.clone(),
-            slack,
-            EscalationConfig {
-                frontend_url: options.frontend_url.clone(),
-                fallback_assignee: None,
-            },
-        ));
+        let escalator = Arc::new(
+            escalator::Escalator::new(
+                self.store.clone(),
+                slack,
+                EscalationConfig {
+                    frontend_url: options.frontend_url.clone(),
+                    fallback_assignee: None,
+                },
+            )
+            .with_health(marketdesk::reports::health::WatchSettings::default()),
+        );
         let sqs_escalator = escalator.clone();
         self.spawn(crate::queues::run(
             sqs.clone(),

@@ -19,7 +19,10 @@ use marketdesk::escalation::{
     Decision, EscalationAction, EscalationConfig, EscalationError, EscalationTrigger, StaleReason,
     decide, overdue_trigger,
 };
-use marketdesk::store::{ConfigStore, PageRequest, StoreError, TicketQueue, TicketStore};
+use marketdesk::reports::health::{WatchSettings, watch};
+use marketdesk::store::{
+    AccountStore, ConfigStore, PageRequest, ReportStore, StoreError, TicketQueue, TicketStore,
+};
 use marketdesk::tenant_config::ConfigCache;
 use serde::{Deserialize, Serialize};
 
@@ -65,6 +68,9 @@ pub struct SweepReport {
     pub scanned: usize,
     pub escalated: usize,
     pub failed: usize,
+    /// Account-health warnings sent (reports::forecast).
+    #[serde(default)]
+    pub health_warnings: usize,
 }
 
 /// The escalator with its dependencies, built once per process.
@@ -77,9 +83,12 @@ pub struct Escalator<S, N> {
     /// How far past `now` the sweep reads the deadline-ordered queue: warnings fall before
     /// the deadline the queue sorts by, up to half a target ahead.
     lookahead: TimeDelta,
+    /// How the account-health watch judges (horizon, the tenant's line, digest hour); `None`
+    /// until [`Escalator::with_health`] turns it on.
+    health: Option<WatchSettings>,
 }
 
-impl<S: TicketStore + ConfigStore, N: Notifier> Escalator<S, N> {
+impl<S: TicketStore + ConfigStore + ReportStore + AccountStore, N: Notifier> Escalator<S, N> {
     pub fn new(store: S, notifier: N, config: EscalationConfig) -> Self {
         Self {
             store,
@@ -87,7 +96,13 @@ impl<S: TicketStore + ConfigStore, N: Notifier> Escalator<S, N> {
             policies: ConfigCache::default(),
             config,
             lookahead: TimeDelta::hours(24),
+            health: None,
         }
+    }
+
+    pub fn with_health(mut self, health: WatchSettings) -> Self {
+        self.health = Some(health);
+        self
     }
 
     pub fn with_lookahead(mut self, lookahead: TimeDelta) -> Self {
@@ -223,6 +238,15 @@ impl<S: TicketStore + ConfigStore, N: Notifier> Escalator<S, N> {
             for status in [TicketStatus::Open, TicketStatus::Pending] {
                 self.sweep_queue(tenant, status, now, &mut report).await?;
             }
+            // Account health rides on the same sweep: a failure is logged, never the SLA's.
+            if let Some(settings) = self.health {
+                match self.watch_health(tenant, settings, now).await {
+                    Ok(watched) => report.health_warnings += watched.warnings,
+                    Err(e) => {
+                        tracing::error!(tenant = %tenant, error = %e, "account-health watch failed")
+                    }
+                }
+            }
             if report.failed > before {
                 failure = Some(EscalatorError::Sweep {
                     tenant: tenant.clone(),
@@ -282,6 +306,19 @@ impl<S: TicketStore + ConfigStore, N: Notifier> Escalator<S, N> {
     }
 
     /// Dispatches one Lambda invocation; the answer is the batch response or the sweep report.
+    /// The account-health forecast of one tenant (`reports::health::watch`): a warning once
+    /// per crossing of the tenant's line or Amazon's 90 %, and the daily digest.
+    pub async fn watch_health(
+        &self,
+        tenant: &TenantId,
+        settings: WatchSettings,
+        now: DateTime<Utc>,
+    ) -> Result<marketdesk::reports::health::WatchReport, EscalatorError> {
+        let policies = self.policies.policies(&self.store, tenant).await?;
+        let tz = marketdesk::reports::tenant_time_zone(&policies);
+        Ok(watch(&self.store, &self.notifier, tenant, tz, now, settings).await?)
+    }
+
     pub async fn handle(
         &self,
         invocation: Invocation,

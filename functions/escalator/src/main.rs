@@ -16,7 +16,8 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let store = DynamoStore::from_config(&aws::load_config().await, &settings.table);
     let http = HttpConfig::default();
     let slack = SlackWebhook::new("escalations", webhook, http.build_client(), http);
-    let escalator = escalator::Escalator::new(store, slack, config);
+    let escalator = escalator::Escalator::new(store, slack, config)
+        .with_health(marketdesk::reports::health::WatchSettings::default());
     let escalator = &escalator;
     lambda_runtime::run(service_fn(
         move |event: LambdaEvent<escalator::Invocation>| async move {
