@@ -36,8 +36,10 @@
 
 mod channels;
 mod contact;
+pub mod eval;
 mod emoji;
 mod formatting;
+mod intent;
 mod language;
 pub use language::confident_language;
 mod lexicon;
@@ -131,17 +133,19 @@ pub fn check(request: &CheckRequest) -> Verdict {
 
     let mut raw: Vec<Raw> = placeholders::find(body)
         .into_iter()
-        .map(|(start, end)| Raw {
-            rule: Rule::TemplateUnfilledPlaceholder,
-            start,
-            end,
-            message: "Unfilled template placeholder.",
+        .map(|span| {
+            Raw::new(
+                Rule::TemplateUnfilledPlaceholder,
+                span,
+                "Unfilled template placeholder.",
+            )
         })
         .collect();
     if matches!(request.channel, Channel::Amazon | Channel::Ebay) {
         let folded = Folded::new(body);
         let scan = Scan {
             body,
+            languages: resolved.scan,
             links: links::find(body),
             lexicon: lexicon::scan(body, &folded, resolved.scan),
         };
@@ -178,12 +182,12 @@ fn finding(body: &str, raw: Raw) -> Finding {
     };
     Finding {
         rule: raw.rule,
-        severity: raw.rule.severity(),
+        severity: raw.severity,
         start: char_offset(body, raw.start),
         end: char_offset(body, raw.end),
         excerpt,
         message: raw.message.to_owned(),
-        suggestion: raw.rule.suggestion().to_owned(),
+        suggestion: raw.suggestion.to_owned(),
     }
 }
 
