@@ -127,6 +127,12 @@ pub(crate) fn amazon(scan: &Scan) -> Vec<Raw> {
                         span,
                         "Link to a site that is neither Amazon nor a carrier's tracking page.",
                     ));
+                } else if links::is_amazon_host(&link.host) && links::is_review_page(url) {
+                    out.push(Raw::new(
+                        Rule::AmazonReviewRequest,
+                        span,
+                        "Link to Amazon's review or feedback form (pattern review.link).",
+                    ));
                 } else if link.scheme.as_deref().is_some_and(|s| s != "https") {
                     out.push(Raw::new(
                         Rule::AmazonExternalLink,

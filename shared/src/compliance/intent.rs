@@ -298,7 +298,8 @@ fn review_intent(
         pattern,
         message,
     };
-    if exchange.is_some() || (incentive && !thanked && (verb.is_some() || marker.is_some())) {
+    let rewarded = incentive || !thanked;
+    if (exchange.is_some() && rewarded) || (incentive && !thanked && (verb.is_some() || marker.is_some())) {
         return Some(intent(
             span(exchange.or(verb).or(marker)),
             "review.incentive",

@@ -145,6 +145,14 @@ pub(crate) fn is_ebay_host(host: &str) -> bool {
     within_brand(host, "ebay", EBAY_TLDS)
 }
 
+/// An Amazon page for writing a review or seller feedback (`/review/create-review`, `/ryp`,
+/// `/feedback`).
+pub(crate) fn is_review_page(url: &str) -> bool {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let path = rest.find('/').map_or("", |i| &rest[i..]).to_ascii_lowercase();
+    ["review", "/ryp", "feedback"].iter().any(|w| path.contains(w))
+}
+
 /// `host` belongs to a carrier of the registry (any page).
 pub(crate) fn is_carrier_host(host: &str) -> bool {
     registry::carrier_for_host(host).is_some()

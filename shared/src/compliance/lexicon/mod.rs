@@ -273,7 +273,7 @@ mod tests {
         assert!(risky("lo scontrino è allegato", Language::It).is_empty());
         assert_eq!(
             risky("uno sconto del 10", Language::It),
-            vec![(Category::Promotion, "sconto".into())]
+            vec![(Category::PromoMention, "sconto".into())]
         );
     }
 
