@@ -56,10 +56,25 @@ async fn an_italian_review_request_is_blocked_with_its_span() {
     assert_eq!(f["rule"], "amazon.review_request");
     assert_eq!(
         (f["start"].as_u64(), f["end"].as_u64()),
-        (Some(9), Some(22))
+        (Some(0), Some(22))
     );
-    assert_eq!(f["excerpt"], "cinque stelle");
+    assert_eq!(f["excerpt"], "Ci lasci cinque stelle");
+    assert_eq!(f["severity"], "block");
     assert!(f["message"].is_string() && f["suggestion"].is_string());
+}
+
+#[tokio::test]
+async fn a_mentioned_review_word_is_a_warning_with_a_rewording() {
+    let (status, _, v) = check(json!({
+        "channel": "amazon", "marketplace": "amazon.de",
+        "body": "Vielen Dank für Ihr Feedback zur Passform, wir haben es weitergegeben."
+    }))
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(v["verdict"], "warn");
+    let f = &v["findings"][0];
+    assert_eq!((f["rule"].as_str(), f["severity"].as_str()), (Some("amazon.review_request"), Some("warn")));
+    assert!(f["suggestion"].as_str().unwrap().contains("Reword"));
 }
 
 #[tokio::test]
