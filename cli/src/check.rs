@@ -51,7 +51,9 @@ pub enum CheckCliError {
         path: String,
         source: marketdesk::compliance::eval::CorpusError,
     },
-    #[error("a language misses the gate (recall >= {MIN_RECALL}, false blocks <= {MAX_FALSE_BLOCK})")]
+    #[error(
+        "a language misses the gate (recall >= {MIN_RECALL}, false blocks <= {MAX_FALSE_BLOCK})"
+    )]
     Gate,
 }
 

@@ -14,9 +14,10 @@ use marketdesk::domain::Channel;
 const LANGUAGES: [&str; 5] = ["en", "it", "de", "fr", "es"];
 
 fn load(name: &str) -> Vec<Case> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/compliance").join(name);
-    let text =
-        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/compliance")
+        .join(name);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     parse_corpus(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
@@ -90,10 +91,17 @@ fn held_out_split_is_separate_and_covers_every_language() {
     let dev: BTreeSet<String> = load("corpus.jsonl").into_iter().map(|c| c.body).collect();
     let held = load("heldout.jsonl");
     for lang in LANGUAGES {
-        assert!(held.iter().filter(|c| c.lang == lang).count() >= 20, "{lang}");
+        assert!(
+            held.iter().filter(|c| c.lang == lang).count() >= 20,
+            "{lang}"
+        );
     }
     for case in &held {
-        assert!(!dev.contains(&case.body), "{} is also in the tuning split", case.id);
+        assert!(
+            !dev.contains(&case.body),
+            "{} is also in the tuning split",
+            case.id
+        );
     }
 }
 
@@ -104,13 +112,21 @@ fn corpus_findings_respect_the_output_contract() {
         let chars: Vec<char> = case.body.chars().collect();
         let mut previous: Option<(usize, usize)> = None;
         for f in &verdict.findings {
-            assert!(f.start < f.end && f.end <= chars.len(), "{}: span {f:?}", case.id);
+            assert!(
+                f.start < f.end && f.end <= chars.len(),
+                "{}: span {f:?}",
+                case.id
+            );
             let span: String = chars[f.start..f.end].iter().collect();
             let excerpt_ok = f.excerpt == span
                 || f.excerpt
                     .strip_suffix('…')
                     .is_some_and(|e| span.starts_with(e));
-            assert!(excerpt_ok, "{}: excerpt {:?} vs span {span:?}", case.id, f.excerpt);
+            assert!(
+                excerpt_ok,
+                "{}: excerpt {:?} vs span {span:?}",
+                case.id, f.excerpt
+            );
             assert!(!f.message.is_empty() && !f.suggestion.is_empty());
             if let Some(p) = previous {
                 assert!(p <= (f.start, f.end), "{}: findings not sorted", case.id);

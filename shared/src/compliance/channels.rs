@@ -9,10 +9,10 @@
 
 use super::Severity;
 use super::contact;
-use super::intent::{self, Intent, Kind as IntentKind};
-use super::language::LanguageSet;
 use super::emoji;
 use super::formatting::{self, Kind as Format};
+use super::intent::{self, Intent, Kind as IntentKind};
+use super::language::LanguageSet;
 use super::lexicon::{Category, Hit};
 use super::links::{self, Kind as LinkKind, Link};
 use super::rules::Rule;

@@ -301,8 +301,18 @@ mod tests {
     #[test]
     fn tallies_count_missed_violations_and_blocked_compliant_messages() {
         let cases = [
-            case("a", "Please leave us a five-star review.", Outcome::Block, &[Rule::AmazonReviewRequest]),
-            case("b", "Your parcel left today.", Outcome::Block, &[Rule::AmazonPromotion]),
+            case(
+                "a",
+                "Please leave us a five-star review.",
+                Outcome::Block,
+                &[Rule::AmazonReviewRequest],
+            ),
+            case(
+                "b",
+                "Your parcel left today.",
+                Outcome::Block,
+                &[Rule::AmazonPromotion],
+            ),
             case("c", "Your parcel left today.", Outcome::Pass, &[]),
             case("d", "Leave us a review please.", Outcome::Pass, &[]),
         ];

@@ -288,9 +288,8 @@ fn review_intent(
         incentive |= !spans(&g.incentive, text, s).is_empty();
         audience |= !spans(&g.audience, text, s).is_empty();
     }
-    let span = |cue: Option<(usize, usize)>| {
-        cue.map_or((ws, we), |(cs, ce)| (cs.min(ws), ce.max(we)))
-    };
+    let span =
+        |cue: Option<(usize, usize)>| cue.map_or((ws, we), |(cs, ce)| (cs.min(ws), ce.max(we)));
     let intent = |(start, end): (usize, usize), pattern, message| Intent {
         kind: Kind::Review,
         start,
@@ -299,7 +298,9 @@ fn review_intent(
         message,
     };
     let rewarded = incentive || !thanked;
-    if (exchange.is_some() && rewarded) || (incentive && !thanked && (verb.is_some() || marker.is_some())) {
+    if (exchange.is_some() && rewarded)
+        || (incentive && !thanked && (verb.is_some() || marker.is_some()))
+    {
         return Some(intent(
             span(exchange.or(verb).or(marker)),
             "review.incentive",
@@ -334,11 +335,7 @@ fn review_intent(
     })
 }
 
-fn promotion_intent(
-    body: &str,
-    (s, e): (usize, usize),
-    languages: LanguageSet,
-) -> Option<Intent> {
+fn promotion_intent(body: &str, (s, e): (usize, usize), languages: LanguageSet) -> Option<Intent> {
     let text = &body[s..e];
     let (mut verb, mut range, mut deal, mut urgency) = (None, None, None, None);
     for (lang, g) in GRAMMARS.iter() {
@@ -351,7 +348,6 @@ fn promotion_intent(
         urgency = urgency.or(spans(&g.urgency, text, s).into_iter().next());
     }
     let join = |a: (usize, usize), b: (usize, usize)| (a.0.min(b.0), a.1.max(b.1));
-    let _ = body;
     let (span, pattern, message) = match (verb, range.or(deal), deal, range.or(urgency)) {
         (Some(v), Some(o), _, _) => (
             join(v, o),
@@ -382,13 +378,22 @@ mod tests {
     fn patterns(body: &str) -> Vec<&'static str> {
         let langs = LanguageSet::all();
         let hits = lexicon::scan(body, &Folded::new(body), langs);
-        find(body, &hits, langs).into_iter().map(|i| i.pattern).collect()
+        find(body, &hits, langs)
+            .into_iter()
+            .map(|i| i.pattern)
+            .collect()
     }
 
     #[test]
     fn a_review_word_asked_for_blocks_and_a_mention_does_not() {
-        assert_eq!(patterns("If you are happy, please leave us a review."), ["review.request"]);
-        assert_eq!(patterns("A short review would help us enormously."), ["review.conditional"]);
+        assert_eq!(
+            patterns("If you are happy, please leave us a review."),
+            ["review.request"]
+        );
+        assert_eq!(
+            patterns("A short review would help us enormously."),
+            ["review.conditional"]
+        );
         assert!(patterns("Thank you for your feedback about the size.").is_empty());
         assert!(patterns("The review you read refers to the older model.").is_empty());
         assert!(patterns("Please send the photos so we can review them.").is_empty());
@@ -408,7 +413,14 @@ mod tests {
 
     #[test]
     fn star_counts_block_in_every_language() {
-        for body in ["Give us 5 stars", "cinque stelle", "fünf Sterne", "cinq étoiles", "cinco estrellas", "★★★★★"] {
+        for body in [
+            "Give us 5 stars",
+            "cinque stelle",
+            "fünf Sterne",
+            "cinq étoiles",
+            "cinco estrellas",
+            "★★★★★",
+        ] {
             assert!(patterns(body).contains(&"review.star_count"), "{body}");
         }
     }
@@ -429,6 +441,9 @@ mod tests {
 
     #[test]
     fn sentences_split_on_terminal_punctuation_and_lines() {
-        assert_eq!(sentences("A. B? C\nD"), vec![(0, 3), (3, 6), (6, 8), (8, 9)]);
+        assert_eq!(
+            sentences("A. B? C\nD"),
+            vec![(0, 3), (3, 6), (6, 8), (8, 9)]
+        );
     }
 }

@@ -149,8 +149,13 @@ pub(crate) fn is_ebay_host(host: &str) -> bool {
 /// `/feedback`).
 pub(crate) fn is_review_page(url: &str) -> bool {
     let rest = url.split_once("://").map_or(url, |(_, r)| r);
-    let path = rest.find('/').map_or("", |i| &rest[i..]).to_ascii_lowercase();
-    ["review", "/ryp", "feedback"].iter().any(|w| path.contains(w))
+    let path = rest
+        .find('/')
+        .map_or("", |i| &rest[i..])
+        .to_ascii_lowercase();
+    ["review", "/ryp", "feedback"]
+        .iter()
+        .any(|w| path.contains(w))
 }
 
 /// `host` belongs to a carrier of the registry (any page).

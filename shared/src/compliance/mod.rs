@@ -43,8 +43,8 @@
 
 mod channels;
 mod contact;
-pub mod eval;
 mod emoji;
+pub mod eval;
 mod formatting;
 mod intent;
 mod language;
@@ -409,35 +409,64 @@ mod tests {
         assert_eq!(v.verdict, Outcome::Warn);
         assert_eq!(v.findings[0].severity, Severity::Warn);
         assert!(v.findings[0].message.contains("review.mention"));
-        assert!(v.findings[0].suggestion.contains("thank you for letting us know"));
+        assert!(
+            v.findings[0]
+                .suggestion
+                .contains("thank you for letting us know")
+        );
         assert!(!v.is_blocked());
         for (market, body) in [
             ("en", "Post a review and we will refund £5."),
-            ("it", "Se il prodotto le è piaciuto, ci farebbe piacere una sua recensione."),
-            ("de", "Wenn Sie zufrieden sind, würden wir uns über eine Bewertung freuen."),
+            (
+                "it",
+                "Se il prodotto le è piaciuto, ci farebbe piacere una sua recensione.",
+            ),
+            (
+                "de",
+                "Wenn Sie zufrieden sind, würden wir uns über eine Bewertung freuen.",
+            ),
             ("fr", "Pourriez-vous nous laisser un avis ?"),
             ("es", "¿Podría dejarnos una valoración?"),
         ] {
             let v = amazon(market, body);
             assert!(v.is_blocked(), "{body}: {:?}", v.findings);
-            assert!(v.findings.iter().all(|f| f.message.contains("pattern review.")));
+            assert!(
+                v.findings
+                    .iter()
+                    .all(|f| f.message.contains("pattern review."))
+            );
         }
     }
 
     #[test]
     fn promotion_without_trigger_words_blocks_in_every_language() {
         for (market, body) in [
-            ("en", "While you wait, have a look at our new autumn range of throws."),
-            ("it", "Ha visto la nostra nuova linea di borracce? La trova nel nostro negozio."),
-            ("de", "Besuchen Sie unseren Shop auf Amazon für weitere Produkte."),
+            (
+                "en",
+                "While you wait, have a look at our new autumn range of throws.",
+            ),
+            (
+                "it",
+                "Ha visto la nostra nuova linea di borracce? La trova nel nostro negozio.",
+            ),
+            (
+                "de",
+                "Besuchen Sie unseren Shop auf Amazon für weitere Produkte.",
+            ),
             ("fr", "Découvrez notre nouvelle gamme de bougies."),
-            ("es", "Visite nuestra tienda en Amazon para ver el resto de nuestros productos."),
+            (
+                "es",
+                "Visite nuestra tienda en Amazon para ver el resto de nuestros productos.",
+            ),
         ] {
             let v = amazon(market, body);
             assert!(v.is_blocked(), "{body}: {:?}", v.findings);
             assert!(rules(&v).contains(&"amazon.promotion"), "{body}");
         }
-        let v = amazon("en", "We have applied a discount of £3 to this order as a partial refund.");
+        let v = amazon(
+            "en",
+            "We have applied a discount of £3 to this order as a partial refund.",
+        );
         assert!(!v.is_blocked(), "{:?}", v.findings);
     }
 
@@ -450,15 +479,25 @@ mod tests {
             ("fr", "Écrivez à contact arobase maisonlin point fr"),
             ("es", "Escríbanos a ventas arroba hogarsol punto es"),
         ] {
-            assert_eq!(rules(&amazon(market, body)), ["amazon.contact_details"], "{body}");
+            assert_eq!(
+                rules(&amazon(market, body)),
+                ["amazon.contact_details"],
+                "{body}"
+            );
         }
     }
 
     #[test]
     fn carrier_links_need_a_tracking_path_not_just_the_host() {
-        let ok = amazon("es", "Siga su envío: https://www.seur.com/livetracking/?segOnlineIdentificador=123");
+        let ok = amazon(
+            "es",
+            "Siga su envío: https://www.seur.com/livetracking/?segOnlineIdentificador=123",
+        );
         assert_eq!(ok.verdict, Outcome::Pass, "{:?}", ok.findings);
-        let v = amazon("es", "Horarios: https://www.seur.com/es/empresa/quienes-somos");
+        let v = amazon(
+            "es",
+            "Horarios: https://www.seur.com/es/empresa/quienes-somos",
+        );
         assert_eq!(rules(&v), ["amazon.external_link"]);
         assert!(v.findings[0].message.contains("not a tracking page"));
     }

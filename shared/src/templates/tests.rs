@@ -387,7 +387,13 @@ fn placeholder_tokens_round_trip() {
 }
 
 /// An order on `marketplace_id`, shipped with `carrier`, bought by `buyer`.
-fn order_on(marketplace_id: &str, carrier: &str, tracking: &str, buyer: &str, currency: &str) -> Order {
+fn order_on(
+    marketplace_id: &str,
+    carrier: &str,
+    tracking: &str,
+    buyer: &str,
+    currency: &str,
+) -> Order {
     let mut order = serde_json::to_value(sample_order()).unwrap();
     order["marketplace_id"] = json!(marketplace_id);
     order["buyer_name"] = json!(buyer);
@@ -403,17 +409,94 @@ fn every_starter_reply_rendered_for_every_marketplace_and_language_is_never_bloc
     // Realistic orders of the six marketplaces, each with a carrier of its country from the
     // carriers registry, so the tracking links templates write are checked too.
     let orders = [
-        ("A1F83G8C2ARO7P", "amazon.co.uk", "Royal Mail", "AB123456789GB", "Sarah Jones", "GBP"),
-        ("A1F83G8C2ARO7P", "amazon.co.uk", "Evri", "H01HYA0012345678", "Tom Price", "GBP"),
-        ("ATVPDKIKX0DER", "amazon.com", "USPS", "9400111899223197428490", "Ann Lee", "USD"),
-        ("APJ6JRA9NG5V4", "amazon.it", "BRT", "123456789012", "Giulia Bianchi", "EUR"),
-        ("APJ6JRA9NG5V4", "amazon.it", "Poste Italiane", "RR123456785IT", "Marco Rossi", "EUR"),
-        ("A1PA6795UKMFR9", "amazon.de", "DHL", "00340434161094042557", "Jana Becker", "EUR"),
-        ("A1PA6795UKMFR9", "amazon.de", "Hermes", "H1234567890123456789", "Lukas Weber", "EUR"),
-        ("A13V1IB3VIYZZH", "amazon.fr", "Colissimo", "6A12345678901", "Claire Martin", "EUR"),
-        ("A13V1IB3VIYZZH", "amazon.fr", "Chronopost", "XY123456789FR", "Luc Petit", "EUR"),
-        ("A1RKKUPIHCS9HS", "amazon.es", "SEUR", "12345678901234", "Lucía García", "EUR"),
-        ("A1RKKUPIHCS9HS", "amazon.es", "Correos", "PQ4B1C0123456780108012X", "Pablo Ruiz", "EUR"),
+        (
+            "A1F83G8C2ARO7P",
+            "amazon.co.uk",
+            "Royal Mail",
+            "AB123456789GB",
+            "Sarah Jones",
+            "GBP",
+        ),
+        (
+            "A1F83G8C2ARO7P",
+            "amazon.co.uk",
+            "Evri",
+            "H01HYA0012345678",
+            "Tom Price",
+            "GBP",
+        ),
+        (
+            "ATVPDKIKX0DER",
+            "amazon.com",
+            "USPS",
+            "9400111899223197428490",
+            "Ann Lee",
+            "USD",
+        ),
+        (
+            "APJ6JRA9NG5V4",
+            "amazon.it",
+            "BRT",
+            "123456789012",
+            "Giulia Bianchi",
+            "EUR",
+        ),
+        (
+            "APJ6JRA9NG5V4",
+            "amazon.it",
+            "Poste Italiane",
+            "RR123456785IT",
+            "Marco Rossi",
+            "EUR",
+        ),
+        (
+            "A1PA6795UKMFR9",
+            "amazon.de",
+            "DHL",
+            "00340434161094042557",
+            "Jana Becker",
+            "EUR",
+        ),
+        (
+            "A1PA6795UKMFR9",
+            "amazon.de",
+            "Hermes",
+            "H1234567890123456789",
+            "Lukas Weber",
+            "EUR",
+        ),
+        (
+            "A13V1IB3VIYZZH",
+            "amazon.fr",
+            "Colissimo",
+            "6A12345678901",
+            "Claire Martin",
+            "EUR",
+        ),
+        (
+            "A13V1IB3VIYZZH",
+            "amazon.fr",
+            "Chronopost",
+            "XY123456789FR",
+            "Luc Petit",
+            "EUR",
+        ),
+        (
+            "A1RKKUPIHCS9HS",
+            "amazon.es",
+            "SEUR",
+            "12345678901234",
+            "Lucía García",
+            "EUR",
+        ),
+        (
+            "A1RKKUPIHCS9HS",
+            "amazon.es",
+            "Correos",
+            "PQ4B1C0123456780108012X",
+            "Pablo Ruiz",
+            "EUR",
+        ),
     ];
     let ticket = sample_ticket(Some("171-1234567-1234567"));
     for (id, marketplace, carrier, tracking, buyer, currency) in orders {

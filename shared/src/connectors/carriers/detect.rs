@@ -487,7 +487,10 @@ mod tests {
             assert!(url.contains("RR123456785IT"), "{url}");
             assert_eq!(Carrier::from_name(carrier.code()), Some(carrier.clone()));
         }
-        assert_eq!(Carrier::Other("ponyexpress".into()).tracking_url("123"), None);
+        assert_eq!(
+            Carrier::Other("ponyexpress".into()).tracking_url("123"),
+            None
+        );
         assert!(Carrier::Other("seur".into()).tracking_url("123").is_some());
         assert_eq!(Carrier::Ups.tracking_url("1Z<script>"), None);
     }

@@ -102,7 +102,7 @@ pub fn serving(country: &str) -> impl Iterator<Item = &'static CarrierEntry> {
     let country = country.to_ascii_uppercase();
     REGISTRY
         .iter()
-        .filter(move |c| c.countries.iter().any(|k| *k == country))
+        .filter(move |c| c.countries.contains(&country))
 }
 
 /// The carrier whose tracking page `url` is: host on a carrier's domain and path of a tracking
@@ -119,7 +119,11 @@ pub fn tracking_link(url: &str) -> Option<&'static CarrierEntry> {
         .trim_end_matches('.')
         .to_ascii_lowercase();
     let entry = carrier_for_host(&host)?;
-    entry.paths.iter().any(|p| p.is_match(tail)).then_some(entry)
+    entry
+        .paths
+        .iter()
+        .any(|p| p.is_match(tail))
+        .then_some(entry)
 }
 
 /// The carrier owning `host` (lowercase), whatever the page.
@@ -160,19 +164,49 @@ mod tests {
                 Some(c.code.as_str()),
                 "{url}"
             );
-            assert_eq!(find(&c.code).map(|e| e.code.as_str()), Some(c.code.as_str()));
+            assert_eq!(
+                find(&c.code).map(|e| e.code.as_str()),
+                Some(c.code.as_str())
+            );
         }
     }
 
     #[test]
     fn the_major_carriers_of_each_marketplace_country_are_registered() {
         for (country, wanted) in [
-            ("US", &["ups", "usps", "fedex", "dhl", "amazon_logistics"][..]),
-            ("GB", &["royal_mail", "parcelforce", "evri", "dpd", "ups", "dhl", "yodel"]),
+            (
+                "US",
+                &["ups", "usps", "fedex", "dhl", "amazon_logistics"][..],
+            ),
+            (
+                "GB",
+                &[
+                    "royal_mail",
+                    "parcelforce",
+                    "evri",
+                    "dpd",
+                    "ups",
+                    "dhl",
+                    "yodel",
+                ],
+            ),
             ("IT", &["poste_italiane", "brt", "sda", "gls", "dhl", "ups"]),
             ("DE", &["dhl", "hermes", "dpd", "gls", "ups"]),
-            ("FR", &["colissimo", "chronopost", "mondial_relay", "dpd", "gls", "ups"]),
-            ("ES", &["correos", "seur", "mrw", "gls", "correos_express", "ups"]),
+            (
+                "FR",
+                &[
+                    "colissimo",
+                    "chronopost",
+                    "mondial_relay",
+                    "dpd",
+                    "gls",
+                    "ups",
+                ],
+            ),
+            (
+                "ES",
+                &["correos", "seur", "mrw", "gls", "correos_express", "ups"],
+            ),
         ] {
             let codes: Vec<&str> = serving(country).map(|c| c.code.as_str()).collect();
             for code in wanted {
