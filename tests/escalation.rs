@@ -400,3 +400,251 @@ async fn a_ticket_under_a_tenant_only_policy_escalates_by_that_policy() {
         .unwrap();
     assert_eq!((report.escalated, report.failed), (0, 0));
 }
+
+/// An eBay message of the conversation `conversation`, as the poller queues it.
+fn ebay_message(
+    tenant: &TenantId,
+    conversation: &str,
+    id: &str,
+    direction: Direction,
+    sent: &str,
+    body: &str,
+) -> String {
+    use marketdesk::ingest::{MessageEvent, SourceEvent};
+    serde_json::to_string(&SourceEvent::Message(MessageEvent {
+        tenant: tenant.clone(),
+        account: AccountId::parse("acct_ebay_it").unwrap(),
+        channel: Channel::Ebay,
+        conversation: conversation.into(),
+        message_id: id.into(),
+        direction,
+        counterparty: Some("mario_rossi_77".into()),
+        subject: Some(format!("Messaggio {id}")),
+        body: body.into(),
+        sent_at: at(sent),
+        attachments: vec![],
+        listing: Some("204512345678".into()),
+        order: None,
+    }))
+    .unwrap()
+}
+
+/// An imported eBay history, delivered shuffled and partly twice to one tenant and in channel
+/// time order to another, gives both the same tickets, deadlines, levels and Slack alerts; the
+/// conversation answered in time alerts nobody.
+#[tokio::test]
+async fn an_ebay_history_imported_shuffled_and_twice_alerts_exactly_as_in_order() {
+    use marketdesk::adapters::s3::S3MailBlobs;
+    use marketdesk::domain::badges::SlaLevel;
+    use marketdesk::ingest::service::StoredContextOnly;
+    use marketdesk::ingest::{Ingestor, parse_body};
+    use marketdesk::store::{AccountStore, PageRequest, TicketQueue};
+
+    let s = stack().await;
+    let ingestor = Ingestor::new(
+        s.store.clone(),
+        S3MailBlobs::from_config(&s.config),
+        StoredContextOnly,
+        s.scheduler.clone(),
+    );
+    let history = |t: &TenantId| {
+        vec![
+            ebay_message(
+                t,
+                "conv-late",
+                "a1",
+                Direction::Inbound,
+                "2026-11-20T08:00:00Z",
+                "Buongiorno, dov'è il pacco?",
+            ),
+            // The seller's reply from eBay, 13 h later: in time.
+            ebay_message(
+                t,
+                "conv-late",
+                "a2",
+                Direction::Outbound,
+                "2026-11-20T21:00:00Z",
+                "Spedito ieri con BRT, arriva domani.",
+            ),
+            // The buyer's next question, unanswered.
+            ebay_message(
+                t,
+                "conv-late",
+                "a3",
+                Direction::Inbound,
+                "2026-11-21T07:00:00Z",
+                "Non è ancora arrivato, novità?",
+            ),
+            ebay_message(
+                t,
+                "conv-ok",
+                "b1",
+                Direction::Inbound,
+                "2026-11-20T09:00:00Z",
+                "È compatibile con il modello 2024?",
+            ),
+            ebay_message(
+                t,
+                "conv-ok",
+                "b2",
+                Direction::Outbound,
+                "2026-11-20T12:00:00Z",
+                "Sì, è compatibile.",
+            ),
+        ]
+    };
+    let import = at("2026-11-21T07:30:00Z");
+    let in_order = tenant("inorder");
+    let shuffled = tenant("shuffled");
+    let mut tickets = Vec::new();
+    for (tenant, order) in [
+        (&in_order, vec![0, 1, 2, 3, 4]),
+        (&shuffled, vec![2, 4, 1, 2, 3, 0, 1, 4, 0]),
+    ] {
+        for account in marketdesk_devstack::demo::demo_accounts(tenant, at("2026-11-01T00:00:00Z"))
+        {
+            s.store.save_account(&account, None).await.unwrap();
+        }
+        let bodies = history(tenant);
+        for i in order {
+            for input in parse_body(&bodies[i]).unwrap() {
+                ingestor.handle(&input, import).await.unwrap();
+            }
+        }
+        let mut open = s
+            .store
+            .queue(
+                tenant,
+                &TicketQueue::Status(TicketStatus::Open),
+                &PageRequest::first(10),
+            )
+            .await
+            .unwrap()
+            .items;
+        open.sort_by_key(|t| t.thread.clone());
+        assert_eq!(open.len(), 2, "{tenant}: one ticket per conversation");
+        tickets.push(open);
+    }
+    let see = |t: &Ticket| {
+        (
+            t.thread.clone(),
+            t.subject.clone(),
+            t.message_count,
+            t.sla.clock_started_at,
+            t.sla.due_at,
+            t.sla.warning_at,
+            t.sla.first_response_at,
+            t.sla.breached,
+            SlaLevel::of(&t.sla, import),
+        )
+    };
+    let view: Vec<Vec<_>> = tickets
+        .iter()
+        .map(|ts| ts.iter().map(see).collect())
+        .collect();
+    assert_eq!(
+        view[0], view[1],
+        "shuffled and twice = in channel time order"
+    );
+    let late = &tickets[1]
+        .iter()
+        .find(|t| t.thread.contains("conv-late"))
+        .unwrap();
+    assert_eq!(late.sla.clock_started_at, Some(at("2026-11-21T07:00:00Z")));
+    assert_eq!(late.sla.first_response_at, Some(at("2026-11-20T21:00:00Z")));
+    assert!(
+        !late.sla.breached,
+        "the reply 13 h later answered the first question"
+    );
+    assert_eq!(
+        late.subject, "Messaggio a1",
+        "the buyer's subject, not the reply's"
+    );
+    let answered = &tickets[1]
+        .iter()
+        .find(|t| t.thread.contains("conv-ok"))
+        .unwrap();
+    assert_eq!(answered.sla.due_at, None);
+
+    // Time passes: every schedule fires at its instant; the level the inbox shows at that
+    // instant is the one the alert announces.
+    let policy = seed_policies()
+        .into_iter()
+        .find(|p| Some(&p.id) == late.sla.policy.as_ref())
+        .unwrap();
+    let planned = marketdesk::escalation::schedules(late, &policy).unwrap();
+    assert!(planned.len() >= 2, "{planned:?}");
+    let first = planned[0].trigger.fire_at;
+    assert_eq!(
+        SlaLevel::of(&late.sla, first - Duration::seconds(1)),
+        SlaLevel::Ok
+    );
+    assert_eq!(
+        late.sla.warning_at,
+        Some(first),
+        "the level turns with the first alert"
+    );
+    for p in &planned {
+        let when = p.trigger.fire_at;
+        s.advance(when, true).await;
+        for (i, t) in tickets.iter().enumerate() {
+            let stored = s
+                .store
+                .ticket(
+                    &t[0].tenant,
+                    &t.iter()
+                        .find(|t| t.thread.contains("conv-late"))
+                        .unwrap()
+                        .id,
+                )
+                .await
+                .unwrap()
+                .unwrap();
+            let level = SlaLevel::of(&stored.sla, when);
+            let expected = if p.trigger.threshold == marketdesk::sla::BREACH {
+                SlaLevel::Breached
+            } else {
+                SlaLevel::Warning
+            };
+            assert_eq!(level, expected, "tenant {i} at {}", p.trigger.threshold);
+        }
+    }
+    let alerts_of = |ticket: &Ticket| -> Vec<(String, String)> {
+        s.slack
+            .delivered()
+            .iter()
+            .filter(|p| p.to_string().contains(ticket.id.as_str()))
+            .map(|p| {
+                let fields = p["blocks"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .filter_map(|b| b["fields"].as_array())
+                    .flatten()
+                    .filter_map(|f| f["text"].as_str())
+                    .find(|f| f.starts_with("*Level*"))
+                    .unwrap_or_default()
+                    .to_string();
+                (
+                    p["blocks"][0]["text"]["text"].as_str().unwrap().to_string(),
+                    fields,
+                )
+            })
+            .collect()
+    };
+    let late_alerts: Vec<_> = tickets
+        .iter()
+        .map(|ts| alerts_of(ts.iter().find(|t| t.thread.contains("conv-late")).unwrap()))
+        .collect();
+    assert_eq!(late_alerts[0].len(), planned.len(), "{late_alerts:?}");
+    assert_eq!(late_alerts[0], late_alerts[1], "the same alerts, once each");
+    assert!(
+        late_alerts[0][0].0.starts_with("SLA warning (50 %)"),
+        "{late_alerts:?}"
+    );
+    assert_eq!(late_alerts[0][0].1, "*Level*\nwarning");
+    for ts in &tickets {
+        let ok = ts.iter().find(|t| t.thread.contains("conv-ok")).unwrap();
+        assert!(alerts_of(ok).is_empty(), "answered in time: no alert");
+    }
+}

@@ -574,3 +574,64 @@ async fn a_tenant_policy_sets_the_deadlines_ingest_computes() {
         Some(sent + Duration::hours(3))
     );
 }
+
+#[tokio::test]
+async fn an_a_to_z_claim_is_the_first_row_of_the_inbox_above_older_breached_tickets() {
+    let env = env().await;
+    let old = [
+        ebay_message(
+            &env.tenant,
+            "conv-old-1",
+            "o1",
+            "2026-10-01T08:00:00Z",
+            "Dov'è il pacco?",
+        ),
+        ebay_message(
+            &env.tenant,
+            "conv-old-2",
+            "o2",
+            "2026-10-03T08:00:00Z",
+            "Novità sul pacco?",
+        ),
+    ];
+    assert!(env.deliver(&old).await.is_empty());
+    let claim = env.mail("atoz-1", &fixture("atoz_claim_it.eml")).await;
+    assert!(env.deliver(&[claim]).await.is_empty());
+
+    env.stack.requests.take();
+    let open = env.open_tickets().await;
+    assert_eq!(env.stack.requests.take(), 1, "the inbox page is one Query");
+    assert_eq!(open.len(), 3);
+    let first = &open[0];
+    assert_eq!(first.risk, Some(Risk::AToZClaim), "{open:?}");
+    assert!(first.tags.contains("risk:a_to_z_claim"), "{:?}", first.tags);
+    assert_eq!(
+        first.order.as_ref().map(|o| o.order.as_str()),
+        Some("405-7418529-6301478"),
+        "the claim names its order"
+    );
+    // The others are older and long breached, and still come after it.
+    for t in &open[1..] {
+        assert!(t.sla.breached, "{t:?}");
+        assert!(t.queue_due() < first.queue_due());
+    }
+    // `overdue` is still one Query, now a filter on the deadline.
+    env.stack.requests.take();
+    let overdue = env
+        .stack
+        .store
+        .queue_where(
+            &env.tenant,
+            &TicketQueue::Status(TicketStatus::Open),
+            &TicketFilter {
+                due_before: Some(Utc::now()),
+                ..Default::default()
+            },
+            &PageRequest::first(10),
+        )
+        .await
+        .unwrap();
+    assert_eq!(env.stack.requests.take(), 1);
+    assert_eq!(overdue.items.len(), 3);
+    assert_eq!(overdue.items[0].id, first.id);
+}

@@ -44,11 +44,18 @@ pub fn new_ticket(tenant: &TenantId, sent: DateTime<Utc>) -> Ticket {
             clock_started_at: Some(sent),
             due_at: Some(sent + Duration::hours(24)),
             internal_due_at: Some(sent + Duration::hours(12)),
+            // The seed policy's first warning (50 % of 24 h), as `sla::advance` sets it.
+            warning_at: Some(sent + Duration::hours(12)),
+            history: vec![marketdesk::sla::ClockEvent {
+                at: sent,
+                kind: marketdesk::sla::ClockEventKind::BuyerMessage,
+            }],
             ..Default::default()
         },
         message_count: 1,
         last_buyer_message_at: Some(sent),
         last_agent_reply_at: None,
+        sources: Default::default(),
         suggested_draft: None,
         language: Some("it".into()),
         created_at: sent,
@@ -86,6 +93,25 @@ pub fn buyer_message(ticket: &Ticket, external_id: &str, sent: DateTime<Utc>) ->
 /// The write that records the first buyer message of a new ticket.
 pub fn first_inbound(ticket: &Ticket, external_id: &str) -> InboundWrite {
     let sent = ticket.created_at;
+    let message = buyer_message(ticket, external_id, sent);
+    // The facts ingestion records with a buyer message (reports: an open message).
+    let policies = marketdesk::sla::seed_policies();
+    let report = marketdesk::reports::Recorder {
+        tz: marketdesk::reports::tenant_time_zone(&policies),
+        policies: &policies,
+    }
+    .on_arrival(
+        None,
+        ticket,
+        &marketdesk::reports::record::Arrival {
+            message: &message.id,
+            at: sent,
+            from_buyer: true,
+            needs_answer: true,
+            risk: None,
+            new_ticket: true,
+        },
+    );
     InboundWrite {
         seen: SeenKey {
             source: "amazon-mail".into(),
@@ -93,7 +119,7 @@ pub fn first_inbound(ticket: &Ticket, external_id: &str) -> InboundWrite {
         },
         ticket: ticket.clone(),
         expected_version: None,
-        message: buyer_message(ticket, external_id, sent),
+        message,
         thread: Some(ThreadKey {
             channel: ticket.channel,
             external: ticket.thread.clone(),
@@ -109,6 +135,7 @@ pub fn first_inbound(ticket: &Ticket, external_id: &str) -> InboundWrite {
         new_customer: None,
         new_identities: Vec::new(),
         order: None,
+        report,
     }
 }
 

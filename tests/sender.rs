@@ -62,6 +62,10 @@ struct Env {
     outbound: Arc<MemoryOutboundQueue>,
 }
 
+fn day(s: &str) -> chrono::NaiveDate {
+    s.parse().unwrap()
+}
+
 fn sent_at() -> DateTime<Utc> {
     at("2026-11-03T09:12:00Z")
 }
@@ -352,19 +356,28 @@ async fn an_amazon_reply_goes_to_the_relay_alias_with_threading_headers_and_stop
     assert_eq!(after.sla.first_response_at, Some(now));
     assert_eq!(after.last_agent_reply_at, Some(now));
     assert_eq!(env.schedule_count().await, 0, "stale schedules are deleted");
-    let counters = env
+    let rows = env
         .stack
         .store
-        .month_counters(&env.tenant, 2026, 11)
+        .report_rows(&env.tenant, day("2026-11-03"), day("2026-11-03"))
         .await
         .unwrap();
-    let (_, day) = counters
+    let (_, answered) = rows
         .iter()
-        .find(|(key, _)| key == "03#amazon#anna")
-        .expect("counters of the day, channel and agent");
-    assert_eq!(day.replies, 1);
-    assert_eq!(day.replied_within_24h, 1);
-    assert_eq!(day.first_response_seconds_sum, 3 * 3600);
+        .find(|(key, _)| key.agent.as_ref().is_some_and(|a| a.as_str() == "anna"))
+        .expect("the agent's counters of the day the message arrived");
+    assert_eq!(answered.answered, 1);
+    assert_eq!(answered.answered_24h, 1);
+    assert_eq!(answered.first_responses, 1);
+    assert_eq!(answered.first_response_calendar_seconds, 3 * 3600);
+    let facts = env
+        .stack
+        .store
+        .ticket_facts(&env.tenant, &ticket.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(facts.open.is_empty(), "the answered message is closed");
     assert!(env.alerts.0.lock().unwrap().is_empty());
 }
 
@@ -396,13 +409,17 @@ async fn the_same_outbound_record_delivered_twice_sends_once() {
             .len(),
         1
     );
-    let counters = env
+    let rows = env
         .stack
         .store
-        .month_counters(&env.tenant, 2026, 11)
+        .report_rows(&env.tenant, day("2026-11-01"), day("2026-11-30"))
         .await
         .unwrap();
-    assert_eq!(counters.iter().map(|(_, c)| c.replies).sum::<u64>(), 1);
+    assert_eq!(
+        rows.iter().map(|(_, c)| c.answered).sum::<u64>(),
+        1,
+        "counted once"
+    );
 }
 
 #[tokio::test]

@@ -129,6 +129,7 @@ async fn a_follow_up_message_is_recorded_against_the_version_it_read() {
         new_customer: None,
         new_identities: vec![],
         order: None,
+        report: Default::default(),
     };
     assert_eq!(
         t.store.record_inbound(&follow_up).await.unwrap(),

@@ -65,6 +65,7 @@ pub async fn run(args: DevArgs) -> Result<(), Box<dyn std::error::Error + Send +
     let stack_file = crate::quarantine::StackFile {
         emulator: stack.emulator.endpoint(),
         table: stack.resources.table.clone(),
+        slack: Some(stack.sandboxes.slack.base_url()),
         queues: stack
             .resources
             .queues
@@ -112,6 +113,7 @@ pub async fn run(args: DevArgs) -> Result<(), Box<dyn std::error::Error + Send +
         )
         .with_redrive(redrive)
         .with_accounts(vault, schedules)
+        .with_escalations(stack.escalation_scheduler())
         .with_cors_origins(api::cors::origins_from_env()?),
     );
     let url = format!("http://{addr}");

@@ -1,5 +1,6 @@
 //! `marketdesk`: the local stack and operator commands.
 
+mod alerts;
 mod check;
 mod dev;
 mod quarantine;
@@ -33,11 +34,14 @@ enum Command {
     Sla(sla::SlaArgs),
     /// What the running local stack could not process: quarantined payloads and DLQ depths.
     Quarantine(quarantine::QuarantineArgs),
+    /// Every SLA alert the running local stack sent to Slack (its sink's `GET /posts`).
+    Alerts(alerts::AlertsArgs),
 }
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
+    init_logging();
     let result = match cli.command {
         Command::Dev(args) => dev::run(args)
             .await
@@ -46,6 +50,7 @@ async fn main() -> std::process::ExitCode {
         Command::Check(args) => check::run(args).map_err(Into::into),
         Command::Sla(args) => sla::run(args).map_err(Into::into),
         Command::Quarantine(args) => quarantine::run(args).await,
+        Command::Alerts(args) => alerts::run(args).await.map_err(Into::into),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
@@ -54,4 +59,18 @@ async fn main() -> std::process::ExitCode {
             std::process::ExitCode::FAILURE
         }
     }
+}
+
+/// Logs to standard error; `RUST_LOG` decides what (`RUST_LOG=info`, `RUST_LOG=ingest=debug`).
+/// Without it: warnings, and the escalator's one info line per SLA alert (channel, ticket,
+/// threshold, level), which is what `make dev` shows while it runs.
+fn init_logging() {
+    use tracing_subscriber::EnvFilter;
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn,escalator=info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .try_init();
 }

@@ -23,6 +23,9 @@ pub struct StackFile {
     pub table: String,
     /// Logical id → queue URL.
     pub queues: std::collections::BTreeMap<String, String>,
+    /// The Slack sink's base URL (`marketdesk alerts` reads its `GET /posts`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub slack: Option<String>,
 }
 
 pub fn stack_path() -> std::path::PathBuf {

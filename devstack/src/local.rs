@@ -119,6 +119,19 @@ impl LocalStack {
         )
     }
 
+    /// The tickets' SLA escalation schedules in the emulator, as ingestion and the sender
+    /// keep them (the API's status changes use it too).
+    pub fn escalation_scheduler(&self) -> EventBridgeScheduler {
+        EventBridgeScheduler::new(
+            aws_sdk_scheduler::Client::new(&self.config),
+            ScheduleTarget {
+                group: self.resources.schedule_group.clone(),
+                queue_arn: self.resources.queue("EscalationQueue").arn.clone(),
+                role_arn: SCHEDULER_ROLE.into(),
+            },
+        )
+    }
+
     /// Starts the functions' handlers and the trickle as background tasks.
     pub async fn run(&mut self, options: &Options) -> Result<(), Error> {
         let config = self.config.clone();

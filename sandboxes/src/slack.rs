@@ -1,6 +1,7 @@
 //! A Slack incoming-webhook sink: accepts `POST /services/…` like hooks.slack.com, checks the
 //! payload against Block Kit's limits, answers with Slack's plain-text codes, and keeps every
-//! post for tests to inspect.
+//! post for tests to inspect — and for people: `GET /posts` lists them as JSON (what
+//! `marketdesk alerts` prints), `?delivered=true` only those Slack would have shown.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -8,10 +9,11 @@ use std::sync::{Arc, Mutex};
 
 use axum::Router;
 use axum::body::Bytes;
+use axum::extract::RawQuery;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
+use axum::routing::{get, post};
 use serde_json::Value;
 
 use crate::faults::{self, Fault, FaultLayer, Faults};
@@ -61,6 +63,8 @@ pub struct SlackPost {
     pub status: u16,
     /// The answer's body (`ok` or an error code).
     pub answer: String,
+    /// When the sink received it.
+    pub received_at: chrono::DateTime<chrono::Utc>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -95,6 +99,7 @@ impl SlackSandbox {
                 "/services/{*hook}",
                 post(receive).layer(axum::middleware::from_fn_with_state(layer, faults::apply)),
             )
+            .route("/posts", get(list))
             .with_state(state.clone());
         let server = server::serve(router, addr).await?;
         Ok(Self {
@@ -151,6 +156,36 @@ impl SlackSandbox {
     }
 }
 
+impl SlackPost {
+    /// The post as `GET /posts` lists it.
+    pub fn to_json(&self) -> Value {
+        serde_json::json!({
+            "hook": self.hook,
+            "status": self.status,
+            "answer": self.answer,
+            "received_at": self.received_at,
+            "payload": self.payload,
+        })
+    }
+}
+
+/// `GET /posts`: every post in arrival order as JSON (`{"posts": [...]}`); with
+/// `?delivered=true` only those answered `200 ok`.
+async fn list(State(state): State<SinkState>, RawQuery(query): RawQuery) -> Response {
+    let delivered = query
+        .as_deref()
+        .is_some_and(|q| q.split('&').any(|pair| pair == "delivered=true"));
+    let posts: Vec<Value> = state
+        .posts
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|p| !delivered || p.status == 200)
+        .map(SlackPost::to_json)
+        .collect();
+    axum::Json(serde_json::json!({ "posts": posts })).into_response()
+}
+
 fn hook_path(name: &str) -> String {
     let safe: String = name
         .chars()
@@ -187,6 +222,7 @@ async fn receive(
         payload,
         status: status.as_u16(),
         answer: answer.to_owned(),
+        received_at: chrono::Utc::now(),
     });
     (status, answer).into_response()
 }

@@ -263,3 +263,38 @@ async fn errors_never_show_the_webhook_url() {
         }
     }
 }
+
+#[tokio::test]
+async fn the_sink_lists_what_it_received_over_http() {
+    let sink = SlackSandbox::start().await.unwrap();
+    hook(&sink, "ops").notify(&escalation()).await.unwrap();
+    sink.set_hook_state("gone", HookState::Archived);
+    let _ = hook(&sink, "gone").notify(&escalation()).await;
+
+    let http = reqwest::Client::new();
+    let all: serde_json::Value = http
+        .get(format!("{}/posts", sink.base_url()))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let posts = all["posts"].as_array().unwrap();
+    assert_eq!(posts.len(), 2, "{all}");
+    assert_eq!(posts[0]["status"], 200);
+    assert_eq!(
+        posts[0]["payload"]["blocks"][0]["text"]["text"],
+        "Amazon reply due in 2 h: ticket tkt_01"
+    );
+    assert_eq!(posts[1]["answer"], "channel_is_archived");
+    let shown: serde_json::Value = http
+        .get(format!("{}/posts?delivered=true", sink.base_url()))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(shown["posts"].as_array().unwrap().len(), 1);
+}

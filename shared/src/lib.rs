@@ -18,6 +18,7 @@ pub mod ingest;
 pub mod outbound;
 pub mod polling;
 pub mod redrive;
+pub mod reports;
 pub mod sla;
 pub mod store;
 pub mod templates;

@@ -49,6 +49,10 @@ pub fn entries_for_events(ticket: &TicketId, events: &[TicketEvent]) -> Vec<Audi
                     action::TICKET_STATUS,
                     json!({"from": from, "to": to, "reason": reason}),
                 ),
+                TicketEventKind::NoResponseNeeded { message, reason } => (
+                    action::TICKET_NO_RESPONSE_NEEDED,
+                    json!({"message": message, "reason": reason}),
+                ),
                 TicketEventKind::ComplianceOverridden { reason } => {
                     (action::COMPLIANCE_OVERRIDE, json!({"reason": reason}))
                 }

@@ -14,6 +14,7 @@ mod paging;
 mod policies;
 mod preconditions;
 mod problem;
+pub mod reports;
 pub mod rules;
 pub mod sla;
 mod templates;
@@ -27,11 +28,12 @@ use axum::http::HeaderValue;
 use axum::routing::{get, post, put};
 use marketdesk::accounts::{CredentialVault, NotConfigured, PollSchedules};
 use marketdesk::auth::DevTokens;
+use marketdesk::escalation::{NoSchedules, ScheduleSync};
 use marketdesk::outbound::OutboundQueue;
 use marketdesk::redrive::{NoRedrive, Redrive};
 use marketdesk::store::{
     AccountStore, ConfigStore, CustomerStore, InsightStore, OrderStore, PresenceStore,
-    QuarantineStore, RuleStore, TicketStore,
+    QuarantineStore, ReportStore, RuleStore, TicketStore,
 };
 
 pub use identity::Authenticated;
@@ -52,6 +54,10 @@ pub struct AppState<S> {
     pub credentials: Arc<dyn CredentialVault>,
     /// Connected accounts' poll schedules (none configured: 503).
     pub poll_schedules: Arc<dyn PollSchedules>,
+    /// Tickets' SLA escalation schedules, changed when a status change pauses, resumes or
+    /// ends a clock (none configured: the escalator judges a stale schedule and the sweep
+    /// catches up).
+    pub escalations: Arc<dyn ScheduleSync>,
 }
 
 impl<S: std::fmt::Debug> std::fmt::Debug for AppState<S> {
@@ -74,6 +80,7 @@ impl<S> Clone for AppState<S> {
             cors_origins: self.cors_origins.clone(),
             credentials: self.credentials.clone(),
             poll_schedules: self.poll_schedules.clone(),
+            escalations: self.escalations.clone(),
         }
     }
 }
@@ -89,6 +96,7 @@ impl<S> AppState<S> {
             cors_origins: Vec::new(),
             credentials: Arc::new(NotConfigured),
             poll_schedules: Arc::new(NotConfigured),
+            escalations: Arc::new(NoSchedules),
         }
     }
 
@@ -102,6 +110,7 @@ impl<S> AppState<S> {
             cors_origins: Vec::new(),
             credentials: Arc::new(NotConfigured),
             poll_schedules: Arc::new(NotConfigured),
+            escalations: Arc::new(NoSchedules),
         }
     }
 
@@ -132,6 +141,12 @@ impl<S> AppState<S> {
         self
     }
 
+    /// Status changes keep the tickets' escalation schedules in step through `schedules`.
+    pub fn with_escalations(mut self, schedules: impl ScheduleSync + 'static) -> Self {
+        self.escalations = Arc::new(schedules);
+        self
+    }
+
     /// Browsers of `origins` may call the API (see [`cors`]).
     pub fn with_cors_origins(mut self, origins: Vec<HeaderValue>) -> Self {
         self.cors_origins = origins;
@@ -150,6 +165,7 @@ pub trait ApiStore:
     + AccountStore
     + CustomerStore
     + OrderStore
+    + ReportStore
     + 'static
 {
 }
@@ -163,6 +179,7 @@ impl<
         + ConfigStore
         + CustomerStore
         + OrderStore
+        + ReportStore
         + 'static,
 > ApiStore for S
 {
@@ -207,6 +224,27 @@ pub fn app<S: ApiStore>(state: AppState<S>) -> Router {
         .route("/v1/tickets/{id}/assignee", put(writes::set_assignee::<S>))
         .route("/v1/tickets/{id}/status", put(writes::set_status::<S>))
         .route("/v1/tickets/{id}/tags", put(writes::set_tags::<S>))
+        .route(
+            "/v1/tickets/{id}/no-response-needed",
+            post(writes::no_response_needed::<S>),
+        )
+        .route(
+            "/v1/reports/response-rate",
+            get(reports::response_rate::<S>),
+        )
+        .route(
+            "/v1/reports/first-response",
+            get(reports::first_response::<S>),
+        )
+        .route("/v1/reports/sla", get(reports::sla::<S>))
+        .route("/v1/reports/volume", get(reports::volume::<S>))
+        .route("/v1/reports/resolution", get(reports::resolution::<S>))
+        .route("/v1/reports/claims", get(reports::claims::<S>))
+        .route("/v1/reports/agents", get(reports::agents::<S>))
+        .route(
+            "/v1/reports/account-health",
+            get(reports::account_health::<S>),
+        )
         .route("/v1/admin/quarantine", get(admin::quarantine::<S>))
         .route("/v1/admin/quarantine/{id}/redrive", post(ops::redrive::<S>))
         .route("/v1/admin/audit", get(audit::list::<S>))

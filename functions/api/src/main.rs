@@ -1,6 +1,8 @@
 //! The inbox API behind API Gateway: build dependencies once, serve the router.
 
-use marketdesk::adapters::scheduler::{EventBridgePollSchedules, PollTarget};
+use marketdesk::adapters::scheduler::{
+    EventBridgePollSchedules, EventBridgeScheduler, PollTarget, ScheduleTarget,
+};
 use marketdesk::adapters::secrets::SecretsManager;
 use marketdesk::adapters::sqs::{SqsOutboundQueue, SqsRedrive};
 use marketdesk::adapters::{aws, dynamo::DynamoStore};
@@ -13,6 +15,7 @@ async fn main() -> Result<(), lambda_http::Error> {
     let config = aws::load_config().await;
     let store = DynamoStore::from_config(&config, &settings.table);
     let poll_target = PollTarget::from_settings(&settings);
+    let escalations = ScheduleTarget::from_settings(&settings);
     let queue_url = settings
         .outbound_queue_url
         .ok_or("MARKETDESK_OUTBOUND_QUEUE_URL is not set")?;
@@ -38,6 +41,13 @@ async fn main() -> Result<(), lambda_http::Error> {
             );
         }
         Err(e) => tracing::warn!(error = %e, "channel accounts cannot be changed"),
+    }
+    // Without a schedule target status changes still work; the sweep catches up on alerts.
+    match escalations {
+        Ok(target) => {
+            state = state.with_escalations(EventBridgeScheduler::from_config(&config, target));
+        }
+        Err(e) => tracing::warn!(error = %e, "escalation schedules follow no status change"),
     }
     lambda_http::run(api::app(state)).await
 }

@@ -23,6 +23,15 @@ use crate::{Problem, accounts, compliance, policies, rules, sla, templates, tick
         writes::set_assignee,
         writes::set_status,
         writes::set_tags,
+        writes::no_response_needed,
+        crate::reports::response_rate,
+        crate::reports::first_response,
+        crate::reports::sla,
+        crate::reports::volume,
+        crate::reports::resolution,
+        crate::reports::claims,
+        crate::reports::agents,
+        crate::reports::account_health,
         sla::preview_handler,
         policies::list,
         policies::get_one,
@@ -61,6 +70,7 @@ use crate::{Problem, accounts, compliance, policies, rules, sla, templates, tick
         writes::AssigneeRequest,
         writes::StatusRequest,
         writes::TagsRequest,
+        writes::NoResponseNeededRequest,
         crate::ops::PresenceRequest,
         rules::RuleSpecSchema,
         rules::RuleSchema,
@@ -80,6 +90,7 @@ use crate::{Problem, accounts, compliance, policies, rules, sla, templates, tick
         (name = "templates", description = "Reply templates with placeholders"),
         (name = "admin", description = "Operations: quarantined payloads and their redrive, the audit log"),
         (name = "rules", description = "Automation rules that tag, prioritise, route and draft"),
+        (name = "reports", description = "Reports from facts recorded as they happen, and Amazon account health"),
     )
 )]
 pub struct ApiDoc;
@@ -186,6 +197,15 @@ const LINKS: &[LinkSpec] = &[
         "SetStatus",
         "/v1/tickets/{id}/status",
         "put",
+        SAME_TICKET_AT_ITS_ETAG,
+    ),
+    (
+        "/v1/tickets/{id}",
+        HttpMethod::Get,
+        "200",
+        "NoResponseNeeded",
+        "/v1/tickets/{id}/no-response-needed",
+        "post",
         SAME_TICKET_AT_ITS_ETAG,
     ),
     (

@@ -6,7 +6,9 @@ use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
 use chrono::{DateTime, Utc};
-use marketdesk::sla::{ClockEvent, SlaError, SlaPolicy, SlaPreview, preview, seed_policies};
+use marketdesk::sla::{
+    ClockEvent, SlaError, SlaPolicy, SlaPreview, check_instant, preview, seed_policies,
+};
 use marketdesk::store::ConfigStore;
 use marketdesk::tenant_config::effective_policies;
 use serde::Deserialize;
@@ -103,14 +105,18 @@ pub fn parse(body: &[u8]) -> Result<ParsedRequest, Problem> {
         .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
         .map(|t| t.to_utc())
         .ok_or_else(|| Problem::invalid("message_at", "must be an RFC 3339 instant"))?;
+    check_instant(message_at).map_err(|reason| Problem::invalid("message_at", reason))?;
     let events = match request.events {
         None | Some(Value::Null) => Vec::new(),
         Some(Value::Array(items)) => items
             .into_iter()
             .enumerate()
             .map(|(i, v)| {
-                serde_json::from_value(v)
-                    .map_err(|e| Problem::invalid(&format!("events[{i}]"), e.to_string()))
+                let event: ClockEvent = serde_json::from_value(v)
+                    .map_err(|e| Problem::invalid(&format!("events[{i}]"), e.to_string()))?;
+                check_instant(event.at)
+                    .map_err(|reason| Problem::invalid(&format!("events[{i}].at"), reason))?;
+                Ok::<_, Problem>(event)
             })
             .collect::<Result<_, _>>()?,
         Some(_) => return Err(Problem::invalid("events", "must be an array")),

@@ -138,14 +138,24 @@ pub struct TicketDetail {
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct SlaSummary {
     level: SlaLevel,
-    /// Seconds to `due_at` (negative once passed); absent when no clock runs.
+    /// Wall-clock seconds to `due_at` (negative once passed); absent when no clock runs.
     remaining_seconds: Option<i64>,
-    /// The marketplace's deadline.
+    /// Working seconds left before the deadline: opening hours only for a business clock (so
+    /// "2 h left" means two working hours), the same as `remaining_seconds` for a calendar
+    /// clock; while paused, the working time the pause kept. Absent when no clock runs.
+    remaining_working_seconds: Option<i64>,
+    /// `business` (opening hours) or `calendar` (around the clock); absent without a policy.
+    clock: Option<&'static str>,
+    /// The marketplace's deadline (wall clock); absent while a business clock is paused.
     due_at: Option<DateTime<Utc>>,
     /// The team's own, tighter deadline.
     internal_due_at: Option<DateTime<Utc>>,
+    /// When the level turns `warning` (the first warning alert fires then too).
+    warning_at: Option<DateTime<Utc>>,
     /// A paused clock (waiting on the buyer) keeps its remaining time.
     paused: bool,
+    /// Since when the clock is paused.
+    paused_at: Option<DateTime<Utc>>,
 }
 
 impl SlaSummary {
@@ -155,9 +165,19 @@ impl SlaSummary {
         SlaSummary {
             level: SlaLevel::of(sla, now),
             remaining_seconds: sla.due_at.map(|due| (due - clock_now).num_seconds()),
+            remaining_working_seconds: sla.working_left(now),
+            clock: sla.policy.as_ref().map(|_| {
+                if sla.business_hours {
+                    "business"
+                } else {
+                    "calendar"
+                }
+            }),
             due_at: sla.due_at,
             internal_due_at: sla.internal_due_at,
+            warning_at: sla.warning_at,
             paused: sla.paused_at.is_some(),
+            paused_at: sla.paused_at,
         }
     }
 }

@@ -18,12 +18,15 @@ use marketdesk::domain::{
     AgentId, AuthorKind, DeliveryState, Direction, EventId, ExternalRefs, Message, MessageId, Note,
     NoteId, Order, TenantId, Ticket, TicketEvent, TicketEventKind, TicketId, TicketStatus,
 };
+use marketdesk::ingest::plan::rebuild_sla_with;
 use marketdesk::outbound::OutboundMessage;
+use marketdesk::reports::{Handling, Recorder, ReportWrite, TicketFacts};
+use marketdesk::sla::{ClockEvent, ClockEventKind, PolicyContext, SlaPolicy, select_policy};
 use marketdesk::store::{
-    ConfigStore, OrderStore, StoreError, TicketStore, TicketView, TicketWrite,
+    ConfigStore, OrderStore, ReportStore, StoreError, TicketStore, TicketView, TicketWrite,
 };
 use marketdesk::templates::{self, Placeholder, RenderContext, Template, TemplateId};
-use marketdesk::tenant_config::effective_template;
+use marketdesk::tenant_config::{effective_policies, effective_template};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -435,6 +438,8 @@ pub async fn reply<S: TicketStore + ConfigStore + OrderStore>(
             audit: crate::audit::entries_for_events(&ticket_id, &events),
             events,
             notes: Vec::new(),
+            // Recorded for reports when the sender delivers it.
+            report: Default::default(),
         })
         .await;
     let written = match written {
@@ -524,6 +529,7 @@ async fn edit<S: TicketStore>(
             messages: Vec::new(),
             events: edit.events,
             notes: edit.notes,
+            report: Default::default(),
         })
         .await;
     match written {
@@ -537,6 +543,168 @@ async fn edit<S: TicketStore>(
         },
         Err(e) => Err(e.into()),
     }
+}
+
+/// [`edit`] for changes that report facts follow (resolutions, "no response needed"): the
+/// ticket and its report item are read in one BatchGetItem and written with the ticket in its
+/// transaction — still two requests.
+async fn edit_with_facts<S: TicketStore + ReportStore>(
+    state: &AppState<S>,
+    tenant: &TenantId,
+    id: &str,
+    headers: &HeaderMap,
+    change: impl FnOnce(Ticket, Option<TicketFacts>) -> Result<Option<(Edit, ReportWrite)>, Problem>,
+) -> Result<Response, Problem> {
+    let ticket_id = parse_ticket_id(id)?;
+    let expected = if_match(headers, "ticket")?;
+    let (current, facts) = state.store.ticket_with_facts(tenant, &ticket_id).await?;
+    let current = current.ok_or_else(|| Problem::not_found(format!("no ticket {id}")))?;
+    if current.version != expected {
+        return Ok(stale("ticket", current.version, &current));
+    }
+    let Some((edit, report)) = change(current.clone(), facts)? else {
+        return Ok((
+            StatusCode::OK,
+            etag_header(current.version),
+            axum::Json(Edited {
+                ticket: current,
+                note: None,
+            }),
+        )
+            .into_response());
+    };
+    let written = state
+        .store
+        .write_ticket(&TicketWrite {
+            audit: crate::audit::entries_for_events(&ticket_id, &edit.events),
+            ticket: edit.ticket,
+            messages: Vec::new(),
+            events: edit.events,
+            notes: edit.notes,
+            report,
+        })
+        .await;
+    match written {
+        Ok(ticket) => {
+            let etag = etag_header(ticket.version);
+            Ok((
+                StatusCode::OK,
+                etag,
+                axum::Json(Edited { ticket, note: None }),
+            )
+                .into_response())
+        }
+        // The ticket or its report item changed in between: the client re-reads and retries.
+        Err(StoreError::Conflict { .. }) => match state.store.ticket(tenant, &ticket_id).await? {
+            Some(now_current) => Ok(stale("ticket", now_current.version, &now_current)),
+            None => Err(Problem::not_found(format!("no ticket {id}"))),
+        },
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NoResponseNeededRequest {
+    /// One buyer message (`msg_…`) that needs no answer; without it, every message of the
+    /// ticket still awaiting an answer.
+    #[serde(default)]
+    message: Option<String>,
+    /// Why, for the audit log.
+    #[serde(default)]
+    reason: Option<String>,
+}
+
+/// Mark the ticket's open buyer messages (or one of them) as needing no response, as Seller
+/// Central offers: they count as handled in the 24 h response rate (on the day each arrived),
+/// the SLA clock stops when nothing is left to answer, and the action is audited.
+#[utoipa::path(
+    post,
+    path = "/v1/tickets/{id}/no-response-needed",
+    tag = "tickets",
+    params(("id" = String, Path, description = "Ticket id (`tkt_…`)"),
+        ("If-Match" = String, Header, description = "The ticket's ETag, `\"v{version}\"`")),
+    request_body = NoResponseNeededRequest,
+    responses(
+        (status = 200, description = "`ticket`; the new ETag (unchanged when nothing awaited an answer)", body = Edited),
+        EditProblems,
+    ),
+    security(("bearer" = []))
+)]
+pub async fn no_response_needed<S: TicketStore + ReportStore>(
+    State(state): State<AppState<S>>,
+    Authenticated(caller): Authenticated,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, Problem> {
+    let now = Utc::now();
+    let request: NoResponseNeededRequest = if body.iter().all(u8::is_ascii_whitespace) {
+        NoResponseNeededRequest {
+            message: None,
+            reason: None,
+        }
+    } else {
+        parse_body(&body)?
+    };
+    let message = request
+        .message
+        .map(|m| MessageId::parse(m).map_err(|e| Problem::invalid("message", e.to_string())))
+        .transpose()?;
+    let reason = request
+        .reason
+        .map(|r| text("reason", &r, MAX_REASON_CHARS))
+        .transpose()?;
+    edit_with_facts(
+        &state,
+        &caller.tenant,
+        &id,
+        &headers,
+        |mut ticket, facts| {
+            let open = facts.as_ref().map_or(&[][..], |f| f.open.as_slice());
+            if let Some(m) = &message
+                && !open.iter().any(|o| &o.message == m)
+            {
+                return Err(Problem::invalid(
+                    "message",
+                    format!("{m} is not a message of this ticket awaiting an answer"),
+                ));
+            }
+            if open.is_empty() {
+                return Ok(None);
+            }
+            let recorder = Recorder::for_ticket(facts.as_ref(), &[]);
+            let handling = Handling::NoResponseNeeded {
+                agent: caller.user.clone(),
+                message: message.clone(),
+            };
+            let before = ticket.sla.clone();
+            let report = recorder.on_handled(facts.as_ref(), &ticket, &before, &handling, now);
+            if report.facts.as_ref().is_some_and(|f| f.open.is_empty()) {
+                // Nothing left to answer: the clock stops (the escalator ignores schedules of a
+                // deadline that is no longer the ticket's).
+                ticket.sla.clock_started_at = None;
+                ticket.sla.due_at = None;
+                ticket.sla.internal_due_at = None;
+                ticket.sla.paused_at = None;
+            }
+            ticket.updated_at = now;
+            let kind = TicketEventKind::NoResponseNeeded {
+                message: message.clone(),
+                reason: reason.clone(),
+            };
+            let events = vec![event(&ticket.id, &caller, now, kind)];
+            Ok(Some((
+                Edit {
+                    ticket,
+                    events,
+                    notes: Vec::new(),
+                },
+                report,
+            )))
+        },
+    )
+    .await
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -707,7 +875,7 @@ pub async fn set_assignee<S: TicketStore>(
     ),
     security(("bearer" = []))
 )]
-pub async fn set_status<S: TicketStore>(
+pub async fn set_status<S: TicketStore + ConfigStore + ReportStore>(
     State(state): State<AppState<S>>,
     Authenticated(caller): Authenticated,
     Path(id): Path<String>,
@@ -724,32 +892,95 @@ pub async fn set_status<S: TicketStore>(
         .reason
         .map(|r| text("reason", &r, MAX_REASON_CHARS))
         .transpose()?;
-    edit(
+    // Pending pauses a business clock, open resumes it, resolved ends it: the clock is
+    // evaluated under the tenant's policies (one Query of its configuration).
+    let policies = effective_policies(&state.store.policies(&caller.tenant).await?).policies;
+    let changed: std::sync::Mutex<Option<(Ticket, Ticket)>> = Default::default();
+    let response = edit_with_facts(
         &state,
         &caller.tenant,
         &id,
         &headers,
-        StatusCode::OK,
-        |mut ticket| {
+        |mut ticket, facts| {
             if ticket.status == to {
-                return None;
+                return Ok(None);
             }
+            let before = ticket.clone();
+            // A resolution is a report fact: how many exchanges it took.
+            let report = if to == TicketStatus::Resolved {
+                Recorder::for_ticket(facts.as_ref(), &[]).on_resolved(
+                    facts.as_ref(),
+                    &ticket,
+                    &caller.user,
+                    now,
+                )
+            } else {
+                ReportWrite::default()
+            };
             let kind = TicketEventKind::StatusChanged {
                 from: ticket.status,
                 to,
                 reason,
             };
+            if let Some(clock) = clock_event(ticket.status, to, now)
+                && let Some(policy) = ticket_policy(&ticket, &policies)
+            {
+                ticket.sla = rebuild_sla_with(Some(&before), &ticket, policy, &[clock], now);
+            }
             ticket.status = to;
             ticket.updated_at = now;
             let events = vec![event(&ticket.id, &caller, now, kind)];
-            Some(Edit {
-                ticket,
-                events,
-                notes: Vec::new(),
-            })
+            *changed.lock().expect("not poisoned") = Some((before, ticket.clone()));
+            Ok(Some((
+                Edit {
+                    ticket,
+                    events,
+                    notes: Vec::new(),
+                },
+                report,
+            )))
         },
     )
-    .await
+    .await?;
+    let changed = changed.lock().expect("not poisoned").take();
+    if response.status() == StatusCode::OK
+        && let Some((before, after)) = changed
+    {
+        // A schedule left behind is judged stale by the escalator: logged, not failed.
+        if let Err(e) = state
+            .escalations
+            .resync(Some(&before), &after, &policies, now)
+            .await
+        {
+            tracing::warn!(tenant = %after.tenant, ticket = %after.id, error = %e,
+                "escalation schedules not updated after a status change");
+        }
+    }
+    Ok(response)
+}
+
+/// What a status change means to the SLA clock (DESIGN §4): pending on the customer pauses a
+/// business clock (a calendar clock — Amazon's, eBay's 24 h — ignores it), open resumes it,
+/// resolved ends it (nothing more is owed until the buyer writes again).
+fn clock_event(from: TicketStatus, to: TicketStatus, now: DateTime<Utc>) -> Option<ClockEvent> {
+    let kind = match (from, to) {
+        (_, TicketStatus::Pending) => ClockEventKind::PendingOnCustomer,
+        (TicketStatus::Pending, TicketStatus::Open) => ClockEventKind::Resumed,
+        (_, TicketStatus::Resolved) => ClockEventKind::Resolved,
+        (TicketStatus::Resolved, TicketStatus::Open) => ClockEventKind::Reopened,
+        (TicketStatus::Open, TicketStatus::Open) => return None,
+    };
+    Some(ClockEvent { at: now, kind })
+}
+
+/// The policy the ticket's clock runs under: the one it names, else the one it would get.
+fn ticket_policy<'p>(ticket: &Ticket, policies: &'p [SlaPolicy]) -> Option<&'p SlaPolicy> {
+    ticket
+        .sla
+        .policy
+        .as_deref()
+        .and_then(|id| policies.iter().find(|p| p.id == id))
+        .or_else(|| select_policy(policies, &PolicyContext::of_ticket(ticket, 0)))
 }
 
 /// Tags are trimmed and lowercased so `Refund` and `refund ` are one tag.

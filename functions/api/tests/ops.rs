@@ -351,6 +351,7 @@ async fn the_audit_log_pages_newest_first_across_months() {
                 messages: vec![],
                 events: vec![],
                 notes: vec![],
+                report: Default::default(),
                 audit: vec![AuditEntry::new(
                     at(when),
                     format!("agent{i}"),

@@ -746,3 +746,234 @@ async fn an_accepted_reply_clears_the_suggested_draft_and_a_refused_one_keeps_it
     assert_eq!(a.status, StatusCode::ACCEPTED, "{}", a.body);
     assert_eq!(draft_now().await, None);
 }
+
+/// The ticket's schedules in the emulator's schedule group.
+async fn schedule_count(stack: &marketdesk_devstack::testing::TestStack) -> usize {
+    aws_sdk_scheduler::Client::new(&stack.config)
+        .list_schedules()
+        .group_name(&stack.resources.schedule_group)
+        .send()
+        .await
+        .unwrap()
+        .schedules()
+        .len()
+}
+
+/// A ticket on `channel` under the seed `policy`, whose buyer wrote an hour ago (the status
+/// endpoint acts at the real instant, so the test asserts relations, not clock times).
+fn waiting_ticket(
+    tenant: &TenantId,
+    channel: marketdesk::domain::Channel,
+    policy: &marketdesk::sla::SlaPolicy,
+) -> marketdesk::domain::Ticket {
+    use marketdesk::sla::{ClockEvent, ClockEventKind, advance};
+    let now = chrono::Utc::now();
+    let sent = now - chrono::Duration::hours(1);
+    let mut ticket = new_ticket(tenant, sent);
+    ticket.channel = channel;
+    let message = ClockEvent {
+        at: sent,
+        kind: ClockEventKind::BuyerMessage,
+    };
+    ticket.sla = advance(policy, channel, None, &[message], now).unwrap();
+    ticket
+}
+
+#[tokio::test]
+async fn pending_pauses_a_business_clock_with_no_schedule_and_open_resumes_it_with_the_working_time_left()
+ {
+    use marketdesk::adapters::scheduler::{EventBridgeScheduler, ScheduleTarget};
+    use marketdesk::domain::Channel;
+    use marketdesk::escalation::EscalationScheduler;
+    use marketdesk::sla::{ClockEventKind, deadline, seed_policies, working_time_between};
+
+    let stack = marketdesk_devstack::testing::fresh_stack().await;
+    let acme = tenant("acme");
+    let scheduler = || {
+        EventBridgeScheduler::from_config(
+            &stack.config,
+            ScheduleTarget {
+                group: stack.resources.schedule_group.clone(),
+                queue_arn: stack.resources.queue("EscalationQueue").arn.clone(),
+                role_arn: "arn:aws:iam::123456789012:role/marketdesk-scheduler".into(),
+            },
+        )
+    };
+    let app = api::app(
+        api::AppState::local(
+            stack.store.clone(),
+            Arc::new(MemoryOutboundQueue::default()),
+            DevTokens::new(SECRET),
+        )
+        .with_escalations(scheduler()),
+    );
+    let agent = token_as(&acme, Role::Agent);
+    let shopify = seed_policies()
+        .into_iter()
+        .find(|p| p.id == "shopify-it")
+        .unwrap();
+    let ticket = waiting_ticket(&acme, Channel::Shopify, &shopify);
+    stack
+        .store
+        .record_inbound(&first_inbound(&ticket, "<p1@store>"))
+        .await
+        .unwrap();
+    scheduler()
+        .sync(None, &ticket, &seed_policies(), chrono::Utc::now())
+        .await
+        .unwrap();
+    assert!(
+        schedule_count(&stack).await > 0,
+        "a running clock has its schedules"
+    );
+    let status = format!("/v1/tickets/{}/status", ticket.id);
+
+    let a = send(
+        &app,
+        Method::PUT,
+        &status,
+        &agent,
+        Some("\"v1\""),
+        Some(json!({"status": "pending", "reason": "asked for a photo"})),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+    let paused = stack
+        .store
+        .ticket(&acme, &ticket.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(paused.sla.due_at, None, "no running deadline while pending");
+    let paused_at = paused.sla.paused_at.expect("paused");
+    let left = paused
+        .sla
+        .remaining_when_paused
+        .expect("the working time kept");
+    let worked = working_time_between(&shopify.clock, ticket.created_at, paused_at);
+    assert_eq!(
+        left,
+        shopify.first_response.due.as_secs() - worked.as_secs()
+    );
+    assert_eq!(
+        schedule_count(&stack).await,
+        0,
+        "a paused ticket has no schedule"
+    );
+    let view = send(
+        &app,
+        Method::GET,
+        &format!("/v1/tickets/{}", ticket.id),
+        &agent,
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(view.body["sla"]["paused"], true, "{}", view.body);
+    assert_eq!(view.body["sla"]["remaining_working_seconds"], left);
+    assert_eq!(view.body["sla"]["clock"], "business");
+
+    let a = send(
+        &app,
+        Method::PUT,
+        &status,
+        &agent,
+        Some("\"v2\""),
+        Some(json!({"status": "open"})),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+    let resumed = stack
+        .store
+        .ticket(&acme, &ticket.id)
+        .await
+        .unwrap()
+        .unwrap();
+    let resumed_at = resumed
+        .sla
+        .history
+        .iter()
+        .rfind(|e| e.kind == ClockEventKind::Resumed)
+        .expect("the resume is recorded")
+        .at;
+    assert_eq!(
+        resumed.sla.due_at,
+        Some(
+            deadline(
+                &shopify.clock,
+                resumed_at,
+                marketdesk::sla::SlaDuration::from_secs(left)
+            )
+            .unwrap()
+        ),
+        "the deadline is the working time left, counted from the resume"
+    );
+    assert!(resumed.sla.paused_at.is_none());
+    assert!(
+        schedule_count(&stack).await > 0,
+        "schedules again once it runs"
+    );
+}
+
+#[tokio::test]
+async fn amazon_tickets_ignore_pending_and_keep_their_deadline_and_schedules() {
+    use marketdesk::adapters::scheduler::{EventBridgeScheduler, ScheduleTarget};
+    use marketdesk::domain::Channel;
+    use marketdesk::escalation::EscalationScheduler;
+    use marketdesk::sla::seed_policies;
+
+    let stack = marketdesk_devstack::testing::fresh_stack().await;
+    let acme = tenant("acme");
+    let scheduler = EventBridgeScheduler::from_config(
+        &stack.config,
+        ScheduleTarget {
+            group: stack.resources.schedule_group.clone(),
+            queue_arn: stack.resources.queue("EscalationQueue").arn.clone(),
+            role_arn: "arn:aws:iam::123456789012:role/marketdesk-scheduler".into(),
+        },
+    );
+    let amazon = seed_policies()
+        .into_iter()
+        .find(|p| p.id == "amazon")
+        .unwrap();
+    let ticket = waiting_ticket(&acme, Channel::Amazon, &amazon);
+    stack
+        .store
+        .record_inbound(&first_inbound(&ticket, "<p2@relay>"))
+        .await
+        .unwrap();
+    scheduler
+        .sync(None, &ticket, &seed_policies(), chrono::Utc::now())
+        .await
+        .unwrap();
+    let before = schedule_count(&stack).await;
+    assert!(before > 0);
+    let app = api::app(
+        api::AppState::local(
+            stack.store.clone(),
+            Arc::new(MemoryOutboundQueue::default()),
+            DevTokens::new(SECRET),
+        )
+        .with_escalations(scheduler),
+    );
+    let agent = token_as(&acme, Role::Agent);
+    let a = send(
+        &app,
+        Method::PUT,
+        &format!("/v1/tickets/{}/status", ticket.id),
+        &agent,
+        Some("\"v1\""),
+        Some(json!({"status": "pending"})),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+    let stored = stack
+        .store
+        .ticket(&acme, &ticket.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.sla.due_at, ticket.sla.due_at, "Amazon's 24 h run on");
+    assert!(stored.sla.paused_at.is_none());
+    assert_eq!(schedule_count(&stack).await, before);
+}

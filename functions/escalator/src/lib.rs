@@ -147,6 +147,12 @@ impl<S: TicketStore + ConfigStore, N: Notifier> Escalator<S, N> {
                 });
             }
             self.record(&ticket, &action, now).await?;
+            // The one line per alert an operator reads (`make dev` shows it at info).
+            tracing::info!(
+                channel = %ticket.channel, tenant = %ticket.tenant, ticket = %ticket.id,
+                threshold = %trigger.threshold, level = action.level.as_str(),
+                due_at = %trigger.due_at, "SLA alert sent"
+            );
             return Ok(Outcome::Acted);
         }
         Err(EscalatorError::Contended {

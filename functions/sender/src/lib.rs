@@ -4,7 +4,7 @@
 //! ([`marketdesk::outbound::build`]) and sent at most once (docs/decisions/0006): a conditional
 //! send claim is written first, so a redelivered record never sends again. Then the delivery
 //! state is recorded on the message and, for a reply that answers a waiting buyer, the ticket's
-//! SLA clock is stopped, stale escalation schedules are deleted and the report counters move.
+//! SLA clock is stopped, stale escalation schedules are deleted and the reply is recorded for reports.
 //!
 //! A reply that can never be sent (no sender address, no recipient, rejected by the channel) is
 //! recorded `Failed` with its reason and a `ReplyFailed` event, the team is alerted, and the
@@ -27,9 +27,10 @@ use marketdesk::outbound::{
     ChannelReplies, MailTransport, OutboundError, OutboundMessage, OutboundQueue, Outgoing,
     ReplyContext, build, reply_effect,
 };
+use marketdesk::reports::{Handling, Recorder, tenant_time_zone};
 use marketdesk::store::{
-    AccountStore, ClaimOutcome, ConfigStore, CustomerStore, OutboundStore, SendClaim, StatsStore,
-    StoreError, TicketStore, TicketView,
+    AccountStore, ClaimOutcome, ConfigStore, CustomerStore, OutboundStore, ReportStore, SendClaim,
+    StoreError, TicketStore, TicketView, TicketWrite,
 };
 use marketdesk::tenant_config::ConfigCache;
 
@@ -72,12 +73,12 @@ pub enum Outcome {
 
 /// Everything the sender stores and reads.
 pub trait SenderStore:
-    TicketStore + OutboundStore + AccountStore + CustomerStore + StatsStore + ConfigStore
+    TicketStore + OutboundStore + AccountStore + CustomerStore + ReportStore + ConfigStore
 {
 }
 
 impl<T> SenderStore for T where
-    T: TicketStore + OutboundStore + AccountStore + CustomerStore + StatsStore + ConfigStore
+    T: TicketStore + OutboundStore + AccountStore + CustomerStore + ReportStore + ConfigStore
 {
 }
 
@@ -403,9 +404,10 @@ where
         }
     }
 
-    /// Applies a delivered reply to its ticket (SLA clock, last reply), conditional on the
-    /// ticket's version with re-reads; then the schedules and report counters follow. Does
-    /// nothing when the ticket already reflects the reply.
+    /// Applies a delivered reply to its ticket (SLA clock, last reply) and records it for
+    /// reports (the messages it answered, on the day each arrived), in one transaction
+    /// conditional on the ticket's version (and the report item's revision), with re-reads;
+    /// then the schedules follow. Does nothing when the ticket already reflects the reply.
     async fn stop_clock(
         &self,
         mut ticket: Ticket,
@@ -414,17 +416,52 @@ where
         now: DateTime<Utc>,
     ) -> Result<(), SenderError> {
         let policies = self.config.policies(&self.store, &ticket.tenant).await?;
+        let recorder = Recorder {
+            tz: tenant_time_zone(&policies),
+            policies: &policies,
+        };
+        let handling = match &reply.author {
+            AuthorKind::Agent { agent } => Handling::AgentReply {
+                agent: agent.clone(),
+            },
+            AuthorKind::Automation { .. } => Handling::AutoReply,
+            AuthorKind::Buyer | AuthorKind::System => return Ok(()),
+        };
+        let mut facts = None;
         for attempt in 0..UPDATE_ATTEMPTS {
             if attempt > 0 {
-                match self.store.ticket(&ticket.tenant, &ticket.id).await? {
+                let (t, f) = self
+                    .store
+                    .ticket_with_facts(&ticket.tenant, &ticket.id)
+                    .await?;
+                match t {
                     Some(t) => ticket = t,
                     None => return Ok(()),
                 }
+                facts = f;
             }
             let Some(effect) = reply_effect(&ticket, reply, delivered_at, &policies, now) else {
                 return Ok(());
             };
-            let written = match self.store.update_ticket(&effect.ticket).await {
+            if attempt == 0 {
+                facts = self.store.ticket_facts(&ticket.tenant, &ticket.id).await?;
+            }
+            let report = recorder.on_handled(
+                facts.as_ref(),
+                &ticket,
+                &ticket.sla,
+                &handling,
+                delivered_at,
+            );
+            let write = TicketWrite {
+                ticket: effect.ticket,
+                messages: Vec::new(),
+                events: Vec::new(),
+                notes: Vec::new(),
+                audit: Vec::new(),
+                report,
+            };
+            let written = match self.store.write_ticket(&write).await {
                 Ok(written) => written,
                 Err(StoreError::Conflict { .. }) => continue,
                 Err(e) => return Err(e.into()),
@@ -437,24 +474,6 @@ where
             {
                 tracing::warn!(tenant = %ticket.tenant, ticket = %ticket.id, error = %e,
                     "escalation schedules not updated after a reply");
-            }
-            if effect.counters != Default::default() {
-                // Counted once, after the write that applied the reply; a failure here is
-                // logged rather than retried, which would count twice.
-                if let Err(e) = self
-                    .store
-                    .add_counters(
-                        &ticket.tenant,
-                        effect.day,
-                        ticket.channel,
-                        effect.agent.as_ref(),
-                        &effect.counters,
-                    )
-                    .await
-                {
-                    tracing::error!(tenant = %ticket.tenant, ticket = %ticket.id, error = %e,
-                        "reply counters not recorded");
-                }
             }
             return Ok(());
         }

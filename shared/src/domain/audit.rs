@@ -9,6 +9,7 @@ use ulid::Ulid;
 pub mod action {
     pub const TICKET_ASSIGN: &str = "ticket.assign";
     pub const TICKET_STATUS: &str = "ticket.status";
+    pub const TICKET_NO_RESPONSE_NEEDED: &str = "ticket.no_response_needed";
     pub const COMPLIANCE_OVERRIDE: &str = "compliance.override";
     pub const QUARANTINE_REDRIVE: &str = "quarantine.redrive";
     pub const ACCOUNT_CREATE: &str = "account.create";

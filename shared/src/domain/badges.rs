@@ -7,18 +7,16 @@ use serde::{Deserialize, Serialize};
 
 use super::{Channel, SlaState};
 
-/// Share of the external window (clock start to deadline) after which a ticket is flagged, when
-/// the team's own deadline does not flag it first. Matches the seed policies' last warning.
-const WARNING_SHARE: f64 = 0.8;
-
-/// Where a ticket stands against its deadlines.
+/// Where a ticket stands against its deadlines: the one definition the ticket view, the badge
+/// counts, the escalator's alerts and the inbox use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum SlaLevel {
-    /// No deadline, or well ahead of it.
+    /// No deadline, or no warning threshold reached yet.
     Ok,
-    /// The internal deadline passed, or most of the window to the external one is used.
+    /// The first warning threshold (`warning_at`, e.g. 50 % of the target) or the internal
+    /// deadline passed: the instant the escalator's first warning fires.
     Warning,
     /// The marketplace's (external) deadline passed.
     Breached,
@@ -29,20 +27,22 @@ impl SlaLevel {
     /// at the instant it paused: waiting on the buyer does not use the team's time.
     pub fn of(sla: &SlaState, now: DateTime<Utc>) -> SlaLevel {
         let now = sla.paused_at.map_or(now, |p| p.min(now));
-        if sla.breached || sla.due_at.is_some_and(|due| now >= due) {
-            return SlaLevel::Breached;
+        let passed = |at: Option<DateTime<Utc>>| at.is_some_and(|at| now >= at);
+        if sla.breached || passed(sla.due_at) {
+            SlaLevel::Breached
+        } else if passed(sla.warning_at) || passed(sla.internal_due_at) {
+            SlaLevel::Warning
+        } else {
+            SlaLevel::Ok
         }
-        if sla.internal_due_at.is_some_and(|due| now >= due) {
-            return SlaLevel::Warning;
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SlaLevel::Ok => "ok",
+            SlaLevel::Warning => "warning",
+            SlaLevel::Breached => "breached",
         }
-        if let (Some(start), Some(due)) = (sla.clock_started_at, sla.due_at) {
-            let window = (due - start).num_seconds() as f64;
-            let used = (now - start).num_seconds() as f64;
-            if window > 0.0 && used >= window * WARNING_SHARE {
-                return SlaLevel::Warning;
-            }
-        }
-        SlaLevel::Ok
     }
 }
 
@@ -134,12 +134,19 @@ mod tests {
     }
 
     #[test]
-    fn without_an_internal_deadline_the_last_fifth_of_the_window_warns() {
-        let s = sla("2026-11-20T00:00:00Z", None, "2026-11-21T00:00:00Z");
-        assert_eq!(SlaLevel::of(&s, at("2026-11-20T19:00:00Z")), SlaLevel::Ok);
+    fn the_first_warning_threshold_turns_the_level_to_warning() {
+        let mut s = sla("2026-11-20T00:00:00Z", None, "2026-11-21T00:00:00Z");
+        s.warning_at = Some(at("2026-11-20T12:00:00Z"));
+        assert_eq!(SlaLevel::of(&s, at("2026-11-20T11:59:59Z")), SlaLevel::Ok);
         assert_eq!(
-            SlaLevel::of(&s, at("2026-11-20T19:12:00Z")),
+            SlaLevel::of(&s, at("2026-11-20T12:00:00Z")),
             SlaLevel::Warning
+        );
+        s.warning_at = None;
+        assert_eq!(
+            SlaLevel::of(&s, at("2026-11-20T23:00:00Z")),
+            SlaLevel::Ok,
+            "no threshold, no warning: the level never guesses a share of its own"
         );
     }
 

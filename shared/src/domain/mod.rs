@@ -24,6 +24,6 @@ pub use order::{
 };
 pub use presence::{Presence, PresenceState};
 pub use ticket::{
-    Intent, Note, Priority, Risk, RuleAction, SlaState, SuggestedDraft, Ticket, TicketEvent,
-    TicketEventKind, TicketStatus,
+    Intent, NO_RISK_BAND, Note, Priority, Risk, RuleAction, SlaState, SuggestedDraft,
+    ThreadSources, Ticket, TicketEvent, TicketEventKind, TicketStatus, WorkingSpan,
 };

@@ -84,6 +84,31 @@ pub enum Risk {
     NegativeFeedback,
 }
 
+impl Risk {
+    /// The documented value (`a_to_z_claim`), also used in the ticket's `risk:` tag.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Risk::AToZClaim => "a_to_z_claim",
+            Risk::Chargeback => "chargeback",
+            Risk::EbayItemNotReceived => "ebay_item_not_received",
+            Risk::NegativeFeedback => "negative_feedback",
+        }
+    }
+
+    /// The inbox lane of a ticket at this risk: lanes sort before deadlines, lower first, so an
+    /// A-to-z claim is always on top, then chargebacks, eBay item-not-received cases and
+    /// negative feedback; tickets without a risk come after every risk ticket
+    /// ([`Ticket::queue_band`]). Also the precedence when a ticket has seen several risks.
+    pub fn band(self) -> u8 {
+        match self {
+            Risk::AToZClaim => 1,
+            Risk::Chargeback => 2,
+            Risk::EbayItemNotReceived => 3,
+            Risk::NegativeFeedback => 4,
+        }
+    }
+}
+
 /// The SLA clock of a ticket as last computed by the SLA module.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -112,6 +137,58 @@ pub struct SlaState {
     /// escalation, so a redelivered trigger or a racing sweep acts once.
     #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
     pub escalated: BTreeSet<String>,
+    /// When the first warning threshold (`warn_50` of the seed policies) is reached: the
+    /// instant the escalator's warning schedule fires and [`super::badges::SlaLevel`] turns `warning`,
+    /// computed once by `sla::threshold_instants` for both.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub warning_at: Option<DateTime<Utc>>,
+    /// The clock counts opening hours only (a business clock): remaining time is working time.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub business_hours: bool,
+    /// A business clock's opening stretches from the last evaluation to `due_at`: what the
+    /// remaining *working* time is read from without the policy ([`SlaState::working_left`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub working_spans: Vec<WorkingSpan>,
+    /// While paused: the working time left before the deadline, in seconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remaining_when_paused: Option<u64>,
+    /// The clock's events that can still change it, in canonical order (decision 0008):
+    /// everything before the first buyer message, that message, the reply that first answered
+    /// it, the last reply or resolution, and everything after it. Applying a message is adding
+    /// its event here and evaluating again, so delivery order does not matter.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<Object>))]
+    pub history: Vec<crate::sla::ClockEvent>,
+}
+
+/// One stretch of opening hours `[from, to)` of a business clock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct WorkingSpan {
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
+}
+
+impl SlaState {
+    /// Working time left before `due_at` at `now`, in seconds (negative once past for a
+    /// calendar clock; a business clock past its deadline reports 0 working seconds left):
+    /// for a calendar clock this is wall-clock time, for a business clock only opening hours
+    /// count. While paused it is the time the pause kept. `None` when no clock runs.
+    pub fn working_left(&self, now: DateTime<Utc>) -> Option<i64> {
+        if self.paused_at.is_some() {
+            return self.remaining_when_paused.map(|s| s as i64);
+        }
+        let due = self.due_at?;
+        if !self.business_hours {
+            return Some((due - now).num_seconds());
+        }
+        let secs = self
+            .working_spans
+            .iter()
+            .map(|span| (span.to.min(due) - span.from.max(now)).num_seconds().max(0))
+            .sum();
+        Some(secs)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -149,6 +226,10 @@ pub struct Ticket {
     pub language: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_agent_reply_at: Option<DateTime<Utc>>,
+    /// Channel times of the messages the subject, intent and language were taken from, so a
+    /// thread's messages give the same ticket in any delivery order.
+    #[serde(default, skip_serializing_if = "ThreadSources::is_empty")]
+    pub sources: ThreadSources,
     /// A reply an automation rule proposes; an agent sends it (or not) — never sent by itself.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub suggested_draft: Option<SuggestedDraft>,
@@ -158,7 +239,35 @@ pub struct Ticket {
     pub version: u64,
 }
 
+/// Which message (by its channel time) a ticket's derived fields come from: the subject from
+/// the earliest buyer message, the intent from the earliest buyer message with a recognised
+/// intent, the language from the latest buyer message that showed one.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ThreadSources {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject_at: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub intent_at: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub language_at: Option<DateTime<Utc>>,
+}
+
+impl ThreadSources {
+    pub fn is_empty(&self) -> bool {
+        *self == ThreadSources::default()
+    }
+}
+
+/// The inbox lane of tickets without a risk (see [`Risk::band`]).
+pub const NO_RISK_BAND: u8 = 9;
+
 impl Ticket {
+    /// The inbox lane: risk tickets first, by [`Risk::band`].
+    pub fn queue_band(&self) -> u8 {
+        self.risk.map_or(NO_RISK_BAND, Risk::band)
+    }
+
     /// The instant the inbox sorts by: the earliest deadline still ahead of the team, or none.
     pub fn queue_due(&self) -> Option<DateTime<Utc>> {
         match (self.sla.internal_due_at, self.sla.due_at) {
@@ -243,6 +352,14 @@ pub enum TicketEventKind {
     RuleApplied {
         rule_id: RuleId,
         actions: Vec<RuleAction>,
+    },
+    /// An agent marked the ticket's open messages (or one of them) as needing no answer: they
+    /// count as handled in the 24 h response rate, as on Seller Central.
+    NoResponseNeeded {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        message: Option<MessageId>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
     },
 }
 

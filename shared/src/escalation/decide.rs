@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use super::plan::{policy_of, threshold_key, thresholds};
 use super::{EscalationError, EscalationTrigger};
 use crate::connectors::Notification;
+use crate::domain::badges::SlaLevel;
 use crate::domain::{AgentId, Priority, Ticket, TicketEventKind, TicketStatus};
 use crate::sla::{BREACH, INTERNAL_BREACH, SlaPolicy};
 
@@ -60,6 +61,9 @@ pub struct EscalationAction {
     pub notification: Notification,
     /// `SlaEscalated` first, then any `PriorityChanged` / `Assigned`.
     pub events: Vec<TicketEventKind>,
+    /// The ticket's level when the alert goes out, by the one definition the inbox shows
+    /// (`warning` for every warning and the internal breach, `breached` for the breach).
+    pub level: SlaLevel,
 }
 
 /// Judges `trigger` against `ticket` as read now, under the tenant's `policies`.
@@ -143,12 +147,17 @@ pub fn decide(
         });
     }
     after.updated_at = now;
-    let notification = alert(&after, trigger, policy, config, now);
+    let level = SlaLevel::of(&after.sla, now);
+    let mut notification = alert(&after, trigger, policy, config, now);
+    notification
+        .fields
+        .push(("Level".to_string(), level.as_str().to_string()));
     Ok(Decision::Act(Box::new(EscalationAction {
         key,
         ticket: after,
         notification,
         events,
+        level,
     })))
 }
 

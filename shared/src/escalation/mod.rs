@@ -111,6 +111,30 @@ pub trait EscalationScheduler: Send + Sync {
 }
 
 /// Schedules nothing: for tests of ingestion alone (the sweep still escalates due tickets).
+/// [`EscalationScheduler`] as a trait object, for a caller that holds its ports boxed (the
+/// API, whose status changes pause and resume clocks).
+pub trait ScheduleSync: Send + Sync {
+    fn resync<'a>(
+        &'a self,
+        before: Option<&'a Ticket>,
+        after: &'a Ticket,
+        policies: &'a [SlaPolicy],
+        now: DateTime<Utc>,
+    ) -> futures::future::BoxFuture<'a, Result<(), SchedulerError>>;
+}
+
+impl<T: EscalationScheduler> ScheduleSync for T {
+    fn resync<'a>(
+        &'a self,
+        before: Option<&'a Ticket>,
+        after: &'a Ticket,
+        policies: &'a [SlaPolicy],
+        now: DateTime<Utc>,
+    ) -> futures::future::BoxFuture<'a, Result<(), SchedulerError>> {
+        Box::pin(self.sync(before, after, policies, now))
+    }
+}
+
 #[derive(Debug, Clone, Copy, Default)]
 pub struct NoSchedules;
 

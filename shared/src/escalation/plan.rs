@@ -2,15 +2,12 @@
 
 use std::collections::BTreeSet;
 
-use chrono::{DateTime, SecondsFormat, TimeDelta, Utc};
+use chrono::{DateTime, SecondsFormat, Utc};
 use sha2::{Digest, Sha256};
 
 use super::{EscalationError, EscalationTrigger};
 use crate::domain::{SlaState, TenantId, Ticket, TicketId, TicketStatus};
-use crate::sla::{
-    BREACH, Clock, INTERNAL_BREACH, SlaDuration, SlaPolicy, TargetKind, Threshold, warning_name,
-    working_time_between,
-};
+use crate::sla::{SlaPolicy, TargetKind, Threshold, threshold_instants};
 
 /// The key of a threshold of one deadline, as recorded in [`SlaState::escalated`].
 pub fn threshold_key(threshold: &str, due_at: DateTime<Utc>) -> String {
@@ -51,10 +48,8 @@ pub fn schedule_name(
 /// warnings, internal breach, breach). Empty when nothing is owed: no deadline (answered,
 /// resolved, idle) or a paused business clock.
 ///
-/// The stored state keeps the deadlines, not the warnings, so warnings are derived from the
-/// external deadline backwards: `warn_p` is the instant from which (100 − p) % of the target's
-/// working time remains. That is exact for calendar clocks and for business clocks that were
-/// never paused, and after a pause it follows the moved deadline.
+/// The instants are `sla::threshold_instants`, the same that gave the ticket its
+/// `warning_at`, so a warning alert and the `warning` level cannot disagree.
 pub fn thresholds(ticket: &Ticket, policy: &SlaPolicy) -> Result<Vec<Threshold>, EscalationError> {
     let sla = &ticket.sla;
     let (Some(due), Some(start)) = (sla.due_at, sla.clock_started_at) else {
@@ -63,66 +58,18 @@ pub fn thresholds(ticket: &Ticket, policy: &SlaPolicy) -> Result<Vec<Threshold>,
     if sla.paused_at.is_some() || ticket.status == TicketStatus::Resolved {
         return Ok(Vec::new());
     }
-    // A ticket is answered once before any next-response clock can start.
     let target = if sla.first_response_at.is_some() {
         TargetKind::NextResponse
     } else {
         TargetKind::FirstResponse
-    }
-    .of(policy);
-    let mut out = Vec::new();
-    for percent in &policy.warn_at_percent {
-        let amount = target.due.percent(*percent);
-        let left = SlaDuration::from_secs(target.due.as_secs() - amount.as_secs());
-        let at = instant_with_left(&policy.clock, start, due, left)?;
-        out.push(Threshold {
-            name: warning_name(*percent),
-            at,
-            working_time: amount,
-        });
-    }
-    if let (Some(at), Some(amount)) = (sla.internal_due_at, target.internal_due) {
-        out.push(Threshold {
-            name: INTERNAL_BREACH.to_string(),
-            at,
-            working_time: amount,
-        });
-    }
-    out.push(Threshold {
-        name: BREACH.to_string(),
-        at: due,
-        working_time: target.due,
-    });
-    // Stable: equal instants keep warnings, internal breach, breach.
-    out.sort_by_key(|t| t.at);
-    Ok(out)
-}
-
-/// The earliest instant in `[start, due]` from which at most `left` working time remains
-/// before `due`.
-fn instant_with_left(
-    clock: &Clock,
-    start: DateTime<Utc>,
-    due: DateTime<Utc>,
-    left: SlaDuration,
-) -> Result<DateTime<Utc>, EscalationError> {
-    if matches!(clock, Clock::Calendar) {
-        return Ok((due - left.to_delta()).max(start));
-    }
-    // Remaining working time only shrinks as the instant moves on: bisect to the second.
-    let (mut lo, mut hi) = (start, due);
-    if working_time_between(clock, lo, due) <= left {
-        return Ok(lo);
-    }
-    while (hi - lo).num_seconds() > 1 {
-        let mid = lo + TimeDelta::seconds((hi - lo).num_seconds() / 2);
-        if working_time_between(clock, mid, due) <= left {
-            hi = mid;
-        } else {
-            lo = mid;
-        }
-    }
-    Ok(hi)
+    };
+    Ok(threshold_instants(
+        policy,
+        target,
+        start,
+        due,
+        sla.internal_due_at,
+    )?)
 }
 
 /// One schedule a ticket should have.

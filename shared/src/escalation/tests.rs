@@ -52,6 +52,7 @@ fn ticket(channel: Channel, policy_id: &str, events: &[(&str, ClockEventKind)]) 
         message_count: 1,
         last_buyer_message_at: Some(first),
         last_agent_reply_at: None,
+        sources: Default::default(),
         suggested_draft: None,
         language: None,
         created_at: first,
@@ -512,4 +513,55 @@ fn spans_read_naturally() {
     assert_eq!(format_span(3 * 3600), "3h");
     assert_eq!(format_span(2 * 86_400 + 3 * 3600 + 5), "2d 3h");
     assert_eq!(format_span(-5), "0s");
+}
+
+/// The 50 % alert and the `warning` level agree: every alert goes out at the instant the
+/// inbox level turns to the one it announces, on calendar and business clocks.
+#[test]
+fn every_alert_carries_the_level_the_inbox_shows_from_its_instant() {
+    use crate::domain::badges::SlaLevel;
+    use crate::sla::BREACH;
+    for (channel, policy_id, at) in [
+        (Channel::Amazon, "amazon", "2026-03-28T22:30:00Z"),
+        (Channel::Ebay, "ebay", "2026-11-20T10:00:00Z"),
+        (Channel::Shopify, "shopify-it", "2026-12-23T15:00:00Z"),
+    ] {
+        let p = policy(policy_id);
+        let mut t = ticket(channel, policy_id, &[(at, ClockEventKind::BuyerMessage)]);
+        let message = ClockEvent {
+            at: utc(at),
+            kind: ClockEventKind::BuyerMessage,
+        };
+        t.sla = crate::sla::advance(&p, channel, None, &[message], utc(at)).unwrap();
+        let planned = schedules(&t, &p).unwrap();
+        assert!(planned.len() >= 2, "{policy_id}: {planned:?}");
+        let first = planned[0].trigger.fire_at;
+        let earliest = [t.sla.warning_at, t.sla.internal_due_at]
+            .into_iter()
+            .flatten()
+            .min();
+        assert_eq!(earliest, Some(first), "{policy_id}");
+        assert_eq!(
+            SlaLevel::of(&t.sla, first - TimeDelta::seconds(1)),
+            SlaLevel::Ok,
+            "{policy_id}: ok until the first alert"
+        );
+        for s in planned {
+            let expected = if s.trigger.threshold == BREACH {
+                SlaLevel::Breached
+            } else {
+                SlaLevel::Warning
+            };
+            let when = s.trigger.fire_at;
+            assert_eq!(SlaLevel::of(&t.sla, when), expected, "{policy_id} {s:?}");
+            let action = act(decide(&t, &s.trigger, &policies(), &config(), when).unwrap());
+            assert_eq!(action.level, expected, "{policy_id} {s:?}");
+            assert!(
+                action
+                    .notification
+                    .fields
+                    .contains(&("Level".to_string(), expected.as_str().to_string()))
+            );
+        }
+    }
 }

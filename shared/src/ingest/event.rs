@@ -121,6 +121,9 @@ impl MessageEvent {
         if self.channel == Channel::Email || self.channel == Channel::Amazon {
             return invalid("channel", "messages of this channel arrive as e-mail");
         }
+        if let Err(reason) = crate::sla::check_instant(self.sent_at) {
+            return invalid("sent_at", reason);
+        }
         Ok(())
     }
 }

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeSet;
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 
 use super::inbound::{Inbound, Origin};
 use super::triage;
@@ -15,7 +15,7 @@ use crate::domain::{
     FulfillmentChannel, Identity, Intent, Message, MessageId, SuggestedDraft, Ticket, TicketEvent,
     TicketEventKind, TicketId, TicketStatus,
 };
-use crate::sla::{ClockEvent, ClockEventKind, PolicyContext, SlaPolicy, evaluate, select_policy};
+use crate::sla::{ClockEvent, ClockEventKind, PolicyContext, SlaPolicy, select_policy};
 use crate::store::{InboundContext, InboundWrite};
 
 /// Plans the write for `inbound` given what the store returned for its lookups and the
@@ -40,10 +40,14 @@ pub fn plan(
     };
 
     let text = format!("{}\n{}", inbound.subject, inbound.body);
-    let intent = inbound
-        .risk
-        .map(triage::intent_of_risk)
-        .unwrap_or_else(|| triage::intent_of(&text));
+    // Only the buyer's own words are triaged: a reply the seller sent elsewhere, an
+    // auto-reply or a bounce says nothing about what the buyer wants.
+    let intent = match (inbound.risk, inbound.origin) {
+        (Some(risk), _) => triage::intent_of_risk(risk),
+        (None, Origin::Buyer) => triage::intent_of(&text),
+        (None, _) => Intent::Other,
+    };
+    let needs_answer = inbound.origin == Origin::Buyer || inbound.risk.is_some();
 
     let mut ticket = match before {
         Some(t) => t.clone(),
@@ -55,7 +59,7 @@ pub fn plan(
                 channel: inbound.channel,
                 account: inbound.account.clone(),
                 thread: inbound.primary.external.clone(),
-                subject: inbound.subject.clone(),
+                subject: placeholder_subject(inbound),
                 status: TicketStatus::Open,
                 priority: triage::priority_of(inbound.risk, intent),
                 assignee: None,
@@ -68,6 +72,7 @@ pub fn plan(
                 message_count: 0,
                 last_buyer_message_at: None,
                 last_agent_reply_at: None,
+                sources: Default::default(),
                 suggested_draft: None,
                 language: None,
                 created_at: now,
@@ -79,22 +84,46 @@ pub fn plan(
     ticket.message_count += 1;
     ticket.updated_at = now;
 
-    // Triage only sharpens: a later "thanks" does not erase the first message's intent, but a
-    // claim or negative feedback outranks whatever the buyer asked before.
-    if inbound.risk.is_some()
-        || (ticket.intent.is_none_or(|i| i == Intent::Other) && intent != Intent::Other)
-    {
-        ticket.intent = Some(intent);
+    // Every field below depends on the set of the thread's messages, not on the order they
+    // were delivered in (decision 0008): the subject is the earliest buyer message's, the
+    // intent the earliest recognised one (a later "thanks" does not erase it, a claim or
+    // negative feedback outranks it), the riskiest risk wins, the priority is the highest any
+    // message called for.
+    // Two messages of the same second are told apart by their text, never by arrival.
+    let earlier = |at: Option<DateTime<Utc>>, mine: &str, theirs: &str| {
+        at.is_none_or(|at| inbound.sent_at < at || (inbound.sent_at == at && mine < theirs))
+    };
+    if needs_answer && earlier(ticket.sources.subject_at, &inbound.subject, &ticket.subject) {
+        ticket.subject = inbound.subject.clone();
+        ticket.sources.subject_at = Some(inbound.sent_at);
     }
-    ticket.intent.get_or_insert(intent);
     if let Some(risk) = inbound.risk {
-        ticket.risk = Some(risk);
-        ticket.tags.insert(format!("risk:{}", risk_tag(risk)));
+        if ticket.risk.is_none_or(|r| risk.band() < r.band()) {
+            ticket.risk = Some(risk);
+        }
+        ticket.tags.insert(format!("risk:{}", risk.as_str()));
     }
-    let priority = ticket.priority.max(triage::priority_of(
-        ticket.risk,
-        ticket.intent.unwrap_or(intent),
-    ));
+    if let Some(risk) = ticket.risk {
+        // A risk decides the intent for good: no buyer message's intent counts any more.
+        ticket.intent = Some(triage::intent_of_risk(risk));
+        ticket.sources.intent_at = None;
+    } else if inbound.origin == Origin::Buyer {
+        let name = |i: Option<Intent>| format!("{i:?}");
+        if intent != Intent::Other
+            && earlier(
+                ticket.sources.intent_at,
+                &name(Some(intent)),
+                &name(ticket.intent),
+            )
+        {
+            ticket.intent = Some(intent);
+            ticket.sources.intent_at = Some(inbound.sent_at);
+        }
+        ticket.intent.get_or_insert(Intent::Other);
+    }
+    let priority = ticket
+        .priority
+        .max(triage::priority_of(ticket.risk, intent));
     if before.is_some() && priority != ticket.priority {
         events.push(event(
             TicketEventKind::PriorityChanged {
@@ -106,10 +135,14 @@ pub fn plan(
     }
     ticket.priority = priority;
 
-    if ticket.order.is_none()
-        && let Some(order) = &ctx.order
-    {
-        ticket.order = Some(order.reference());
+    if ticket.order.is_none() {
+        // A notice (feedback, claim) names its order even when the order is not stored yet.
+        ticket.order = ctx.order.as_ref().map(|o| o.reference()).or_else(|| {
+            inbound.order.as_ref().map(|order| crate::domain::OrderRef {
+                channel: inbound.channel,
+                order: order.clone(),
+            })
+        });
     }
     if let Some(order) = &ctx.order {
         ticket.tags.insert(
@@ -126,10 +159,19 @@ pub fn plan(
             .language
             .clone()
             .or_else(|| compliance::confident_language(&inbound.body).map(str::to_owned))
+        && ticket.sources.language_at.is_none_or(|at| {
+            inbound.sent_at > at
+                || (inbound.sent_at == at
+                    && ticket
+                        .language
+                        .as_deref()
+                        .is_none_or(|l| language.as_str() < l))
+        })
     {
         ticket.language = Some(language);
+        ticket.sources.language_at = Some(inbound.sent_at);
     }
-    let needs_answer = inbound.origin == Origin::Buyer || inbound.risk.is_some();
+    let was_paused = ticket.sla.paused_at;
     if needs_answer {
         ticket.last_buyer_message_at = Some(
             ticket
@@ -222,7 +264,7 @@ pub fn plan(
         }
     }
 
-    ticket.sla = sla_state(before, &ticket, inbound, ctx, policies, now);
+    ticket.sla = sla_state(before, &ticket, inbound, ctx, policies, was_paused, now);
 
     let message = Message {
         id: MessageId::generate(inbound.sent_at),
@@ -264,7 +306,9 @@ pub fn plan(
         // thread key, so the next one finds the ticket directly.
         links.push(inbound.primary.clone());
     }
+    let report = crate::reports::record::inbound_write(inbound, ctx, &ticket, &message, policies);
     InboundWrite {
+        report,
         seen: inbound.seen.clone(),
         expected_version: before.map(|t| t.version),
         ticket,
@@ -292,13 +336,18 @@ fn repeat_customer(ctx: &InboundContext, ticket: &Ticket) -> bool {
     since < began
 }
 
-fn risk_tag(risk: crate::domain::Risk) -> &'static str {
-    use crate::domain::Risk;
-    match risk {
-        Risk::AToZClaim => "atoz_claim",
-        Risk::Chargeback => "chargeback",
-        Risk::EbayItemNotReceived => "ebay_inr",
-        Risk::NegativeFeedback => "negative_feedback",
+/// The subject of a ticket opened by something other than a buyer's message or a notice that
+/// needs an answer (a reply the seller sent elsewhere, an auto-reply, a bounce): never the
+/// seller's own words, and the same whichever of them came first. The first buyer message
+/// that joins gives the ticket its real subject.
+fn placeholder_subject(inbound: &Inbound) -> String {
+    let needs_answer = inbound.origin == Origin::Buyer || inbound.risk.is_some();
+    if needs_answer {
+        return inbound.subject.clone();
+    }
+    match inbound.sender.as_ref().map(|i| i.value.as_str()) {
+        Some(name) => format!("Conversation with {name}"),
+        None => format!("Conversation on {}", inbound.channel.as_str()),
     }
 }
 
@@ -384,32 +433,40 @@ fn sla_state(
     inbound: &Inbound,
     ctx: &InboundContext,
     policies: &[SlaPolicy],
+    was_paused: Option<DateTime<Utc>>,
     now: DateTime<Utc>,
 ) -> crate::domain::SlaState {
     let value = ctx.lifetime_value_minor;
     let Some(policy) = select_policy(policies, &PolicyContext::of_ticket(ticket, value)) else {
         return Default::default();
     };
-    let event = match inbound.origin {
-        Origin::Buyer => Some(ClockEventKind::BuyerMessage),
-        Origin::SellerElsewhere => Some(ClockEventKind::AgentReply),
+    let at = |at, kind| ClockEvent { at, kind };
+    let mut events = Vec::new();
+    match inbound.origin {
+        Origin::Buyer => events.push(at(inbound.sent_at, ClockEventKind::BuyerMessage)),
+        Origin::SellerElsewhere => events.push(at(inbound.sent_at, ClockEventKind::AgentReply)),
         // A claim or negative feedback must be answered although no buyer wrote.
-        Origin::System if inbound.risk.is_some() => Some(ClockEventKind::BuyerMessage),
-        Origin::System => None,
+        Origin::System if inbound.risk.is_some() => {
+            events.push(at(inbound.sent_at, ClockEventKind::BuyerMessage));
+        }
+        Origin::System => {}
     }
-    .map(|kind| ClockEvent {
-        at: inbound.sent_at,
-        kind,
-    });
-    rebuild_sla(before, ticket, policy, event, now)
+    // The buyer answered a ticket pending on them: the paused clock runs again from their
+    // message (or from the pause, for a message written before it that arrives late).
+    if let Some(paused) = was_paused.filter(|_| ticket.status == TicketStatus::Open)
+        && !events.is_empty()
+        && inbound.origin != Origin::SellerElsewhere
+    {
+        events.push(at(inbound.sent_at.max(paused), ClockEventKind::Resumed));
+    }
+    rebuild_sla_with(before, ticket, policy, &events, now)
 }
 
 /// The SLA state of `ticket` after `event`, under `policy`: shared by ingestion (a buyer
 /// message, a reply sent elsewhere) and the sender (a delivered reply). The ticket item keeps
-/// the clock's summary, not its history, so the events are rebuilt from `before`'s state: an
-/// answered first response (which makes the next target apply), the running clock's start, a
-/// pause, and then `event`. Escalations already acted on for a deadline still in force are
-/// carried over.
+/// the clock's compact history (`SlaState::history`, decision 0008), so the event is added
+/// to it and the clock evaluated again; escalations already acted on for a deadline still in
+/// force are carried over.
 pub(crate) fn rebuild_sla(
     before: Option<&Ticket>,
     ticket: &Ticket,
@@ -417,25 +474,21 @@ pub(crate) fn rebuild_sla(
     event: Option<ClockEvent>,
     now: DateTime<Utc>,
 ) -> crate::domain::SlaState {
-    let mut events = Vec::new();
-    let at = |at, kind| ClockEvent { at, kind };
-    if let Some(t) = before {
-        if let Some(first) = t.sla.first_response_at {
-            let asked = t.created_at.min(first - Duration::seconds(1));
-            events.push(at(asked, ClockEventKind::BuyerMessage));
-            events.push(at(first, ClockEventKind::AgentReply));
-        }
-        if let Some(start) = t.sla.clock_started_at {
-            events.push(at(start, ClockEventKind::BuyerMessage));
-        }
-        if let Some(paused) = t.sla.paused_at {
-            events.push(at(paused, ClockEventKind::PendingOnCustomer));
-        }
-    }
-    events.extend(event);
-    match evaluate(policy, ticket.channel, &events) {
-        Ok(clock) => {
-            let mut state = clock.to_sla_state(now);
+    rebuild_sla_with(before, ticket, policy, event.as_slice(), now)
+}
+
+/// [`rebuild_sla`] with any number of events (a status change, a message and the resume it
+/// causes).
+pub fn rebuild_sla_with(
+    before: Option<&Ticket>,
+    ticket: &Ticket,
+    policy: &SlaPolicy,
+    events: &[ClockEvent],
+    now: DateTime<Utc>,
+) -> crate::domain::SlaState {
+    let prior = before.map(|t| (&t.sla, t.created_at));
+    match crate::sla::advance(policy, ticket.channel, prior, events, now) {
+        Ok(mut state) => {
             if let Some(t) = before {
                 crate::escalation::carry_escalated(&t.sla, &mut state);
             }
@@ -785,5 +838,310 @@ mod tests {
         assert!(repeat_customer(&ctx, &ticket));
         ctx.customer_since = Some(ticket.created_at);
         assert!(!repeat_customer(&ctx, &ticket), "created with this ticket");
+    }
+
+    /// SplitMix64: deterministic, so a failing generated history reproduces from its seed.
+    struct Rng(u64);
+
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+            let mut z = self.0;
+            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+            z ^ (z >> 31)
+        }
+
+        fn below(&mut self, n: u64) -> u64 {
+            self.next() % n
+        }
+
+        fn shuffle<T>(&mut self, items: &mut [T]) {
+            for i in (1..items.len()).rev() {
+                items.swap(i, self.below(i as u64 + 1) as usize);
+            }
+        }
+    }
+
+    const BUYER_TEXTS: &[&str] = &[
+        "Dov'è il pacco? Non è ancora arrivato.",
+        "Il vaso è arrivato rotto, cosa posso fare?",
+        "Hallo, wann kommt meine Bestellung?",
+        "Bonjour, je voudrais annuler ma commande.",
+        "Hola, quiero devolver el artículo.",
+        "Thanks, have a nice day",
+        "ok",
+        "Any news? I am still waiting.",
+    ];
+
+    /// A generated thread in channel time order: buyer messages, replies the seller sent from
+    /// the channel, automatic replies and notices (some of them claims), with gaps from a
+    /// minute to two days and now and then two messages in the same second.
+    fn generated_thread(rng: &mut Rng, channel: Channel) -> Vec<Inbound> {
+        let mut t = at("2026-11-20T08:00:00Z");
+        let count = 1 + rng.below(9) as usize;
+        let mut out = Vec::new();
+        for i in 0..count {
+            t += match rng.below(10) {
+                0 => Duration::zero(),
+                1..=5 => Duration::minutes(1 + rng.below(180) as i64),
+                _ => Duration::minutes(1 + rng.below(48 * 60) as i64),
+            };
+            let (origin, risk, body) = match rng.below(20) {
+                0..=9 => (
+                    Origin::Buyer,
+                    None,
+                    BUYER_TEXTS[rng.below(BUYER_TEXTS.len() as u64) as usize],
+                ),
+                10..=15 => (
+                    Origin::SellerElsewhere,
+                    None,
+                    "Gentile cliente, il pacco è partito ieri.",
+                ),
+                16 | 17 => (Origin::System, None, "Risposta automatica: siamo chiusi."),
+                18 => (
+                    Origin::System,
+                    Some(Risk::NegativeFeedback),
+                    "Feedback negativo",
+                ),
+                _ => (
+                    Origin::System,
+                    Some(Risk::AToZClaim),
+                    "A-to-z Guarantee claim",
+                ),
+            };
+            let mut m = inbound(origin, &t.to_rfc3339(), body);
+            m.channel = channel;
+            m.primary.channel = channel;
+            m.lookup = vec![m.primary.clone()];
+            m.seen.external_id = format!("m{i}");
+            m.subject = match origin {
+                Origin::SellerElsewhere => format!("Re: {body}"),
+                _ => format!("Messaggio {i}"),
+            };
+            m.risk = risk;
+            if risk.is_some() {
+                m.kind = "a_to_z_claim";
+                m.sender = None;
+            }
+            out.push(m);
+        }
+        out
+    }
+
+    /// Plans `delivered` the way the store applies them: a message whose seen record exists is
+    /// a duplicate and changes nothing; everything is processed at `now` (one import).
+    fn ingest(delivered: &[Inbound], now: DateTime<Utc>) -> Ticket {
+        let mut ctx = InboundContext::default();
+        let mut seen = BTreeSet::new();
+        for m in delivered {
+            if !seen.insert(m.seen.external_id.clone()) {
+                continue;
+            }
+            let write = plan(m, &ctx, &policies(), &[], now);
+            let mut ticket = write.ticket.clone();
+            ticket.version = write.expected_version.map_or(1, |v| v + 1);
+            ctx.customers = vec![(
+                Identity::new(IdentityKind::EbayUser, "mario"),
+                ticket.customer.clone(),
+            )];
+            ctx.ticket = Some(ticket);
+        }
+        ctx.ticket.expect("at least one message")
+    }
+
+    /// What a seller sees of a ticket; ids and write bookkeeping aside.
+    fn visible(t: &Ticket) -> serde_json::Value {
+        serde_json::json!({
+            "subject": t.subject, "status": t.status, "priority": t.priority,
+            "intent": t.intent, "risk": t.risk, "tags": t.tags, "sla": t.sla,
+            "messages": t.message_count, "last_buyer": t.last_buyer_message_at,
+            "last_reply": t.last_agent_reply_at, "language": t.language, "sources": t.sources,
+        })
+    }
+
+    #[test]
+    fn a_thread_applied_in_any_delivery_order_with_duplicates_ends_as_in_channel_time_order() {
+        for seed in 0..400u64 {
+            let mut rng = Rng(seed);
+            let channel = [Channel::Ebay, Channel::Amazon, Channel::Shopify][seed as usize % 3];
+            let thread = generated_thread(&mut rng, channel);
+            let now = thread.last().unwrap().sent_at + Duration::hours(rng.below(72) as i64);
+            let in_order = ingest(&thread, now);
+            for _ in 0..4 {
+                let mut delivered = thread.clone();
+                // Some messages arrive twice (a redelivery, a re-listed page).
+                for _ in 0..rng.below(3) {
+                    let again = delivered[rng.below(delivered.len() as u64) as usize].clone();
+                    delivered.push(again);
+                }
+                rng.shuffle(&mut delivered);
+                let shuffled = ingest(&delivered, now);
+                assert_eq!(
+                    visible(&shuffled),
+                    visible(&in_order),
+                    "seed {seed}: delivered {:?}",
+                    delivered
+                        .iter()
+                        .map(|m| (m.seen.external_id.as_str(), m.origin, m.sent_at))
+                        .collect::<Vec<_>>()
+                );
+                let policy = |t: &Ticket| {
+                    policies()
+                        .into_iter()
+                        .find(|p| Some(&p.id) == t.sla.policy.as_ref())
+                };
+                if let Some(p) = policy(&in_order) {
+                    assert_eq!(
+                        crate::escalation::schedules(&shuffled, &p).unwrap(),
+                        crate::escalation::schedules(&in_order, &p)
+                            .unwrap()
+                            .into_iter()
+                            .map(|mut s| {
+                                s.trigger.ticket = shuffled.id.clone();
+                                s.name = crate::escalation::schedule_name(
+                                    &shuffled.tenant,
+                                    &shuffled.id,
+                                    s.trigger.due_at,
+                                    &s.trigger.threshold,
+                                );
+                                s
+                            })
+                            .collect::<Vec<_>>(),
+                        "seed {seed}: the same alerts are scheduled"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_clock_of_a_generated_thread_is_the_one_its_whole_history_implies() {
+        for seed in 0..400u64 {
+            let mut rng = Rng(seed);
+            let thread = generated_thread(&mut rng, Channel::Ebay);
+            let now = thread.last().unwrap().sent_at + Duration::hours(1);
+            let ticket = ingest(&thread, now);
+            let policy = policies()
+                .into_iter()
+                .find(|p| Some(&p.id) == ticket.sla.policy.as_ref())
+                .unwrap();
+            // Every event, none compacted away, evaluated at once.
+            let mut events: Vec<ClockEvent> = thread
+                .iter()
+                .filter_map(|m| {
+                    let kind = match (m.origin, m.risk) {
+                        (Origin::Buyer, _) | (Origin::System, Some(_)) => {
+                            ClockEventKind::BuyerMessage
+                        }
+                        (Origin::SellerElsewhere, _) => ClockEventKind::AgentReply,
+                        (Origin::System, None) => return None,
+                    };
+                    Some(ClockEvent {
+                        at: m.sent_at,
+                        kind,
+                    })
+                })
+                .collect();
+            events.sort_by_key(|e| (e.at, e.kind != ClockEventKind::BuyerMessage));
+            let clock = crate::sla::evaluate(&policy, Channel::Ebay, &events).unwrap();
+            let expected = clock.to_sla_state(now);
+            assert_eq!(ticket.sla.due_at, expected.due_at, "seed {seed}");
+            assert_eq!(
+                ticket.sla.clock_started_at, expected.clock_started_at,
+                "seed {seed}"
+            );
+            assert_eq!(
+                ticket.sla.first_response_at, expected.first_response_at,
+                "seed {seed}"
+            );
+            assert_eq!(ticket.sla.breached, expected.breached, "seed {seed}");
+        }
+    }
+
+    #[test]
+    fn an_imported_history_whose_reply_arrives_first_is_answered_and_keeps_the_buyers_subject() {
+        let question = inbound(Origin::Buyer, "2026-11-20T10:00:00Z", "Dov'è il pacco?");
+        let mut answer = inbound(
+            Origin::SellerElsewhere,
+            "2026-11-20T23:00:00Z",
+            "Spedito ieri con BRT.",
+        );
+        answer.subject = "Spedito ieri con BRT.".into();
+        answer.seen.external_id = "reply".into();
+        let now = at("2026-11-25T09:00:00Z");
+        let t = ingest(&[answer.clone(), question.clone()], now);
+        assert_eq!(
+            t.subject, "Domanda",
+            "the buyer's subject, not the seller's reply"
+        );
+        assert_eq!(t.sla.due_at, None, "answered 13 h after the question");
+        assert!(!t.sla.breached);
+        assert_eq!(t.sla.first_response_at, Some(answer.sent_at));
+        // A question after the reply is owed an answer whatever the delivery order.
+        let later = inbound(Origin::Buyer, "2026-11-21T08:00:00Z", "Non è arrivato.");
+        let t = ingest(&[later.clone(), answer, question], now);
+        assert_eq!(t.sla.clock_started_at, Some(later.sent_at));
+        assert_eq!(t.sla.due_at, Some(at("2026-11-22T08:00:00Z")));
+        assert!(t.sla.breached);
+    }
+
+    #[test]
+    fn a_seller_reply_that_opens_a_ticket_does_not_give_it_its_subject_or_intent() {
+        let mut reply = inbound(
+            Origin::SellerElsewhere,
+            "2026-11-20T10:00:00Z",
+            "Ci scusi, il vaso è arrivato rotto? Lo cambiamo.",
+        );
+        reply.subject = "Ci scusi, il vaso è arrivato rotto? Lo cambiamo.".into();
+        let w = plan(
+            &reply,
+            &InboundContext::default(),
+            &policies(),
+            &[],
+            at("2026-11-20T10:01:00Z"),
+        );
+        assert_eq!(w.ticket.subject, "Conversation with mario");
+        assert_eq!(w.ticket.intent, None);
+        assert_eq!(w.ticket.priority, Priority::Normal);
+    }
+
+    #[test]
+    fn a_notice_names_its_order_on_the_ticket_even_when_the_order_is_not_stored() {
+        let mut notice = inbound(Origin::System, "2026-11-20T10:00:00Z", "Negative feedback");
+        notice.channel = Channel::Amazon;
+        notice.risk = Some(Risk::NegativeFeedback);
+        notice.order = Some(crate::domain::OrderId::parse("026-1928374-6554433").unwrap());
+        let w = plan(
+            &notice,
+            &InboundContext::default(),
+            &policies(),
+            &[],
+            at("2026-11-20T10:01:00Z"),
+        );
+        let order = w.ticket.order.expect("the notice's order");
+        assert_eq!(order.order.as_str(), "026-1928374-6554433");
+        assert_eq!(order.channel, Channel::Amazon);
+        assert!(w.ticket.tags.contains("risk:negative_feedback"));
+    }
+
+    #[test]
+    fn the_risk_tag_is_the_documented_risk_value() {
+        let mut claim = inbound(Origin::System, "2026-11-20T10:00:00Z", "A-to-z claim");
+        claim.risk = Some(Risk::AToZClaim);
+        let w = plan(
+            &claim,
+            &InboundContext::default(),
+            &policies(),
+            &[],
+            at("2026-11-20T10:01:00Z"),
+        );
+        let documented = serde_json::to_value(Risk::AToZClaim).unwrap();
+        assert_eq!(documented, "a_to_z_claim");
+        assert!(
+            w.ticket.tags.contains("risk:a_to_z_claim"),
+            "{:?}",
+            w.ticket.tags
+        );
     }
 }

@@ -21,14 +21,42 @@ const RULES: &[(Intent, &[&str])] = &[
             "a-bis-z",
             "garantie de a à z",
             "garantía de la a a la z",
+            // Chargebacks: the buyer's bank takes the money back. Italian "storno" alone is
+            // an order cancellation ("lo storno dell'ordine"); only a reversed charge is one.
             "chargeback",
-            "storno",
+            "charge back",
+            "dispute the charge",
+            "dispute with my bank",
+            "storno dell'addebito",
+            "storno sulla carta",
+            "storno della carta",
+            "riaddebito",
+            "contestare l'addebito",
+            "contestazione dell'addebito",
+            "contestato l'addebito",
             "rückbuchung",
+            "zahlung zurückbuchen",
+            "lastschrift zurück",
             "rétrofacturation",
+            "opposition bancaire",
+            "fait opposition",
+            "faire opposition",
             "contracargo",
+            "contracargos",
+            // Marketplace cases and disputes.
             "item not received case",
             "open a case",
+            "open a dispute",
+            "file a claim",
             "aprire una contestazione",
+            "aprirò una contestazione",
+            "aprire un reclamo",
+            "fall eröffnen",
+            "ouvrir un litige",
+            "ouvrirai un litige",
+            "abrir una disputa",
+            "abriré una disputa",
+            "abrir un caso",
         ],
     ),
     (
@@ -66,12 +94,17 @@ const RULES: &[(Intent, &[&str])] = &[
             "cancel",
             "annull",
             "disdire",
+            "storno",
+            "stornare",
             "stornieren",
             "stornierung",
+            "storniert",
             "annuler",
             "annulation",
             "cancelar",
             "cancelación",
+            "anular",
+            "anulación",
         ],
     ),
     (
@@ -318,6 +351,86 @@ mod tests {
     #[test]
     fn a_typographic_apostrophe_matches_like_a_plain_one() {
         assert_eq!(intent_of("Dov\u{2019}è il pacco?"), Intent::WhereIsMyOrder);
+    }
+
+    /// Cancellation, A-to-z claim, chargeback and return, each in en, it, de, fr and es.
+    #[test]
+    fn cancellation_claim_chargeback_and_return_are_told_apart_in_five_languages() {
+        let cases: &[(&str, Intent)] = &[
+            // Cancellation
+            (
+                "Hi, please cancel my order, I bought the wrong size.",
+                Intent::Cancellation,
+            ),
+            (
+                "Buongiorno, vorrei lo storno dell'ordine, grazie.",
+                Intent::Cancellation,
+            ),
+            (
+                "Vorrei annullare l'ordine appena fatto.",
+                Intent::Cancellation,
+            ),
+            (
+                "Hallo, bitte stornieren Sie meine Bestellung.",
+                Intent::Cancellation,
+            ),
+            (
+                "Bonjour, je voudrais annuler ma commande.",
+                Intent::Cancellation,
+            ),
+            (
+                "Hola, quiero cancelar mi pedido, por favor.",
+                Intent::Cancellation,
+            ),
+            // A-to-z guarantee claims
+            (
+                "I will open an A-to-z Guarantee claim today.",
+                Intent::Claim,
+            ),
+            (
+                "Aprirò una richiesta con la garanzia dalla A alla Z.",
+                Intent::Claim,
+            ),
+            (
+                "Ich stelle einen Antrag auf die A-bis-z-Garantie.",
+                Intent::Claim,
+            ),
+            (
+                "Je vais utiliser la garantie de A à Z d'Amazon.",
+                Intent::Claim,
+            ),
+            (
+                "Voy a reclamar con la garantía de la A a la Z.",
+                Intent::Claim,
+            ),
+            // Chargebacks
+            ("I have asked my bank for a chargeback.", Intent::Claim),
+            (
+                "Ho chiesto alla banca lo storno dell'addebito sulla carta.",
+                Intent::Claim,
+            ),
+            (
+                "Ich habe bei meiner Bank eine Rückbuchung veranlasst.",
+                Intent::Claim,
+            ),
+            ("J'ai fait opposition auprès de ma banque.", Intent::Claim),
+            ("He pedido un contracargo a mi banco.", Intent::Claim),
+            // Returns
+            (
+                "I would like to return the lamp, how do I send it back?",
+                Intent::Return,
+            ),
+            ("Vorrei fare il reso della lampada.", Intent::Return),
+            ("Ich möchte die Lampe zurücksenden.", Intent::Return),
+            ("Je souhaite retourner la lampe.", Intent::Return),
+            ("Quiero devolver la lámpara.", Intent::Return),
+        ];
+        for (text, intent) in cases {
+            assert_eq!(intent_of(text), *intent, "{text}");
+        }
+        // Only a claim is urgent; a cancellation is high (stop the shipment), a return normal.
+        assert_eq!(priority_of(None, intent_of(cases[1].0)), Priority::High);
+        assert_eq!(priority_of(None, intent_of(cases[12].0)), Priority::Urgent);
     }
 
     #[test]

@@ -70,6 +70,7 @@ fn ticket(channel: Channel) -> Ticket {
         message_count: 2,
         last_buyer_message_at: Some(asked),
         last_agent_reply_at: None,
+        sources: Default::default(),
         suggested_draft: None,
         language: None,
         created_at: asked,

@@ -48,6 +48,34 @@ pub fn working_time_between(clock: &Clock, a: DateTime<Utc>, b: DateTime<Utc>) -
     }
 }
 
+/// The clock's opening stretches within `[a, b)`, in order (one stretch for a calendar clock).
+pub fn working_spans(
+    clock: &Clock,
+    a: DateTime<Utc>,
+    b: DateTime<Utc>,
+) -> Vec<(DateTime<Utc>, DateTime<Utc>)> {
+    if b <= a {
+        return Vec::new();
+    }
+    match clock {
+        Clock::Calendar => vec![(a, b)],
+        Clock::Business(hours) => {
+            let last = local_date(hours.time_zone, b);
+            let mut out = Vec::new();
+            for (s, e) in OpenIntervals::new(hours, local_date(hours.time_zone, a), last) {
+                if s >= b {
+                    break;
+                }
+                let (s, e) = (s.max(a), e.min(b));
+                if e > s {
+                    out.push((s, e));
+                }
+            }
+            out
+        }
+    }
+}
+
 /// The first instant at which the clock's working time since `start` reaches `target`.
 /// A target of zero is due at `start` itself.
 pub fn deadline(

@@ -176,8 +176,81 @@ impl SlaClock {
             breached: owed && self.is_breached(now),
             // Escalation bookkeeping belongs to the stored ticket: `escalation::carry_escalated`.
             escalated: Default::default(),
+            // Filled by `sla::advance`, which knows the policy's clock.
+            ..Default::default()
         }
     }
+}
+
+impl ClockEventKind {
+    /// Order of events at the same instant, so that any delivery order of one history gives
+    /// the same clock: a buyer message before a pause, a resume and a reply (which answers it),
+    /// and a resolution last.
+    fn rank(self) -> u8 {
+        match self {
+            ClockEventKind::BuyerMessage => 0,
+            ClockEventKind::PendingOnCustomer => 1,
+            ClockEventKind::Reopened => 2,
+            ClockEventKind::Resumed => 3,
+            ClockEventKind::AgentReply => 4,
+            ClockEventKind::AutoReply => 5,
+            ClockEventKind::Resolved => 6,
+        }
+    }
+
+    fn stops(self, auto_reply_stops: bool) -> bool {
+        match self {
+            ClockEventKind::AgentReply | ClockEventKind::Resolved => true,
+            ClockEventKind::AutoReply => auto_reply_stops,
+            _ => false,
+        }
+    }
+
+    fn answers(self, auto_reply_stops: bool) -> bool {
+        self != ClockEventKind::Resolved && self.stops(auto_reply_stops)
+    }
+}
+
+/// A ticket's clock events in canonical order (time, then [`ClockEventKind::rank`]), without
+/// duplicates and without what can no longer change the clock: of everything between the
+/// first buyer message and the last reply or resolution, only the reply that first answered
+/// is kept. An automatic reply the channel does not accept as an answer is dropped.
+///
+/// `compact(compact(a) ∪ b) == compact(a ∪ b)`: the kept set only loses events that stay
+/// irrelevant whatever is added later (a later event can only move the first buyer message
+/// earlier and the last stop later), which is what makes applying a thread's messages
+/// independent of their delivery order (decision 0008).
+pub fn compact(events: &[ClockEvent], auto_reply_stops: bool) -> Vec<ClockEvent> {
+    let mut sorted: Vec<ClockEvent> = events
+        .iter()
+        .copied()
+        .filter(|e| e.kind != ClockEventKind::AutoReply || auto_reply_stops)
+        .collect();
+    sorted.sort_by_key(|e| (e.at, e.kind.rank()));
+    sorted.dedup();
+    let Some(first) = sorted
+        .iter()
+        .position(|e| e.kind == ClockEventKind::BuyerMessage)
+    else {
+        return sorted;
+    };
+    let answered = sorted[first + 1..]
+        .iter()
+        .position(|e| e.kind.answers(auto_reply_stops))
+        .map(|i| first + 1 + i);
+    let last_stop = sorted[first + 1..]
+        .iter()
+        .rposition(|e| e.kind.stops(auto_reply_stops))
+        .map(|i| first + 1 + i);
+    let Some(last_stop) = last_stop else {
+        return sorted;
+    };
+    sorted
+        .into_iter()
+        .enumerate()
+        .filter(|(i, _)| *i <= first || *i >= last_stop || Some(*i) == answered)
+        .map(|(_, e)| e)
+        .collect()
 }
 
 /// Evaluates the clock of a ticket on `channel` under `policy` from its events (any order;

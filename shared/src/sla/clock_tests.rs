@@ -400,3 +400,100 @@ fn clock_events_use_stable_snake_case_json() {
         .is_err()
     );
 }
+
+#[test]
+fn a_target_beyond_ninety_days_is_refused_naming_its_field() {
+    let mut p = policy("shopify-it");
+    p.next_response.due = SlaDuration::from_secs(99_999_999 * 3600);
+    let err = p.validate().unwrap_err();
+    assert!(
+        matches!(&err, SlaError::InvalidPolicy { field, .. } if field == "next_response.due"),
+        "{err}"
+    );
+    p.next_response.due = crate::sla::MAX_TARGET;
+    p.validate().unwrap();
+    let far = DateTime::parse_from_rfc3339("9999-12-31T00:00:00Z")
+        .unwrap()
+        .to_utc();
+    assert!(crate::sla::check_instant(far).is_err());
+    assert!(crate::sla::check_instant(DateTime::<Utc>::UNIX_EPOCH).is_ok());
+}
+
+/// `compact(compact(a) ∪ b) == compact(a ∪ b)` over generated event sets with pauses,
+/// resumes, replies, automatic replies and resolutions: what compaction drops never matters
+/// again, so a ticket's stored history can take events in any order.
+#[test]
+fn compaction_forgets_only_what_no_later_event_can_revive() {
+    use crate::sla::compact;
+    let kinds = [
+        ClockEventKind::BuyerMessage,
+        ClockEventKind::BuyerMessage,
+        ClockEventKind::AgentReply,
+        ClockEventKind::AutoReply,
+        ClockEventKind::PendingOnCustomer,
+        ClockEventKind::Resumed,
+        ClockEventKind::Resolved,
+        ClockEventKind::Reopened,
+    ];
+    let mut state = 0x5EED_u64;
+    let mut next = |n: u64| {
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (state >> 33) % n
+    };
+    let base = DateTime::parse_from_rfc3339("2026-12-01T08:00:00Z")
+        .unwrap()
+        .to_utc();
+    for round in 0..2000 {
+        let mut events = Vec::new();
+        for _ in 0..(1 + next(10)) {
+            events.push(ClockEvent {
+                at: base + chrono::TimeDelta::minutes(next(3000) as i64),
+                kind: kinds[next(kinds.len() as u64) as usize],
+            });
+        }
+        let split = next(events.len() as u64 + 1) as usize;
+        let stops = round % 2 == 0;
+        let (a, b) = events.split_at(split);
+        let mut incremental = compact(a, stops);
+        incremental.extend_from_slice(b);
+        assert_eq!(
+            compact(&incremental, stops),
+            compact(&events, stops),
+            "round {round}: {events:?}"
+        );
+        // One event at a time, in reverse order, ends the same.
+        let mut one_by_one = Vec::new();
+        for e in events.iter().rev() {
+            one_by_one.push(*e);
+            one_by_one = compact(&one_by_one, stops);
+        }
+        assert_eq!(one_by_one, compact(&events, stops), "round {round}");
+        // And the clock of the compact history is the clock of the whole one.
+        for id in ["shopify-it", "amazon"] {
+            let p = policy(id);
+            let whole = crate::sla::evaluate(&p, Channel::Ebay, &compact_sorted(&events)).unwrap();
+            let kept = crate::sla::evaluate(&p, Channel::Ebay, &compact(&events, true)).unwrap();
+            assert_eq!(kept.due_at, whole.due_at, "round {round} {id}: {events:?}");
+            assert_eq!(kept.state, whole.state, "round {round} {id}");
+        }
+    }
+}
+
+/// The events in canonical order, nothing dropped (what `compact` is compared against).
+fn compact_sorted(events: &[ClockEvent]) -> Vec<ClockEvent> {
+    let rank = |k: ClockEventKind| match k {
+        ClockEventKind::BuyerMessage => 0,
+        ClockEventKind::PendingOnCustomer => 1,
+        ClockEventKind::Reopened => 2,
+        ClockEventKind::Resumed => 3,
+        ClockEventKind::AgentReply => 4,
+        ClockEventKind::AutoReply => 5,
+        ClockEventKind::Resolved => 6,
+    };
+    let mut sorted = events.to_vec();
+    sorted.sort_by_key(|e| (e.at, rank(e.kind)));
+    sorted.dedup();
+    sorted
+}

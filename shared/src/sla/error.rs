@@ -24,7 +24,9 @@ pub enum SlaError {
     #[error("business clock has no working time within {days} days after {from}")]
     NoWorkingTime { from: DateTime<Utc>, days: u32 },
 
-    #[error("a prior event at {event_at} is later than the previewed message at {message_at}")]
+    #[error(
+        "an event at {event_at} other than a pause or resume is later than the previewed message at {message_at}"
+    )]
     EventAfterPreviewedMessage {
         event_at: DateTime<Utc>,
         message_at: DateTime<Utc>,

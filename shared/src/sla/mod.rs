@@ -19,20 +19,22 @@ mod holidays;
 mod policy;
 mod preview;
 mod seed;
+mod state;
 mod units;
 
-pub use calendar::{deadline, working_time_between};
+pub use calendar::{deadline, working_spans, working_time_between};
 pub use clock::{
     BREACH, ClockEvent, ClockEventKind, ClockState, INTERNAL_BREACH, OutcomeResult,
     ResponseOutcome, ResponseResult, SlaClock, SlaOutcome, StopReason, TargetKind, Threshold,
-    auto_reply_stops_clock, evaluate, outcome, warning_name,
+    auto_reply_stops_clock, compact, evaluate, outcome, warning_name,
 };
 pub use error::SlaError;
 pub use holidays::{HolidayImport, SkippedEvent, easter_sunday, import_ics};
 pub use policy::{
-    BusinessHours, ChannelScope, Clock, ClockKind, Escalation, Period, PolicyContext, PolicyMatch,
-    ResponseTarget, SlaPolicy, select_policy, validate_policies,
+    BusinessHours, ChannelScope, Clock, ClockKind, Escalation, MAX_TARGET, Period, PolicyContext,
+    PolicyMatch, ResponseTarget, SlaPolicy, check_instant, select_policy, validate_policies,
 };
 pub use preview::{PreviewInstant, PreviewPolicy, SlaPreview, preview};
 pub use seed::{SEED_HOLIDAY_YEARS, italian_public_holidays, seed_policies};
+pub use state::{advance, history_of, threshold_instants};
 pub use units::{Day, MonthDay, SlaDuration, TimeOfDay};

@@ -6,7 +6,7 @@ use std::collections::{BTreeSet, HashSet};
 use std::fmt;
 use std::str::FromStr;
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
@@ -283,6 +283,25 @@ pub struct Escalation {
 const MAX_ID_LEN: usize = 64;
 const MAX_NAME_LEN: usize = 200;
 
+/// The longest response target a policy may set: 90 days of (working or calendar) time.
+pub const MAX_TARGET: SlaDuration = SlaDuration::from_secs(90 * 24 * 3600);
+
+/// The instants the SLA engine accepts (a message's time, a previewed instant): from 1970 to
+/// the year 9000, so every deadline computed from one (at most [`MAX_TARGET`] of working time,
+/// searched at most ten years ahead) is a valid RFC 3339 instant with a four-digit year.
+pub fn check_instant(at: DateTime<Utc>) -> Result<(), &'static str> {
+    let min = DateTime::<Utc>::UNIX_EPOCH;
+    let max = chrono::NaiveDate::from_ymd_opt(9000, 1, 1)
+        .expect("a valid date")
+        .and_hms_opt(0, 0, 0)
+        .expect("a valid time")
+        .and_utc();
+    if at < min || at >= max {
+        return Err("must be an instant between 1970-01-01 and 9000-01-01 (RFC 3339, UTC)");
+    }
+    Ok(())
+}
+
 impl SlaPolicy {
     /// Parses and validates one policy.
     pub fn from_json(json: &str) -> Result<SlaPolicy, SlaError> {
@@ -292,6 +311,8 @@ impl SlaPolicy {
     }
 
     /// Checks the rules serde cannot express; the error names the offending field.
+    /// Checks every rule of a policy; the error names the JSON path at fault. Targets are
+    /// bounded by [`MAX_TARGET`], so every deadline stays a valid RFC 3339 instant.
     pub fn validate(&self) -> Result<(), SlaError> {
         let bad = |field: &str, reason: &str| Err(SlaError::invalid(&self.id, field, reason));
         if self.id.is_empty()
@@ -319,6 +340,12 @@ impl SlaPolicy {
         ] {
             if target.due == SlaDuration::ZERO {
                 return bad(&format!("{field}.due"), "must be longer than 0s");
+            }
+            if target.due > MAX_TARGET {
+                return bad(
+                    &format!("{field}.due"),
+                    "must be at most 2160h (90 days): no helpdesk target is longer",
+                );
             }
             match target.internal_due {
                 Some(i) if i == SlaDuration::ZERO => {

@@ -39,6 +39,12 @@ pub struct SlaPreview {
     pub deadlines: Vec<PreviewInstant>,
     /// Whether an automatic acknowledgement would stop this clock.
     pub auto_reply_stops_clock: bool,
+    /// Set when a later `pending_on_customer` event left a business clock paused: it has no
+    /// running deadline then, and keeps `remaining_when_paused` of working time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub paused_at: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remaining_when_paused: Option<SlaDuration>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -65,24 +71,35 @@ pub struct PreviewInstant {
     pub elapsed: SlaDuration,
 }
 
-/// Previews a buyer message at `at` under `policy`, after the ticket's `prior` events (all at
-/// or before `at`; the message comes after those at the same instant).
+/// Previews a buyer message at `at` under `policy`, with the ticket's other `events`: those at
+/// or before `at` happened before it (the message comes after those at the same instant);
+/// later ones may only pause and resume its clock (`pending_on_customer` at 10:00 and
+/// `resumed` at 14:00 move a business deadline by the working time in between).
 pub fn preview(
     policy: &SlaPolicy,
     at: DateTime<Utc>,
     prior: &[ClockEvent],
 ) -> Result<SlaPreview, SlaError> {
-    if let Some(late) = prior.iter().find(|e| e.at > at) {
+    if let Some(late) = prior.iter().find(|e| {
+        e.at > at
+            && !matches!(
+                e.kind,
+                ClockEventKind::PendingOnCustomer
+                    | ClockEventKind::Resumed
+                    | ClockEventKind::Reopened
+            )
+    }) {
         return Err(SlaError::EventAfterPreviewedMessage {
             event_at: late.at,
             message_at: at,
         });
     }
-    let mut events = prior.to_vec();
+    let mut events: Vec<ClockEvent> = prior.iter().filter(|e| e.at <= at).copied().collect();
     events.push(ClockEvent {
         at,
         kind: ClockEventKind::BuyerMessage,
     });
+    events.extend(prior.iter().filter(|e| e.at > at));
     let auto_reply_stops = auto_reply_stops_clock_in(policy.channel);
     let clock: SlaClock = Ledger::run(policy, auto_reply_stops, &events).clock(policy)?;
     let zone = policy.clock.time_zone();
@@ -124,6 +141,8 @@ pub fn preview(
         internal_due_at: clock.internal_due_at,
         deadlines,
         auto_reply_stops_clock: auto_reply_stops,
+        paused_at: clock.paused_at,
+        remaining_when_paused: clock.remaining,
     })
 }
 
@@ -192,6 +211,40 @@ mod tests {
         );
         assert_eq!(json["policy"]["time_zone"], "Europe/Rome");
         assert_eq!(json["due_after"], "4h");
+    }
+
+    #[test]
+    fn a_pause_after_the_message_holds_a_business_clock_and_a_resume_moves_its_deadline() {
+        let at = utc("2026-12-01T08:00:00Z"); // Tuesday 09:00 in Rome
+        let plain = preview(&policy("shopify-it"), at, &[]).unwrap();
+        let pause = ClockEvent {
+            at: utc("2026-12-01T09:00:00Z"),
+            kind: ClockEventKind::PendingOnCustomer,
+        };
+        let paused = preview(&policy("shopify-it"), at, &[pause]).unwrap();
+        assert_eq!(paused.state, ClockState::Paused);
+        assert_eq!(paused.due_at, None, "no running deadline while pending");
+        assert_eq!(paused.paused_at, Some(pause.at));
+        assert_eq!(
+            paused.remaining_when_paused,
+            Some(SlaDuration::from_secs(plain.due_after.as_secs() - 3600))
+        );
+        let resume = ClockEvent {
+            at: utc("2026-12-02T08:00:00Z"), // Wednesday 09:00
+            kind: ClockEventKind::Resumed,
+        };
+        let resumed = preview(&policy("shopify-it"), at, &[pause, resume]).unwrap();
+        assert_eq!(resumed.state, ClockState::Running);
+        let due = resumed.due_at.unwrap();
+        // The remaining working time counts from the resume, not from the message.
+        assert_eq!(
+            crate::sla::working_time_between(&policy("shopify-it").clock, resume.at, due),
+            paused.remaining_when_paused.unwrap()
+        );
+        // Amazon's calendar clock ignores pending.
+        let amazon = preview(&policy("amazon"), at, &[pause]).unwrap();
+        assert_eq!(amazon.state, ClockState::Running);
+        assert_eq!(amazon.due_at, Some(at + chrono::TimeDelta::hours(24)));
     }
 
     #[test]

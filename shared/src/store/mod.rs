@@ -136,6 +136,8 @@ pub struct TicketWrite {
     pub notes: Vec<Note>,
     /// Audit entries recording the change, written in the same transaction.
     pub audit: Vec<AuditEntry>,
+    /// Report facts and counters of the change, written in the same transaction.
+    pub report: crate::reports::ReportWrite,
 }
 
 /// Where an inbound event came from, for idempotency: the same `(source, external_id)` is
@@ -172,6 +174,8 @@ pub struct InboundWrite {
     pub new_identities: Vec<(Identity, CustomerId)>,
     /// The order as enrichment fetched it, saved unless a newer copy is stored.
     pub order: Option<Order>,
+    /// Report facts and counters of the message, written in the same transaction.
+    pub report: crate::reports::ReportWrite,
 }
 
 /// What ingestion asks the store about one inbound message.
@@ -214,6 +218,8 @@ pub struct InboundContext {
     /// When the message's customer was first seen, if known: tells a repeat customer from a
     /// new one for automation rules.
     pub customer_since: Option<DateTime<Utc>>,
+    /// The ticket's report item (open messages awaiting an answer), read with the ticket.
+    pub report: Option<crate::reports::TicketFacts>,
 }
 
 /// A channel's external thread identifier (eBay conversation id, relay alias + order id…).
@@ -610,6 +616,73 @@ pub trait StatsStore: Send + Sync {
         year: i32,
         month: u32,
     ) -> impl Future<Output = StoreResult<Vec<(String, DailyCounters)>>> + Send;
+}
+
+/// Report facts and day aggregates (`reports`): every read is bounded by days and open
+/// messages, never by the number of tickets.
+pub trait ReportStore: Send + Sync {
+    /// The aggregates of local days `from..=to`: one Query per month the range touches.
+    fn report_rows(
+        &self,
+        tenant: &TenantId,
+        from: chrono::NaiveDate,
+        to: chrono::NaiveDate,
+    ) -> impl Future<Output = StoreResult<Vec<(crate::reports::AggKey, crate::reports::Counters)>>> + Send;
+
+    /// Report items of the tickets whose latest open message arrived at or after `since`:
+    /// one Query of the sparse open-messages index (paged through).
+    fn open_facts(
+        &self,
+        tenant: &TenantId,
+        since: DateTime<Utc>,
+    ) -> impl Future<Output = StoreResult<Vec<crate::reports::TicketFacts>>> + Send;
+
+    /// Cycles answered late on local days `from..=to`, newest first, at most `limit`: one
+    /// Query per month.
+    fn breaches(
+        &self,
+        tenant: &TenantId,
+        from: chrono::NaiveDate,
+        to: chrono::NaiveDate,
+        limit: u32,
+    ) -> impl Future<Output = StoreResult<Vec<crate::reports::facts::Breach>>> + Send;
+
+    /// A ticket's report item: one GetItem.
+    fn ticket_facts(
+        &self,
+        tenant: &TenantId,
+        ticket: &TicketId,
+    ) -> impl Future<Output = StoreResult<Option<crate::reports::TicketFacts>>> + Send;
+
+    /// The ticket and its report item: one BatchGetItem.
+    fn ticket_with_facts(
+        &self,
+        tenant: &TenantId,
+        ticket: &TicketId,
+    ) -> impl Future<Output = StoreResult<(Option<Ticket>, Option<crate::reports::TicketFacts>)>> + Send;
+
+    /// Writes report counters (and items) that go with no ticket change: one transaction.
+    fn record_report(
+        &self,
+        tenant: &TenantId,
+        write: &crate::reports::ReportWrite,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+
+    /// The account-health alert state of `key` (an account id, or `digest`).
+    fn alert_state(
+        &self,
+        tenant: &TenantId,
+        key: &str,
+    ) -> impl Future<Output = StoreResult<Option<crate::reports::forecast::AlertState>>> + Send;
+
+    /// Replaces the alert state if the stored one is still at `state.version` (absent for 0):
+    /// `Ok(false)` when another writer changed it first (nothing written).
+    fn save_alert_state(
+        &self,
+        tenant: &TenantId,
+        key: &str,
+        state: &crate::reports::forecast::AlertState,
+    ) -> impl Future<Output = StoreResult<bool>> + Send;
 }
 
 /// A unit of work that cannot succeed as it is (a malformed payload, an unreadable e-mail) or

@@ -185,6 +185,11 @@ impl DynamoStore {
         let mut wanted = Vec::new();
         wanted.extend(order_identities.iter().map(|(_, pk)| (pk.clone(), ONE)));
         wanted.extend(ticket_pk.iter().map(|pk| (pk.clone(), META)));
+        // The ticket's report item rides along in the same request (reports: open messages).
+        let report_pk = ticket_id
+            .as_ref()
+            .map(|id| keys::report_ticket_pk(tenant, id));
+        wanted.extend(report_pk.iter().map(|pk| (pk.clone(), ONE)));
         wanted.extend(linked_order.iter().map(|pk| (pk.clone(), META)));
         wanted.extend(customer_pk.iter().map(|pk| (pk.clone(), META)));
         if wanted.is_empty() {
@@ -205,6 +210,11 @@ impl DynamoStore {
             if ctx.ticket.is_none() {
                 // A thread link whose ticket is gone: treat the message as a new thread.
                 ctx.thread = None;
+            } else if let Some(pk) = &report_pk {
+                ctx.report = second
+                    .remove(pk)
+                    .map(super::reports::facts_from_item)
+                    .transpose()?;
             }
         }
         if let Some(pk) = &linked_order {

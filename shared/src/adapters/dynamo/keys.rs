@@ -67,6 +67,13 @@ pub fn outbox_pk(tenant: &TenantId) -> String {
     format!("T#{tenant}#OUTBOX")
 }
 
+/// A queue's sort key: the ticket's risk lane (`Ticket::queue_band`, one digit) before its
+/// deadline, so an A-to-z claim sorts above every ticket without a risk, breached or not,
+/// and one Query still reads a page in (lane, deadline) order.
+pub fn queue_sk(band: u8, due: Option<DateTime<Utc>>, ticket: &TicketId) -> String {
+    format!("{}#{}", band.min(9), due_sk(due, ticket))
+}
+
 pub fn due_sk(due: Option<DateTime<Utc>>, ticket: &TicketId) -> String {
     let due = due.map(sortable).unwrap_or_else(|| NO_DEADLINE.to_string());
     format!("{due}#{ticket}")
@@ -182,6 +189,51 @@ pub fn template_sk(id: &crate::templates::TemplateId) -> String {
     format!("{TEMPLATE_PREFIX}{id}")
 }
 
+/// A ticket's report item (its open messages): its own partition, so ingestion's batch read
+/// of the ticket fetches it in the same request.
+pub fn report_ticket_pk(tenant: &TenantId, ticket: &TicketId) -> String {
+    format!("T#{tenant}#RPTTKT#{ticket}")
+}
+
+/// The sparse index (GSI2) of report items with open messages, by latest open arrival.
+pub fn report_open_pk(tenant: &TenantId) -> String {
+    format!("T#{tenant}#RPTOPEN")
+}
+
+pub fn report_open_sk(latest: DateTime<Utc>, ticket: &TicketId) -> String {
+    format!("{}#{ticket}", sortable(latest))
+}
+
+/// Day aggregates of one local month.
+pub fn report_day_pk(tenant: &TenantId, year: i32, month: u32) -> String {
+    format!("T#{tenant}#RPTDAY#{year:04}-{month:02}")
+}
+
+/// `D#{yyyy-mm-dd}#{channel}#{account}#{agent}` (empty agent: figures of no agent).
+pub fn report_day_sk(key: &crate::reports::AggKey) -> String {
+    format!(
+        "D#{}#{}#{}#{}",
+        key.day.format("%Y-%m-%d"),
+        key.channel,
+        key.account,
+        key.agent.as_ref().map_or("", |a| a.as_str())
+    )
+}
+
+/// Clock cycles answered late, by local month of their start.
+pub fn report_breach_pk(tenant: &TenantId, year: i32, month: u32) -> String {
+    format!("T#{tenant}#RPTBREACH#{year:04}-{month:02}")
+}
+
+pub fn report_breach_sk(b: &crate::reports::facts::Breach) -> String {
+    format!("B#{}#{}", sortable(b.started_at), b.ticket)
+}
+
+/// Account-health alert states of a tenant.
+pub fn report_health_pk(tenant: &TenantId) -> String {
+    format!("T#{tenant}#RPTHEALTH")
+}
+
 pub fn stats_pk(tenant: &TenantId, year: i32, month: u32) -> String {
     format!("T#{tenant}#STATS#{year:04}-{month:02}")
 }
@@ -265,5 +317,34 @@ mod tests {
         keys.sort();
         assert_eq!(keys[0], due_sk(Some(early), &id));
         assert_eq!(keys[2], due_sk(None, &id));
+    }
+
+    #[test]
+    fn a_risk_lane_sorts_before_any_deadline_of_a_lower_lane() {
+        let id = TicketId::parse("tkt_1").unwrap();
+        let long_breached = DateTime::parse_from_rfc3339("2020-01-01T00:00:00Z")
+            .unwrap()
+            .to_utc();
+        let claim_due = DateTime::parse_from_rfc3339("2026-01-02T00:00:00Z")
+            .unwrap()
+            .to_utc();
+        let mut keys = [
+            queue_sk(9, Some(long_breached), &id),
+            queue_sk(9, None, &id),
+            queue_sk(2, Some(claim_due), &id),
+            queue_sk(1, None, &id),
+            queue_sk(1, Some(claim_due), &id),
+        ];
+        keys.sort();
+        assert_eq!(
+            keys,
+            [
+                queue_sk(1, Some(claim_due), &id),
+                queue_sk(1, None, &id),
+                queue_sk(2, Some(claim_due), &id),
+                queue_sk(9, Some(long_breached), &id),
+                queue_sk(9, None, &id),
+            ]
+        );
     }
 }

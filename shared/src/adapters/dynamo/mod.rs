@@ -14,6 +14,7 @@ mod ops;
 pub mod orders;
 mod outbound;
 mod quarantine;
+mod reports;
 mod rules;
 mod stats;
 mod tickets;

@@ -171,7 +171,7 @@ impl InsightStore for DynamoStore {
                 // Only what a count needs: a fraction of each ticket's size in read units.
                 .projection_expression(
                     "channel, #st, sla.due_at, sla.internal_due_at, sla.clock_started_at, \
-                     sla.paused_at, sla.breached",
+                     sla.paused_at, sla.breached, sla.warning_at",
                 )
                 .expression_attribute_names("#st", "status")
                 .set_exclusive_start_key(start)

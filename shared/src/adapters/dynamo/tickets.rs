@@ -39,18 +39,27 @@ struct SeenRecord {
 fn ticket_item(ticket: &Ticket) -> StoreResult<Attributes> {
     let mut item = Item::new(keys::ticket_pk(&ticket.tenant, &ticket.id), META, ticket);
     item.gsi1pk = Some(keys::status_queue_pk(&ticket.tenant, ticket.status));
-    // Resolved tickets are listed most recently updated first by their own queue.
-    let due = match ticket.status {
-        TicketStatus::Resolved => Some(ticket.updated_at),
-        _ => ticket.queue_due(),
-    };
-    item.gsi1sk = Some(keys::due_sk(due, &ticket.id));
+    // Resolved tickets are listed most recently updated first by their own queue; the others
+    // by risk lane, then deadline.
+    let band = ticket.queue_band();
+    item.gsi1sk = Some(match ticket.status {
+        TicketStatus::Resolved => keys::due_sk(Some(ticket.updated_at), &ticket.id),
+        _ => keys::queue_sk(band, ticket.queue_due(), &ticket.id),
+    });
     if let Some(agent) = &ticket.assignee {
         item.gsi2pk = Some(keys::agent_queue_pk(&ticket.tenant, agent));
-        item.gsi2sk = Some(keys::due_sk(ticket.queue_due(), &ticket.id));
+        item.gsi2sk = Some(keys::queue_sk(band, ticket.queue_due(), &ticket.id));
     }
-    item.to_attributes()
+    let mut attributes = item.to_attributes()?;
+    // The deadline the `overdue` filter compares (fixed width, so it compares as text).
+    if let Some(due) = ticket.queue_due() {
+        attributes.insert(QUEUE_DUE.to_owned(), s(keys::sortable(due)));
+    }
+    Ok(attributes)
 }
+
+/// Top-level attribute of a ticket item: its queue deadline, fixed-width UTC.
+const QUEUE_DUE: &str = "queue_due";
 
 /// A message item; a reply still queued for delivery is also on the outbox index until its
 /// delivery is recorded (the item is then written again without those keys).
@@ -289,6 +298,11 @@ impl TicketStore for DynamoStore {
         for entry in &write.audit {
             items.push(super::audit_put(&self.table, tenant, entry)?);
         }
+        items.extend(super::reports::report_items(
+            &self.table,
+            tenant,
+            &write.report,
+        )?);
         let result = self
             .client
             .transact_write_items()
@@ -420,6 +434,11 @@ impl TicketStore for DynamoStore {
             );
             items.push(upsert(&self.table, history.to_attributes()?)?);
         }
+        items.extend(super::reports::report_items(
+            &self.table,
+            tenant,
+            &write.report,
+        )?);
 
         let result = self
             .client
@@ -485,16 +504,9 @@ impl TicketStore for DynamoStore {
         filter: &TicketFilter,
         page: &PageRequest,
     ) -> StoreResult<Page<Ticket>> {
-        let (index, pk_attr, sk_attr, pk) = match queue {
-            TicketQueue::Status(status) => (
-                GSI1,
-                GSI1PK,
-                "GSI1SK",
-                keys::status_queue_pk(tenant, *status),
-            ),
-            TicketQueue::Agent(agent) => {
-                (GSI2, GSI2PK, "GSI2SK", keys::agent_queue_pk(tenant, agent))
-            }
+        let (index, pk_attr, pk) = match queue {
+            TicketQueue::Status(status) => (GSI1, GSI1PK, keys::status_queue_pk(tenant, *status)),
+            TicketQueue::Agent(agent) => (GSI2, GSI2PK, keys::agent_queue_pk(tenant, agent)),
         };
         let start = page
             .cursor
@@ -512,13 +524,16 @@ impl TicketStore for DynamoStore {
             .scan_index_forward(!resolved)
             .limit(page.effective_limit() as i32)
             .set_exclusive_start_key(start);
-        request = match filter.due_before {
-            Some(due) => request
-                .key_condition_expression("#pk = :pk AND #sk < :due")
-                .expression_attribute_names("#sk", sk_attr)
-                .expression_attribute_values(":due", s(keys::sortable(due))),
-            None => request.key_condition_expression("#pk = :pk"),
-        };
+        request = request.key_condition_expression("#pk = :pk");
+        let mut expression: Vec<String> = Vec::new();
+        // The key sorts by risk lane first, so "overdue" is a filter on the deadline itself:
+        // still one Query per page, whose page may hold fewer tickets (follow the cursor).
+        if let Some(due) = filter.due_before {
+            expression.push("#qd < :due".into());
+            request = request
+                .expression_attribute_names("#qd", QUEUE_DUE)
+                .expression_attribute_values(":due", s(keys::sortable(due)));
+        }
         let mut conditions = Vec::new();
         let mut equal = |attribute: &str, value: Option<String>| {
             if let Some(value) = value {
@@ -540,7 +555,6 @@ impl TicketStore for DynamoStore {
                 .intent
                 .and_then(|v| serde_json::to_value(v).ok().and_then(word)),
         );
-        let mut expression: Vec<String> = Vec::new();
         for (i, (attribute, value)) in conditions.into_iter().enumerate() {
             expression.push(format!("#f{i} = :f{i}"));
             request = request
