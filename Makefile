@@ -134,6 +134,8 @@ bench: $(VENV)/.installed web-size
 	@echo; echo "api: cold start vs hello-world"
 	$(PYTHON) ../shared/tools/lambda_coldstart.py --bin $(TARGET_DIR)/release/api --vs $(TARGET_DIR)/release/hello \
 		--event events/apigw_get_inbox.json --runs 10 --warm 10 $(BENCH_ENV) 2>/dev/null
+	@echo; echo "compliance checker on its labelled corpus (gate per language: recall >= 97 %, false blocks <= 1 %)"
+	-$(CARGO) run --quiet --locked -p marketdesk-cli -- check --eval shared/tests/data/compliance/corpus.jsonl --eval shared/tests/data/compliance/heldout.jsonl
 
 # Release binaries as Lambda runs them (cargo-lambda cross-builds for arm64 in `sam build`).
 build:

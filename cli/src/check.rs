@@ -2,6 +2,11 @@
 //! the command line. It prints exactly the JSON `POST /v1/compliance/check` answers (both go
 //! through `api::compliance`), and exits with status 1 when the verdict is `block`, so a
 //! script can gate on it.
+//!
+//! `marketdesk check --eval corpus.jsonl [--eval heldout.jsonl]` measures the checker on
+//! labelled corpora instead (see `marketdesk::compliance::eval`): precision, recall and
+//! false-block rate per language and per rule. It exits 1 when a language misses the
+//! acceptance gate (recall < 0.97 or false blocks > 1 %).
 
 use std::io::Read;
 
@@ -10,15 +15,22 @@ use clap::Args;
 #[derive(Debug, Args)]
 pub struct CheckArgs {
     /// Where the reply goes: amazon, ebay, shopify or email.
-    #[arg(long)]
-    channel: String,
+    #[arg(long, required_unless_present = "eval")]
+    channel: Option<String>,
     /// The marketplace: it, amazon.it, www.amazon.co.uk, EBAY_DE, APJ6JRA9NG5V4.
     #[arg(long)]
     marketplace: Option<String>,
     /// The reply's language (it, de-DE); detected from the body when absent.
     #[arg(long)]
     language: Option<String>,
+    /// Evaluate a labelled JSONL corpus instead of checking standard input (repeatable).
+    #[arg(long, value_name = "CORPUS.jsonl", conflicts_with_all = ["channel", "marketplace", "language"])]
+    eval: Vec<std::path::PathBuf>,
 }
+
+/// Acceptance gate of issue 15, per language.
+const MIN_RECALL: f64 = 0.97;
+const MAX_FALSE_BLOCK: f64 = 0.01;
 
 #[derive(Debug, thiserror::Error)]
 pub enum CheckCliError {
@@ -29,10 +41,49 @@ pub enum CheckCliError {
     Invalid { field: String, detail: String },
     #[error("verdict block: {0} blocking finding(s)")]
     Blocked(usize),
+    #[error("cannot read corpus {path}: {source}")]
+    Corpus {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("corpus {path}: {source}")]
+    CorpusLine {
+        path: String,
+        source: marketdesk::compliance::eval::CorpusError,
+    },
+    #[error(
+        "a language misses the gate (recall >= {MIN_RECALL}, false blocks <= {MAX_FALSE_BLOCK})"
+    )]
+    Gate,
+}
+
+/// Prints the evaluation of each corpus; `Gate` if any misses the acceptance figures.
+fn eval(paths: &[std::path::PathBuf]) -> Result<(), CheckCliError> {
+    use marketdesk::compliance::eval::{evaluate, parse_corpus};
+    use std::io::Write;
+    let mut ok = true;
+    for path in paths {
+        let name = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|source| CheckCliError::Corpus {
+            path: name.clone(),
+            source,
+        })?;
+        let cases = parse_corpus(&text).map_err(|source| CheckCliError::CorpusLine {
+            path: name.clone(),
+            source,
+        })?;
+        let report = evaluate(&cases);
+        ok &= report.meets(MIN_RECALL, MAX_FALSE_BLOCK);
+        let _ = writeln!(std::io::stdout().lock(), "{}", report.render(&name));
+    }
+    if ok { Ok(()) } else { Err(CheckCliError::Gate) }
 }
 
 pub fn run(args: CheckArgs) -> Result<(), CheckCliError> {
     use std::io::Write;
+    if !args.eval.is_empty() {
+        return eval(&args.eval);
+    }
     let mut body = String::new();
     std::io::stdin().read_to_string(&mut body)?;
     let (json, blocking) = check(&args, body)?;
@@ -47,7 +98,7 @@ pub fn run(args: CheckArgs) -> Result<(), CheckCliError> {
 /// The endpoint's JSON for this message, and how many findings block.
 fn check(args: &CheckArgs, body: String) -> Result<(String, usize), CheckCliError> {
     let request = serde_json::json!({
-        "channel": args.channel,
+        "channel": args.channel.as_deref().unwrap_or_default(),
         "marketplace": args.marketplace,
         "language": args.language,
         "body": body,
@@ -81,9 +132,10 @@ mod tests {
 
     fn args(channel: &str, marketplace: Option<&str>, language: Option<&str>) -> CheckArgs {
         CheckArgs {
-            channel: channel.into(),
+            channel: Some(channel.into()),
             marketplace: marketplace.map(Into::into),
             language: language.map(Into::into),
+            eval: Vec::new(),
         }
     }
 

@@ -80,7 +80,10 @@ pub enum OutcomeSchema {
     Block,
 }
 
-/// `block` or `warn` (only `amazon.formatting` warns).
+/// `block` or `warn`, per finding: `amazon.formatting` always warns; `amazon.review_request`
+/// and `amazon.promotion` warn when a watched word is only mentioned (Amazon's filter may hold
+/// it) and block when it is asked for or promoted. A `warn` never makes a reply or template
+/// answer 422.
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 #[schema(as = ComplianceSeverity)]
@@ -102,17 +105,18 @@ pub struct FindingSchema {
     rule: String,
     severity: SeveritySchema,
     /// First char of the span, counted in Unicode scalar values of `body` (not UTF-16 units).
-    #[schema(example = 9)]
+    #[schema(example = 0)]
     start: usize,
     /// One past the last char of the span.
     #[schema(example = 22)]
     end: usize,
     /// `body[start..end]`, cut to 120 chars with a trailing `…`.
-    #[schema(example = "cinque stelle")]
+    #[schema(example = "Ci lasci cinque stelle")]
     excerpt: String,
-    #[schema(example = "Review, feedback, rating or stars wording.")]
+    /// What was found, naming the detector's pattern (`pattern review.request`).
+    #[schema(example = "Asks for a review, feedback or rating (pattern review.request).")]
     message: String,
-    /// What to write instead.
+    /// What to remove, or how to reword a warning.
     suggestion: String,
 }
 
@@ -227,6 +231,9 @@ pub fn respond(request: &CheckRequest) -> (Verdict, String) {
         ("Amazon, compliant tracking reply" = (summary = "Passes: a carrier tracking link is allowed",
             value = json!({"channel": "amazon", "marketplace": "amazon.co.uk",
                 "body": "Your order 203-1234567-1234567 left today with Royal Mail: https://www.royalmail.com/track-your-item#/tracking-results/AB123456789GB"}))),
+        ("Amazon, feedback mentioned" = (summary = "Warns: a watched word thanked for, not asked for",
+            value = json!({"channel": "amazon", "marketplace": "amazon.co.uk",
+                "body": "Thank you for your feedback about the size; a size M is on its way."}))),
         ("eBay, off-platform payment" = (summary = "Blocked: payment outside eBay checkout",
             value = json!({"channel": "ebay", "marketplace": "EBAY_DE", "language": "de",
                 "body": "Bitte per PayPal Freunde und Familie zahlen."})))
@@ -235,8 +242,9 @@ pub fn respond(request: &CheckRequest) -> (Verdict, String) {
         (status = 200, description = "The verdict: `block` findings would make a reply 422",
             body = VerdictSchema,
             example = json!({"verdict": "block", "language": "it", "findings": [{
-                "rule": "amazon.review_request", "severity": "block", "start": 9, "end": 22,
-                "excerpt": "cinque stelle", "message": "Review, feedback, rating or stars wording.",
+                "rule": "amazon.review_request", "severity": "block", "start": 0, "end": 22,
+                "excerpt": "Ci lasci cinque stelle",
+                "message": "Asks for a review, feedback or rating (pattern review.request).",
                 "suggestion": "Remove any mention of reviews, feedback, ratings or stars."}]})),
         (status = 400, description = "Invalid request: `field` names the part at fault",
             body = Problem, content_type = "application/problem+json",

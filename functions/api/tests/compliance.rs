@@ -56,10 +56,28 @@ async fn an_italian_review_request_is_blocked_with_its_span() {
     assert_eq!(f["rule"], "amazon.review_request");
     assert_eq!(
         (f["start"].as_u64(), f["end"].as_u64()),
-        (Some(9), Some(22))
+        (Some(0), Some(22))
     );
-    assert_eq!(f["excerpt"], "cinque stelle");
+    assert_eq!(f["excerpt"], "Ci lasci cinque stelle");
+    assert_eq!(f["severity"], "block");
     assert!(f["message"].is_string() && f["suggestion"].is_string());
+}
+
+#[tokio::test]
+async fn a_mentioned_review_word_is_a_warning_with_a_rewording() {
+    let (status, _, v) = check(json!({
+        "channel": "amazon", "marketplace": "amazon.de",
+        "body": "Vielen Dank für Ihr Feedback zur Passform, wir haben es weitergegeben."
+    }))
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(v["verdict"], "warn");
+    let f = &v["findings"][0];
+    assert_eq!(
+        (f["rule"].as_str(), f["severity"].as_str()),
+        (Some("amazon.review_request"), Some("warn"))
+    );
+    assert!(f["suggestion"].as_str().unwrap().contains("Reword"));
 }
 
 #[tokio::test]
@@ -120,7 +138,7 @@ async fn the_given_language_wins_over_the_marketplace() {
         .iter()
         .map(|f| f["excerpt"].as_str().unwrap())
         .collect();
-    assert_eq!(excerpts, ["laisser un avis", "cinq étoiles"], "{v}");
+    assert_eq!(excerpts, ["nous laisser un avis cinq étoiles"], "{v}");
     assert!(rules(&v).iter().all(|r| *r == "amazon.review_request"));
 }
 
@@ -188,7 +206,7 @@ async fn the_openapi_document_describes_the_check_with_examples() {
     let examples = op["requestBody"]["content"]["application/json"]["examples"]
         .as_object()
         .unwrap();
-    assert_eq!(examples.len(), 3);
+    assert_eq!(examples.len(), 4);
     for code in ["200", "400", "401"] {
         assert!(op["responses"][code].is_object(), "{code}");
     }

@@ -264,6 +264,26 @@ async fn a_blocked_reply_is_422_with_findings_and_nothing_is_written_or_queued()
 }
 
 #[tokio::test]
+async fn a_reply_that_only_warns_is_sent_not_refused() {
+    let f = fixture().await;
+    // A review word merely mentioned: Amazon may hold it, so the checker warns; never a 422.
+    let a = send(
+        &f.app,
+        Method::POST,
+        &replies(&f.ticket.id),
+        &token_as(&f.acme, Role::Agent),
+        None,
+        Some(json!({
+            "body": "Grazie per il suo feedback sulla taglia, le spediamo oggi la M con BRT.",
+            "expected_version": 1
+        })),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::ACCEPTED, "{}", a.body);
+    assert_eq!(f.queue.sent().len(), 1);
+}
+
+#[tokio::test]
 async fn only_an_admin_overrides_a_blocked_reply_and_the_override_is_audited() {
     let f = fixture().await;
     let blocked = json!({

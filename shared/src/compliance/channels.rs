@@ -7,9 +7,12 @@
 //! are the seller's own channels: no marketplace rules apply (only unfilled placeholders, which
 //! `check` applies everywhere).
 
+use super::Severity;
 use super::contact;
 use super::emoji;
 use super::formatting::{self, Kind as Format};
+use super::intent::{self, Intent, Kind as IntentKind};
+use super::language::LanguageSet;
 use super::lexicon::{Category, Hit};
 use super::links::{self, Kind as LinkKind, Link};
 use super::rules::Rule;
@@ -21,23 +24,57 @@ pub(crate) struct Raw {
     pub(crate) rule: Rule,
     pub(crate) start: usize,
     pub(crate) end: usize,
+    pub(crate) severity: Severity,
     pub(crate) message: &'static str,
+    pub(crate) suggestion: &'static str,
 }
 
 impl Raw {
-    fn new(rule: Rule, (start, end): (usize, usize), message: &'static str) -> Self {
+    /// A finding with its rule's usual severity and advice.
+    pub(crate) fn new(rule: Rule, (start, end): (usize, usize), message: &'static str) -> Self {
         Raw {
             rule,
             start,
             end,
+            severity: rule.severity(),
             message,
+            suggestion: rule.suggestion(),
         }
     }
+
+    fn warn(
+        rule: Rule,
+        span: (usize, usize),
+        message: &'static str,
+        suggestion: &'static str,
+    ) -> Self {
+        Raw {
+            severity: Severity::Warn,
+            suggestion,
+            ..Raw::new(rule, span, message)
+        }
+    }
+
+    fn from_intent(rule: Rule, intent: &Intent) -> Self {
+        Raw::new(rule, (intent.start, intent.end), intent.message)
+    }
 }
+
+/// Advice for a review word that is only mentioned.
+const REVIEW_MENTION: &str = "Amazon's filter scans this word and may hold the message for review, \
+     even when nothing is asked. Reword it: \"thank you for letting us know\" instead of \"thank \
+     you for your feedback\", \"the comment on the product page\" instead of \"the review\", \
+     \"assessment\" instead of \"rating\".";
+
+/// Advice for a price word without promotional intent.
+const PROMO_MENTION: &str = "A price word on its own is allowed, but Amazon's filter may read it as \
+     promotion. Say what happens to this order (\"we have refunded 5 € of the price\") rather \
+     than naming a discount or an offer.";
 
 /// Everything the detectors found in one body, shared by the channel rules.
 pub(crate) struct Scan<'a> {
     pub(crate) body: &'a str,
+    pub(crate) languages: LanguageSet,
     pub(crate) links: Vec<Link>,
     pub(crate) lexicon: Vec<Hit>,
 }
@@ -76,13 +113,25 @@ pub(crate) fn amazon(scan: &Scan) -> Vec<Raw> {
             }
             LinkKind::Email => {}
             LinkKind::Url => {
-                let allowed =
-                    links::is_amazon_host(&link.host) || links::is_carrier_host(&link.host);
-                if !allowed {
+                let url = &scan.body[link.start..link.end];
+                let allowed = links::is_amazon_host(&link.host) || links::is_tracking_link(url);
+                if !allowed && links::is_carrier_host(&link.host) {
+                    out.push(Raw::new(
+                        Rule::AmazonExternalLink,
+                        span,
+                        "Carrier site, but not a tracking page: only tracking links are allowed.",
+                    ));
+                } else if !allowed {
                     out.push(Raw::new(
                         Rule::AmazonExternalLink,
                         span,
                         "Link to a site that is neither Amazon nor a carrier's tracking page.",
+                    ));
+                } else if links::is_amazon_host(&link.host) && links::is_review_page(url) {
+                    out.push(Raw::new(
+                        Rule::AmazonReviewRequest,
+                        span,
+                        "Link to Amazon's review or feedback form (pattern review.link).",
                     ));
                 } else if link.scheme.as_deref().is_some_and(|s| s != "https") {
                     out.push(Raw::new(
@@ -115,15 +164,45 @@ pub(crate) fn amazon(scan: &Scan) -> Vec<Raw> {
             "Bank account number (IBAN) for a payment outside Amazon.",
         ));
     }
+    let intents = intent::find(scan.body, &scan.lexicon, scan.languages);
+    let covered = |kind: IntentKind, span: (usize, usize)| {
+        intents
+            .iter()
+            .any(|i| i.kind == kind && overlaps((i.start, i.end), span))
+    };
+    for i in &intents {
+        let rule = match i.kind {
+            IntentKind::Review => Rule::AmazonReviewRequest,
+            IntentKind::Promotion => Rule::AmazonPromotion,
+        };
+        out.push(Raw::from_intent(rule, i));
+    }
+    let review_words: Vec<(usize, usize)> = intent::review_words(scan.body, &scan.lexicon)
+        .map(|h| (h.start, h.end))
+        .collect();
     for hit in scan.phrases() {
         let span = (hit.start, hit.end);
         let raw = match hit.category {
-            Category::Review => Raw::new(
+            Category::Review if !review_words.contains(&span) => continue,
+            Category::Review if covered(IntentKind::Review, span) => continue,
+            Category::Review => Raw::warn(
                 Rule::AmazonReviewRequest,
                 span,
-                "Review, feedback, rating or stars wording.",
+                "Review, feedback or rating word mentioned, not asked for (pattern review.mention).",
+                REVIEW_MENTION,
             ),
-            Category::Promotion => Raw::new(Rule::AmazonPromotion, span, "Promotional wording."),
+            Category::Promotion => Raw::new(
+                Rule::AmazonPromotion,
+                span,
+                "Promotional wording (pattern promotion.phrase).",
+            ),
+            Category::PromoMention if covered(IntentKind::Promotion, span) => continue,
+            Category::PromoMention => Raw::warn(
+                Rule::AmazonPromotion,
+                span,
+                "Price or offer word without promotional intent (pattern promotion.mention).",
+                PROMO_MENTION,
+            ),
             Category::Payment | Category::Wallet => Raw::new(
                 Rule::AmazonOffPlatform,
                 span,
@@ -166,7 +245,8 @@ pub(crate) fn ebay(scan: &Scan) -> Vec<Raw> {
             }
             LinkKind::Email => {}
             LinkKind::Url
-                if !(links::is_ebay_host(&link.host) || links::is_carrier_host(&link.host)) =>
+                if !(links::is_ebay_host(&link.host)
+                    || links::is_tracking_link(&scan.body[link.start..link.end])) =>
             {
                 out.push(Raw::new(
                     contact,
@@ -224,6 +304,11 @@ pub(crate) fn merge(mut raw: Vec<Raw>) -> Vec<Raw> {
                 if last.rule == r.rule && overlaps((last.start, last.end), (r.start, r.end)) =>
             {
                 last.end = last.end.max(r.end);
+                if r.severity > last.severity {
+                    last.severity = r.severity;
+                    last.message = r.message;
+                    last.suggestion = r.suggestion;
+                }
             }
             _ => merged.push(r),
         }

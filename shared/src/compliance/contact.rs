@@ -33,7 +33,7 @@ static NOT_A_PHONE: LazyLock<Regex> = LazyLock::new(|| {
         .expect("valid regex")
 });
 static OBFUSCATED_EMAIL: LazyLock<[Regex; 2]> = LazyLock::new(|| {
-    let at_word = r"(?:at|chiocciola|arroba|ät)";
+    let at_word = r"(?:at|chiocciola|arroba|arobase|ät|klammeraffe)";
     let dot_word = r"(?:dot|punto|punkt|point)";
     [
         // info [at] shop [dot] it, info(at)shop.it

@@ -9,6 +9,8 @@ use std::sync::LazyLock;
 
 use linkify::{LinkFinder, LinkKind};
 
+use crate::connectors::carriers::registry;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Kind {
     Url,
@@ -47,63 +49,6 @@ const AMAZON_TLDS: &[&str] = &[
 const EBAY_TLDS: &[&str] = &[
     "com", "co.uk", "de", "fr", "it", "es", "at", "ch", "be", "nl", "ie", "pl", "ca", "com.au",
     "com.hk", "com.sg", "com.my", "ph",
-];
-
-/// Carrier tracking sites (registrable domains; subdomains included). Amazon Logistics tracks
-/// on Amazon's own domains.
-const CARRIER_DOMAINS: &[&str] = &[
-    // DHL and Deutsche Post
-    "dhl.com",
-    "dhl.de",
-    "dhl.it",
-    "dhl.fr",
-    "dhl.es",
-    "dhl.co.uk",
-    "dhl.at",
-    "dhl.ch",
-    "dhl.be",
-    "dhl.nl",
-    "dhlparcel.nl",
-    "dhlparcel.co.uk",
-    "dhlparcel.es",
-    "deutschepost.de",
-    // UPS, FedEx, USPS
-    "ups.com",
-    "fedex.com",
-    "usps.com",
-    // Poste Italiane, BRT, GLS, SDA
-    "poste.it",
-    "brt.it",
-    "mybrt.it",
-    "gls-italy.com",
-    "gls-group.eu",
-    "gls-group.com",
-    "gls-pakete.de",
-    "gls-spain.es",
-    "gls-france.com",
-    "sda.it",
-    // Royal Mail and Parcelforce
-    "royalmail.com",
-    "parcelforce.com",
-    // Correos
-    "correos.es",
-    "correosexpress.com",
-    // La Poste, Colissimo, Chronopost
-    "laposte.fr",
-    "colissimo.fr",
-    "chronopost.fr",
-    // Hermes / Evri
-    "evri.com",
-    "myhermes.de",
-    "myhermes.co.uk",
-    "hermesworld.com",
-    // DPD
-    "dpd.com",
-    "dpd.de",
-    "dpd.co.uk",
-    "dpd.fr",
-    "dpd.at",
-    "dpd.ch",
 ];
 
 static FINDER: LazyLock<LinkFinder> = LazyLock::new(|| {
@@ -200,8 +145,27 @@ pub(crate) fn is_ebay_host(host: &str) -> bool {
     within_brand(host, "ebay", EBAY_TLDS)
 }
 
+/// An Amazon page for writing a review or seller feedback (`/review/create-review`, `/ryp`,
+/// `/feedback`).
+pub(crate) fn is_review_page(url: &str) -> bool {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let path = rest
+        .find('/')
+        .map_or("", |i| &rest[i..])
+        .to_ascii_lowercase();
+    ["review", "/ryp", "feedback"]
+        .iter()
+        .any(|w| path.contains(w))
+}
+
+/// `host` belongs to a carrier of the registry (any page).
 pub(crate) fn is_carrier_host(host: &str) -> bool {
-    CARRIER_DOMAINS.iter().any(|d| within(host, d))
+    registry::carrier_for_host(host).is_some()
+}
+
+/// `url` is a carrier's tracking page: registry host AND tracking-path shape.
+pub(crate) fn is_tracking_link(url: &str) -> bool {
+    registry::tracking_link(url).is_some()
 }
 
 #[cfg(test)]

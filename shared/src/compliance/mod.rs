@@ -9,8 +9,9 @@
 //!   "verdict": "block",
 //!   "language": "it",
 //!   "findings": [
-//!     { "rule": "amazon.review_request", "severity": "block", "start": 9, "end": 22,
-//!       "excerpt": "cinque stelle", "message": "Review, feedback, rating or stars wording.",
+//!     { "rule": "amazon.review_request", "severity": "block", "start": 0, "end": 22,
+//!       "excerpt": "Ci lasci cinque stelle",
+//!       "message": "Asks for a review, feedback or rating (pattern review.request).",
 //!       "suggestion": "Remove any mention of reviews, feedback, ratings or stars. …" }
 //!   ]
 //! }
@@ -19,7 +20,13 @@
 //! (for `{"channel": "amazon", "marketplace": "amazon.it", "body": "Ci lasci cinque stelle"}`)
 //!
 //! - `verdict` is `block` if any finding blocks, `warn` if any warns, else `pass`. A `block`
-//!   makes the API answer 422 and keeps the reply out of the outbound queue.
+//!   makes the API answer 422 and keeps the reply out of the outbound queue; a `warn` never
+//!   does (the agent sees the finding and its suggestion and may send).
+//! - `severity` is per finding: one rule can block (a review *request*: "ci lasci cinque
+//!   stelle") or warn (a review word merely *mentioned*: "grazie per il suo feedback", which
+//!   Amazon's filter may still hold). `message` names the pattern that fired
+//!   (`pattern review.request`, `review.mention`, `promotion.invitation`…); `suggestion` says
+//!   what to remove or how to reword. How requests are told from mentions: `intent.rs`.
 //! - `start`/`end` are a half-open range in **Unicode scalar values (chars) of `body`** — the
 //!   indices of Rust's `chars()`, Python's `str` and JavaScript's `Array.from(body)`; not
 //!   UTF-16 code units (an emoji counts 1 here, 2 in a JS string index).
@@ -37,7 +44,9 @@
 mod channels;
 mod contact;
 mod emoji;
+pub mod eval;
 mod formatting;
+mod intent;
 mod language;
 pub use language::confident_language;
 mod lexicon;
@@ -131,17 +140,19 @@ pub fn check(request: &CheckRequest) -> Verdict {
 
     let mut raw: Vec<Raw> = placeholders::find(body)
         .into_iter()
-        .map(|(start, end)| Raw {
-            rule: Rule::TemplateUnfilledPlaceholder,
-            start,
-            end,
-            message: "Unfilled template placeholder.",
+        .map(|span| {
+            Raw::new(
+                Rule::TemplateUnfilledPlaceholder,
+                span,
+                "Unfilled template placeholder.",
+            )
         })
         .collect();
     if matches!(request.channel, Channel::Amazon | Channel::Ebay) {
         let folded = Folded::new(body);
         let scan = Scan {
             body,
+            languages: resolved.scan,
             links: links::find(body),
             lexicon: lexicon::scan(body, &folded, resolved.scan),
         };
@@ -178,12 +189,12 @@ fn finding(body: &str, raw: Raw) -> Finding {
     };
     Finding {
         rule: raw.rule,
-        severity: raw.rule.severity(),
+        severity: raw.severity,
         start: char_offset(body, raw.start),
         end: char_offset(body, raw.end),
         excerpt,
         message: raw.message.to_owned(),
-        suggestion: raw.rule.suggestion().to_owned(),
+        suggestion: raw.suggestion.to_owned(),
     }
 }
 
@@ -215,9 +226,9 @@ mod tests {
         assert_eq!(f["severity"], "block");
         assert_eq!(
             (f["start"].as_u64(), f["end"].as_u64()),
-            (Some(9), Some(22))
+            (Some(0), Some(22))
         );
-        assert_eq!(f["excerpt"], "cinque stelle");
+        assert_eq!(f["excerpt"], "Ci lasci cinque stelle");
         assert!(
             f["message"].is_string()
                 && f["suggestion"]
@@ -286,7 +297,8 @@ mod tests {
     fn overlapping_matches_of_one_rule_become_one_finding() {
         let v = amazon("en", "Please leave positive feedback");
         assert_eq!(v.findings.len(), 1);
-        assert_eq!(v.findings[0].excerpt, "positive feedback");
+        assert_eq!(v.findings[0].excerpt, "leave positive feedback");
+        assert_eq!(v.findings[0].severity, Severity::Block);
     }
 
     #[test]
@@ -389,6 +401,105 @@ mod tests {
             rules(&ebay("Send it via PayPal friends and family to save fees.")),
             ["ebay.off_platform_payment"]
         );
+    }
+
+    #[test]
+    fn a_mentioned_review_word_warns_with_a_rewording_and_a_request_blocks() {
+        let v = amazon("en", "Thank you for your feedback about the size.");
+        assert_eq!(v.verdict, Outcome::Warn);
+        assert_eq!(v.findings[0].severity, Severity::Warn);
+        assert!(v.findings[0].message.contains("review.mention"));
+        assert!(
+            v.findings[0]
+                .suggestion
+                .contains("thank you for letting us know")
+        );
+        assert!(!v.is_blocked());
+        for (market, body) in [
+            ("en", "Post a review and we will refund £5."),
+            (
+                "it",
+                "Se il prodotto le è piaciuto, ci farebbe piacere una sua recensione.",
+            ),
+            (
+                "de",
+                "Wenn Sie zufrieden sind, würden wir uns über eine Bewertung freuen.",
+            ),
+            ("fr", "Pourriez-vous nous laisser un avis ?"),
+            ("es", "¿Podría dejarnos una valoración?"),
+        ] {
+            let v = amazon(market, body);
+            assert!(v.is_blocked(), "{body}: {:?}", v.findings);
+            assert!(
+                v.findings
+                    .iter()
+                    .all(|f| f.message.contains("pattern review."))
+            );
+        }
+    }
+
+    #[test]
+    fn promotion_without_trigger_words_blocks_in_every_language() {
+        for (market, body) in [
+            (
+                "en",
+                "While you wait, have a look at our new autumn range of throws.",
+            ),
+            (
+                "it",
+                "Ha visto la nostra nuova linea di borracce? La trova nel nostro negozio.",
+            ),
+            (
+                "de",
+                "Besuchen Sie unseren Shop auf Amazon für weitere Produkte.",
+            ),
+            ("fr", "Découvrez notre nouvelle gamme de bougies."),
+            (
+                "es",
+                "Visite nuestra tienda en Amazon para ver el resto de nuestros productos.",
+            ),
+        ] {
+            let v = amazon(market, body);
+            assert!(v.is_blocked(), "{body}: {:?}", v.findings);
+            assert!(rules(&v).contains(&"amazon.promotion"), "{body}");
+        }
+        let v = amazon(
+            "en",
+            "We have applied a discount of £3 to this order as a partial refund.",
+        );
+        assert!(!v.is_blocked(), "{:?}", v.findings);
+    }
+
+    #[test]
+    fn obfuscated_contacts_are_caught_in_each_languages_spelling() {
+        for (market, body) in [
+            ("en", "Mail support [at] shop [dot] co [dot] uk"),
+            ("it", "Scriva a info chiocciola casaverde punto it"),
+            ("de", "Schreiben Sie an service(at)holzwerk(punkt)de"),
+            ("fr", "Écrivez à contact arobase maisonlin point fr"),
+            ("es", "Escríbanos a ventas arroba hogarsol punto es"),
+        ] {
+            assert_eq!(
+                rules(&amazon(market, body)),
+                ["amazon.contact_details"],
+                "{body}"
+            );
+        }
+    }
+
+    #[test]
+    fn carrier_links_need_a_tracking_path_not_just_the_host() {
+        let ok = amazon(
+            "es",
+            "Siga su envío: https://www.seur.com/livetracking/?segOnlineIdentificador=123",
+        );
+        assert_eq!(ok.verdict, Outcome::Pass, "{:?}", ok.findings);
+        let v = amazon(
+            "es",
+            "Horarios: https://www.seur.com/es/empresa/quienes-somos",
+        );
+        assert_eq!(rules(&v), ["amazon.external_link"]);
+        assert!(v.findings[0].message.contains("not a tracking page"));
     }
 
     #[test]

@@ -385,3 +385,148 @@ fn placeholder_tokens_round_trip() {
         assert_eq!(serde_json::to_value(p).unwrap(), p.token());
     }
 }
+
+/// An order on `marketplace_id`, shipped with `carrier`, bought by `buyer`.
+fn order_on(
+    marketplace_id: &str,
+    carrier: &str,
+    tracking: &str,
+    buyer: &str,
+    currency: &str,
+) -> Order {
+    let mut order = serde_json::to_value(sample_order()).unwrap();
+    order["marketplace_id"] = json!(marketplace_id);
+    order["buyer_name"] = json!(buyer);
+    order["total"]["currency"] = json!(currency);
+    order["items"][0]["unit_price"]["currency"] = json!(currency);
+    order["shipments"][0]["carrier"] = json!(carrier);
+    order["shipments"][0]["tracking_number"] = json!(tracking);
+    serde_json::from_value(order).unwrap()
+}
+
+#[test]
+fn every_starter_reply_rendered_for_every_marketplace_and_language_is_never_blocked() {
+    // Realistic orders of the six marketplaces, each with a carrier of its country from the
+    // carriers registry, so the tracking links templates write are checked too.
+    let orders = [
+        (
+            "A1F83G8C2ARO7P",
+            "amazon.co.uk",
+            "Royal Mail",
+            "AB123456789GB",
+            "Sarah Jones",
+            "GBP",
+        ),
+        (
+            "A1F83G8C2ARO7P",
+            "amazon.co.uk",
+            "Evri",
+            "H01HYA0012345678",
+            "Tom Price",
+            "GBP",
+        ),
+        (
+            "ATVPDKIKX0DER",
+            "amazon.com",
+            "USPS",
+            "9400111899223197428490",
+            "Ann Lee",
+            "USD",
+        ),
+        (
+            "APJ6JRA9NG5V4",
+            "amazon.it",
+            "BRT",
+            "123456789012",
+            "Giulia Bianchi",
+            "EUR",
+        ),
+        (
+            "APJ6JRA9NG5V4",
+            "amazon.it",
+            "Poste Italiane",
+            "RR123456785IT",
+            "Marco Rossi",
+            "EUR",
+        ),
+        (
+            "A1PA6795UKMFR9",
+            "amazon.de",
+            "DHL",
+            "00340434161094042557",
+            "Jana Becker",
+            "EUR",
+        ),
+        (
+            "A1PA6795UKMFR9",
+            "amazon.de",
+            "Hermes",
+            "H1234567890123456789",
+            "Lukas Weber",
+            "EUR",
+        ),
+        (
+            "A13V1IB3VIYZZH",
+            "amazon.fr",
+            "Colissimo",
+            "6A12345678901",
+            "Claire Martin",
+            "EUR",
+        ),
+        (
+            "A13V1IB3VIYZZH",
+            "amazon.fr",
+            "Chronopost",
+            "XY123456789FR",
+            "Luc Petit",
+            "EUR",
+        ),
+        (
+            "A1RKKUPIHCS9HS",
+            "amazon.es",
+            "SEUR",
+            "12345678901234",
+            "Lucía García",
+            "EUR",
+        ),
+        (
+            "A1RKKUPIHCS9HS",
+            "amazon.es",
+            "Correos",
+            "PQ4B1C0123456780108012X",
+            "Pablo Ruiz",
+            "EUR",
+        ),
+    ];
+    let ticket = sample_ticket(Some("171-1234567-1234567"));
+    for (id, marketplace, carrier, tracking, buyer, currency) in orders {
+        let order = order_on(id, carrier, tracking, buyer, currency);
+        let mut live = live_shipment();
+        live.carrier = carrier.to_owned();
+        live.tracking_number = tracking.to_owned();
+        for lang in ["en", "it", "de", "fr", "es"] {
+            for t in starter_set() {
+                for channel in [Channel::Amazon, Channel::Ebay] {
+                    let mut ctx = context(&ticket, &order, &live);
+                    ctx.channel = channel;
+                    let Ok(rendered) = t.render(lang, &ctx) else {
+                        continue;
+                    };
+                    let verdict = rendered.check(Some(marketplace));
+                    let blocking: Vec<_> = verdict
+                        .findings
+                        .iter()
+                        .filter(|f| f.severity == crate::compliance::Severity::Block)
+                        .filter(|f| f.rule != Rule::TemplateUnfilledPlaceholder)
+                        .collect();
+                    assert!(
+                        blocking.is_empty(),
+                        "{} {channel} {lang} {marketplace} {carrier}:\n{}\n{blocking:#?}",
+                        t.id,
+                        rendered.body
+                    );
+                }
+            }
+        }
+    }
+}

@@ -31,6 +31,9 @@ pub(crate) enum Category {
     Review,
     /// Discounts, coupons, sales, gifts, other products, social media, call-to-action wording.
     Promotion,
+    /// A price word that is promotion only in context ("discount", "sconto", "Angebote"): a
+    /// warning unless `intent.rs` finds promotional intent around it.
+    PromoMention,
     /// Paying outside the marketplace's checkout: bank transfer, IBAN, Western Union…
     Payment,
     /// A wallet that is off-platform on Amazon but part of eBay's own checkout (PayPal).
@@ -51,6 +54,7 @@ impl Category {
             self,
             Category::Review
                 | Category::Promotion
+                | Category::PromoMention
                 | Category::Payment
                 | Category::Wallet
                 | Category::OffPlatform
@@ -60,6 +64,49 @@ impl Category {
 
 /// One phrase of a lexicon.
 pub(crate) type Entry = (Category, &'static str);
+
+/// A language's grammar of intent: regex alternations (case-insensitive, matched on the
+/// original text as whole words) that `intent.rs` combines per sentence to tell a request
+/// from a mention. An empty string means "none in this language".
+pub(crate) struct Grammar {
+    /// Words about reviews that alone are no finding, only evidence when asked for
+    /// ("experience", "comment", "opinion"): they need a request verb and an audience.
+    pub(crate) weak: &'static str,
+    /// Verbs of giving, posting or changing a review, close before the review word
+    /// ("leave", "lasci", "laissez", "déjenos") or, for German, closing the clause.
+    pub(crate) request: &'static str,
+    /// Request verbs that close a German clause after the review word ("… zu hinterlassen").
+    pub(crate) request_after: &'static str,
+    /// Conditionals, polite requests and invitations anywhere in the sentence ("would",
+    /// "if you", "potrebbe", "wenn Sie", "n'oubliez pas", "le agradeceríamos").
+    pub(crate) marker: &'static str,
+    /// Links of an exchange ("in return for", "per ogni", "als Dankeschön", "a cambio").
+    pub(crate) exchange: &'static str,
+    /// Rewards: refunds, gifts, vouchers, money ("refund", "rimborso", "Gutschein").
+    pub(crate) incentive: &'static str,
+    /// Thanking, right before a review word: "thank you for your feedback" is a mention.
+    pub(crate) thanks: &'static str,
+    /// Who reads a review: other buyers, the product page, Amazon.
+    pub(crate) audience: &'static str,
+    /// Invitations to look, browse or buy ("have a look at", "scopra", "entdecken Sie").
+    pub(crate) promo_verb: &'static str,
+    /// Other products of the seller: ranges, collections, launches, the store.
+    pub(crate) promo_range: &'static str,
+    /// Price cuts and sales ("on sale", "in saldo", "reduziert", "soldes", "rebajas").
+    pub(crate) promo_deal: &'static str,
+    /// Time pressure ("this week only", "fino a domenica", "solange der Vorrat reicht").
+    pub(crate) urgency: &'static str,
+}
+
+pub(crate) fn grammar(lang: Language) -> &'static Grammar {
+    match lang {
+        Language::En => &en::GRAMMAR,
+        Language::It => &it::GRAMMAR,
+        Language::De => &de::GRAMMAR,
+        Language::Fr => &fr::GRAMMAR,
+        Language::Es => &es::GRAMMAR,
+    }
+}
 
 /// Language-independent patterns, matched on the original text (case-insensitive).
 const PATTERNS: &[(Category, &str)] = &[
@@ -226,7 +273,7 @@ mod tests {
         assert!(risky("lo scontrino è allegato", Language::It).is_empty());
         assert_eq!(
             risky("uno sconto del 10", Language::It),
-            vec![(Category::Promotion, "sconto".into())]
+            vec![(Category::PromoMention, "sconto".into())]
         );
     }
 

@@ -86,42 +86,20 @@ impl Carrier {
             "colissimo" | "laposte" | "lapostecolissimo" => Carrier::Colissimo,
             // SP-API writes Amazon's own network per marketplace: AMZN_US, AMZN_UK, AMZN_IT…
             other if other.starts_with("amzn") => Carrier::AmazonLogistics,
-            other => Carrier::Other(other.to_owned()),
+            // Carriers known only to the registry (SEUR, Evri, Chronopost…) by their code.
+            other => Carrier::Other(
+                super::registry::find(other).map_or_else(|| other.to_owned(), |e| e.code.clone()),
+            ),
         };
         Some(carrier)
     }
 
-    /// The carrier's public tracking page for `number`, for links in replies to buyers; `None`
-    /// for a carrier without a known page or a number that is not a tracking number.
+    /// The carrier's public tracking page for `number`, for links in replies to buyers and the
+    /// ticket view, from the carriers registry (`registry.json`); `None` for a carrier without
+    /// a registered page or a number that is not a tracking number.
     pub fn tracking_url(&self, number: &str) -> Option<String> {
         let n = normalize(number)?;
-        let url = match self {
-            Carrier::Ups => format!("https://www.ups.com/track?tracknum={n}"),
-            Carrier::Usps => format!("https://tools.usps.com/go/TrackConfirmAction?tLabels={n}"),
-            Carrier::Fedex => format!("https://www.fedex.com/fedextrack/?trknbr={n}"),
-            Carrier::Dhl => {
-                format!("https://www.dhl.com/global-en/home/tracking.html?tracking-id={n}&submit=1")
-            }
-            Carrier::AmazonLogistics => format!("https://track.amazon.com/tracking/{n}"),
-            Carrier::PosteItaliane => {
-                format!("https://www.poste.it/cerca/index.html#/risultati-spedizioni/{n}")
-            }
-            Carrier::Brt => format!(
-                "https://vas.brt.it/vas/sped_det_show.hsm?referer=sped_numspe_par.htm&Nspediz={n}"
-            ),
-            Carrier::Gls => format!("https://gls-group.com/GROUP/en/parcel-tracking?match={n}"),
-            Carrier::RoyalMail => {
-                format!("https://www.royalmail.com/track-your-item#/tracking-results/{n}")
-            }
-            Carrier::Correos => format!(
-                "https://www.correos.es/es/es/herramientas/localizador/envios/detalle?tracking-number={n}"
-            ),
-            Carrier::Colissimo => {
-                format!("https://www.laposte.fr/outils/suivre-vos-envois?code={n}")
-            }
-            Carrier::Other(_) => return None,
-        };
-        Some(url)
+        Some(super::registry::find(self.code())?.tracking_url(&n))
     }
 }
 
@@ -477,7 +455,8 @@ mod tests {
             ("Colissimo", Carrier::Colissimo),
             ("La Poste", Carrier::Colissimo),
             ("Hermes", Carrier::Other("hermes".into())),
-            ("SDA Express", Carrier::Other("sdaexpress".into())),
+            ("SDA Express", Carrier::Other("sda".into())),
+            ("SEUR", Carrier::Other("seur".into())),
         ];
         for (name, carrier) in cases {
             assert_eq!(Carrier::from_name(name), Some(carrier), "{name}");
@@ -508,7 +487,11 @@ mod tests {
             assert!(url.contains("RR123456785IT"), "{url}");
             assert_eq!(Carrier::from_name(carrier.code()), Some(carrier.clone()));
         }
-        assert_eq!(Carrier::Other("hermes".into()).tracking_url("123"), None);
+        assert_eq!(
+            Carrier::Other("ponyexpress".into()).tracking_url("123"),
+            None
+        );
+        assert!(Carrier::Other("seur".into()).tracking_url("123").is_some());
         assert_eq!(Carrier::Ups.tracking_url("1Z<script>"), None);
     }
 

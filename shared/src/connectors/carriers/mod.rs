@@ -1,4 +1,5 @@
-//! Carriers: which carrier a tracking number belongs to ([`detect`]), their public tracking
+//! Carriers: the carriers registry ([`registry`]: hosts, tracking-URL shapes and pages of
+//! the carriers of the six marketplace countries), which carrier a tracking number belongs to ([`detect`]), their public tracking
 //! pages, and live tracking through DHL Unified Tracking, UPS Track and USPS Tracking v3,
 //! routed by [`CarrierTracker`] behind the [`super::TrackingLookup`] port.
 //!
@@ -11,6 +12,7 @@
 pub mod detect;
 pub mod dhl;
 mod oauth;
+pub mod registry;
 mod tracker;
 pub mod ups;
 pub mod usps;
