@@ -420,6 +420,8 @@ async fn a_reply_against_a_stale_version_is_409_with_the_new_buyer_message_and_n
     write.expected_version = Some(1);
     write.thread = None;
     write.events.clear();
+    // The follow-up's own report facts are not this test's subject: the first message's stay.
+    write.report = Default::default();
     write.message = buyer_message(&f.ticket, "<w2@relay>", at("2026-11-20T11:00:00Z"));
     write.message.body = "Scusate, aggiungo: l'indirizzo è cambiato.".into();
     f.table.store.record_inbound(&write).await.unwrap();
