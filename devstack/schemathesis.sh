@@ -6,7 +6,7 @@
 set -euo pipefail
 bin=$1 venv=$2 port=$3
 log=$(mktemp)
-"$bin" dev --no-trickle --port "$port" >"$log" 2>&1 &
+"$bin" dev --no-trickle --history-days 0 --port "$port" >"$log" 2>&1 &
 stack=$!
 # SIGINT is the local stack's graceful stop (it stops the emulator and the sandboxes).
 trap 'kill -INT $stack 2>/dev/null; wait $stack 2>/dev/null; rm -f "$log"' EXIT

@@ -28,6 +28,9 @@ pub struct DevArgs {
     /// No new buyer messages after the first ones.
     #[arg(long)]
     pub no_trickle: bool,
+    /// Days of demo history seeded for the reports (0: none, a faster start).
+    #[arg(long, default_value_t = 30)]
+    pub history_days: i64,
     /// Seconds between two polls of each channel account.
     #[arg(long, default_value_t = 15)]
     pub poll_seconds: u64,
@@ -43,6 +46,7 @@ pub async fn run(args: DevArgs) -> Result<(), Box<dyn std::error::Error + Send +
         seed: args.seed,
         rate_per_minute: if args.no_trickle { 0.0 } else { args.rate },
         poll_every: Duration::from_secs(args.poll_seconds.max(1)),
+        history_days: args.history_days.max(0),
         ..Options::default()
     };
     let mut stack = LocalStack::create(&options).await?;

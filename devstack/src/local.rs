@@ -53,6 +53,8 @@ pub struct Options {
     pub poll_every: Duration,
     /// Frontend links in Slack alerts.
     pub frontend_url: String,
+    /// Days of demo history seeded through the write path (0 for none: the stack starts faster).
+    pub history_days: i64,
 }
 
 impl Default for Options {
@@ -63,6 +65,7 @@ impl Default for Options {
             rate_per_minute: 6.0,
             poll_every: Duration::from_secs(15),
             frontend_url: "http://localhost:3000".into(),
+            history_days: 30,
         }
     }
 }
@@ -91,9 +94,17 @@ impl LocalStack {
         let tenant = TenantId::parse(DEMO_TENANT)?;
         seed_accounts(&store, &tenant, Utc::now()).await?;
         // Thirty days of past activity through the live write path, so reports show figures.
-        let history =
-            crate::history::seed_history(&store, &tenant, Utc::now(), 30, options.seed).await?;
-        tracing::info!(?history, "demo history seeded");
+        if options.history_days > 0 {
+            let history = crate::history::seed_history(
+                &store,
+                &tenant,
+                Utc::now(),
+                options.history_days,
+                options.seed,
+            )
+            .await?;
+            tracing::info!(?history, "demo history seeded");
+        }
         let sandboxes = Sandboxes::start(options.seed, Utc::now()).await?;
         sandboxes.store_secrets(&config, &tenant).await?;
         Ok(LocalStack {

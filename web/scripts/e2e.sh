@@ -6,7 +6,7 @@
 set -euo pipefail
 bin=$1 port=$2
 log=$(mktemp)
-MARKETDESK_WEB_DIST=web/dist "$bin" dev --no-trickle --port "$port" >"$log" 2>&1 &
+MARKETDESK_WEB_DIST=web/dist "$bin" dev --no-trickle --history-days 0 --port "$port" >"$log" 2>&1 &
 stack=$!
 trap 'kill -INT $stack 2>/dev/null; wait $stack 2>/dev/null; rm -f "$log"' EXIT
 url=http://127.0.0.1:$port
