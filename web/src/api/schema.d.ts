@@ -895,10 +895,13 @@ export interface components {
             end: number;
             /**
              * @description `body[start..end]`, cut to 120 chars with a trailing `…`.
-             * @example cinque stelle
+             * @example Ci lasci cinque stelle
              */
             excerpt: string;
-            /** @example Review, feedback, rating or stars wording. */
+            /**
+             * @description What was found, naming the detector's pattern (`pattern review.request`).
+             * @example Asks for a review, feedback or rating (pattern review.request).
+             */
             message: string;
             /**
              * @description Stable rule id: `amazon.external_link`, `amazon.contact_details`, `amazon.off_platform`,
@@ -910,10 +913,10 @@ export interface components {
             severity: components["schemas"]["ComplianceSeverity"];
             /**
              * @description First char of the span, counted in Unicode scalar values of `body` (not UTF-16 units).
-             * @example 9
+             * @example 0
              */
             start: number;
-            /** @description What to write instead. */
+            /** @description What to remove, or how to reword a warning. */
             suggestion: string;
         };
         /**
@@ -922,7 +925,10 @@ export interface components {
          */
         ComplianceOutcome: "pass" | "warn" | "block";
         /**
-         * @description `block` or `warn` (only `amazon.formatting` warns).
+         * @description `block` or `warn`, per finding: `amazon.formatting` always warns; `amazon.review_request`
+         *     and `amazon.promotion` warn when a watched word is only mentioned (Amazon's filter may hold
+         *     it) and block when it is asked for or promoted. A `warn` never makes a reply or template
+         *     answer 422.
          * @enum {string}
          */
         ComplianceSeverity: "warn" | "block";
@@ -2238,6 +2244,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The body is larger than 1048576 bytes (`field`: `body`). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description A field is not valid for the channel (e.g. `credentials.refresh_token` missing, `poll_interval_minutes` out of 1–60), `field` names it */
             422: {
                 headers: {
@@ -2382,6 +2397,15 @@ export interface operations {
             };
             /** @description Stale If-Match: `account` is the current one */
             412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than 1048576 bytes (`field`: `body`). */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2758,11 +2782,11 @@ export interface operations {
                      *       "findings": [
                      *         {
                      *           "end": 22,
-                     *           "excerpt": "cinque stelle",
-                     *           "message": "Review, feedback, rating or stars wording.",
+                     *           "excerpt": "Ci lasci cinque stelle",
+                     *           "message": "Asks for a review, feedback or rating (pattern review.request).",
                      *           "rule": "amazon.review_request",
                      *           "severity": "block",
-                     *           "start": 9,
+                     *           "start": 0,
                      *           "suggestion": "Remove any mention of reviews, feedback, ratings or stars."
                      *         }
                      *       ],
@@ -2793,6 +2817,15 @@ export interface operations {
             };
             /** @description No valid token */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than 1048576 bytes (`field`: `body`). */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3366,6 +3399,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The body is larger than 1048576 bytes (`field`: `body`). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Rule not valid (blank name, no condition or action, too many keywords…), `field` names it */
             422: {
                 headers: {
@@ -3484,6 +3526,15 @@ export interface operations {
             };
             /** @description Stale If-Match: `rule` is the current one */
             412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than 1048576 bytes (`field`: `body`). */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3655,6 +3706,15 @@ export interface operations {
             };
             /** @description No such rule for this tenant */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than 1048576 bytes (`field`: `body`). */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3865,6 +3925,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The body is larger than 1048576 bytes (`field`: `body`). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description A rule of policies is broken: `field` names it */
             422: {
                 headers: {
@@ -3984,6 +4053,15 @@ export interface operations {
             };
             /** @description Stale If-Match: `current` is the policy now */
             412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than 1048576 bytes (`field`: `body`). */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4181,6 +4259,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The body is larger than 1048576 bytes (`field`: `body`). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Store unavailable */
             503: {
                 headers: {
@@ -4282,6 +4369,15 @@ export interface operations {
             };
             /** @description The id is taken (by a starter or a tenant template) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than 1048576 bytes (`field`: `body`). */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4408,6 +4504,15 @@ export interface operations {
             };
             /** @description Stale If-Match: `current` is the template now */
             412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than 1048576 bytes (`field`: `body`). */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4683,6 +4788,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The body is larger than 1048576 bytes (`field`: `body`). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description If-Match missing */
             428: {
                 headers: {
@@ -4751,6 +4865,15 @@ export interface operations {
             };
             /** @description Stale If-Match: `ticket` is the current one */
             412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than 1048576 bytes (`field`: `body`). */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4833,6 +4956,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The body is larger than 1048576 bytes (`field`: `body`). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description If-Match missing */
             428: {
                 headers: {
@@ -4898,6 +5030,15 @@ export interface operations {
             };
             /** @description No such ticket for this tenant */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than 1048576 bytes (`field`: `body`). */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5016,6 +5157,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The body is larger than 1048576 bytes (`field`: `body`). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Blocking compliance `findings`, or `missing` placeholders */
             422: {
                 headers: {
@@ -5100,6 +5250,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The body is larger than 1048576 bytes (`field`: `body`). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description If-Match missing */
             428: {
                 headers: {
@@ -5168,6 +5327,15 @@ export interface operations {
             };
             /** @description Stale If-Match: `ticket` is the current one */
             412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than 1048576 bytes (`field`: `body`). */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
