@@ -7,6 +7,11 @@ with one process-wide lock held for every DynamoDB request (`X-Amz-Target: Dynam
 included, so a reader never sees half of a transaction, and for moto's own `/moto-api/`. Other
 services (SQS long polls above all) are not serialised.
 
+moto also backs up a transaction by deep-copying the whole table once per item of the
+transaction, so a write costs time and memory in proportion to the table: seeding a month of
+demo history took minutes and gigabytes. Under the lock a transaction is alone, so an undo log
+of the few items it touches rolls it back just as well (`UndoLogTransactions`).
+
 Usage: python moto_server.py HOST PORT
 """
 
@@ -20,6 +25,10 @@ from moto.moto_server.werkzeug_app import (
     create_backend_app,
 )
 from werkzeug.serving import run_simple
+
+import copy
+import moto.dynamodb.models as dynamodb_models
+from moto.dynamodb.models.table import Table
 
 
 class SerialisedDynamoDb:
@@ -42,7 +51,86 @@ class SerialisedDynamoDb:
             return [b"".join(self.app(environ, start_response))]
 
 
+class _TablesAreNotCopied:
+    """Stands in for the `copy` module inside moto's DynamoDB backend while a transaction runs:
+    its whole-table backup becomes the table itself (restoring it is then a no-op), any other
+    copy is a real one."""
+
+    @staticmethod
+    def deepcopy(value, *args, **kwargs):
+        if isinstance(value, Table):
+            return value
+        return copy.deepcopy(value, *args, **kwargs)
+
+
+class UndoLogTransactions:
+    """`TransactWriteItems` rolled back from copies of the items it touches, not of the table.
+
+    Correct only because the DynamoDB lock above lets one request at a time into the backend."""
+
+    original = dynamodb_models.DynamoDBBackend.transact_write_items
+
+    @classmethod
+    def install(cls):
+        dynamodb_models.DynamoDBBackend.transact_write_items = cls.transact_write_items
+
+    @staticmethod
+    def _touched(backend, transact_items):
+        """(table, hash, range, copy of the item before) for every item a write may change."""
+        touched = []
+        for entry in transact_items:
+            for kind, op in entry.items():
+                if kind not in ("Put", "Update", "Delete"):
+                    continue
+                try:
+                    table = backend.get_table(op["TableName"])
+                    if kind == "Put":
+                        attrs = op["Item"]
+                        key = {table.hash_key_attr: attrs[table.hash_key_attr]}
+                        if table.range_key_attr is not None:
+                            key[table.range_key_attr] = attrs[table.range_key_attr]
+                    else:
+                        key = op["Key"]
+                    hash_value, range_value = backend.get_keys_value(table, key)
+                except Exception:
+                    # A malformed request fails in moto's own code before it writes anything.
+                    continue
+                before = table.get_item(hash_value, range_value)
+                touched.append((table, hash_value, range_value, copy.deepcopy(before)))
+        return touched
+
+    @staticmethod
+    def _restore(touched):
+        for table, hash_value, range_value, before in reversed(touched):
+            if range_value is None:
+                if before is None:
+                    table.items.pop(hash_value, None)
+                else:
+                    table.items[hash_value] = before
+                continue
+            bucket = table.items[hash_value]
+            if before is None:
+                bucket.pop(range_value, None)
+                if not bucket:
+                    table.items.pop(hash_value, None)
+            else:
+                bucket[range_value] = before
+
+    @staticmethod
+    def transact_write_items(backend, transact_items):
+        touched = UndoLogTransactions._touched(backend, transact_items)
+        dynamodb_models.copy = _TablesAreNotCopied
+        try:
+            return UndoLogTransactions.original(backend, transact_items)
+        except Exception:
+            UndoLogTransactions._restore(touched)
+            raise
+        finally:
+            dynamodb_models.copy = copy
+
+
 def main():
+    UndoLogTransactions.install()
     host, port = sys.argv[1], int(sys.argv[2])
     # As moto's own entry point does: queue URLs and the like name the port.
     os.environ.setdefault("MOTO_PORT", str(port))
