@@ -18,6 +18,20 @@ import { Settings } from './pages/Settings';
 import { TicketPage } from './pages/Ticket';
 import { navigate, onLinkClick, useLocation } from './router';
 
+type DashboardPage = typeof import('./pages/Dashboard').Dashboard;
+
+/** The dashboard's chunk, fetched the first time it is shown (the inbox does not carry it). */
+function LazyDashboard({ query }: { query: URLSearchParams }) {
+  const [page, setPage] = useState<{ Dashboard: DashboardPage } | null>(null);
+  const [failed, setFailed] = useState(false);
+  useEffect(() => {
+    import('./pages/Dashboard').then((m) => setPage({ Dashboard: m.Dashboard }), () => setFailed(true));
+  }, []);
+  if (failed) return <p class="error" role="alert">The dashboard could not be loaded: reload the page.</p>;
+  if (!page) return <p class="muted loading">Loading the dashboard…</p>;
+  return <page.Dashboard query={query} />;
+}
+
 function SignIn({ config, error }: { config: AppConfig; error?: string | null }) {
   const [token, setToken] = useState('');
   const [bad, setBad] = useState(false);
@@ -98,7 +112,13 @@ function App({ config }: { config: AppConfig }) {
   }, [signedIn]);
 
   useEffect(() => {
-    const title = path.startsWith('/tickets/') ? 'Ticket' : path.startsWith('/settings') ? 'Settings' : 'Inbox';
+    const title = path.startsWith('/tickets/')
+      ? 'Ticket'
+      : path.startsWith('/settings')
+        ? 'Settings'
+        : path === '/dashboard'
+          ? 'Dashboard'
+          : 'Inbox';
     document.title = `${title} · marketdesk`;
   }, [path]);
 
@@ -108,10 +128,11 @@ function App({ config }: { config: AppConfig }) {
   const ticket = /^\/tickets\/([^/]+)$/.exec(path);
   const settings = /^\/settings(?:\/(policies|templates|rules|accounts))?$/.exec(path);
   if (ticket) page = <TicketPage key={ticket[1]} id={decodeURIComponent(ticket[1]!)} reply={query.get('reply') === '1'} />;
+  else if (path === '/dashboard') page = <LazyDashboard query={query} />;
   else if (settings) page = <Settings kind={(settings[1] as 'policies' | 'templates' | 'rules' | 'accounts') ?? 'policies'} />;
   else page = <Inbox query={query} accounts={accounts} />;
 
-  const section = ticket || path === '/' ? 'inbox' : settings ? 'settings' : '';
+  const section = ticket || path === '/' ? 'inbox' : settings ? 'settings' : path === '/dashboard' ? 'dashboard' : '';
   return (
     <div class="shell" onClick={onLinkClick}>
       <a class="skip" href="#main">
@@ -126,6 +147,9 @@ function App({ config }: { config: AppConfig }) {
         </a>
         <a href="/" class={section === 'inbox' ? 'on' : ''} aria-current={section === 'inbox' ? 'page' : undefined}>
           Inbox
+        </a>
+        <a href="/dashboard" class={section === 'dashboard' ? 'on' : ''} aria-current={section === 'dashboard' ? 'page' : undefined}>
+          Dashboard
         </a>
         {me.role === 'admin' ? (
           <a href="/settings/policies" class={section === 'settings' ? 'on' : ''} aria-current={section === 'settings' ? 'page' : undefined}>
