@@ -74,12 +74,13 @@ async fn main() -> std::process::ExitCode {
 }
 
 /// Logs to standard error; `RUST_LOG` decides what (`RUST_LOG=info`, `RUST_LOG=ingest=debug`).
-/// Without it: warnings, and the escalator's one info line per SLA alert (channel, ticket,
-/// threshold, level), which is what `make dev` shows while it runs.
+/// Without it: warnings, the escalator's one info line per SLA alert (channel, ticket,
+/// threshold, level), which is what `make dev` shows while it runs, and the line saying the demo
+/// history is seeded (the browser tests wait for it).
 fn init_logging() {
     use tracing_subscriber::EnvFilter;
     let filter =
-        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn,escalator=info"));
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn,escalator=info,demo_history=info"));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)

@@ -48,6 +48,9 @@ pub struct HistorySummary {
     pub tickets: usize,
     pub replies: usize,
     pub still_open: usize,
+    /// The tickets written, oldest first (what a test reads back).
+    #[serde(skip)]
+    pub ticket_ids: Vec<TicketId>,
 }
 
 /// Seeds `days` of history ending at `now` (deterministic for a `seed`).
@@ -252,6 +255,7 @@ async fn seed_ticket(
         })
         .await?;
     summary.tickets += 1;
+    summary.ticket_ids.push(ticket.id.clone());
     let bump = |f: &mut Option<TicketFacts>, w: &ReportWrite| {
         if let Some(next) = &w.facts {
             let mut next = next.clone();

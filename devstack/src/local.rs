@@ -93,18 +93,6 @@ impl LocalStack {
         let store = DynamoStore::from_config(&config, &resources.table);
         let tenant = TenantId::parse(DEMO_TENANT)?;
         seed_accounts(&store, &tenant, Utc::now()).await?;
-        // Thirty days of past activity through the live write path, so reports show figures.
-        if options.history_days > 0 {
-            let history = crate::history::seed_history(
-                &store,
-                &tenant,
-                Utc::now(),
-                options.history_days,
-                options.seed,
-            )
-            .await?;
-            tracing::info!(?history, "demo history seeded");
-        }
         let sandboxes = Sandboxes::start(options.seed, Utc::now()).await?;
         sandboxes.store_secrets(&config, &tenant).await?;
         Ok(LocalStack {
@@ -356,6 +344,26 @@ impl LocalStack {
         };
         let rate = options.rate_per_minute;
         self.spawn(trickle.run(rate));
+
+        // Past activity through the live write path, so reports show figures. In the
+        // background: the pollers' first tickets of every channel need not wait for it.
+        if options.history_days > 0 {
+            let (store, tenant) = (self.store.clone(), self.tenant.clone());
+            let (days, seed) = (options.history_days, options.seed);
+            self.spawn(async move {
+                let started = std::time::Instant::now();
+                match crate::history::seed_history(&store, &tenant, Utc::now(), days, seed).await
+                {
+                    Ok(history) => tracing::info!(
+                        target: "demo_history",
+                        ?history,
+                        seconds = started.elapsed().as_secs(),
+                        "demo history seeded"
+                    ),
+                    Err(err) => tracing::warn!(target: "demo_history", error = %err, "demo history"),
+                }
+            });
+        }
         Ok(())
     }
 

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # `make web-e2e`: starts the real local stack (as devstack/schemathesis.sh does) serving the
-# built app, waits until the inbox has tickets of all three channels, runs the Playwright browser
-# tests against it with Debian's chromium, and stops the stack.
+# built app with a week of demo history, waits until the inbox has tickets of all three channels
+# and the history is seeded (the dashboard test reads it), runs the Playwright browser tests
+# against it with Debian's chromium, and stops the stack.
 #   usage: web/scripts/e2e.sh MARKETDESK_BIN PORT      (from the repository root)
 set -euo pipefail
 bin=$1 port=$2
 log=$(mktemp)
-MARKETDESK_WEB_DIST=web/dist "$bin" dev --no-trickle --history-days 0 --port "$port" >"$log" 2>&1 &
+MARKETDESK_WEB_DIST=web/dist "$bin" dev --no-trickle --history-days "${HISTORY_DAYS:-7}" --port "$port" >"$log" 2>&1 &
 stack=$!
 trap 'kill -INT $stack 2>/dev/null; wait $stack 2>/dev/null; rm -f "$log"' EXIT
 url=http://127.0.0.1:$port
@@ -27,5 +28,13 @@ for _ in $(seq 1 120); do
   [ "$channels" = 3 ] && break
   sleep 1
 done
+# The history is seeded in the background once the stack is up; the stack logs when it is done.
+if [ "${HISTORY_DAYS:-7}" != 0 ]; then
+  for _ in $(seq 1 180); do
+    grep -q "demo history" "$log" && break
+    sleep 1
+  done
+  grep -q "demo history seeded" "$log" || { echo "the demo history was not seeded:"; tail -40 "$log"; exit 1; }
+fi
 cd web
 PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npx playwright test || { echo "--- local stack log (tail)"; tail -40 "$log"; exit 1; }

@@ -440,6 +440,7 @@ fn audit_detail(account: &ChannelAccount, extra: Value) -> Value {
 #[utoipa::path(
     get,
     path = "/v1/admin/accounts",
+    operation_id = "list_accounts",
     tag = "admin",
     responses(
         (status = 200, description = "`items`: every account (one Query; a tenant has a handful, so no paging)", body = AccountList),
@@ -465,6 +466,7 @@ pub async fn list<S: AccountStore>(
 #[utoipa::path(
     post,
     path = "/v1/admin/accounts",
+    operation_id = "create_account",
     tag = "admin",
     request_body(content = NewAccount, example = json!({
         "channel": "amazon",
@@ -544,6 +546,7 @@ pub async fn create<S: AccountStore>(
 #[utoipa::path(
     get,
     path = "/v1/admin/accounts/{id}",
+    operation_id = "get_account",
     tag = "admin",
     params(("id" = String, Path, description = "Account id (`acct_…`)")),
     responses(
@@ -569,6 +572,7 @@ pub async fn get_one<S: AccountStore>(
 #[utoipa::path(
     put,
     path = "/v1/admin/accounts/{id}",
+    operation_id = "update_account",
     tag = "admin",
     params(("id" = String, Path, description = "Account id (`acct_…`)"),
         ("If-Match" = String, Header, description = "The account's ETag, `\"v{version}\"`")),
@@ -653,6 +657,7 @@ pub async fn replace<S: AccountStore>(
 #[utoipa::path(
     delete,
     path = "/v1/admin/accounts/{id}",
+    operation_id = "delete_account",
     tag = "admin",
     params(("id" = String, Path, description = "Account id (`acct_…`)"),
         ("If-Match" = String, Header, description = "The account's ETag, `\"v{version}\"`")),

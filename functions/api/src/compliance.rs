@@ -223,6 +223,7 @@ pub fn respond(request: &CheckRequest) -> (Verdict, String) {
 #[utoipa::path(
     post,
     path = "/v1/compliance/check",
+    operation_id = "check_compliance",
     tag = "compliance",
     request_body(content = CheckRequestSchema, examples(
         ("Amazon, Italian review request" = (summary = "Blocked: asks for five stars on amazon.it",

@@ -152,6 +152,7 @@ fn refuse_uncovering(
 #[utoipa::path(
     get,
     path = "/v1/sla/policies",
+    operation_id = "list_sla_policies",
     tag = "sla",
     responses(
         (status = 200, description = "`items` (policies with `version`, `default`, `updated_at`, `updated_by`) and `defaults`", body = Object,
@@ -176,6 +177,7 @@ pub async fn list<S: ConfigStore>(
 #[utoipa::path(
     get,
     path = "/v1/sla/policies/{id}",
+    operation_id = "get_sla_policy",
     tag = "sla",
     params(("id" = String, Path, description = "Policy id (`amazon`)")),
     responses(
@@ -202,6 +204,7 @@ pub async fn get_one<S: ConfigStore>(
 #[utoipa::path(
     post,
     path = "/v1/sla/policies",
+    operation_id = "create_sla_policy",
     tag = "sla",
     request_body(content = Object, description = "An SLA policy (`id`, `name`, `channel`, `match`, `clock`, `first_response`, `next_response`, `warn_at_percent`, `escalation`)",
         example = json!(serde_json::from_str::<serde_json::Value>(include_str!("../../../events/sla/policy_shopify_it.json")).unwrap_or_default())),
@@ -285,6 +288,7 @@ pub async fn create<S: ConfigStore>(
 #[utoipa::path(
     put,
     path = "/v1/sla/policies/{id}",
+    operation_id = "update_sla_policy",
     tag = "sla",
     params(("id" = String, Path, description = "Policy id"),
         ("If-Match" = String, Header, description = "The policy's ETag, `\"v{version}\"`")),
@@ -380,6 +384,7 @@ pub async fn replace<S: ConfigStore>(
 #[utoipa::path(
     delete,
     path = "/v1/sla/policies/{id}",
+    operation_id = "delete_sla_policy",
     tag = "sla",
     params(("id" = String, Path, description = "Policy id"),
         ("If-Match" = String, Header, description = "The policy's ETag, `\"v{version}\"`")),

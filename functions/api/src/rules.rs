@@ -72,6 +72,7 @@ pub struct RuleList {
 #[utoipa::path(
     get,
     path = "/v1/rules",
+    operation_id = "list_rules",
     tag = "rules",
     responses(
         (status = 200, description = "`items`: every rule, in evaluation order (one Query; no paging: at most 100 rules)", body = RuleListSchema),
@@ -92,6 +93,7 @@ pub async fn list<S: RuleStore>(
 #[utoipa::path(
     post,
     path = "/v1/rules",
+    operation_id = "create_rule",
     tag = "rules",
     request_body = RuleSpecSchema,
     responses(
@@ -147,6 +149,7 @@ pub async fn create<S: RuleStore>(
 #[utoipa::path(
     get,
     path = "/v1/rules/{id}",
+    operation_id = "get_rule",
     tag = "rules",
     params(("id" = String, Path, description = "Rule id (`rule_…`)")),
     responses(
@@ -169,6 +172,7 @@ pub async fn get<S: RuleStore>(
 #[utoipa::path(
     put,
     path = "/v1/rules/{id}",
+    operation_id = "update_rule",
     tag = "rules",
     params(("id" = String, Path, description = "Rule id (`rule_…`)"),
         ("If-Match" = String, Header, description = "The rule's ETag, `\"v{version}\"`")),
@@ -231,6 +235,7 @@ pub async fn replace<S: RuleStore>(
 #[utoipa::path(
     delete,
     path = "/v1/rules/{id}",
+    operation_id = "delete_rule",
     tag = "rules",
     params(("id" = String, Path, description = "Rule id (`rule_…`)"),
         ("If-Match" = String, Header, description = "The rule's ETag, `\"v{version}\"`")),
@@ -346,6 +351,7 @@ pub struct TestAnswer {
 #[utoipa::path(
     post,
     path = "/v1/rules/test",
+    operation_id = "test_rules",
     tag = "rules",
     request_body = TestRequest,
     responses(

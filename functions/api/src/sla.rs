@@ -153,6 +153,7 @@ pub fn run(input: &PreviewInput) -> Result<SlaPreview, Problem> {
 #[utoipa::path(
     post,
     path = "/v1/sla/preview",
+    operation_id = "preview_sla",
     tag = "sla",
     request_body(content = PreviewRequest, examples(
         ("seed policy" = (summary = "Amazon seed policy, Saturday night before the DST switch",

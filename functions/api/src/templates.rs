@@ -99,6 +99,7 @@ pub struct VariantSchema {
 #[utoipa::path(
     get,
     path = "/v1/templates",
+    operation_id = "list_templates",
     tag = "templates",
     responses(
         (status = 200, description = "Starter and tenant templates", body = TemplateListSchema),
@@ -142,6 +143,7 @@ async fn current<S: ConfigStore>(
 #[utoipa::path(
     get,
     path = "/v1/templates/{id}",
+    operation_id = "get_template",
     tag = "templates",
     params(("id" = String, Path, description = "Template id (`wismo_live`)")),
     responses(
@@ -259,6 +261,7 @@ async fn save<S: ConfigStore>(
 #[utoipa::path(
     post,
     path = "/v1/templates",
+    operation_id = "create_template",
     tag = "templates",
     request_body(content = TemplateSchema, description = "A template (`origin` and `version` are ignored)"),
     responses(
@@ -308,6 +311,7 @@ pub async fn create<S: ConfigStore>(
 #[utoipa::path(
     put,
     path = "/v1/templates/{id}",
+    operation_id = "update_template",
     tag = "templates",
     params(("id" = String, Path, description = "Template id"),
         ("If-Match" = String, Header, description = "The template's ETag, `\"v{version}\"` (`\"v0\"` for a starter one)")),
@@ -361,6 +365,7 @@ pub async fn replace<S: ConfigStore>(
 #[utoipa::path(
     delete,
     path = "/v1/templates/{id}",
+    operation_id = "delete_template",
     tag = "templates",
     params(("id" = String, Path, description = "Template id"),
         ("If-Match" = String, Header, description = "The template's ETag, `\"v{version}\"`")),

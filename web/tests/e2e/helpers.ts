@@ -40,7 +40,8 @@ export async function findTicket(
 ): Promise<TicketDetail> {
   for (let round = 0; round < 30; round++) {
     for (const t of await openTickets()) {
-      if (taken.has(t.id)) continue;
+      // Demo history tickets (still open ones) have no channel thread to reply into.
+      if (taken.has(t.id) || t.thread.startsWith('demo-history:')) continue;
       const view = await apiGet<TicketDetail>(`/v1/tickets/${t.id}`);
       if (accept(t, view)) {
         taken.add(t.id);

@@ -1,0 +1,67 @@
+import { readFileSync } from 'node:fs';
+import { expect, test } from '@playwright/test';
+import { apiGet, expectAccessible, screenshot, signIn, tokens } from './helpers';
+
+interface RateReport {
+  window: { from: string; to: string };
+  periods: { period: string; received: number; rate_percent?: number | null }[];
+}
+
+test('the dashboard renders its charts from the seeded history and downloads each report as CSV', async ({ page }) => {
+  // The stack seeds the demo history in the background; e2e.sh waits until the reports show it.
+  const rate = await apiGet<RateReport>('/v1/reports/response-rate?days=7');
+  const week = rate.periods.find((p) => p.period === 'last_7_days')!;
+  expect(week.received).toBeGreaterThan(0);
+  const agents = await apiGet<{ agents: { agent: string }[] }>('/v1/reports/agents?days=7');
+  expect(agents.agents.length).toBeGreaterThan(0);
+
+  await signIn(page, tokens.admin, '/dashboard?days=7');
+  await expect(page.getByRole('heading', { name: 'Dashboard' })).toBeVisible();
+  await expect(page.locator('nav a[aria-current="page"]')).toHaveText('Dashboard');
+
+  // The trend: one point per day with a rate, and the two lines.
+  const trend = page.locator('[data-chart="rate-trend"]');
+  await expect(trend).toBeVisible();
+  await expect(trend.locator('[data-line="95"]')).toBeVisible();
+  await expect(trend.locator('[data-line="90"]')).toBeVisible();
+  const points = await trend.locator('circle.point').count();
+  expect(points).toBeGreaterThan(0);
+  expect(points).toBeLessThanOrEqual(7);
+  await expect(page.locator('.tile').first()).toContainText(week.rate_percent == null ? '–' : week.rate_percent.toFixed(1));
+
+  // The heat map holds the week's messages; the per-agent table lists the API's agents.
+  const shaded = page.locator('[data-chart="heat-map"] td[class^="heat-"]:not(.heat-0)');
+  await expect(shaded.first()).toBeVisible();
+  const volume = await apiGet<{ cells: { messages: number }[] }>('/v1/reports/volume?days=7');
+  await expect(shaded).toHaveCount(volume.cells.filter((c) => c.messages > 0).length);
+  for (const a of agents.agents) await expect(page.locator(`[data-testid="agents-table"] tr[data-agent="${a.agent}"]`)).toBeVisible();
+  await expect(page.locator('[data-chart="first-response"] .times-row').first()).toBeVisible();
+  await expect(page.locator('[data-report="health"] .health').first()).toBeVisible();
+  await screenshot(page, 'dashboard');
+  await expectAccessible(page);
+
+  // CSV: the API's, saved as a file.
+  const [download] = await Promise.all([page.waitForEvent('download'), page.locator('[data-csv="response-rate-all-7d.csv"]').click()]);
+  expect(download.suggestedFilename()).toBe('response-rate-all-7d.csv');
+  const csv = readFileSync((await download.path())!, 'utf8');
+  const [header, ...rows] = csv.trim().split(/\r?\n/);
+  expect(header).toContain('period');
+  expect(rows.some((r) => r.startsWith('last_7_days'))).toBe(true);
+  const [agentsCsv] = await Promise.all([page.waitForEvent('download'), page.locator('[data-csv="agents-all-7d.csv"]').click()]);
+  const agentRows = readFileSync((await agentsCsv.path())!, 'utf8').trim().split(/\r?\n/);
+  expect(agentRows.length).toBe(agents.agents.length + 1);
+
+  // A channel filter narrows every report to that channel.
+  await page.locator('[data-channel-filter="ebay"]').click();
+  await expect(page).toHaveURL(/channel=ebay/);
+  await expect(page.locator('[data-channel-filter="ebay"]')).toHaveAttribute('aria-pressed', 'true');
+  const ebay = await apiGet<RateReport>('/v1/reports/response-rate?days=7&channel=ebay');
+  const ebayWeek = ebay.periods.find((p) => p.period === 'last_7_days')!;
+  await expect(page.locator('.tile').first()).toContainText(ebayWeek.rate_percent == null ? '–' : ebayWeek.rate_percent.toFixed(1));
+  await expect(page.locator('[data-report="health"]')).toContainText('No Amazon account in this view');
+
+  // Phone width: no sideways page scroll (the heat map scrolls inside its box).
+  await page.setViewportSize({ width: 390, height: 844 });
+  await expect.poll(() => page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+  await screenshot(page, 'dashboard-phone');
+});
