@@ -17,8 +17,8 @@ const shortDay = (day: string) => {
 
 /** The within-24 h rate per day (or week) with the 95 % (healthy) and 90 % (Amazon's warning) lines. */
 export function RateTrend({ points, lines }: { points: TrendPoint[]; lines: { value: number; label: string; kind: string }[] }) {
-  const W = 720;
-  const H = 240;
+  const W = 960;
+  const H = 260;
   const pad = { l: 44, r: 12, t: 12, b: 28 };
   const rates = points.map((p) => p.rate).filter((r): r is number => r != null);
   const low = Math.max(0, Math.floor(Math.min(85, ...rates) / 5) * 5);
@@ -45,7 +45,7 @@ export function RateTrend({ points, lines }: { points: TrendPoint[]; lines: { va
     : 'No messages to count in this period.';
   return (
     <figure class="chart" data-chart="rate-trend">
-      <svg viewBox={`0 0 ${W} ${H}`} role="img" aria-label={`Response rate within 24 hours. ${summary}`} preserveAspectRatio="none">
+      <svg viewBox={`0 0 ${W} ${H}`} role="img" aria-label={`Response rate within 24 hours. ${summary}`} preserveAspectRatio="xMidYMid meet">
         {yTicks.map((v) => (
           <g key={v} class="grid">
             <line x1={pad.l} x2={W - pad.r} y1={y(v)} y2={y(v)} />
@@ -73,7 +73,8 @@ export function RateTrend({ points, lines }: { points: TrendPoint[]; lines: { va
           ),
         )}
         {points.map((p, i) =>
-          i % every === 0 || i === points.length - 1 ? (
+          // Labelled from the last point back, so the latest day always has its label.
+          (points.length - 1 - i) % every === 0 ? (
             <text key={`l${p.to}`} class="axis" x={x(i)} y={H - 8} text-anchor="middle">
               {shortDay(p.to)}
             </text>
@@ -88,25 +89,27 @@ export function RateTrend({ points, lines }: { points: TrendPoint[]; lines: { va
           </span>
         ))}
       </figcaption>
-      <table class="sr-only">
-        <caption>Response rate within 24 hours by {points.length && points[0]!.from !== points[0]!.to ? 'week' : 'day'}</caption>
-        <thead>
-          <tr>
-            <th scope="col">Period</th>
-            <th scope="col">Messages</th>
-            <th scope="col">Within 24 h</th>
-          </tr>
-        </thead>
-        <tbody>
-          {points.map((p) => (
-            <tr key={p.to}>
-              <td>{p.from === p.to ? p.to : `${p.from} – ${p.to}`}</td>
-              <td>{p.received}</td>
-              <td>{percent(p.rate)}</td>
+      <div class="sr-only">
+        <table>
+          <caption>Response rate within 24 hours by {points.length && points[0]!.from !== points[0]!.to ? 'week' : 'day'}</caption>
+          <thead>
+            <tr>
+              <th scope="col">Period</th>
+              <th scope="col">Messages</th>
+              <th scope="col">Within 24 h</th>
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {points.map((p) => (
+              <tr key={p.to}>
+                <td>{p.from === p.to ? p.to : `${p.from} – ${p.to}`}</td>
+                <td>{p.received}</td>
+                <td>{percent(p.rate)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
     </figure>
   );
 }

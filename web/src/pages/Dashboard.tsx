@@ -235,6 +235,7 @@ export function Dashboard({ query: search }: { query: URLSearchParams }) {
         >
           {trend ? <RateTrend points={trend} lines={LINES} /> : <p class="muted loading">Loading the trend…</p>}
           {rate ? (
+            <div class="table-scroll" tabIndex={0} role="region" aria-label="Response rate by period (scrolls sideways)">
             <table class="table compact">
               <caption class="sr-only">Response rate by period</caption>
               <thead>
@@ -260,6 +261,7 @@ export function Dashboard({ query: search }: { query: URLSearchParams }) {
                 ))}
               </tbody>
             </table>
+            </div>
           ) : null}
         </Card>
 
