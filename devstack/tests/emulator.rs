@@ -122,6 +122,68 @@ async fn concurrent_version_conditional_updates_have_exactly_one_winner() {
     assert_eq!(winners.len(), 1, "winners: {winners:?}");
 }
 
+#[tokio::test]
+async fn a_cancelled_transaction_leaves_every_item_it_touched_as_it_was() {
+    use aws_sdk_dynamodb::types::Update;
+    let table = fresh_table().await.name;
+    let client = client().await;
+    // The emulator rolls back from copies of the touched items (decision 0017): an existing
+    // item overwritten, a counter added to and a new item must all be as before.
+    for (pk, n) in [("T#acme#OLD", "1"), ("T#acme#AGG", "10")] {
+        client
+            .put_item()
+            .table_name(&table)
+            .item("PK", s(pk))
+            .item("SK", s("A#META"))
+            .item("n", AttributeValue::N(n.into()))
+            .send()
+            .await
+            .unwrap();
+    }
+    let add = Update::builder()
+        .table_name(&table)
+        .key("PK", s("T#acme#AGG"))
+        .key("SK", s("A#META"))
+        .update_expression("ADD n :one")
+        .expression_attribute_values(":one", AttributeValue::N("1".into()))
+        .build()
+        .unwrap();
+    let result = client
+        .transact_write_items()
+        .transact_items(put(&table, "T#acme#NEW", 1, None))
+        .transact_items(put(&table, "T#acme#OLD", 2, None))
+        .transact_items(TransactWriteItem::builder().update(add).build())
+        .transact_items(put(
+            &table,
+            "T#acme#SEEN#x",
+            3,
+            Some("attribute_exists(PK)"),
+        ))
+        .send()
+        .await;
+    assert!(result.is_err(), "the last condition fails");
+    let get = |pk: &'static str| {
+        let (client, table) = (client.clone(), table.clone());
+        async move {
+            client
+                .get_item()
+                .table_name(&table)
+                .key("PK", s(pk))
+                .key("SK", s("A#META"))
+                .send()
+                .await
+                .unwrap()
+                .item
+        }
+    };
+    assert!(get("T#acme#NEW").await.is_none(), "the new item is gone");
+    let old = get("T#acme#OLD").await.unwrap();
+    assert_eq!(old.get("n").and_then(|v| v.as_n().ok()), Some(&"1".to_string()));
+    assert!(!old.contains_key("writer"), "the overwrite is undone");
+    let agg = get("T#acme#AGG").await.unwrap();
+    assert_eq!(agg.get("n").and_then(|v| v.as_n().ok()), Some(&"10".to_string()));
+}
+
 /// `count` unrelated items, 25 per BatchWriteItem.
 async fn seed(client: &Client, table: &str, count: usize) {
     use aws_sdk_dynamodb::types::{PutRequest, WriteRequest};
