@@ -352,15 +352,16 @@ impl LocalStack {
             let (days, seed) = (options.history_days, options.seed);
             self.spawn(async move {
                 let started = std::time::Instant::now();
-                match crate::history::seed_history(&store, &tenant, Utc::now(), days, seed).await
-                {
+                match crate::history::seed_history(&store, &tenant, Utc::now(), days, seed).await {
                     Ok(history) => tracing::info!(
                         target: "demo_history",
                         ?history,
                         seconds = started.elapsed().as_secs(),
                         "demo history seeded"
                     ),
-                    Err(err) => tracing::warn!(target: "demo_history", error = %err, "demo history"),
+                    Err(err) => {
+                        tracing::warn!(target: "demo_history", error = %err, "demo history")
+                    }
                 }
             });
         }

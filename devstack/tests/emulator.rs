@@ -178,10 +178,16 @@ async fn a_cancelled_transaction_leaves_every_item_it_touched_as_it_was() {
     };
     assert!(get("T#acme#NEW").await.is_none(), "the new item is gone");
     let old = get("T#acme#OLD").await.unwrap();
-    assert_eq!(old.get("n").and_then(|v| v.as_n().ok()), Some(&"1".to_string()));
+    assert_eq!(
+        old.get("n").and_then(|v| v.as_n().ok()),
+        Some(&"1".to_string())
+    );
     assert!(!old.contains_key("writer"), "the overwrite is undone");
     let agg = get("T#acme#AGG").await.unwrap();
-    assert_eq!(agg.get("n").and_then(|v| v.as_n().ok()), Some(&"10".to_string()));
+    assert_eq!(
+        agg.get("n").and_then(|v| v.as_n().ok()),
+        Some(&"10".to_string())
+    );
 }
 
 /// `count` unrelated items, 25 per BatchWriteItem.
