@@ -355,7 +355,9 @@ impl LocalStack {
                 match crate::history::seed_history(&store, &tenant, Utc::now(), days, seed).await {
                     Ok(history) => tracing::info!(
                         target: "demo_history",
-                        ?history,
+                        tickets = history.tickets,
+                        replies = history.replies,
+                        still_open = history.still_open,
                         seconds = started.elapsed().as_secs(),
                         "demo history seeded"
                     ),

@@ -8,6 +8,8 @@ interface RateReport {
 }
 
 test('the dashboard renders its charts from the seeded history and downloads each report as CSV', async ({ page }) => {
+  // The trend asks one report per day; moto answers each in seconds on a loaded machine.
+  test.setTimeout(240_000);
   // The stack seeds the demo history in the background; e2e.sh waits until the reports show it.
   const rate = await apiGet<RateReport>('/v1/reports/response-rate?days=7');
   const week = rate.periods.find((p) => p.period === 'last_7_days')!;
@@ -21,7 +23,7 @@ test('the dashboard renders its charts from the seeded history and downloads eac
 
   // The trend: one point per day with a rate, and the two lines.
   const trend = page.locator('[data-chart="rate-trend"]');
-  await expect(trend).toBeVisible();
+  await expect(trend).toBeVisible({ timeout: 90_000 });
   await expect(trend.locator('[data-line="95"]')).toBeVisible();
   await expect(trend.locator('[data-line="90"]')).toBeVisible();
   const points = await trend.locator('circle.point').count();
@@ -58,6 +60,7 @@ test('the dashboard renders its charts from the seeded history and downloads eac
   const ebay = await apiGet<RateReport>('/v1/reports/response-rate?days=7&channel=ebay');
   const ebayWeek = ebay.periods.find((p) => p.period === 'last_7_days')!;
   await expect(page.locator('.tile').first()).toContainText(ebayWeek.rate_percent == null ? '–' : ebayWeek.rate_percent.toFixed(1));
+  await expect(trend).toBeVisible({ timeout: 90_000 });
   await expect(page.locator('[data-report="health"]')).toContainText('No Amazon account in this view');
 
   // Phone width: no sideways page scroll (the heat map scrolls inside its box).
