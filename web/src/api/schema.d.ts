@@ -8,13 +8,13 @@ export interface paths {
             cookie?: never;
         };
         /** The tenant's channel accounts (admins), oldest first; never their credentials. */
-        get: operations["get_admin_accounts"];
+        get: operations["list_accounts"];
         put?: never;
         /**
          * Connect a channel account (admins): credentials to the vault, the account to the table,
          *     its poll schedule to the scheduler.
          */
-        post: operations["post_admin_accounts"];
+        post: operations["create_account"];
         delete?: never;
         options?: never;
         head?: never;
@@ -29,18 +29,18 @@ export interface paths {
             cookie?: never;
         };
         /** One account (admins), without credentials. */
-        get: operations["get_admin_accounts_id"];
+        get: operations["get_account"];
         /**
          * Change an account (admins), guarded by its ETag: name, sender, interval (the schedule
          *     follows), enabled (disabled: no schedule), credentials (the secret is replaced).
          */
-        put: operations["put_admin_accounts_id"];
+        put: operations["update_account"];
         post?: never;
         /**
          * Remove an account (admins), guarded by its ETag: its schedule, its secret, then the account
          *     with its poll cursor and seller route. Its tickets stay, with their history.
          */
-        delete: operations["delete_admin_accounts_id"];
+        delete: operations["delete_account"];
         options?: never;
         head?: never;
         patch?: never;
@@ -59,7 +59,7 @@ export interface paths {
          *     month only while it is not full. A filtered page may hold fewer items than `limit` while
          *     `next_cursor` is set: follow it.
          */
-        get: operations["get_admin_audit"];
+        get: operations["list"];
         put?: never;
         post?: never;
         delete?: never;
@@ -120,7 +120,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Checks an outgoing message against the rules of the channel it goes to. */
-        post: operations["check_handler"];
+        post: operations["check_compliance"];
         delete?: never;
         options?: never;
         head?: never;
@@ -303,10 +303,10 @@ export interface paths {
             cookie?: never;
         };
         /** The tenant's automation rules in evaluation order. */
-        get: operations["get_rules"];
+        get: operations["list_rules"];
         put?: never;
         /** Create a rule (admins). */
-        post: operations["post_rules"];
+        post: operations["create_rule"];
         delete?: never;
         options?: never;
         head?: never;
@@ -321,12 +321,12 @@ export interface paths {
             cookie?: never;
         };
         /** One rule. */
-        get: operations["get"];
+        get: operations["get_rule"];
         /** Replace a rule (admins), guarded by its ETag. */
-        put: operations["put_rules_id"];
+        put: operations["update_rule"];
         post?: never;
         /** Delete a rule (admins), guarded by its ETag. */
-        delete: operations["delete_rules_id"];
+        delete: operations["delete_rule"];
         options?: never;
         head?: never;
         patch?: never;
@@ -342,7 +342,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Run a rule (or the tenant's rules) on a sample message; nothing is stored. */
-        post: operations["test"];
+        post: operations["test_rules"];
         delete?: never;
         options?: never;
         head?: never;
@@ -360,10 +360,10 @@ export interface paths {
          * The tenant's SLA policies in selection order (the seed set, marked `default`, until the
          *     tenant writes its own).
          */
-        get: operations["get_sla_policies"];
+        get: operations["list_sla_policies"];
         put?: never;
         /** Create a policy (admin). The body is a policy as `POST /v1/sla/preview` takes it. */
-        post: operations["post_sla_policies"];
+        post: operations["create_sla_policy"];
         delete?: never;
         options?: never;
         head?: never;
@@ -378,12 +378,12 @@ export interface paths {
             cookie?: never;
         };
         /** One policy, with its ETag. */
-        get: operations["get_sla_policies_id"];
+        get: operations["get_sla_policy"];
         /** Replace a policy (admin, If-Match). Its `id` must be the path's. */
-        put: operations["put_sla_policies_id"];
+        put: operations["update_sla_policy"];
         post?: never;
         /** Delete a policy (admin, If-Match); refused while it is a channel's last catch-all. */
-        delete: operations["delete_sla_policies_id"];
+        delete: operations["delete_sla_policy"];
         options?: never;
         head?: never;
         patch?: never;
@@ -399,7 +399,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Every deadline and threshold instant of a policy for one buyer message. */
-        post: operations["preview_handler"];
+        post: operations["preview_sla"];
         delete?: never;
         options?: never;
         head?: never;
@@ -414,10 +414,10 @@ export interface paths {
             cookie?: never;
         };
         /** The starter templates (with the tenant's overrides in place), then the tenant's own. */
-        get: operations["get_templates"];
+        get: operations["list_templates"];
         put?: never;
         /** Create a template (admin). To change a starter template, PUT it instead. */
-        post: operations["post_templates"];
+        post: operations["create_template"];
         delete?: never;
         options?: never;
         head?: never;
@@ -432,15 +432,15 @@ export interface paths {
             cookie?: never;
         };
         /** One template, with its ETag. */
-        get: operations["get_templates_id"];
+        get: operations["get_template"];
         /** Replace a template (admin, If-Match); a starter id stores the tenant's override. */
-        put: operations["put_templates_id"];
+        put: operations["update_template"];
         post?: never;
         /**
          * Delete a tenant template (admin, If-Match). Deleting an override restores the starter
          *     wording; a starter template itself cannot be deleted (409).
          */
-        delete: operations["delete_templates_id"];
+        delete: operations["delete_template"];
         options?: never;
         head?: never;
         patch?: never;
@@ -2129,7 +2129,7 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
-    get_admin_accounts: {
+    list_accounts: {
         parameters: {
             query?: never;
             header?: never;
@@ -2167,7 +2167,7 @@ export interface operations {
             };
         };
     };
-    post_admin_accounts: {
+    create_account: {
         parameters: {
             query?: never;
             header?: never;
@@ -2273,7 +2273,7 @@ export interface operations {
             };
         };
     };
-    get_admin_accounts_id: {
+    get_account: {
         parameters: {
             query?: never;
             header?: never;
@@ -2323,7 +2323,7 @@ export interface operations {
             };
         };
     };
-    put_admin_accounts_id: {
+    update_account: {
         parameters: {
             query?: never;
             header: {
@@ -2442,7 +2442,7 @@ export interface operations {
             };
         };
     };
-    delete_admin_accounts_id: {
+    delete_account: {
         parameters: {
             query?: never;
             header: {
@@ -2520,7 +2520,7 @@ export interface operations {
             };
         };
     };
-    get_admin_audit: {
+    list: {
         parameters: {
             query?: {
                 /** @description Only entries of this action, e.g. `ticket.assign`, `quarantine.redrive`. */
@@ -2758,7 +2758,7 @@ export interface operations {
             };
         };
     };
-    check_handler: {
+    check_compliance: {
         parameters: {
             query?: never;
             header?: never;
@@ -3321,7 +3321,7 @@ export interface operations {
             };
         };
     };
-    get_rules: {
+    list_rules: {
         parameters: {
             query?: never;
             header?: never;
@@ -3350,7 +3350,7 @@ export interface operations {
             };
         };
     };
-    post_rules: {
+    create_rule: {
         parameters: {
             query?: never;
             header?: never;
@@ -3419,7 +3419,7 @@ export interface operations {
             };
         };
     };
-    get: {
+    get_rule: {
         parameters: {
             query?: never;
             header?: never;
@@ -3460,7 +3460,7 @@ export interface operations {
             };
         };
     };
-    put_rules_id: {
+    update_rule: {
         parameters: {
             query?: never;
             header: {
@@ -3562,7 +3562,7 @@ export interface operations {
             };
         };
     };
-    delete_rules_id: {
+    delete_rule: {
         parameters: {
             query?: never;
             header: {
@@ -3631,7 +3631,7 @@ export interface operations {
             };
         };
     };
-    test: {
+    test_rules: {
         parameters: {
             query?: never;
             header?: never;
@@ -3733,7 +3733,7 @@ export interface operations {
             };
         };
     };
-    get_sla_policies: {
+    list_sla_policies: {
         parameters: {
             query?: never;
             header?: never;
@@ -3803,7 +3803,7 @@ export interface operations {
             };
         };
     };
-    post_sla_policies: {
+    create_sla_policy: {
         parameters: {
             query?: never;
             header?: never;
@@ -3945,7 +3945,7 @@ export interface operations {
             };
         };
     };
-    get_sla_policies_id: {
+    get_sla_policy: {
         parameters: {
             query?: never;
             header?: never;
@@ -3986,7 +3986,7 @@ export interface operations {
             };
         };
     };
-    put_sla_policies_id: {
+    update_sla_policy: {
         parameters: {
             query?: never;
             header: {
@@ -4089,7 +4089,7 @@ export interface operations {
             };
         };
     };
-    delete_sla_policies_id: {
+    delete_sla_policy: {
         parameters: {
             query?: never;
             header: {
@@ -4167,7 +4167,7 @@ export interface operations {
             };
         };
     };
-    preview_handler: {
+    preview_sla: {
         parameters: {
             query?: never;
             header?: never;
@@ -4279,7 +4279,7 @@ export interface operations {
             };
         };
     };
-    get_templates: {
+    list_templates: {
         parameters: {
             query?: never;
             header?: never;
@@ -4317,7 +4317,7 @@ export interface operations {
             };
         };
     };
-    post_templates: {
+    create_template: {
         parameters: {
             query?: never;
             header?: never;
@@ -4396,7 +4396,7 @@ export interface operations {
             };
         };
     };
-    get_templates_id: {
+    get_template: {
         parameters: {
             query?: never;
             header?: never;
@@ -4437,7 +4437,7 @@ export interface operations {
             };
         };
     };
-    put_templates_id: {
+    update_template: {
         parameters: {
             query?: never;
             header: {
@@ -4540,7 +4540,7 @@ export interface operations {
             };
         };
     };
-    delete_templates_id: {
+    delete_template: {
         parameters: {
             query?: never;
             header: {
