@@ -80,7 +80,7 @@ async fn main() -> std::process::ExitCode {
 fn init_logging() {
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| EnvFilter::new("warn,escalator=info,demo_history=info"));
+        .unwrap_or_else(|_| EnvFilter::new("warn,alerts=info,escalator=info,demo_history=info"));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)

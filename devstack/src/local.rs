@@ -262,8 +262,10 @@ impl LocalStack {
         ));
 
         let tenants = vec![self.tenant.clone()];
+        // The sweep acts on thresholds already past when a ticket arrives (imported histories);
+        // locally every minute, so `make dev` shows those alerts soon after the first polls.
         self.spawn(async move {
-            let mut tick = tokio::time::interval(Duration::from_secs(300));
+            let mut tick = tokio::time::interval(Duration::from_secs(60));
             loop {
                 tick.tick().await;
                 if let Err(err) = escalator.sweep(&tenants, Utc::now()).await {

@@ -39,3 +39,21 @@ export function useDebounced<T>(value: T, ms: number): T {
   }, [value, ms]);
   return v;
 }
+
+/**
+ * The rendered width of an element (CSS pixels), followed with a ResizeObserver: charts draw in
+ * real pixels, so their text keeps its size at phone width instead of shrinking with a viewBox.
+ */
+export function useWidth<T extends Element>(fallback: number): [(el: T | null) => void, number] {
+  const [el, setEl] = useState<T | null>(null);
+  const [width, setWidth] = useState(fallback);
+  useEffect(() => {
+    if (!el) return;
+    const measure = () => setWidth(Math.round(el.getBoundingClientRect().width) || fallback);
+    measure();
+    const observer = new ResizeObserver(measure);
+    observer.observe(el);
+    return () => observer.disconnect();
+  }, [el, fallback]);
+  return [setEl, width];
+}

@@ -72,5 +72,7 @@ describe('formatDuration', () => {
     expect(formatDuration(3 * 3600 + 5 * 60)).toBe('3h 05m');
     expect(formatDuration(2 * 86400 + 3 * 3600 + 59)).toBe('2d 3h');
     expect(formatDuration(-90)).toBe('1m 30s');
+    expect(formatDuration(12 * 60 + 40, 'minutes')).toBe('13m');
+    expect(formatDuration(3 * 3600 + 5 * 60 + 20, 'minutes')).toBe('3h 05m');
   });
 });

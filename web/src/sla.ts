@@ -55,14 +55,19 @@ export function remainingSeconds(sla: SlaFields, now: number): number | null {
 }
 
 /** "2d 3h", "3h 05m", "12m 09s", "45s": the two largest units of a duration in seconds. */
-export function formatDuration(seconds: number): string {
-  const s = Math.max(0, Math.floor(Math.abs(seconds)));
+/**
+ * The one way a duration is written in the app: "3h 05m", "2d 3h", and below an hour "12m 09s"
+ * (countdowns, to the second) or "12m" and "3h" (reports, to the minute).
+ */
+export function formatDuration(seconds: number, precision: 'seconds' | 'minutes' = 'seconds'): string {
+  const s = Math.max(0, precision === 'minutes' ? Math.round(Math.abs(seconds) / 60) * 60 : Math.floor(Math.abs(seconds)));
   const d = Math.floor(s / 86400);
   const h = Math.floor((s % 86400) / 3600);
   const m = Math.floor((s % 3600) / 60);
   const sec = s % 60;
   const pad = (n: number) => String(n).padStart(2, '0');
-  if (d > 0) return `${d}d ${h}h`;
+  if (d > 0) return h ? `${d}d ${h}h` : `${d}d`;
+  if (precision === 'minutes') return h ? (m ? `${h}h ${pad(m)}m` : `${h}h`) : `${m}m`;
   if (h > 0) return `${h}h ${pad(m)}m`;
   if (m > 0) return `${m}m ${pad(sec)}s`;
   return `${sec}s`;

@@ -13,8 +13,8 @@ use marketdesk::domain::{AccountId, AgentId, Channel};
 use marketdesk::reports::csv::{self, Csv};
 use marketdesk::reports::forecast::{self, AccountHealth};
 use marketdesk::reports::report::{
-    self, AgentRow, ClaimReport, Filter, FirstResponse, FirstResponseRow, RateFigures, RatePeriod,
-    RateRow, ReportData, ResolutionReport, SlaRow, VolumeReport,
+    self, AgentRow, ClaimReport, DayRate, Filter, FirstResponse, FirstResponseRow, RateFigures,
+    RatePeriod, RateRow, ReportData, ResolutionReport, SlaRow, TimeBucket, VolumeReport,
 };
 use marketdesk::reports::{facts::Breach, local_day, tenant_time_zone};
 use marketdesk::store::{AccountStore, ConfigStore, ReportStore};
@@ -258,6 +258,9 @@ pub struct ResponseRateReport {
     /// The last 7, 30 and 90 days to `to`, each calendar month they touch, and the asked range
     /// (`range`) when `from` was given.
     pub periods: Vec<RatePeriod>,
+    /// Each day of the window (`from..=to`) by itself, oldest first: the trend. The counts add
+    /// up, so a week's rate is `sum(within_24h) / sum(received - pending)` of its days.
+    pub daily: Vec<DayRate>,
     /// The window (`from..=to`) by channel and account.
     pub by_account: Vec<RateRow>,
 }
@@ -331,16 +334,18 @@ pub async fn response_rate<S: ConfigStore + ReportStore>(
     if params.from.is_some() {
         periods.push(period("range".into(), req.filter.from, to));
     }
+    let daily = report::daily_rates(&data, &req.filter, req.now);
     let by_account = report::rate_rows(&data, &req.filter, req.now);
     if req.csv {
         return Ok(csv_response(
             "response-rate",
-            csv::response_rate(&periods, &by_account),
+            csv::response_rate(&periods, &daily, &by_account),
         ));
     }
     Ok(Json(ResponseRateReport {
         window: req.window(),
         periods,
+        daily,
         by_account,
     })
     .into_response())
@@ -351,6 +356,9 @@ pub struct FirstResponseReport {
     pub window: ReportWindow,
     /// Every first response of the window (tickets whose first awaited message arrived in it).
     pub overall: FirstResponse,
+    /// How the overall first responses spread: counts under 15 min, 1 h, 4 h, 8 h, 24 h, 48 h
+    /// and beyond, in calendar and in working time.
+    pub distribution: Vec<TimeBucket>,
     pub by_account: Vec<FirstResponseRow>,
 }
 
@@ -387,7 +395,9 @@ pub async fn first_response<S: ConfigStore + ReportStore>(
         false,
     )
     .await?;
-    let overall = FirstResponse::of(&data.total(&req.filter));
+    let total = data.total(&req.filter);
+    let overall = FirstResponse::of(&total);
+    let distribution = report::distribution(&total);
     let by_account = report::first_response_rows(&data, &req.filter);
     if req.csv {
         return Ok(csv_response(
@@ -398,6 +408,7 @@ pub async fn first_response<S: ConfigStore + ReportStore>(
     Ok(Json(FirstResponseReport {
         window: req.window(),
         overall,
+        distribution,
         by_account,
     })
     .into_response())

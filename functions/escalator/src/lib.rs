@@ -162,8 +162,9 @@ impl<S: TicketStore + ConfigStore + ReportStore + AccountStore, N: Notifier> Esc
                 });
             }
             self.record(&ticket, &action, now).await?;
-            // The one line per alert an operator reads (`make dev` shows it at info).
+            // The one line per alert an operator reads (`make dev` shows target `alerts`).
             tracing::info!(
+                target: "alerts",
                 channel = %ticket.channel, tenant = %ticket.tenant, ticket = %ticket.id,
                 threshold = %trigger.threshold, level = action.level.as_str(),
                 due_at = %trigger.due_at, "SLA alert sent"

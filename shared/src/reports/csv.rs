@@ -4,8 +4,8 @@
 
 use super::forecast::AccountHealth;
 use super::report::{
-    AgentRow, ClaimReport, FirstResponse, FirstResponseRow, RatePeriod, RateRow, ResolutionReport,
-    SlaReport, TimeStats, VolumeReport,
+    AgentRow, ClaimReport, DayRate, FirstResponse, FirstResponseRow, RatePeriod, RateRow,
+    ResolutionReport, SlaReport, TimeStats, VolumeReport,
 };
 
 /// One cell, safe to open in a spreadsheet.
@@ -75,9 +75,9 @@ fn rate_cells(f: &super::report::RateFigures) -> Vec<String> {
     ]
 }
 
-/// The response-rate report: its periods, then one row per channel and account (period
-/// `by_account`).
-pub fn response_rate(periods: &[RatePeriod], rows: &[RateRow]) -> String {
+/// The response-rate report: its periods, one row per day of arrival (period `day`), then one
+/// row per channel and account (period `by_account`).
+pub fn response_rate(periods: &[RatePeriod], days: &[DayRate], rows: &[RateRow]) -> String {
     let mut header = vec!["period", "from", "to", "channel", "account"];
     header.extend(RATE_HEADER);
     let mut out: Vec<Vec<String>> = periods
@@ -94,6 +94,17 @@ pub fn response_rate(periods: &[RatePeriod], rows: &[RateRow]) -> String {
             r
         })
         .collect();
+    out.extend(days.iter().map(|d| {
+        let mut r = vec![
+            "day".to_owned(),
+            d.day.to_string(),
+            d.day.to_string(),
+            String::new(),
+            String::new(),
+        ];
+        r.extend(rate_cells(&d.figures));
+        r
+    }));
     let (from, to) = periods
         .iter()
         .find(|p| p.period == "range")

@@ -135,7 +135,12 @@ where
         for crossing in fired {
             let warning = forecast::warning(health, crossing, now);
             match notifier.notify(&warning).await {
-                Ok(()) => report.warnings += 1,
+                Ok(()) => {
+                    report.warnings += 1;
+                    // The one line per alert an operator reads (`make dev` shows target `alerts`).
+                    tracing::info!(target: "alerts", tenant = %tenant, account = %health.account,
+                        crossing = ?crossing, "account-health warning sent");
+                }
                 Err(e) => {
                     tracing::error!(tenant = %tenant, account = %health.account, error = %e,
                         "account-health warning not delivered; the next run tries again");
@@ -158,7 +163,11 @@ where
             next.last_digest = Some(today);
             if store.save_alert_state(tenant, DIGEST, &next).await? {
                 match notifier.notify(&forecast::digest(&healths, today)).await {
-                    Ok(()) => report.digests += 1,
+                    Ok(()) => {
+                        report.digests += 1;
+                        tracing::info!(target: "alerts", tenant = %tenant, day = %today,
+                            "account-health digest sent");
+                    }
                     Err(e) => tracing::warn!(tenant = %tenant, error = %e,
                         "account-health digest not delivered"),
                 }

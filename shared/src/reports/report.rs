@@ -211,6 +211,37 @@ pub fn rate_rows(data: &ReportData, filter: &Filter, now: DateTime<Utc>) -> Vec<
         .collect()
 }
 
+/// The 24 h figures of the messages that arrived on one local day (the dashboard's trend).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DayRate {
+    pub day: NaiveDate,
+    #[serde(flatten)]
+    pub figures: RateFigures,
+}
+
+/// One [`DayRate`] per day of the filter's range, oldest first. Every count is additive, so a
+/// week's rate is `sum(within_24h) / sum(received - pending)` of its days.
+pub fn daily_rates(data: &ReportData, filter: &Filter, now: DateTime<Utc>) -> Vec<DayRate> {
+    filter
+        .from
+        .iter_days()
+        .take_while(|day| *day <= filter.to)
+        .map(|day| DayRate {
+            day,
+            figures: RateFigures::of(
+                data,
+                &Filter {
+                    from: day,
+                    to: day,
+                    ..filter.clone()
+                },
+                now,
+            ),
+        })
+        .collect()
+}
+
 // ---------------------------------------------------------------------------------------------
 // Times
 
@@ -283,6 +314,48 @@ impl FirstResponse {
             ),
         }
     }
+}
+
+/// Upper bounds (exclusive, minutes) of the first-response distribution's buckets; a last
+/// bucket holds 48 h and longer.
+pub const DISTRIBUTION_MINUTES: [u32; 6] = [15, 60, 4 * 60, 8 * 60, 24 * 60, HISTOGRAM_MINUTES];
+
+/// How many first responses took less than `under_minutes` (and at least the bucket before's
+/// bound); `under_minutes` is `null` for the last bucket, 48 h and longer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TimeBucket {
+    pub under_minutes: Option<u32>,
+    pub calendar: u64,
+    pub working: u64,
+}
+
+/// The shape of the first-response times: the minute histograms summed into
+/// [`DISTRIBUTION_MINUTES`] buckets.
+pub fn distribution(c: &Counters) -> Vec<TimeBucket> {
+    let bucket = |minute: u32| {
+        DISTRIBUTION_MINUTES
+            .iter()
+            .position(|bound| minute < *bound)
+            .unwrap_or(DISTRIBUTION_MINUTES.len())
+    };
+    let mut out: Vec<TimeBucket> = DISTRIBUTION_MINUTES
+        .iter()
+        .map(|b| Some(*b))
+        .chain([None])
+        .map(|under_minutes| TimeBucket {
+            under_minutes,
+            calendar: 0,
+            working: 0,
+        })
+        .collect();
+    for (minute, n) in &c.calendar_minutes {
+        out[bucket(*minute)].calendar += n;
+    }
+    for (minute, n) in &c.working_minutes {
+        out[bucket(*minute)].working += n;
+    }
+    out
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

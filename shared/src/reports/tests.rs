@@ -529,6 +529,37 @@ impl Case<'_> {
             );
         }
 
+        // The distribution: each first response in the bucket its whole minutes fall in.
+        let shape = report::distribution(&self.data.total(f));
+        for (i, b) in shape.iter().enumerate() {
+            let lower = i
+                .checked_sub(1)
+                .map_or(0, |j| report::DISTRIBUTION_MINUTES[j]);
+            let inside = |v: &[u64]| {
+                minutes(v)
+                    .into_iter()
+                    .filter(|m| *m >= lower && b.under_minutes.is_none_or(|u| *m < u))
+                    .count() as u64
+            };
+            assert_eq!(
+                (b.calendar, b.working),
+                (inside(&calendar), inside(&working)),
+                "distribution bucket {i} {ctx}"
+            );
+        }
+
+        // Day by day: each day's rate is the brute-force rate of that day alone.
+        if (f.to - f.from).num_days() < 40 {
+            for d in report::daily_rates(&self.data, f, self.now) {
+                let one = Filter {
+                    from: d.day,
+                    to: d.day,
+                    ..f.clone()
+                };
+                assert_eq!(d.figures, self.expected_rate(&one), "day {} {ctx}", d.day);
+            }
+        }
+
         // SLA per policy: cycles answered in time, late, and open past their deadline.
         let sla = report::sla_report(&self.data, f, self.now, usize::MAX);
         let mut expected: BTreeMap<String, (u64, u64, u64)> = BTreeMap::new();

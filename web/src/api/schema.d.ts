@@ -955,6 +955,11 @@ export interface components {
             /** Format: int64 */
             messages: number;
         };
+        /** @description The 24 h figures of the messages that arrived on one local day (the dashboard's trend). */
+        DayRate: components["schemas"]["RateFigures"] & {
+            /** Format: date */
+            day: string;
+        };
         /** @description Delivery of an outbound message. */
         DeliveryState: {
             /** @enum {string} */
@@ -995,6 +1000,11 @@ export interface components {
         };
         FirstResponseReport: {
             by_account: components["schemas"]["FirstResponseRow"][];
+            /**
+             * @description How the overall first responses spread: counts under 15 min, 1 h, 4 h, 8 h, 24 h, 48 h
+             *     and beyond, in calendar and in working time.
+             */
+            distribution: components["schemas"]["TimeBucket"][];
             /** @description Every first response of the window (tickets whose first awaited message arrived in it). */
             overall: components["schemas"]["FirstResponse"];
             window: components["schemas"]["ReportWindow"];
@@ -1516,6 +1526,11 @@ export interface components {
         ResponseRateReport: {
             /** @description The window (`from..=to`) by channel and account. */
             by_account: components["schemas"]["RateRow"][];
+            /**
+             * @description Each day of the window (`from..=to`) by itself, oldest first: the trend. The counts add
+             *     up, so a week's rate is `sum(within_24h) / sum(received - pending)` of its days.
+             */
+            daily: components["schemas"]["DayRate"][];
             /**
              * @description The last 7, 30 and 90 days to `to`, each calendar month they touch, and the asked range
              *     (`range`) when `from` was given.
@@ -2068,6 +2083,18 @@ export interface components {
         TicketId: string;
         /** @enum {string} */
         TicketStatus: "open" | "pending" | "resolved";
+        /**
+         * @description How many first responses took less than `under_minutes` (and at least the bucket before's
+         *     bound); `under_minutes` is `null` for the last bucket, 48 h and longer.
+         */
+        TimeBucket: {
+            /** Format: int64 */
+            calendar: number;
+            /** Format: int32 */
+            under_minutes?: number | null;
+            /** Format: int64 */
+            working: number;
+        };
         /**
          * @description Average, median and p90 of a response-time histogram. Percentiles are nearest-rank, in
          *     whole minutes (exact to the minute up to 48 h; beyond, `*_over_48h` is set and the minutes

@@ -1,7 +1,8 @@
 // Small hand-made SVG/HTML charts for the dashboard (no chart library: a few hundred lines keep
 // the lazy dashboard chunk small). Each chart has a text alternative: a title and a summary for
 // screen readers, and the figures in a table.
-import { durationTicks, formatMinutes, heatLevel, linear, percent } from './scale';
+import { useWidth } from '../hooks';
+import { bucketLabel, durationTicks, formatMinutes, heatLevel, linear, percent } from './scale';
 
 export interface TrendPoint {
   from: string;
@@ -17,8 +18,10 @@ const shortDay = (day: string) => {
 
 /** The within-24 h rate per day (or week) with the 95 % (healthy) and 90 % (Amazon's warning) lines. */
 export function RateTrend({ points, lines }: { points: TrendPoint[]; lines: { value: number; label: string; kind: string }[] }) {
-  const W = 960;
-  const H = 260;
+  // Drawn at the figure's real width, so labels stay readable on a phone.
+  const [ref, width] = useWidth<HTMLElement>(960);
+  const W = Math.max(280, width);
+  const H = W < 560 ? 220 : 260;
   const pad = { l: 44, r: 12, t: 12, b: 28 };
   const rates = points.map((p) => p.rate).filter((r): r is number => r != null);
   const low = Math.max(0, Math.floor(Math.min(85, ...rates) / 5) * 5);
@@ -38,14 +41,15 @@ export function RateTrend({ points, lines }: { points: TrendPoint[]; lines: { va
     current += `${current ? 'L' : 'M'}${x(i).toFixed(1)},${y(p.rate).toFixed(1)}`;
   });
   if (current) segments.push(current);
-  const every = Math.max(1, Math.ceil(points.length / 8));
+  // About one date label per 70 px.
+  const every = Math.max(1, Math.ceil(points.length / Math.max(2, Math.floor((W - pad.l - pad.r) / 70))));
   const last = [...points].reverse().find((p) => p.rate != null);
   const summary = last
     ? `Latest ${percent(last.rate)} on ${shortDay(last.to)}; ${points.filter((p) => p.rate != null && p.rate < 90).length} of ${points.length} points under 90 %.`
     : 'No messages to count in this period.';
   return (
-    <figure class="chart" data-chart="rate-trend">
-      <svg viewBox={`0 0 ${W} ${H}`} role="img" aria-label={`Response rate within 24 hours. ${summary}`} preserveAspectRatio="xMidYMid meet">
+    <figure class="chart" data-chart="rate-trend" ref={ref}>
+      <svg viewBox={`0 0 ${W} ${H}`} width={W} height={H} role="img" aria-label={`Response rate within 24 hours. ${summary}`} preserveAspectRatio="xMidYMid meet">
         {yTicks.map((v) => (
           <g key={v} class="grid">
             <line x1={pad.l} x2={W - pad.r} y1={y(v)} y2={y(v)} />
@@ -125,13 +129,15 @@ export interface TimeStats {
 
 /** First-response times per row: the bar reaches the p90, the dark mark is the median, the tick the average. */
 export function ResponseTimes({ rows }: { rows: { key: string; label: string; channel?: string; stats: TimeStats }[] }) {
+  const [ref, width] = useWidth<HTMLElement>(480);
   const longest = Math.max(60, ...rows.map((r) => Math.max(r.stats.p90_minutes ?? 0, (r.stats.average_seconds ?? 0) / 60)));
-  const ticks = durationTicks(longest);
+  // The track is what the label and figure columns leave; one axis label per ~44 px of it.
+  const ticks = durationTicks(longest, Math.max(3, Math.floor((width - 230) / 44)));
   const end = ticks[ticks.length - 1]!;
   const x = linear([0, end], [0, 100]);
   const pct = (m: number) => `${Math.min(100, x(m)).toFixed(2)}%`;
   return (
-    <figure class="chart times" data-chart="first-response">
+    <figure class="chart times" data-chart="first-response" ref={ref}>
       <div class="times-rows" role="list">
         {rows.map((r) => {
           const s = r.stats;
@@ -170,6 +176,60 @@ export function ResponseTimes({ rows }: { rows: { key: string; label: string; ch
         <span class="key median">median</span>
         <span class="key avg">average</span>
       </figcaption>
+    </figure>
+  );
+}
+
+export interface TimeBucket {
+  under_minutes?: number | null;
+  calendar: number;
+  working: number;
+}
+
+/** How first responses spread over time buckets: a bar per bucket, calendar and working time side by side. */
+export function ResponseDistribution({ buckets }: { buckets: TimeBucket[] }) {
+  const max = Math.max(1, ...buckets.flatMap((b) => [b.calendar, b.working]));
+  const total = buckets.reduce((n, b) => n + b.calendar, 0);
+  const labelled = buckets.map((b, i) => ({ ...b, label: bucketLabel(i === 0 ? 0 : (buckets[i - 1]!.under_minutes ?? 0), b.under_minutes) }));
+  const height = (n: number) => `${((n / max) * 100).toFixed(1)}%`;
+  return (
+    <figure class="chart dist" data-chart="first-response-distribution">
+      <div class="dist-bars" aria-hidden="true">
+        {labelled.map((b) => (
+          <div class="dist-col" key={b.label} data-bucket={b.under_minutes ?? 'over'}>
+            <div class="dist-pair">
+              <span class="dist-bar calendar" style={{ height: height(b.calendar) }} title={`${b.label}: ${b.calendar} (calendar time)`} />
+              <span class="dist-bar working" style={{ height: height(b.working) }} title={`${b.label}: ${b.working} (working time)`} />
+            </div>
+            <span class="dist-count">{b.calendar}</span>
+            <span class="dist-label">{b.label}</span>
+          </div>
+        ))}
+      </div>
+      <figcaption class="legend">
+        <span class="key calendar">calendar time</span>
+        <span class="key working">working time</span>
+        <span class="muted">{total} first responses</span>
+      </figcaption>
+      <table class="sr-only">
+        <caption>First responses by time taken</caption>
+        <thead>
+          <tr>
+            <th scope="col">Time taken</th>
+            <th scope="col">Calendar time</th>
+            <th scope="col">Working time</th>
+          </tr>
+        </thead>
+        <tbody>
+          {labelled.map((b) => (
+            <tr key={b.label}>
+              <th scope="row">{b.label}</th>
+              <td>{b.calendar}</td>
+              <td>{b.working}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
     </figure>
   );
 }

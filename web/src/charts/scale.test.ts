@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addDays, daysBetween, durationTicks, formatMinutes, heatLevel, linear, niceTicks, percent, trendBuckets } from './scale';
+import { addDays, bucketLabel, daysBetween, durationTicks, formatMinutes, heatLevel, linear, niceTicks, percent, trendBuckets, trendPoints } from './scale';
 
 describe('linear', () => {
   it('maps the domain onto the range, inverted ranges included', () => {
@@ -34,15 +34,52 @@ describe('durationTicks', () => {
     expect(durationTicks(48 * 60).length).toBeLessThanOrEqual(6);
     expect(durationTicks(48 * 60)[0]).toBe(0);
   });
+  it('keeps fewer on a narrow axis, the start and the end always', () => {
+    const t = durationTicks(48 * 60, 3);
+    expect(t).toHaveLength(3);
+    expect([t[0], t.at(-1)]).toEqual([0, 2880]);
+    expect(durationTicks(48 * 60, 1)).toHaveLength(2);
+  });
 });
 
 describe('formatMinutes', () => {
-  it('says minutes, hours and days as people read them', () => {
-    expect(formatMinutes(45)).toBe('45 min');
-    expect(formatMinutes(200)).toBe('3 h 20 min');
-    expect(formatMinutes(180)).toBe('3 h');
-    expect(formatMinutes(52 * 60)).toBe('2 d 4 h');
+  it('writes report durations as the countdowns do, to the minute', () => {
+    expect(formatMinutes(45)).toBe('45m');
+    expect(formatMinutes(200)).toBe('3h 20m');
+    expect(formatMinutes(180)).toBe('3h');
+    expect(formatMinutes(48 * 60)).toBe('2d');
+    expect(formatMinutes(52 * 60)).toBe('2d 4h');
+    expect(formatMinutes(0.4)).toBe('0m');
     expect(formatMinutes(null)).toBe('–');
+  });
+});
+
+describe('trendPoints', () => {
+  const day = (d: string, received: number, within: number, pending = 0) => ({ day: d, received, within_24h: within, pending });
+  it('gives each day its own rate, pending messages outside it', () => {
+    const p = trendPoints([day('2026-12-01', 10, 9), day('2026-12-02', 4, 1, 2)], '2026-12-01', '2026-12-02');
+    expect(p.map((x) => x.rate)).toEqual([90, 50]);
+    expect(p.map((x) => x.received)).toEqual([10, 4]);
+  });
+  it('leaves a day with nothing to count without a rate', () => {
+    const p = trendPoints([day('2026-12-02', 3, 0, 3)], '2026-12-01', '2026-12-02');
+    expect(p.map((x) => x.rate)).toEqual([null, null]);
+  });
+  it('sums the days of a week beyond a month before dividing', () => {
+    const daily = [];
+    for (let i = 0; i < 40; i++) daily.push(day(addDays('2026-10-24', i), 10, i % 2 ? 10 : 5));
+    const p = trendPoints(daily, '2026-10-24', '2026-12-02');
+    expect(p.at(-1)).toMatchObject({ from: '2026-11-26', to: '2026-12-02', received: 70 });
+    // 2026-11-26 is day 33 (odd: 10), then 5, 10, 5, 10, 5, 10 → 55 of 70.
+    expect(p.at(-1)!.rate).toBeCloseTo((55 * 100) / 70);
+  });
+});
+
+describe('bucketLabel', () => {
+  it('names the first, middle and open-ended buckets', () => {
+    expect(bucketLabel(0, 15)).toBe('< 15m');
+    expect(bucketLabel(60, 240)).toBe('1h – 4h');
+    expect(bucketLabel(2880, null)).toBe('2d+');
   });
 });
 

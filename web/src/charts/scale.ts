@@ -1,5 +1,6 @@
 // The arithmetic behind the dashboard's charts: scales, ticks, bins and the days a trend covers.
 // Pure functions (no DOM), unit-tested in scale.test.ts.
+import { formatDuration } from '../sla';
 
 /** Maps `domain` linearly onto `range`; a zero-width domain maps everything to the range's start. */
 export function linear(domain: [number, number], range: [number, number]): (v: number) => number {
@@ -26,30 +27,21 @@ export function niceTicks(min: number, max: number, count = 5): number[] {
 
 /** Durations (minutes) a response-time axis is labelled with, up to the first one ≥ `maxMinutes`. */
 const DURATION_STEPS = [15, 30, 60, 120, 240, 480, 720, 1440, 2880];
-export function durationTicks(maxMinutes: number): number[] {
+export function durationTicks(maxMinutes: number, most = 6): number[] {
   const ticks = [0];
   for (const step of DURATION_STEPS) {
     ticks.push(step);
     if (step >= maxMinutes) break;
   }
-  // Keep about five labels: drop every other one from the short end while there are too many.
-  while (ticks.length > 6) ticks.splice(1, 1);
+  // At most `most` labels (0 and the end always): drop from the short end while there are too many.
+  while (ticks.length > Math.max(2, most)) ticks.splice(1, 1);
   return ticks;
 }
 
-/** "45 min", "3 h 20 min", "2 d 4 h". */
+/** A report's minutes as the app writes durations ("45m", "3h 20m", "2d 4h"); "–" for none. */
 export function formatMinutes(minutes: number | null | undefined): string {
   if (minutes == null || !Number.isFinite(minutes)) return '–';
-  const m = Math.round(minutes);
-  if (m < 60) return `${m} min`;
-  if (m < 24 * 60) {
-    const h = Math.floor(m / 60);
-    const rest = m % 60;
-    return rest ? `${h} h ${rest} min` : `${h} h`;
-  }
-  const d = Math.floor(m / 1440);
-  const h = Math.round((m % 1440) / 60);
-  return h ? `${d} d ${h} h` : `${d} d`;
+  return formatDuration(minutes * 60, 'minutes');
 }
 
 /** The heat-map shade of a cell: 0 for nothing, else 1..levels by its share of the busiest cell. */
@@ -71,8 +63,8 @@ export function daysBetween(from: string, to: string): number {
 }
 
 /**
- * The points of a rate trend over `from..=to`: one per day up to 31 days, one per week (ending
- * on `to`) beyond, so a trend costs at most about 31 report requests.
+ * The buckets of a rate trend over `from..=to`: one per day up to 31 days, one per week (ending
+ * on `to`) beyond.
  */
 export function trendBuckets(from: string, to: string): { from: string; to: string }[] {
   const total = daysBetween(from, to);
@@ -84,6 +76,42 @@ export function trendBuckets(from: string, to: string): { from: string; to: stri
     out.push({ from: daysBetween(from, start) > 0 ? start : from, to: end });
   }
   return out.reverse();
+}
+
+/** One day of the response-rate report's `daily` series (the counts a rate is made of). */
+export interface DayFigures {
+  day: string;
+  received: number;
+  within_24h: number;
+  pending: number;
+}
+
+/**
+ * The trend's points from the report's per-day series: each bucket's days summed, its rate
+ * `within / (received - pending)`, null when nothing was there to count.
+ */
+export function trendPoints(daily: DayFigures[], from: string, to: string): { from: string; to: string; rate: number | null; received: number }[] {
+  return trendBuckets(from, to).map((b) => {
+    let received = 0;
+    let within = 0;
+    let pending = 0;
+    for (const d of daily) {
+      if (d.day >= b.from && d.day <= b.to) {
+        received += d.received;
+        within += d.within_24h;
+        pending += d.pending;
+      }
+    }
+    const counted = received - pending;
+    return { ...b, received, rate: counted > 0 ? (within * 100) / counted : null };
+  });
+}
+
+/** The label of a first-response distribution bucket: "< 15m", "1h – 4h", "2d+". */
+export function bucketLabel(lower: number, under: number | null | undefined): string {
+  if (under == null) return `${formatMinutes(lower)}+`;
+  if (lower === 0) return `< ${formatMinutes(under)}`;
+  return `${formatMinutes(lower)} – ${formatMinutes(under)}`;
 }
 
 /** A rate in percent as shown: one decimal, "–" when there was nothing to count. */

@@ -3,8 +3,8 @@
 import type { ComponentChildren } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { api, problemText, type Schemas } from '../api/client';
-import { HealthStrip, HeatMap, RateTrend, ResponseTimes, type TrendPoint } from '../charts/Charts';
-import { formatMinutes, percent, trendBuckets } from '../charts/scale';
+import { HealthStrip, HeatMap, RateTrend, ResponseDistribution, ResponseTimes } from '../charts/Charts';
+import { formatMinutes, percent, trendPoints } from '../charts/scale';
 import { channelLabel, dateTime } from '../format';
 import { navigate } from '../router';
 
@@ -116,7 +116,6 @@ export function Dashboard({ query: search }: { query: URLSearchParams }) {
   const params = query(filters);
   const [error, setError] = useState<string | null>(null);
   const [rate, setRate] = useState<Rate | null>(null);
-  const [trend, setTrend] = useState<TrendPoint[] | null>(null);
   const [times, setTimes] = useState<Times | null>(null);
   const [volume, setVolume] = useState<Volume | null>(null);
   const [agents, setAgents] = useState<Agents | null>(null);
@@ -127,32 +126,11 @@ export function Dashboard({ query: search }: { query: URLSearchParams }) {
   useEffect(() => {
     let gone = false;
     setError(null);
-    setTrend(null);
     const fail = (e: unknown) => !gone && setError(problemText(e));
     const q = { params: { query: params } };
-    void json<Rate>(api.GET('/v1/reports/response-rate', q)).then(async (r) => {
-      if (gone) return;
-      setRate(r);
-      // The trend: one report per day (per week beyond a month), a few at a time.
-      const buckets = trendBuckets(r.window.from, r.window.to);
-      const points: TrendPoint[] = new Array(buckets.length);
-      let next = 0;
-      const worker = async () => {
-        while (next < buckets.length && !gone) {
-          const i = next++;
-          const b = buckets[i]!;
-          const one = await json<Rate>(
-            api.GET('/v1/reports/response-rate', { params: { query: { from: b.from, to: b.to, ...(channel ? { channel } : {}) } } }),
-          );
-          const range = one.periods.find((p) => p.period === 'range');
-          points[i] = { ...b, rate: range?.rate_percent ?? null, received: range?.received ?? 0 };
-        }
-      };
-      await Promise.all([1, 2, 3, 4].map(worker));
-      if (!gone) setTrend(points);
-    }).catch(fail);
     const load = <T,>(call: Promise<{ data?: unknown; error?: unknown }>, into: (v: T) => void) =>
       void json<T>(call).then((v) => !gone && into(v), fail);
+    load<Rate>(api.GET('/v1/reports/response-rate', q), setRate);
     load<Times>(api.GET('/v1/reports/first-response', q), setTimes);
     load<Volume>(api.GET('/v1/reports/volume', q), setVolume);
     load<Agents>(api.GET('/v1/reports/agents', q), setAgents);
@@ -173,6 +151,8 @@ export function Dashboard({ query: search }: { query: URLSearchParams }) {
     navigate(`/dashboard${qs ? `?${qs}` : ''}`, true);
   };
 
+  // The trend from the report's per-day series: a point per day, per week beyond a month.
+  const trend = rate ? trendPoints(rate.daily, rate.window.from, rate.window.to) : null;
   const current = rate?.periods.find((p) => p.period === `last_${days}_days`) ?? null;
   const stem = `${channel ?? 'all'}-${days}d`;
   const timeRows = times
@@ -184,7 +164,7 @@ export function Dashboard({ query: search }: { query: URLSearchParams }) {
   const healthAccounts = (health?.accounts ?? []).filter(() => !channel || channel === 'amazon');
 
   return (
-    <section class="dashboard" aria-labelledby="dashboard-title" aria-busy={!rate || !trend}>
+    <section class="dashboard" aria-labelledby="dashboard-title" aria-busy={!rate}>
       <header class="page-head">
         <div>
           <h1 id="dashboard-title">Dashboard</h1>
@@ -294,7 +274,15 @@ export function Dashboard({ query: search }: { query: URLSearchParams }) {
         </Card>
 
         <Card id="times" title="First response time" csv={<CsvButton path="/v1/reports/first-response" params={params} name={`first-response-${stem}.csv`} what="the first-response report" />}>
-          {times ? <ResponseTimes rows={timeRows} /> : <p class="muted loading">Loading…</p>}
+          {times ? (
+            <>
+              <ResponseTimes rows={timeRows} />
+              <h3 class="chart-title">How long first responses took</h3>
+              <ResponseDistribution buckets={times.distribution} />
+            </>
+          ) : (
+            <p class="muted loading">Loading…</p>
+          )}
         </Card>
 
         <Card wide id="volume" title="Buyer messages by hour and weekday" csv={<CsvButton path="/v1/reports/volume" params={params} name={`volume-${stem}.csv`} what="the volume report" />}>

@@ -8,8 +8,8 @@ interface RateReport {
 }
 
 test('the dashboard renders its charts from the seeded history and downloads each report as CSV', async ({ page }) => {
-  // The trend asks one report per day; moto answers each in seconds on a loaded machine.
-  test.setTimeout(240_000);
+  // Eight reports on the emulator, each in seconds on a loaded machine.
+  test.setTimeout(180_000);
   // The stack seeds the demo history in the background; e2e.sh waits until the reports show it.
   const rate = await apiGet<RateReport>('/v1/reports/response-rate?days=7');
   const week = rate.periods.find((p) => p.period === 'last_7_days')!;
@@ -38,6 +38,11 @@ test('the dashboard renders its charts from the seeded history and downloads eac
   await expect(shaded).toHaveCount(volume.cells.filter((c) => c.messages > 0).length);
   for (const a of agents.agents) await expect(page.locator(`[data-testid="agents-table"] tr[data-agent="${a.agent}"]`)).toBeVisible();
   await expect(page.locator('[data-chart="first-response"] .times-row').first()).toBeVisible();
+  // The distribution: a column per bucket, its counts the API's, adding up to every first response.
+  const times = await apiGet<{ overall: { calendar: { count: number } }; distribution: { calendar: number }[] }>('/v1/reports/first-response?days=7');
+  const columns = page.locator('[data-chart="first-response-distribution"] .dist-count');
+  await expect(columns).toHaveText(times.distribution.map((b) => String(b.calendar)));
+  expect(times.distribution.reduce((n, b) => n + b.calendar, 0)).toBe(times.overall.calendar.count);
   await expect(page.locator('[data-report="health"] .health').first()).toBeVisible();
   await screenshot(page, 'dashboard');
   await expectAccessible(page);
@@ -66,5 +71,16 @@ test('the dashboard renders its charts from the seeded history and downloads eac
   // Phone width: no sideways page scroll (the heat map scrolls inside its box).
   await page.setViewportSize({ width: 390, height: 844 });
   await expect.poll(() => page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+  // The charts redraw at the phone's width (text keeps its size) and axis labels do not overlap.
+  await expect
+    .poll(() => trend.locator('svg').evaluate((svg) => svg.getBoundingClientRect().width / (svg as SVGSVGElement).viewBox.baseVal.width))
+    .toBeGreaterThan(0.95);
+  const overlaps = (selector: string) =>
+    page.locator(selector).evaluateAll((els) => {
+      const boxes = els.map((e) => e.getBoundingClientRect()).filter((r) => r.width > 0);
+      return boxes.some((r, i) => i > 0 && r.left < boxes[i - 1]!.right);
+    });
+  await expect.poll(() => overlaps('[data-chart="first-response"] .times-axis span')).toBe(false);
+  await expect.poll(() => overlaps('[data-chart="rate-trend"] text.axis')).toBe(false);
   await screenshot(page, 'dashboard-phone');
 });
