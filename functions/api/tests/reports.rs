@@ -102,6 +102,22 @@ async fn the_24h_rate_counts_no_response_needed_keeps_pending_apart_and_exports_
     assert_eq!(week["no_response_needed_within_24h"], 1);
     assert_eq!(week["pending"], 0);
     assert_eq!(week["rate_percent"], 50.0);
+    // The per-day series: a day per day of the window, adding up to the week.
+    let daily = after.body["daily"].as_array().cloned().unwrap_or_default();
+    assert_eq!(daily.len(), 7, "{}", after.body);
+    let sum = |field: &str| {
+        daily
+            .iter()
+            .map(|d| d[field].as_u64().unwrap())
+            .sum::<u64>()
+    };
+    assert_eq!(sum("within_24h"), 1);
+    assert_eq!(sum("received"), week["received"].as_u64().unwrap());
+    assert!(
+        daily
+            .windows(2)
+            .all(|w| w[0]["day"].as_str() < w[1]["day"].as_str())
+    );
     // Marking again changes nothing.
     let again = common::request(
         &app,
@@ -161,6 +177,24 @@ async fn the_24h_rate_counts_no_response_needed_keeps_pending_apart_and_exports_
         "{}",
         csv.text
     );
+    assert_eq!(
+        csv.text.lines().filter(|l| l.starts_with("day,")).count(),
+        7
+    );
+    let times = get("/v1/reports/first-response?days=7".to_string()).await;
+    let buckets = times.body["distribution"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(buckets.len(), 7, "{}", times.body);
+    assert_eq!(
+        buckets
+            .iter()
+            .map(|b| b["calendar"].as_u64().unwrap())
+            .sum::<u64>(),
+        times.body["overall"]["calendar"]["count"].as_u64().unwrap()
+    );
+    assert!(buckets[6]["under_minutes"].is_null());
     let volume = get("/v1/reports/volume?days=7&format=csv".to_string()).await;
     assert_eq!(volume.text.lines().count(), 1 + 168);
 

@@ -43,8 +43,14 @@ pub(super) const ENTRIES: &[Entry] = &[
     (Review, "review your experience"),
     (Review, "testimonials"),
     // "review" and "rating" as ordinary words: internal handling and technical ratings.
-    (Benign, "review of your"),
-    (Benign, "review of the"),
+    // ("post a review of the kettle" is a request: only handling phrasings are benign.)
+    (Benign, "the review of your"),
+    (Benign, "the review of the"),
+    (Benign, "our review of"),
+    (Benign, "full review of"),
+    (Benign, "internal review of"),
+    (Benign, "careful review of"),
+    (Benign, "thorough review of"),
     (Benign, "under review"),
     (Benign, "for review"),
     (Benign, "pending review"),

@@ -303,9 +303,18 @@ mod tests {
     #[test]
     fn benign_phrases_neutralise_what_they_contain_only() {
         assert!(risky("We finished the review of your case today.", Language::En).is_empty());
+        assert!(risky("Our review of the photos is done.", Language::En).is_empty());
+        // Handling phrasings only: "post a review of the kettle" keeps its review words.
         assert_eq!(
             risky("Please leave a review of your purchase.", Language::En),
-            vec![(Category::Review, "leave a review".into())]
+            vec![
+                (Category::Review, "leave a review".into()),
+                (Category::Review, "review".into())
+            ]
+        );
+        assert_eq!(
+            risky("Post a review of the kettle.", Language::En),
+            vec![(Category::Review, "review".into())]
         );
     }
 
