@@ -1,8 +1,8 @@
 //! Acceptance corpus for the compliance checker (issue 15): labelled seller replies in en,
 //! it, de, fr and es, one JSON object per line (`tests/data/compliance/`; format in
 //! `marketdesk::compliance::eval`). `corpus.jsonl` is the development split the detectors
-//! are tuned on; `heldout.jsonl` was written before the detectors and is never tuned on —
-//! its figures are printed by `make bench`, not gated here.
+//! are tuned on; `heldout.jsonl` was written before the detectors and is not gated here —
+//! its figures are printed by `make bench` (decision 0011 says when it was looked at).
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
