@@ -30,6 +30,7 @@ pub fn demo_accounts(tenant: &TenantId, now: DateTime<Utc>) -> Vec<ChannelAccoun
             // The Amazon sandbox's seller, so its ORDER_CHANGE notifications reach this account.
             seller_id: (channel == Channel::Amazon)
                 .then(|| SellerId::parse(SANDBOX_SELLER_ID).expect("static id")),
+            reply_identity: None,
             poll_interval_minutes: 5,
             enabled: true,
             created_at: now,
