@@ -206,6 +206,9 @@ pub fn generated(seed: u64, now: DateTime<Utc>, number: &str, stage: Option<Stag
     }
 }
 
+/// AfterShip trackings created so far: (number, slug) → creation instant.
+type AftershipTrackings = std::collections::BTreeMap<(String, String), DateTime<Utc>>;
+
 #[derive(Debug, Clone)]
 struct CarriersState {
     config: Arc<CarriersConfig>,
@@ -214,7 +217,7 @@ struct CarriersState {
     ups_tokens: TokenIssuer,
     usps_tokens: TokenIssuer,
     /// AfterShip trackings created so far: (number, slug) → creation instant.
-    aftership: Arc<Mutex<std::collections::BTreeMap<(String, String), DateTime<Utc>>>>,
+    aftership: Arc<Mutex<AftershipTrackings>>,
     /// Every AfterShip create body received, for contract tests.
     aftership_bodies: Arc<Mutex<Vec<Value>>>,
 }

@@ -410,3 +410,57 @@ mod tracking_refresh {
         assert_eq!(sandbox.requests(AFTERSHIP_GET_ROUTE), before);
     }
 }
+
+#[tokio::test]
+async fn a_ready_draft_is_discarded_with_if_match_and_a_stale_etag_changes_nothing() {
+    use axum::http::Method;
+    use marketdesk::domain::{DraftFacts, ReadyDraft};
+    let t = fresh_table().await;
+    let owner = tenant("acme");
+    let mut ticket = new_ticket(&owner, at("2026-11-20T10:00:00Z"));
+    ticket.draft = Some(ReadyDraft {
+        template: "wismo_live".into(),
+        language: "it".into(),
+        body: "Gentile Giulia, il pacco è in transito.".into(),
+        facts: DraftFacts::default(),
+        missing: Vec::new(),
+        compliance: "pass".into(),
+        findings: Vec::new(),
+        rendered_at: at("2026-11-20T10:00:00Z"),
+    });
+    t.store
+        .record_inbound(&first_inbound(&ticket, "<d1@relay>"))
+        .await
+        .unwrap();
+    let app = api::app(api::AppState::local(
+        t.store.clone(),
+        marketdesk::outbound::MemoryOutboundQueue::default(),
+        DevTokens::new(SECRET),
+    ));
+    let bearer = token(&owner);
+    let (_, _, view) = call(
+        app.clone(),
+        &format!("/v1/tickets/{}", ticket.id),
+        Some(&bearer),
+    )
+    .await;
+    assert_eq!(view["ticket"]["draft"]["template"], "wismo_live");
+    let discard = |tag: &'static str| {
+        Request::builder()
+            .method(Method::DELETE)
+            .uri(format!("/v1/tickets/{}/draft", ticket.id))
+            .header(header::AUTHORIZATION, format!("Bearer {bearer}"))
+            .header(header::IF_MATCH, tag)
+            .body(Body::empty())
+            .unwrap()
+    };
+    let stale = app.clone().oneshot(discard("\"v0\"")).await.unwrap();
+    assert_eq!(stale.status(), StatusCode::PRECONDITION_FAILED);
+    let stored = t.store.ticket(&owner, &ticket.id).await.unwrap().unwrap();
+    assert!(stored.draft.is_some());
+    let done = app.clone().oneshot(discard("\"v1\"")).await.unwrap();
+    assert_eq!(done.status(), StatusCode::OK);
+    let stored = t.store.ticket(&owner, &ticket.id).await.unwrap().unwrap();
+    assert!(stored.draft.is_none());
+    assert_eq!(stored.version, 2);
+}
