@@ -318,7 +318,8 @@ pub async fn view<
         None => None,
     };
     let mut view = view;
-    if marketdesk::drafts::outdated(&view.ticket, order.as_ref()) {
+    // Only with the order in hand: a view that could not find it must not blank the draft.
+    if order.is_some() && marketdesk::drafts::outdated(&view.ticket, order.as_ref()) {
         match redraft(&*state.store, &view.ticket, order.as_ref(), now).await {
             Ok(Some(ticket)) => view.ticket = ticket,
             Ok(None) => {}
