@@ -718,3 +718,102 @@ async fn an_a_to_z_claim_is_the_first_row_of_the_inbox_above_older_breached_tick
     assert_eq!(overdue.items.len(), 3);
     assert_eq!(overdue.items[0].id, first.id);
 }
+
+/// The deployed ingest's composition: the environment `infra/template.yaml` gives
+/// `IngestFunction` (the carriers secret by `!Ref CarriersSecret`, with the policy to read it)
+/// builds a live context whose tracker answers through AfterShip, exactly as `main.rs`
+/// builds it; the local stack builds the same from the same setting.
+#[tokio::test]
+async fn the_deployed_ingest_builds_its_carrier_tracker_from_the_template_environment() {
+    use marketdesk::accounts::CredentialVault;
+    use marketdesk::adapters::secrets::SecretsManager;
+    use marketdesk::config::Settings;
+    use marketdesk::connectors::accounts::{Endpoints, LiveContext};
+    use marketdesk::connectors::carriers::Carrier;
+    use marketdesk::connectors::{HttpConfig, Secret};
+    use marketdesk::ingest::service::Enricher;
+    use marketdesk_devstack::template::{function_environment, function_policy_resources};
+    use marketdesk_sandboxes::carriers::{CarriersSandbox, Stage};
+
+    let stack = fresh_stack().await;
+    let sandbox = CarriersSandbox::start().await.unwrap();
+    // CloudFormation creates the secret; here it is the emulator's, under a fresh name.
+    let secret = SecretRef(format!("marketdesk-carriers-{}", stack.resources.table));
+    let vault = SecretsManager::from_config(&stack.config);
+    let value = serde_json::json!({"aftership_api_key": sandbox.config().aftership_api_key});
+    vault
+        .put(&secret, &Secret::new(value.to_string()))
+        .await
+        .unwrap();
+
+    for function in ["IngestFunction", "ApiFunction"] {
+        let resources =
+            function_policy_resources(function, "secretsmanager:GetSecretValue").unwrap();
+        assert!(
+            resources.contains(&"Ref:CarriersSecret".to_owned()),
+            "{function} may not read the carriers secret: {resources:?}"
+        );
+    }
+    let mut env = function_environment("IngestFunction", |id| match id {
+        "CarriersSecret" => Some(secret.0.clone()),
+        "Table" => Some(stack.resources.table.clone()),
+        other => Some(format!("{other}-value")),
+    })
+    .unwrap();
+    assert_eq!(env.get("MARKETDESK_CARRIERS_SECRET"), Some(&secret.0));
+    // Only the endpoint differs from production: the sandbox stands in for api.aftership.com.
+    env.insert("MARKETDESK_AFTERSHIP_URL".into(), sandbox.base_url());
+
+    let lookup = |k: &str| env.get(k).cloned();
+    let settings = Settings::from_lookup(lookup).unwrap();
+    let live = LiveContext::from_settings(
+        SecretsManager::from_config(&stack.config),
+        &settings,
+        Endpoints::from_lookup(lookup),
+        HttpConfig::default(),
+    )
+    .await
+    .unwrap();
+    assert!(live.tracker.is_live(&Carrier::RoyalMail));
+    sandbox.set_stage("AB123456785GB", Stage::InTransit);
+    let stored = Shipment {
+        carrier: "Royal Mail".into(),
+        tracking_number: "AB123456785GB".into(),
+        tracking_url: None,
+        status: ShipmentStatus::Unknown,
+        events: Vec::new(),
+        estimated_delivery: None,
+        checked_at: None,
+    };
+    let tracked = live.track(&stored).await.unwrap().unwrap();
+    assert_eq!(tracked.status, ShipmentStatus::InTransit);
+    assert!(tracked.tracking_url.unwrap().contains("royalmail.com"));
+
+    // Without the setting the function still runs, with links only; a named secret that is
+    // not there is an error at start, not silent link-only tracking.
+    let unset =
+        Settings::from_lookup(|k| (k == "MARKETDESK_TABLE").then(|| "t".to_owned())).unwrap();
+    let links = LiveContext::from_settings(
+        SecretsManager::from_config(&stack.config),
+        &unset,
+        Endpoints::default(),
+        HttpConfig::default(),
+    )
+    .await
+    .unwrap();
+    assert!(!links.tracker.is_live(&Carrier::RoyalMail));
+    let missing = Settings {
+        carriers_secret: Some("marketdesk-carriers-missing".into()),
+        ..unset
+    };
+    assert!(
+        LiveContext::from_settings(
+            SecretsManager::from_config(&stack.config),
+            &missing,
+            Endpoints::default(),
+            HttpConfig::default(),
+        )
+        .await
+        .is_err()
+    );
+}

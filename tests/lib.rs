@@ -57,6 +57,7 @@ pub fn new_ticket(tenant: &TenantId, sent: DateTime<Utc>) -> Ticket {
         last_agent_reply_at: None,
         sources: Default::default(),
         suggested_draft: None,
+        draft: None,
         language: Some("it".into()),
         created_at: sent,
         updated_at: sent,

@@ -143,6 +143,7 @@ fn account(tenant: &TenantId, id: &str, channel: Channel, sender: Option<&str>) 
         display_name: "Acme Casa".into(),
         credentials: SecretRef(format!("marketdesk/acme/{id}")),
         sender_address: sender.map(str::to_owned),
+        reply_identity: None,
         poll_interval_minutes: 5,
         enabled: true,
         seller_id: None,

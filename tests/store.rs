@@ -565,6 +565,7 @@ fn account(tenant: &TenantId) -> ChannelAccount {
         credentials: SecretRef("marketdesk/acme/ebay".into()),
         sender_address: None,
         seller_id: None,
+        reply_identity: None,
         poll_interval_minutes: 5,
         enabled: true,
         created_at: at("2026-01-01T00:00:00Z"),

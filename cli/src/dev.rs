@@ -118,6 +118,10 @@ pub async fn run(args: DevArgs) -> Result<(), Box<dyn std::error::Error + Send +
         .with_redrive(redrive)
         .with_accounts(vault, schedules)
         .with_escalations(stack.escalation_scheduler())
+        .with_tracking(
+            stack.tracker().await?,
+            marketdesk::tracking::RefreshPolicy::from_lookup(|k| std::env::var(k).ok()),
+        )
         .with_cors_origins(api::cors::origins_from_env()?),
     );
     let dist = crate::web::dist_dir();

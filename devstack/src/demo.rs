@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use marketdesk::adapters::dynamo::DynamoStore;
 use marketdesk::domain::{
-    AccountId, Channel, ChannelAccount, Marketplace, SecretRef, SellerId, TenantId,
+    AccountId, Channel, ChannelAccount, Marketplace, ReplyIdentity, SecretRef, SellerId, TenantId,
 };
 use marketdesk::store::{AccountStore, StoreError};
 use marketdesk_sandboxes::amazon::SANDBOX_SELLER_ID;
@@ -30,6 +30,11 @@ pub fn demo_accounts(tenant: &TenantId, now: DateTime<Utc>) -> Vec<ChannelAccoun
             // The Amazon sandbox's seller, so its ORDER_CHANGE notifications reach this account.
             seller_id: (channel == Channel::Amazon)
                 .then(|| SellerId::parse(SANDBOX_SELLER_ID).expect("static id")),
+            // Ready drafts are signed with the store's name, not the channel account's.
+            reply_identity: Some(ReplyIdentity {
+                seller_name: "Demo Shop".into(),
+                signature: None,
+            }),
             poll_interval_minutes: 5,
             enabled: true,
             created_at: now,

@@ -190,6 +190,7 @@ async fn seed_ticket(
         language: Some("it".into()),
         last_agent_reply_at: None,
         suggested_draft: None,
+        draft: None,
         sources: Default::default(),
         created_at: at,
         updated_at: at,

@@ -17,11 +17,9 @@ use marketdesk::adapters::scheduler::{
 use marketdesk::adapters::secrets::SecretsManager;
 use marketdesk::adapters::sqs::{SqsEventSink, SqsOutboundQueue};
 use marketdesk::connectors::HttpConfig;
-use marketdesk::connectors::accounts::{
-    CarrierCredentials, ChannelClients, LiveContext, SecretSource,
-};
+use marketdesk::connectors::accounts::{ChannelClients, LiveContext};
 use marketdesk::connectors::slack::SlackWebhook;
-use marketdesk::domain::{Channel, SecretRef, TenantId, TicketStatus};
+use marketdesk::domain::{Channel, TenantId, TicketStatus};
 use marketdesk::escalation::EscalationConfig;
 use marketdesk::ingest::Ingestor;
 use marketdesk::polling::{PollSettings, Poller};
@@ -106,6 +104,33 @@ impl LocalStack {
         })
     }
 
+    /// The settings the template gives the functions, for this stack's resources.
+    pub fn settings(&self) -> marketdesk::config::Settings {
+        marketdesk::config::Settings {
+            table: self.resources.table.clone(),
+            ingest_queue_url: Some(self.resources.queue("IngestQueue").url.clone()),
+            escalation_queue_url: Some(self.resources.queue("EscalationQueue").url.clone()),
+            escalation_queue_arn: Some(self.resources.queue("EscalationQueue").arn.clone()),
+            outbound_queue_url: Some(self.resources.queue("OutboundQueue").url.clone()),
+            schedule_group: Some(self.resources.schedule_group.clone()),
+            scheduler_role_arn: Some(SCHEDULER_ROLE.into()),
+            mail_bucket: Some(self.resources.mail_bucket.clone()),
+            carriers_secret: Some(Sandboxes::CARRIERS_SECRET.into()),
+            ..Default::default()
+        }
+    }
+
+    /// The carrier tracker the stack's API refreshes shipments with, built as the deployed
+    /// API builds it (from the carriers secret the settings name).
+    pub async fn tracker(&self) -> Result<marketdesk::connectors::carriers::CarrierTracker, Error> {
+        let clients = ChannelClients::new(
+            SecretsManager::from_config(&self.config),
+            self.sandboxes.endpoints(),
+            HttpConfig::default(),
+        );
+        Ok(clients.tracker_from_settings(&self.settings()).await?)
+    }
+
     /// Where the API writes connected accounts' credentials and poll schedules: the emulator's
     /// Secrets Manager (which the stack's pollers read) and its Scheduler.
     pub fn account_provisioning(&self) -> (SecretsManager, EventBridgePollSchedules) {
@@ -146,21 +171,15 @@ impl LocalStack {
         let endpoints = self.sandboxes.endpoints();
         let clients = || ChannelClients::new(secrets(), endpoints.clone(), http);
 
-        // The carrier credentials are a deployment secret like any other.
-        let carriers: CarrierCredentials = serde_json::from_str(
-            &secrets()
-                .secret(&SecretRef(Sandboxes::CARRIERS_SECRET.into()))
-                .await?,
-        )?;
-        let ingest_clients = Arc::new(clients());
-        let tracker = ingest_clients.tracker(&carriers);
+        // The carrier credentials are a deployment secret like any other, read the way the
+        // deployed functions read it (`MARKETDESK_CARRIERS_SECRET`).
+        let settings = self.settings();
+        let live =
+            LiveContext::from_settings(secrets(), &settings, endpoints.clone(), http).await?;
         let worker = Arc::new(ingest::Worker::new(Ingestor::new(
             self.store.clone(),
             S3MailBlobs::from_config(&config),
-            LiveContext {
-                clients: ingest_clients,
-                tracker,
-            },
+            live,
             EventBridgeScheduler::new(
                 aws_sdk_scheduler::Client::new(&config),
                 ScheduleTarget {

@@ -66,7 +66,8 @@ impl Sandboxes {
             shopify: Some(self.shopify.base_url()),
             dhl: Some(carriers.clone()),
             ups: Some(carriers.clone()),
-            usps: Some(carriers),
+            usps: Some(carriers.clone()),
+            aftership: Some(carriers),
         }
     }
 
@@ -111,6 +112,7 @@ impl Sandboxes {
             (
                 Self::CARRIERS_SECRET.to_owned(),
                 serde_json::json!({
+                    "aftership_api_key": carriers.aftership_api_key,
                     "dhl_api_key": carriers.dhl_api_key,
                     "ups": {"client_id": carriers.ups_client_id, "client_secret": carriers.ups_client_secret},
                     "usps": {"client_id": carriers.usps_client_id, "client_secret": carriers.usps_client_secret},

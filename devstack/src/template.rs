@@ -361,6 +361,92 @@ where
     }
 }
 
+/// The environment the template gives function `logical_id`: the `Globals` variables, then
+/// the function's own. A `!Ref X` becomes `resolve("X")` (what CloudFormation would put there,
+/// for the emulator's resources); other intrinsics and unresolved refs are left out.
+pub fn function_environment(
+    logical_id: &str,
+    resolve: impl Fn(&str) -> Option<String>,
+) -> Result<BTreeMap<String, String>, TemplateError> {
+    let doc: Value = serde_yaml::from_str(TEMPLATE).map_err(|e| invalid(e.to_string()))?;
+    let function = doc
+        .get("Resources")
+        .and_then(|r| r.get(logical_id))
+        .ok_or_else(|| invalid(format!("no resource {logical_id}")))?;
+    let sources = [
+        doc.get("Globals").and_then(|g| g.get("Function")),
+        function.get("Properties"),
+    ];
+    let mut env = BTreeMap::new();
+    for source in sources.into_iter().flatten() {
+        let Some(vars) = source
+            .get("Environment")
+            .and_then(|e| e.get("Variables"))
+            .and_then(Value::as_mapping)
+        else {
+            continue;
+        };
+        for (name, value) in vars {
+            let Some(name) = name.as_str() else { continue };
+            let value = match value {
+                Value::String(s) => Some(s.clone()),
+                Value::Tagged(tagged) if tagged.tag == "!Ref" => {
+                    tagged.value.as_str().and_then(&resolve)
+                }
+                _ => None,
+            };
+            if let Some(value) = value {
+                env.insert(name.to_owned(), value);
+            }
+        }
+    }
+    Ok(env)
+}
+
+/// The `Resource`s of function `logical_id`'s policy statements allowing `action`, as
+/// written (`!Ref X` as `Ref:X`, `!Sub s` as `s`).
+pub fn function_policy_resources(
+    logical_id: &str,
+    action: &str,
+) -> Result<Vec<String>, TemplateError> {
+    let doc: Value = serde_yaml::from_str(TEMPLATE).map_err(|e| invalid(e.to_string()))?;
+    let policies = doc
+        .get("Resources")
+        .and_then(|r| r.get(logical_id))
+        .and_then(|f| f.get("Properties"))
+        .and_then(|p| p.get("Policies"))
+        .and_then(Value::as_sequence)
+        .ok_or_else(|| invalid(format!("{logical_id} has no Policies")))?;
+    let text = |v: &Value| match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Tagged(t) if t.tag == "!Ref" => t.value.as_str().map(|x| format!("Ref:{x}")),
+        Value::Tagged(t) => t.value.as_str().map(str::to_owned),
+        _ => None,
+    };
+    let mut found = Vec::new();
+    for statement in policies
+        .iter()
+        .filter_map(|p| p.get("Statement").and_then(Value::as_sequence))
+        .flatten()
+    {
+        let actions = statement.get("Action");
+        let allows = match actions {
+            Some(Value::String(a)) => a == action,
+            Some(Value::Sequence(list)) => list.iter().any(|a| a.as_str() == Some(action)),
+            _ => false,
+        };
+        if !allows || statement.get("Effect").and_then(Value::as_str) != Some("Allow") {
+            continue;
+        }
+        match statement.get("Resource") {
+            Some(Value::Sequence(list)) => found.extend(list.iter().filter_map(text)),
+            Some(one) => found.extend(text(one)),
+            None => {}
+        }
+    }
+    Ok(found)
+}
+
 #[cfg(test)]
 mod tests {
     use marketdesk::adapters::dynamo::keys;

@@ -7,6 +7,8 @@
 //!   `transactionSrc` headers required.
 //! - `POST /oauth2/v3/token` (`uspsToken`): client credentials in a JSON or form body.
 //! - `GET /tracking/v3/tracking/{trackingNumber}` (`uspsTrack`): bearer token.
+//! - AfterShip Tracking 2025-07, `GET`/`POST /tracking/2025-07/trackings`
+//!   (`aftershipGetTrackings`, `aftershipCreateTracking`): header `as-api-key` ([`aftership`]).
 //!
 //! Any well-formed number has a tracking history seeded from the number: its stage (label
 //! created, in transit, out for delivery, delivered, exception) comes from a hash of the
@@ -45,6 +47,11 @@ pub const UPS_TOKEN_ROUTE: &str = "upsToken";
 pub const UPS_TRACK_ROUTE: &str = "upsTrack";
 pub const USPS_TOKEN_ROUTE: &str = "uspsToken";
 pub const USPS_TRACK_ROUTE: &str = "uspsTrack";
+pub use aftership::{
+    CREATE_TRACKING_ROUTE as AFTERSHIP_CREATE_ROUTE, GET_TRACKINGS_ROUTE as AFTERSHIP_GET_ROUTE,
+};
+
+pub mod aftership;
 
 /// How the sandbox is set up.
 #[derive(Debug, Clone)]
@@ -57,6 +64,7 @@ pub struct CarriersConfig {
     pub ups_client_secret: String,
     pub usps_client_id: String,
     pub usps_client_secret: String,
+    pub aftership_api_key: String,
     /// Lifetime of issued access tokens (UPS: 4 hours, USPS: 8 hours).
     pub token_lifetime: Duration,
     /// Time the token endpoints take to answer, to make concurrent fetches overlap.
@@ -75,6 +83,7 @@ impl Default for CarriersConfig {
             ups_client_secret: "sandbox-ups-secret".to_owned(),
             usps_client_id: "sandbox-usps-client".to_owned(),
             usps_client_secret: "sandbox-usps-secret".to_owned(),
+            aftership_api_key: "sandbox-aftership-api-key".to_owned(),
             token_lifetime: Duration::from_secs(14_399),
             token_latency: Duration::ZERO,
         }
@@ -197,6 +206,9 @@ pub fn generated(seed: u64, now: DateTime<Utc>, number: &str, stage: Option<Stag
     }
 }
 
+/// AfterShip trackings created so far: (number, slug) → creation instant.
+type AftershipTrackings = std::collections::BTreeMap<(String, String), DateTime<Utc>>;
+
 #[derive(Debug, Clone)]
 struct CarriersState {
     config: Arc<CarriersConfig>,
@@ -204,6 +216,10 @@ struct CarriersState {
     overrides: Arc<Mutex<HashMap<String, Option<Tracking>>>>,
     ups_tokens: TokenIssuer,
     usps_tokens: TokenIssuer,
+    /// AfterShip trackings created so far: (number, slug) → creation instant.
+    aftership: Arc<Mutex<AftershipTrackings>>,
+    /// Every AfterShip create body received, for contract tests.
+    aftership_bodies: Arc<Mutex<Vec<Value>>>,
 }
 
 impl CarriersState {
@@ -238,6 +254,8 @@ impl CarriersSandbox {
             usps_tokens: TokenIssuer::new(config.seed ^ 0x5u64, config.token_lifetime),
             config: Arc::new(config),
             overrides: Arc::default(),
+            aftership: Arc::default(),
+            aftership_bodies: Arc::default(),
         };
         let faults = Faults::default();
         let layer = |route| {
@@ -270,6 +288,12 @@ impl CarriersSandbox {
             .route(
                 "/tracking/v3/tracking/{number}",
                 get(usps_track).layer(layer(USPS_TRACK_ROUTE)),
+            )
+            .route(
+                aftership::PATH,
+                get(aftership::get_trackings)
+                    .layer(layer(AFTERSHIP_GET_ROUTE))
+                    .merge(post(aftership::create_tracking).layer(layer(AFTERSHIP_CREATE_ROUTE))),
             )
             .with_state(state.clone());
         let server = server::serve(router, addr).await?;
@@ -329,6 +353,11 @@ impl CarriersSandbox {
         self.faults.count(route)
     }
 
+    /// The bodies of every AfterShip create request received, oldest first.
+    pub fn aftership_bodies(&self) -> Vec<Value> {
+        self.state.aftership_bodies.lock().unwrap().clone()
+    }
+
     /// Every access token issued so far is refused from now on.
     pub fn expire_all_tokens(&self) {
         self.state.ups_tokens.forget_all();
@@ -377,6 +406,26 @@ fn oauth_error(status: StatusCode, error: &str, description: &str) -> Response {
 }
 
 fn render(route: &'static str, fault: &Fault) -> Response {
+    if route == AFTERSHIP_GET_ROUTE || route == AFTERSHIP_CREATE_ROUTE {
+        return match fault {
+            Fault::Throttle { retry_after } => {
+                faults::with_retry_after(aftership::throttled(route), *retry_after)
+            }
+            Fault::ServerError(status) => aftership::error(
+                StatusCode::from_u16(*status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+                500,
+                "InternalError",
+                "Something went wrong on AfterShip's end.",
+            ),
+            Fault::ExpiredToken => aftership::error(
+                StatusCode::UNAUTHORIZED,
+                401,
+                "Unauthorized",
+                "Invalid API key.",
+            ),
+            _ => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+        };
+    }
     match fault {
         Fault::Throttle { retry_after } => {
             let response = match route {

@@ -571,6 +571,7 @@ mod tests {
             credentials: credentials_ref(&tenant, &id),
             sender_address: None,
             seller_id: None,
+            reply_identity: None,
             poll_interval_minutes: 15,
             enabled: true,
             created_at: chrono::DateTime::UNIX_EPOCH,

@@ -32,6 +32,9 @@ pub struct Settings {
     pub frontend_url: Option<String>,
     /// `MARKETDESK_CORS_ORIGINS`: comma-separated origins allowed by the API.
     pub cors_origins: Vec<String>,
+    /// `MARKETDESK_CARRIERS_SECRET`: the Secrets Manager secret (name or ARN) holding the
+    /// carrier API credentials (AfterShip, DHL, UPS, USPS); unset = tracking links only.
+    pub carriers_secret: Option<String>,
 }
 
 impl Settings {
@@ -61,6 +64,7 @@ impl Settings {
                         .collect()
                 })
                 .unwrap_or_default(),
+            carriers_secret: get("MARKETDESK_CARRIERS_SECRET"),
         })
     }
 }

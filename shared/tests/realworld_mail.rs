@@ -75,6 +75,7 @@ fn account(id: &str, channel: Channel, market: &str, sender: Option<&str>) -> Ch
         credentials: SecretRef("x".into()),
         sender_address: sender.map(str::to_owned),
         seller_id: None,
+        reply_identity: None,
         poll_interval_minutes: 5,
         enabled: true,
         created_at: *ARRIVAL - Duration::days(30),

@@ -29,7 +29,9 @@ use marketdesk::accounts::{
 };
 use marketdesk::connectors::amazon::Region;
 use marketdesk::domain::audit::action;
-use marketdesk::domain::{AccountId, Channel, ChannelAccount, Marketplace, SellerId, TenantId};
+use marketdesk::domain::{
+    AccountId, Channel, ChannelAccount, Marketplace, ReplyIdentity, SellerId, TenantId,
+};
 use marketdesk::store::{AccountStore, StoreError};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -76,6 +78,9 @@ pub struct NewAccount {
     /// Minutes between polls, 1 to 60 (default 5).
     #[serde(default = "default_interval")]
     pub poll_interval_minutes: u32,
+    /// The seller name and signature of replies (ready drafts); absent: the display name.
+    #[serde(default)]
+    pub reply_identity: Option<ReplyIdentity>,
     /// Write-only. Amazon: `client_id`, `client_secret`, `refresh_token` (Login with Amazon);
     /// eBay: the same and `seller_username`; Shopify: `shop_domain` (the marketplace id) and
     /// `access_token`.
@@ -97,6 +102,9 @@ pub struct AccountUpdate {
     pub poll_interval_minutes: u32,
     /// `false` stops polling (the schedule is deleted); `true` re-creates the schedule.
     pub enabled: bool,
+    /// The seller name and signature of replies; absent: the display name signs them.
+    #[serde(default)]
+    pub reply_identity: Option<ReplyIdentity>,
     /// Write-only; absent: the stored credentials stay.
     #[serde(default)]
     #[schema(value_type = Option<Object>)]
@@ -122,6 +130,9 @@ pub struct AccountView {
     pub seller_id: Option<String>,
     pub poll_interval_minutes: u32,
     pub enabled: bool,
+    /// How replies from this account are signed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reply_identity: Option<ReplyIdentity>,
     /// The poll schedule's expression while enabled (`rate(5 minutes)`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub poll_schedule: Option<String>,
@@ -141,6 +152,7 @@ impl From<&ChannelAccount> for AccountView {
             seller_id: a.seller_id.as_ref().map(ToString::to_string),
             poll_interval_minutes: a.poll_interval_minutes,
             enabled: a.enabled,
+            reply_identity: a.reply_identity.clone(),
             poll_schedule: a.enabled.then(|| PollSchedule::of(a).expression),
             created_at: a.created_at,
             version: a.version,
@@ -182,6 +194,43 @@ fn display_name(name: &str) -> Result<String, FieldError> {
         ));
     }
     Ok(name.to_owned())
+}
+
+/// Longest signature, in chars.
+pub const MAX_SIGNATURE_CHARS: usize = 500;
+
+fn reply_identity(identity: Option<&ReplyIdentity>) -> Result<Option<ReplyIdentity>, FieldError> {
+    let Some(identity) = identity else {
+        return Ok(None);
+    };
+    let seller_name = identity.seller_name.trim();
+    if seller_name.is_empty()
+        || seller_name.chars().count() > MAX_NAME_CHARS
+        || seller_name.chars().any(char::is_control)
+    {
+        return Err(FieldError::new(
+            "reply_identity.seller_name",
+            format!("must be 1 to {MAX_NAME_CHARS} chars on one line"),
+        ));
+    }
+    let signature = identity
+        .signature
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty());
+    if let Some(sig) = signature
+        && (sig.chars().count() > MAX_SIGNATURE_CHARS
+            || sig.chars().any(|c| c.is_control() && c != '\n'))
+    {
+        return Err(FieldError::new(
+            "reply_identity.signature",
+            format!("must be at most {MAX_SIGNATURE_CHARS} chars of text"),
+        ));
+    }
+    Ok(Some(ReplyIdentity {
+        seller_name: seller_name.to_owned(),
+        signature: signature.map(str::to_owned),
+    }))
 }
 
 fn interval(minutes: u32) -> Result<u32, FieldError> {
@@ -329,6 +378,7 @@ fn new_account(
         sender_address: sender_address(body.channel, body.sender_address.as_deref())?,
         seller_id,
         poll_interval_minutes: interval(body.poll_interval_minutes)?,
+        reply_identity: reply_identity(body.reply_identity.as_ref())?,
         enabled: true,
         created_at: now,
         version: 0,
@@ -359,6 +409,7 @@ fn updated_account(
     next.sender_address = sender_address(current.channel, body.sender_address.as_deref())?;
     next.poll_interval_minutes = interval(body.poll_interval_minutes)?;
     next.enabled = body.enabled;
+    next.reply_identity = reply_identity(body.reply_identity.as_ref())?;
     Ok((next, credentials))
 }
 
@@ -376,6 +427,9 @@ fn changed_fields(before: &ChannelAccount, after: &ChannelAccount) -> Vec<&'stat
     }
     if before.enabled != after.enabled {
         changed.push("enabled");
+    }
+    if before.reply_identity != after.reply_identity {
+        changed.push("reply_identity");
     }
     changed
 }

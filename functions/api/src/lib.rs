@@ -28,7 +28,7 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::http::HeaderValue;
-use axum::routing::{get, post, put};
+use axum::routing::{delete, get, post, put};
 use marketdesk::accounts::{CredentialVault, NotConfigured, PollSchedules};
 use marketdesk::auth::DevTokens;
 use marketdesk::escalation::{NoSchedules, ScheduleSync};
@@ -61,6 +61,9 @@ pub struct AppState<S> {
     /// ends a clock (none configured: the escalator judges a stale schedule and the sweep
     /// catches up).
     pub escalations: Arc<dyn ScheduleSync>,
+    /// Carrier tracking the ticket view refreshes stale shipments with (none: as stored).
+    pub tracking: Arc<dyn marketdesk::tracking::LiveTracking>,
+    pub tracking_policy: marketdesk::tracking::RefreshPolicy,
 }
 
 impl<S: std::fmt::Debug> std::fmt::Debug for AppState<S> {
@@ -84,6 +87,8 @@ impl<S> Clone for AppState<S> {
             credentials: self.credentials.clone(),
             poll_schedules: self.poll_schedules.clone(),
             escalations: self.escalations.clone(),
+            tracking: self.tracking.clone(),
+            tracking_policy: self.tracking_policy,
         }
     }
 }
@@ -100,6 +105,8 @@ impl<S> AppState<S> {
             credentials: Arc::new(NotConfigured),
             poll_schedules: Arc::new(NotConfigured),
             escalations: Arc::new(NoSchedules),
+            tracking: Arc::new(marketdesk::tracking::NoLiveTracking),
+            tracking_policy: marketdesk::tracking::RefreshPolicy::default(),
         }
     }
 
@@ -114,6 +121,8 @@ impl<S> AppState<S> {
             credentials: Arc::new(NotConfigured),
             poll_schedules: Arc::new(NotConfigured),
             escalations: Arc::new(NoSchedules),
+            tracking: Arc::new(marketdesk::tracking::NoLiveTracking),
+            tracking_policy: marketdesk::tracking::RefreshPolicy::default(),
         }
     }
 
@@ -147,6 +156,17 @@ impl<S> AppState<S> {
     /// Status changes keep the tickets' escalation schedules in step through `schedules`.
     pub fn with_escalations(mut self, schedules: impl ScheduleSync + 'static) -> Self {
         self.escalations = Arc::new(schedules);
+        self
+    }
+
+    /// The ticket view refreshes stale shipments through `tracker` as `policy` says.
+    pub fn with_tracking(
+        mut self,
+        tracker: impl marketdesk::tracking::LiveTracking + 'static,
+        policy: marketdesk::tracking::RefreshPolicy,
+    ) -> Self {
+        self.tracking = Arc::new(tracker);
+        self.tracking_policy = policy;
         self
     }
 
@@ -224,6 +244,7 @@ pub fn app<S: ApiStore>(state: AppState<S>) -> Router {
         )
         .route("/v1/tickets/{id}/replies", post(writes::reply::<S>))
         .route("/v1/tickets/{id}/notes", post(writes::add_note::<S>))
+        .route("/v1/tickets/{id}/draft", delete(writes::discard_draft::<S>))
         .route("/v1/tickets/{id}/assignee", put(writes::set_assignee::<S>))
         .route("/v1/tickets/{id}/status", put(writes::set_status::<S>))
         .route("/v1/tickets/{id}/tags", put(writes::set_tags::<S>))

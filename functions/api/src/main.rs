@@ -7,6 +7,9 @@ use marketdesk::adapters::secrets::SecretsManager;
 use marketdesk::adapters::sqs::{SqsOutboundQueue, SqsRedrive};
 use marketdesk::adapters::{aws, dynamo::DynamoStore};
 use marketdesk::config::Settings;
+use marketdesk::connectors::HttpConfig;
+use marketdesk::connectors::accounts::{ChannelClients, Endpoints};
+use marketdesk::tracking::RefreshPolicy;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
@@ -14,6 +17,15 @@ async fn main() -> Result<(), lambda_http::Error> {
     let settings = Settings::from_env()?;
     let config = aws::load_config().await;
     let store = DynamoStore::from_config(&config, &settings.table);
+    let env = |k: &str| std::env::var(k).ok();
+    // The ticket view refreshes stale shipments; without carrier credentials it shows links.
+    let tracker = ChannelClients::new(
+        SecretsManager::from_config(&config),
+        Endpoints::from_lookup(env),
+        HttpConfig::default(),
+    )
+    .tracker_from_settings(&settings)
+    .await;
     let poll_target = PollTarget::from_settings(&settings);
     let escalations = ScheduleTarget::from_settings(&settings);
     let queue_url = settings
@@ -48,6 +60,10 @@ async fn main() -> Result<(), lambda_http::Error> {
             state = state.with_escalations(EventBridgeScheduler::from_config(&config, target));
         }
         Err(e) => tracing::warn!(error = %e, "escalation schedules follow no status change"),
+    }
+    match tracker {
+        Ok(tracker) => state = state.with_tracking(tracker, RefreshPolicy::from_lookup(env)),
+        Err(e) => tracing::warn!(error = %e, "ticket view shows shipments as stored"),
     }
     lambda_http::run(api::app(state)).await
 }

@@ -20,6 +20,7 @@ use crate::{Problem, accounts, compliance, policies, rules, sla, templates, tick
         tickets::view,
         writes::reply,
         writes::add_note,
+        writes::discard_draft,
         writes::set_assignee,
         writes::set_status,
         writes::set_tags,

@@ -135,8 +135,11 @@ pub struct TicketDetail {
     notes: Vec<marketdesk::domain::Note>,
     /// Agents viewing or replying now (live heartbeats), most recent first.
     presences: Vec<marketdesk::domain::Presence>,
-    /// The ticket's order with its items and shipments (carrier status as last fetched:
-    /// `checked_at`), if the ticket has one and it is known.
+    /// The ticket's order with its items and shipments, if the ticket has one and it is known.
+    /// A shipment not delivered whose carrier status (`checked_at`) is older than the
+    /// configured age is asked of its carrier first (once per window for every agent, at most
+    /// about 1 s; a carrier that does not answer leaves the last known status); every shipment
+    /// carries its carrier's public `tracking_url`.
     order: Option<Order>,
     /// The customer's other tickets and orders on every channel, newest first (at most 50).
     customer_history: Vec<HistoryEntry>,
@@ -190,6 +193,31 @@ impl SlaSummary {
     }
 }
 
+/// Renders the ticket's draft again from `order` (its facts changed) and stores it, on the
+/// ticket's version: the account (its reply identity), the tenant's templates, one
+/// conditional write. `None` when another write won the race (the next view retries).
+async fn redraft<
+    S: TicketStore + marketdesk::store::AccountStore + marketdesk::store::ConfigStore,
+>(
+    store: &S,
+    ticket: &Ticket,
+    order: Option<&Order>,
+    now: DateTime<Utc>,
+) -> Result<Option<Ticket>, marketdesk::store::StoreError> {
+    let Some(account) = store.account(&ticket.tenant, &ticket.account).await? else {
+        return Ok(None);
+    };
+    let stored = store.tenant_config(&ticket.tenant).await?;
+    let config = marketdesk::tenant_config::TenantConfig::from_stored(&stored);
+    let mut next = ticket.clone();
+    next.draft = marketdesk::drafts::render(ticket, order, &account, &config.templates, now);
+    match store.update_ticket(&next).await {
+        Ok(written) => Ok(Some(written)),
+        Err(marketdesk::store::StoreError::Conflict { .. }) => Ok(None),
+        Err(other) => Err(other),
+    }
+}
+
 /// A ticket with its messages, events and notes.
 #[utoipa::path(
     get,
@@ -205,7 +233,13 @@ impl SlaSummary {
     ),
     security(("bearer" = []))
 )]
-pub async fn view<S: TicketStore + CustomerStore>(
+pub async fn view<
+    S: TicketStore
+        + CustomerStore
+        + marketdesk::store::OrderStore
+        + marketdesk::store::AccountStore
+        + marketdesk::store::ConfigStore,
+>(
     State(state): State<AppState<S>>,
     Authenticated(caller): Authenticated,
     Path(id): Path<String>,
@@ -244,9 +278,17 @@ pub async fn view<S: TicketStore + CustomerStore>(
                 channel,
                 order: ref id,
                 ref details,
-                ..
+                at,
             } if wanted.is_some_and(|w| w.channel == channel && w.order == *id) => {
-                order = details.as_deref().cloned();
+                order = details.as_deref().cloned().map(|o| {
+                    let key = marketdesk::store::OrderHistoryKey {
+                        customer: view.ticket.customer.clone(),
+                        at,
+                        channel,
+                        order: id.clone(),
+                    };
+                    (key, o)
+                });
                 customer_history.push(entry);
             }
             other => customer_history.push(other),
@@ -254,6 +296,38 @@ pub async fn view<S: TicketStore + CustomerStore>(
     }
     customer_history.truncate(HISTORY_IN_VIEW as usize);
     let now = Utc::now();
+    // A stale, undelivered shipment is asked of its carrier (once per window, bounded wait);
+    // any failure there leaves the status as stored and the view answers.
+    let order = match order {
+        Some((key, mut order)) => {
+            if let Err(err) = marketdesk::tracking::refresh_order(
+                &*state.store,
+                &*state.tracking,
+                state.tracking_policy,
+                &caller.tenant,
+                &key,
+                &mut order,
+                now,
+            )
+            .await
+            {
+                tracing::warn!(ticket = %view.ticket.id, error = %err, "tracking refresh not stored");
+            }
+            Some(order)
+        }
+        None => None,
+    };
+    let mut view = view;
+    // Only with the order in hand: a view that could not find it must not blank the draft.
+    if order.is_some() && marketdesk::drafts::outdated(&view.ticket, order.as_ref()) {
+        match redraft(&*state.store, &view.ticket, order.as_ref(), now).await {
+            Ok(Some(ticket)) => view.ticket = ticket,
+            Ok(None) => {}
+            Err(err) => {
+                tracing::warn!(ticket = %view.ticket.id, error = %err, "draft not re-rendered")
+            }
+        }
+    }
     let etag = axum::http::HeaderValue::from_str(&crate::preconditions::etag(view.ticket.version))
         .expect("an ETag is ASCII");
     Ok((

@@ -429,6 +429,8 @@ pub async fn reply<S: TicketStore + ConfigStore + OrderStore>(
     // The agent has answered: a rule's suggestion for this turn is spent (the next buyer
     // message runs the rules again). Cleared in the reply's own write.
     ticket.suggested_draft = None;
+    // Sent as is or edited, the ready draft has served.
+    ticket.draft = None;
     // Request 2: message, events and ticket in one transaction on the version.
     let written = state
         .store
@@ -756,6 +758,46 @@ enum EditProblems {
     /// If-Match missing
     #[response(status = 428, content_type = "application/problem+json")]
     PreconditionRequired(Problem),
+}
+
+/// Discard the ticket's ready draft (the agent answers otherwise). The next buyer message
+/// renders a new one if a template answers it.
+#[utoipa::path(
+    delete,
+    path = "/v1/tickets/{id}/draft",
+    tag = "tickets",
+    params(("id" = String, Path, description = "Ticket id (`tkt_…`)"),
+        ("If-Match" = String, Header, description = "The ticket's ETag, `\"v{version}\"`")),
+    responses(
+        (status = 200, description = "`ticket` without its draft; the new ETag", body = Edited),
+        EditProblems,
+    ),
+    security(("bearer" = []))
+)]
+pub async fn discard_draft<S: TicketStore>(
+    State(state): State<AppState<S>>,
+    Authenticated(caller): Authenticated,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, Problem> {
+    let now = Utc::now();
+    edit(
+        &state,
+        &caller.tenant,
+        &id,
+        &headers,
+        StatusCode::OK,
+        |mut ticket| {
+            ticket.draft.take()?;
+            ticket.updated_at = now;
+            Some(Edit {
+                ticket,
+                events: Vec::new(),
+                notes: Vec::new(),
+            })
+        },
+    )
+    .await
 }
 
 /// Add an internal note.

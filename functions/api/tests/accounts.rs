@@ -544,3 +544,54 @@ async fn a_seller_connected_by_another_tenant_is_a_conflict_and_saves_nothing() 
     assert!(!second.text.contains(first.body["id"].as_str().unwrap()));
     assert!(f.table.store.accounts(&f.acme).await.unwrap().is_empty());
 }
+
+#[tokio::test]
+async fn the_reply_identity_is_set_on_connect_changed_by_an_update_and_validated() {
+    let f = fixture().await;
+    let mut body = ebay();
+    body["reply_identity"] =
+        json!({"seller_name": "  Casa Luce ", "signature": "Il team di Casa Luce"});
+    let created = f.create(body).await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
+    assert_eq!(
+        created.body["reply_identity"],
+        json!({"seller_name": "Casa Luce", "signature": "Il team di Casa Luce"})
+    );
+    let id = created.body["id"].as_str().unwrap().to_string();
+    let path = format!("/v1/admin/accounts/{id}");
+
+    let mut change = update(true, 15);
+    change["display_name"] = json!("eBay Italia");
+    change.as_object_mut().unwrap().remove("sender_address");
+    change["reply_identity"] = json!({"seller_name": "Casa\u{0007}Luce"});
+    let refused = f
+        .send(
+            Method::PUT,
+            &path,
+            &f.admin,
+            Some("\"v1\""),
+            Some(change.clone()),
+        )
+        .await;
+    assert_eq!(
+        refused.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        refused.text
+    );
+    assert!(
+        refused.text.contains("reply_identity.seller_name"),
+        "{}",
+        refused.text
+    );
+
+    change["reply_identity"] = json!({"seller_name": "Luce Store"});
+    let changed = f
+        .send(Method::PUT, &path, &f.admin, Some("\"v1\""), Some(change))
+        .await;
+    assert_eq!(changed.status, StatusCode::OK, "{}", changed.text);
+    assert_eq!(
+        changed.body["reply_identity"],
+        json!({"seller_name": "Luce Store"})
+    );
+}

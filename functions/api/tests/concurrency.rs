@@ -60,6 +60,7 @@ fn amazon_account(tenant: &TenantId, created: DateTime<Utc>) -> ChannelAccount {
         display_name: "Acme Casa".into(),
         credentials: SecretRef("marketdesk/acme/acct_amazon_it".into()),
         sender_address: Some(SENDER.into()),
+        reply_identity: None,
         poll_interval_minutes: 5,
         enabled: true,
         seller_id: None,

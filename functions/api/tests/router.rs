@@ -276,3 +276,191 @@ async fn the_inbox_filters_by_channel_assignee_and_overdue_and_names_a_bad_filte
         );
     }
 }
+
+mod tracking_refresh {
+    use std::time::Duration;
+
+    use chrono::Utc;
+    use marketdesk::connectors::carriers::{AftershipConfig, AftershipTracking, CarrierTracker};
+    use marketdesk::connectors::{HttpConfig, RateLimit, RetryPolicy, Secret};
+    use marketdesk::domain::OrderRef;
+    use marketdesk::tracking::RefreshPolicy;
+    use marketdesk_sandboxes::Fault;
+    use marketdesk_sandboxes::carriers::{AFTERSHIP_GET_ROUTE, CarriersSandbox, Stage};
+    use marketdesk_tests::sample_order;
+
+    use super::*;
+
+    const NUMBER: &str = "AB123456785GB";
+
+    fn tracker(sandbox: &CarriersSandbox) -> CarrierTracker {
+        let http = HttpConfig {
+            timeout: Duration::from_millis(500),
+            connect_timeout: Duration::from_millis(500),
+            retry: RetryPolicy {
+                min_delay: Duration::from_millis(10),
+                max_delay: Duration::from_millis(50),
+                max_attempts: 2,
+                budget: Duration::from_secs(1),
+            },
+        };
+        let config = AftershipConfig {
+            endpoint: sandbox.base_url(),
+            rate: RateLimit::new(1000.0, 1000),
+            http,
+            ..AftershipConfig::new("t", Secret::new(&sandbox.config().aftership_api_key))
+        };
+        CarrierTracker::new().with_aftership(AftershipTracking::new(config, http.build_client()))
+    }
+
+    /// A ticket whose Amazon FBM order has one Royal Mail shipment checked two hours ago.
+    async fn setup(
+        sandbox: &CarriersSandbox,
+        policy: RefreshPolicy,
+    ) -> (
+        axum::Router,
+        String,
+        marketdesk_devstack::testing::TestTable,
+    ) {
+        let t = fresh_table().await;
+        let owner = tenant("acme");
+        let mut ticket = new_ticket(&owner, at("2026-11-20T10:00:00Z"));
+        let mut order = sample_order("2026-11-19T10:00:00Z", "Shipped");
+        order.shipments[0].carrier = "royal_mail".into();
+        order.shipments[0].tracking_number = NUMBER.into();
+        order.shipments[0].checked_at = Some(Utc::now() - chrono::Duration::hours(2));
+        ticket.order = Some(OrderRef {
+            channel: order.channel,
+            order: order.id.clone(),
+        });
+        let mut write = first_inbound(&ticket, "<r1@relay>");
+        write.order = Some(order);
+        t.store.record_inbound(&write).await.unwrap();
+        let app = api::app(
+            api::AppState::local(
+                t.store.clone(),
+                marketdesk::outbound::MemoryOutboundQueue::default(),
+                DevTokens::new(SECRET),
+            )
+            .with_tracking(tracker(sandbox), policy),
+        );
+        (app, format!("/v1/tickets/{}", ticket.id), t)
+    }
+
+    #[tokio::test]
+    async fn a_stale_shipment_is_refreshed_once_per_window_and_the_answer_is_shared() {
+        let sandbox = CarriersSandbox::start().await.unwrap();
+        sandbox.set_stage(NUMBER, Stage::OutForDelivery);
+        let (app, path, t) = setup(&sandbox, RefreshPolicy::default()).await;
+        let bearer = token(&tenant("acme"));
+
+        t.requests.take();
+        let (status, _, body) = call(app.clone(), &path, Some(&bearer)).await;
+        assert_eq!(status, StatusCode::OK);
+        let shipment = &body["order"]["shipments"][0];
+        assert_eq!(shipment["status"], "out_for_delivery", "{body:#}");
+        assert!(
+            shipment["tracking_url"]
+                .as_str()
+                .unwrap()
+                .contains("royalmail.com")
+        );
+        assert!(shipment["estimated_delivery"].is_string());
+        // The view's 2 Queries, the window's claim and the stored answer.
+        assert_eq!(t.requests.take(), 4);
+        let carrier_calls = sandbox.faults().requests().len();
+        assert!(carrier_calls >= 1);
+
+        // Another agent a moment later: the stored answer, no carrier call, the view's budget.
+        let (_, _, again) = call(app.clone(), &path, Some(&bearer)).await;
+        assert_eq!(again["order"]["shipments"][0]["status"], "out_for_delivery");
+        assert_eq!(sandbox.faults().requests().len(), carrier_calls);
+        assert_eq!(t.requests.take(), 2);
+    }
+
+    #[tokio::test]
+    async fn a_carrier_timeout_leaves_the_last_known_status_and_the_view_answers() {
+        let sandbox = CarriersSandbox::start().await.unwrap();
+        sandbox.set_stage(NUMBER, Stage::Delivered);
+        sandbox
+            .faults()
+            .push_n(AFTERSHIP_GET_ROUTE, Fault::Delay(Duration::from_secs(5)), 4);
+        let policy = RefreshPolicy {
+            timeout: Duration::from_millis(300),
+            ..RefreshPolicy::default()
+        };
+        let (app, path, _t) = setup(&sandbox, policy).await;
+        let bearer = token(&tenant("acme"));
+        let (status, _, body) = call(app.clone(), &path, Some(&bearer)).await;
+        assert_eq!(status, StatusCode::OK);
+        let shipment = &body["order"]["shipments"][0];
+        assert_eq!(shipment["status"], "in_transit");
+        assert!(
+            shipment["tracking_url"]
+                .as_str()
+                .unwrap()
+                .contains("royalmail.com")
+        );
+
+        // The window was claimed: a second view within it does not ask again.
+        let before = sandbox.requests(AFTERSHIP_GET_ROUTE);
+        let (status, _, body) = call(app, &path, Some(&bearer)).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(body["order"]["shipments"][0]["status"], "in_transit");
+        assert_eq!(sandbox.requests(AFTERSHIP_GET_ROUTE), before);
+    }
+}
+
+#[tokio::test]
+async fn a_ready_draft_is_discarded_with_if_match_and_a_stale_etag_changes_nothing() {
+    use axum::http::Method;
+    use marketdesk::domain::{DraftFacts, ReadyDraft};
+    let t = fresh_table().await;
+    let owner = tenant("acme");
+    let mut ticket = new_ticket(&owner, at("2026-11-20T10:00:00Z"));
+    ticket.draft = Some(ReadyDraft {
+        template: "wismo_live".into(),
+        language: "it".into(),
+        body: "Gentile Giulia, il pacco è in transito.".into(),
+        facts: DraftFacts::default(),
+        missing: Vec::new(),
+        compliance: "pass".into(),
+        findings: Vec::new(),
+        rendered_at: at("2026-11-20T10:00:00Z"),
+    });
+    t.store
+        .record_inbound(&first_inbound(&ticket, "<d1@relay>"))
+        .await
+        .unwrap();
+    let app = api::app(api::AppState::local(
+        t.store.clone(),
+        marketdesk::outbound::MemoryOutboundQueue::default(),
+        DevTokens::new(SECRET),
+    ));
+    let bearer = token(&owner);
+    let (_, _, view) = call(
+        app.clone(),
+        &format!("/v1/tickets/{}", ticket.id),
+        Some(&bearer),
+    )
+    .await;
+    assert_eq!(view["ticket"]["draft"]["template"], "wismo_live");
+    let discard = |tag: &'static str| {
+        Request::builder()
+            .method(Method::DELETE)
+            .uri(format!("/v1/tickets/{}/draft", ticket.id))
+            .header(header::AUTHORIZATION, format!("Bearer {bearer}"))
+            .header(header::IF_MATCH, tag)
+            .body(Body::empty())
+            .unwrap()
+    };
+    let stale = app.clone().oneshot(discard("\"v0\"")).await.unwrap();
+    assert_eq!(stale.status(), StatusCode::PRECONDITION_FAILED);
+    let stored = t.store.ticket(&owner, &ticket.id).await.unwrap().unwrap();
+    assert!(stored.draft.is_some());
+    let done = app.clone().oneshot(discard("\"v1\"")).await.unwrap();
+    assert_eq!(done.status(), StatusCode::OK);
+    let stored = t.store.ticket(&owner, &ticket.id).await.unwrap().unwrap();
+    assert!(stored.draft.is_none());
+    assert_eq!(stored.version, 2);
+}

@@ -1,7 +1,5 @@
 //! The ingest worker behind the ingest queue: build dependencies once, run.
 
-use std::sync::Arc;
-
 use aws_lambda_events::event::sqs::SqsEvent;
 use lambda_runtime::{LambdaEvent, service_fn};
 use marketdesk::adapters::scheduler::{EventBridgeScheduler, ScheduleTarget};
@@ -9,7 +7,7 @@ use marketdesk::adapters::secrets::SecretsManager;
 use marketdesk::adapters::{aws, dynamo::DynamoStore, s3::S3MailBlobs};
 use marketdesk::config::Settings;
 use marketdesk::connectors::HttpConfig;
-use marketdesk::connectors::accounts::{ChannelClients, Endpoints, LiveContext};
+use marketdesk::connectors::accounts::{Endpoints, LiveContext};
 use marketdesk::ingest::Ingestor;
 
 #[tokio::main]
@@ -17,18 +15,17 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     lambda_runtime::tracing::init_default_subscriber();
     let settings = Settings::from_env()?;
     let config = aws::load_config().await;
-    let clients = ChannelClients::new(
+    let live = LiveContext::from_settings(
         SecretsManager::from_config(&config),
+        &settings,
         Endpoints::from_lookup(|k| std::env::var(k).ok()),
         HttpConfig::default(),
-    );
+    )
+    .await?;
     let ingestor = Ingestor::new(
         DynamoStore::from_config(&config, &settings.table),
         S3MailBlobs::from_config(&config),
-        LiveContext {
-            clients: Arc::new(clients),
-            tracker: Default::default(),
-        },
+        live,
         EventBridgeScheduler::new(
             aws_sdk_scheduler::Client::new(&config),
             ScheduleTarget::from_settings(&settings)?,

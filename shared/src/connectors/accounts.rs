@@ -12,7 +12,8 @@ use serde::Deserialize;
 
 use super::amazon::{LwaClient, LwaCredentials, Region, SpApiConfig, SpApiOrders};
 use super::carriers::{
-    ClientCredentials, DhlConfig, DhlTracking, UpsConfig, UpsTracking, UspsConfig, UspsTracking,
+    AftershipConfig, AftershipTracking, ClientCredentials, DhlConfig, DhlTracking, UpsConfig,
+    UpsTracking, UspsConfig, UspsTracking,
 };
 use super::ebay::{
     EbayConfig, EbayCredentials, EbayFeedback, EbayFulfillment, EbayMessages, EbayOAuth,
@@ -58,10 +59,11 @@ pub struct Endpoints {
     pub dhl: Option<String>,
     pub ups: Option<String>,
     pub usps: Option<String>,
+    pub aftership: Option<String>,
 }
 
 impl Endpoints {
-    /// `MARKETDESK_{AMAZON_SPAPI,AMAZON_LWA,EBAY_API,EBAY_TOKEN,SHOPIFY,DHL,UPS,USPS}_URL`.
+    /// `MARKETDESK_{AMAZON_SPAPI,AMAZON_LWA,EBAY_API,EBAY_TOKEN,SHOPIFY,DHL,UPS,USPS,AFTERSHIP}_URL`.
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Self {
         let url =
             |name: &str| get(&format!("MARKETDESK_{name}_URL")).filter(|v| !v.trim().is_empty());
@@ -74,6 +76,7 @@ impl Endpoints {
             dhl: url("DHL"),
             ups: url("UPS"),
             usps: url("USPS"),
+            aftership: url("AFTERSHIP"),
         }
     }
 }
@@ -333,10 +336,42 @@ impl<S: SecretSource> ChannelClients<S> {
         }
     }
 
+    /// The deployment's carrier tracker, from the carriers secret the settings name
+    /// (`MARKETDESK_CARRIERS_SECRET`): what every function that tracks builds, deployed or on
+    /// the local stack. No secret named = link-only tracking (logged); a named secret that
+    /// cannot be read or parsed is an error, so a broken configuration fails the cold start
+    /// instead of silently tracking nothing.
+    pub async fn tracker_from_settings(
+        &self,
+        settings: &crate::config::Settings,
+    ) -> Result<super::carriers::CarrierTracker, ConnectorError> {
+        let Some(name) = &settings.carriers_secret else {
+            tracing::warn!("MARKETDESK_CARRIERS_SECRET unset: carrier tracking links only");
+            return Ok(super::carriers::CarrierTracker::new());
+        };
+        let reference = SecretRef(name.clone());
+        let text = self.secrets.fresh_secret(&reference).await?;
+        let credentials: CarrierCredentials = serde_json::from_str(&text).map_err(|e| {
+            CallContext::new("secrets", "carriers", "readCarrierCredentials").error(
+                ErrorKind::Mapping(format!("carriers secret is not the expected JSON: {e}")),
+            )
+        })?;
+        Ok(self.tracker(&credentials))
+    }
+
     /// The carrier clients this deployment has credentials for (`carriers` secret JSON:
-    /// `{"dhl_api_key": …, "ups": {"client_id", "client_secret"}, "usps": {…}}`).
+    /// `{"aftership_api_key": …, "dhl_api_key": …, "ups": {"client_id", "client_secret"},
+    /// "usps": {…}}`, every member optional).
     pub fn tracker(&self, carriers: &CarrierCredentials) -> super::carriers::CarrierTracker {
         let mut tracker = super::carriers::CarrierTracker::new();
+        if let Some(key) = &carriers.aftership_api_key {
+            let mut config = AftershipConfig::new("carriers", key.clone());
+            if let Some(endpoint) = &self.endpoints.aftership {
+                config.endpoint = endpoint.clone();
+            }
+            config.http = self.http;
+            tracker = tracker.with_aftership(AftershipTracking::new(config, self.http_client()));
+        }
         if let Some(key) = &carriers.dhl_api_key {
             let mut config = DhlConfig::new("carriers", key.clone());
             if let Some(endpoint) = &self.endpoints.dhl {
@@ -374,6 +409,8 @@ impl<S: SecretSource> ChannelClients<S> {
 /// Carrier API credentials of the deployment (one secret, JSON).
 #[derive(Clone, Default, Deserialize)]
 pub struct CarrierCredentials {
+    #[serde(default)]
+    pub aftership_api_key: Option<Secret>,
     #[serde(default)]
     pub dhl_api_key: Option<Secret>,
     #[serde(default)]
@@ -469,6 +506,25 @@ pub struct LiveContext<S> {
     pub tracker: super::carriers::CarrierTracker,
 }
 
+impl<S: SecretSource> LiveContext<S> {
+    /// The live context a deployed function builds from its environment: the accounts'
+    /// clients, and the carrier tracker from the carriers secret `settings` name — the same
+    /// composition on the local stack and deployed.
+    pub async fn from_settings(
+        secrets: S,
+        settings: &crate::config::Settings,
+        endpoints: Endpoints,
+        http: HttpConfig,
+    ) -> Result<Self, ConnectorError> {
+        let clients = ChannelClients::new(secrets, endpoints, http);
+        let tracker = clients.tracker_from_settings(settings).await?;
+        Ok(LiveContext {
+            clients: Arc::new(clients),
+            tracker,
+        })
+    }
+}
+
 impl<S: SecretSource> crate::ingest::service::Enricher for LiveContext<S> {
     async fn order(
         &self,
@@ -521,6 +577,7 @@ mod version_tests {
             credentials: SecretRef("marketdesk/acme/acct_shop".into()),
             sender_address: None,
             seller_id: None,
+            reply_identity: None,
             poll_interval_minutes: 5,
             enabled: true,
             created_at: DateTime::UNIX_EPOCH,

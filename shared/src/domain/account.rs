@@ -22,6 +22,19 @@ pub struct Tenant {
 #[serde(transparent)]
 pub struct SecretRef(pub String);
 
+/// The seller's name and signature on replies, set once per channel account so no agent types
+/// them per reply.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ReplyIdentity {
+    /// The store name buyers know (`[SELLER_NAME]`).
+    pub seller_name: String,
+    /// Lines added under the name (a team name, say); checked with the reply.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signature: Option<String>,
+}
+
 /// A connected marketplace seller account or mailbox.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ChannelAccount {
@@ -40,6 +53,10 @@ pub struct ChannelAccount {
     /// Amazon's selling partner id; SP-API notifications are routed to the account by it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seller_id: Option<SellerId>,
+    /// How replies from this account are signed (ready drafts and templates); absent: the
+    /// display name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply_identity: Option<ReplyIdentity>,
     /// Minutes between two polls of the channel's APIs.
     pub poll_interval_minutes: u32,
     pub enabled: bool,

@@ -12,7 +12,7 @@ pub mod order;
 pub mod presence;
 pub mod ticket;
 
-pub use account::{ChannelAccount, SecretRef, Tenant};
+pub use account::{ChannelAccount, ReplyIdentity, SecretRef, Tenant};
 pub use audit::AuditEntry;
 pub use channel::{Channel, Marketplace};
 pub use claim::{Claim, ClaimKind, ClaimStatus, Feedback, FeedbackRating};
@@ -24,6 +24,6 @@ pub use order::{
 };
 pub use presence::{Presence, PresenceState};
 pub use ticket::{
-    Intent, NO_RISK_BAND, Note, Priority, Risk, RuleAction, SlaState, SuggestedDraft,
-    ThreadSources, Ticket, TicketEvent, TicketEventKind, TicketStatus, WorkingSpan,
+    DraftFacts, Intent, NO_RISK_BAND, Note, Priority, ReadyDraft, Risk, RuleAction, SlaState,
+    SuggestedDraft, ThreadSources, Ticket, TicketEvent, TicketEventKind, TicketStatus, WorkingSpan,
 };

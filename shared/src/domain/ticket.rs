@@ -233,6 +233,10 @@ pub struct Ticket {
     /// A reply an automation rule proposes; an agent sends it (or not) — never sent by itself.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub suggested_draft: Option<SuggestedDraft>,
+    /// A reply rendered for this ticket, ready to send as is (or to edit, or to discard);
+    /// re-rendered when the facts it used change.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub draft: Option<ReadyDraft>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     /// Optimistic-locking counter: every write is conditional on it.
@@ -287,6 +291,57 @@ pub struct SuggestedDraft {
     /// The rule that suggested it.
     pub rule: RuleId,
     pub at: DateTime<Utc>,
+}
+
+/// A reply ingestion rendered from a template: the buyer's language, placeholders filled from
+/// the order, shipment and live tracking, checked by the compliance checker.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ReadyDraft {
+    /// The template it was rendered from (`wismo_live`).
+    pub template: String,
+    /// The language of the variant used (ISO 639-1).
+    pub language: String,
+    pub body: String,
+    /// What the body states, as it was when rendered; a change re-renders it.
+    pub facts: DraftFacts,
+    /// Placeholders nothing could fill: the agent edits them in before sending.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub missing: Vec<String>,
+    /// The compliance checker's outcome on the body: `pass`, `warn` or `block`.
+    pub compliance: String,
+    /// The rules that fired, if any.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub findings: Vec<String>,
+    pub rendered_at: DateTime<Utc>,
+}
+
+/// The facts a draft was rendered from.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DraftFacts {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub buyer_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seller_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub carrier: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tracking_number: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tracking_url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shipment_status: Option<super::ShipmentStatus>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub estimated_delivery: Option<DateTime<Utc>>,
+    /// The carrier's newest scan.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_scan_at: Option<DateTime<Utc>>,
+    /// When the carrier was last asked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checked_at: Option<DateTime<Utc>>,
 }
 
 /// What an automation rule changed on a ticket, as recorded in its `rule_applied` event.

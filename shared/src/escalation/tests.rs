@@ -54,6 +54,7 @@ fn ticket(channel: Channel, policy_id: &str, events: &[(&str, ClockEventKind)]) 
         last_agent_reply_at: None,
         sources: Default::default(),
         suggested_draft: None,
+        draft: None,
         language: None,
         created_at: first,
         updated_at: first,

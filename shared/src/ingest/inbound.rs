@@ -396,6 +396,7 @@ mod tests {
             display_name: id.into(),
             credentials: SecretRef("x".into()),
             sender_address: sender.map(str::to_owned),
+            reply_identity: None,
             poll_interval_minutes: 5,
             enabled: true,
             seller_id: None,

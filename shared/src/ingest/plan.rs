@@ -74,6 +74,7 @@ pub fn plan(
                 last_agent_reply_at: None,
                 sources: Default::default(),
                 suggested_draft: None,
+                draft: None,
                 language: None,
                 created_at: now,
                 updated_at: now,

@@ -245,7 +245,15 @@ where
             if let Some(order) = ctx.order.as_ref().filter(|_| ctx.order_is_fresh) {
                 extra_identities = order.buyer_identities.clone();
             }
-            let write = plan(inbound, &ctx, policies, &config.rules, now);
+            let mut write = plan(inbound, &ctx, policies, &config.rules, now);
+            // A buyer's question a template answers gets a ready draft, rendered from the
+            // order as enriched above (live tracking), in the same write as the ticket.
+            if write.message.direction == crate::domain::Direction::Inbound {
+                let order = write.order.as_ref().or(ctx.order.as_ref());
+                write.ticket.draft =
+                    crate::drafts::refreshed(&write.ticket, order, account, &config.templates, now)
+                        .or(write.ticket.draft.take());
+            }
             match self.store.record_inbound(&write).await {
                 Ok(InboundOutcome::Recorded) => {
                     let mut after = write.ticket.clone();
@@ -309,14 +317,13 @@ where
             return;
         }
         for shipment in &mut order.shipments {
-            let stale = shipment
-                .checked_at
-                .is_none_or(|checked| now - checked > TRACKING_MAX_AGE);
-            if !stale || shipment.status == crate::domain::ShipmentStatus::Delivered {
+            crate::connectors::carriers::ensure_link(shipment);
+            if !crate::tracking::needs_refresh(shipment, now, TRACKING_MAX_AGE) {
                 continue;
             }
             match self.enricher.track(shipment).await {
-                Ok(Some(live)) => {
+                Ok(Some(mut live)) => {
+                    crate::connectors::carriers::ensure_link(&mut live);
                     *shipment = live;
                     ctx.order_is_fresh = true;
                 }

@@ -177,16 +177,25 @@ const RULES: &[(Intent, &[&str])] = &[
             "spedizione",
             "quando arriva",
             "wo ist meine bestellung",
+            "wo bleibt",
+            "wo ist mein paket",
+            "noch nicht da",
+            "noch nicht angekommen",
             "nicht angekommen",
             "nicht erhalten",
             "sendungsverfolgung",
             "lieferung",
             "où est ma commande",
+            "où est mon colis",
+            "ou est mon colis",
+            "toujours pas reçu",
             "pas reçu",
             "pas arrivé",
             "suivi",
             "livraison",
             "dónde está mi pedido",
+            "dónde está mi paquete",
+            "donde esta mi pedido",
             "no ha llegado",
             "no he recibido",
             "seguimiento",
@@ -314,6 +323,20 @@ mod tests {
             "Hallo, meine Lieferung ist nicht angekommen.",
             "Bonjour, je n'ai pas reçu ma commande, où est ma commande ?",
             "Hola, mi pedido no ha llegado todavía.",
+        ] {
+            assert_eq!(intent_of(text), Intent::WhereIsMyOrder, "{text}");
+        }
+    }
+
+    #[test]
+    fn where_is_my_parcel_is_recognised_as_buyers_write_it_in_five_languages() {
+        for text in [
+            "Hi, where is my parcel? I ordered it a week ago.",
+            "Ciao, dov'è il mio pacco? Non è ancora arrivato.",
+            "Wo bleibt mein Paket?",
+            "Guten Tag, mein Paket ist noch nicht da.",
+            "Bonjour, où est mon colis ? Je ne l'ai toujours pas reçu.",
+            "Hola, ¿dónde está mi paquete?",
         ] {
             assert_eq!(intent_of(text), Intent::WhereIsMyOrder, "{text}");
         }

@@ -19,6 +19,7 @@ pub mod forecast;
 pub mod health;
 pub mod record;
 pub mod report;
+pub mod vtr;
 
 #[cfg(test)]
 mod tests;

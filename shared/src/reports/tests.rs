@@ -92,6 +92,7 @@ fn ticket(i: usize, channel: Channel, account: &str, at: DateTime<Utc>) -> Ticke
         language: None,
         last_agent_reply_at: None,
         suggested_draft: None,
+        draft: None,
         sources: Default::default(),
         created_at: at,
         updated_at: at,

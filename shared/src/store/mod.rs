@@ -415,6 +415,37 @@ pub trait OrderStore: Send + Sync {
         tenant: &TenantId,
         order: &Order,
     ) -> impl Future<Output = StoreResult<bool>> + Send;
+
+    /// Claims the one live-tracking refresh of an order's shipments for the window: one
+    /// conditional UpdateItem of the customer's history entry of the order (the copy the
+    /// ticket view reads), won only if no refresh was claimed after `stale_before`. However
+    /// many agents open the ticket, one of them asks the carriers per window.
+    fn claim_tracking_refresh(
+        &self,
+        tenant: &TenantId,
+        entry: &OrderHistoryKey,
+        now: DateTime<Utc>,
+        stale_before: DateTime<Utc>,
+    ) -> impl Future<Output = StoreResult<bool>> + Send;
+
+    /// Stores refreshed shipments on the order item and its history entry: one transaction,
+    /// changing nothing else of either (a concurrent save of the order by ingestion keeps its
+    /// items). `false` if either item is gone.
+    fn store_shipments(
+        &self,
+        tenant: &TenantId,
+        entry: &OrderHistoryKey,
+        shipments: &[crate::domain::Shipment],
+    ) -> impl Future<Output = StoreResult<bool>> + Send;
+}
+
+/// Names the customer's history entry of an order (and through it the order).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrderHistoryKey {
+    pub customer: CustomerId,
+    pub at: DateTime<Utc>,
+    pub channel: Channel,
+    pub order: OrderId,
 }
 
 pub trait AccountStore: Send + Sync {

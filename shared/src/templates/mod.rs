@@ -527,8 +527,8 @@ static STARTER: LazyLock<Vec<Template>> = LazyLock::new(|| {
 });
 
 /// The compliant starter set shipped with every tenant: shipped, delay, return authorised,
-/// refund processed, damaged item, product question and WISMO with live status, in English
-/// and Italian.
+/// refund processed, damaged item, product question and WISMO with live status, in English,
+/// Italian, German, French and Spanish.
 pub fn starter_set() -> &'static [Template] {
     &STARTER
 }

@@ -62,7 +62,7 @@ fn context<'a>(ticket: &'a Ticket, order: &'a Order, live: &'a Shipment) -> Rend
 }
 
 #[test]
-fn the_starter_set_is_valid_and_covers_the_issue_list_in_en_and_it() {
+fn the_starter_set_is_valid_and_covers_the_issue_list_in_five_languages() {
     let ids: Vec<&str> = starter_set().iter().map(|t| t.id.as_str()).collect();
     assert_eq!(
         ids,
@@ -78,7 +78,7 @@ fn the_starter_set_is_valid_and_covers_the_issue_list_in_en_and_it() {
     );
     for t in starter_set() {
         t.validate().unwrap();
-        for lang in ["en", "it"] {
+        for lang in ["en", "it", "de", "fr", "es"] {
             let v = t.variant(Channel::Amazon, lang).unwrap();
             assert_eq!(v.language, lang, "{}", t.id);
         }
@@ -111,10 +111,12 @@ fn every_starter_variant_renders_completely_and_passes_its_channels_checker() {
                 v.language,
                 rendered.missing
             );
-            let marketplace = if v.language == "it" {
-                "amazon.it"
-            } else {
-                "amazon.co.uk"
+            let marketplace = match v.language.as_str() {
+                "it" => "amazon.it",
+                "de" => "amazon.de",
+                "fr" => "amazon.fr",
+                "es" => "amazon.es",
+                _ => "amazon.co.uk",
             };
             let verdict = rendered.check(Some(marketplace));
             assert_eq!(
@@ -281,13 +283,14 @@ fn variants_fall_back_from_channel_to_any_and_from_language_to_english() {
     };
     assert_eq!(pick(Channel::Ebay, "it"), (Some(Channel::Ebay), "it"));
     assert_eq!(pick(Channel::Shopify, "it_IT"), (None, "it"));
-    assert_eq!(pick(Channel::Amazon, "de"), (Some(Channel::Amazon), "en"));
-    assert_eq!(pick(Channel::Email, "fr"), (None, "en"));
+    assert_eq!(pick(Channel::Amazon, "de"), (Some(Channel::Amazon), "de"));
+    assert_eq!(pick(Channel::Amazon, "nl"), (Some(Channel::Amazon), "en"));
+    assert_eq!(pick(Channel::Email, "pt"), (None, "en"));
 
     let order = sample_order();
     let mut ctx = RenderContext::new(Channel::Amazon, Rome);
     ctx.order = Some(&order);
-    let rendered = t.render("de", &ctx).unwrap();
+    let rendered = t.render("nl", &ctx).unwrap();
     assert_eq!(
         (rendered.language.as_str(), rendered.fell_back),
         ("en", true)

@@ -501,6 +501,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/tickets/{id}/draft": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Discard the ticket's ready draft (the agent answers otherwise). The next buyer message
+         *     renders a new one if a template answers it.
+         */
+        delete: operations["discard_draft"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/tickets/{id}/no-response-needed": {
         parameters: {
             query?: never;
@@ -689,6 +709,7 @@ export interface components {
             enabled: boolean;
             /** Format: int32 */
             poll_interval_minutes: number;
+            reply_identity?: components["schemas"]["ReplyIdentity"] | null;
             sender_address?: string | null;
         };
         /** @description An account as answered: everything but its credentials. */
@@ -708,6 +729,7 @@ export interface components {
             poll_schedule?: string | null;
             /** @description SP-API region (`na`, `eu`, `fe`), Amazon only. */
             region?: string | null;
+            reply_identity?: components["schemas"]["ReplyIdentity"] | null;
             seller_id?: string | null;
             sender_address?: string | null;
             /** Format: int64 */
@@ -978,6 +1000,28 @@ export interface components {
         };
         /** @enum {string} */
         Direction: "inbound" | "outbound";
+        /** @description The facts a draft was rendered from. */
+        DraftFacts: {
+            buyer_name?: string | null;
+            carrier?: string | null;
+            /**
+             * Format: date-time
+             * @description When the carrier was last asked.
+             */
+            checked_at?: string | null;
+            /** Format: date-time */
+            estimated_delivery?: string | null;
+            /**
+             * Format: date-time
+             * @description The carrier's newest scan.
+             */
+            last_scan_at?: string | null;
+            order?: string | null;
+            seller_name?: string | null;
+            shipment_status?: components["schemas"]["ShipmentStatus"] | null;
+            tracking_number?: string | null;
+            tracking_url?: string | null;
+        };
         /** @description The answer to an edit: the ticket after it, and the note a note request added. */
         Edited: {
             note?: components["schemas"]["Note"] | null;
@@ -1126,6 +1170,7 @@ export interface components {
                 /** Format: date-time */
                 created_at: string;
                 customer: components["schemas"]["CustomerId"];
+                draft?: components["schemas"]["ReadyDraft"] | null;
                 id: components["schemas"]["TicketId"];
                 intent?: components["schemas"]["Intent"] | null;
                 /**
@@ -1231,6 +1276,7 @@ export interface components {
              * @description Minutes between polls, 1 to 60 (default 5).
              */
             poll_interval_minutes?: number;
+            reply_identity?: components["schemas"]["ReplyIdentity"] | null;
             /** @description Amazon only, required: the selling partner id ORDER_CHANGE notifications carry. */
             seller_id?: string | null;
             /** @description The approved sender replies go out from; required for Amazon and Shopify. */
@@ -1451,6 +1497,27 @@ export interface components {
             account: components["schemas"]["AccountId"];
             channel: components["schemas"]["Channel"];
         };
+        /**
+         * @description A reply ingestion rendered from a template: the buyer's language, placeholders filled from
+         *     the order, shipment and live tracking, checked by the compliance checker.
+         */
+        ReadyDraft: {
+            body: string;
+            /** @description The compliance checker's outcome on the body: `pass`, `warn` or `block`. */
+            compliance: string;
+            /** @description What the body states, as it was when rendered; a change re-renders it. */
+            facts: components["schemas"]["DraftFacts"];
+            /** @description The rules that fired, if any. */
+            findings?: string[];
+            /** @description The language of the variant used (ISO 639-1). */
+            language: string;
+            /** @description Placeholders nothing could fill: the agent edits them in before sending. */
+            missing?: string[];
+            /** Format: date-time */
+            rendered_at: string;
+            /** @description The template it was rendered from (`wismo_live`). */
+            template: string;
+        };
         /** @description The 202 answer to a reply. */
         ReplyAccepted: {
             delivery?: components["schemas"]["DeliveryState"] | null;
@@ -1463,6 +1530,16 @@ export interface components {
              * @description The ticket's version after the reply (also its ETag).
              */
             ticket_version: number;
+        };
+        /**
+         * @description The seller's name and signature on replies, set once per channel account so no agent types
+         *     them per reply.
+         */
+        ReplyIdentity: {
+            /** @description The store name buyers know (`[SELLER_NAME]`). */
+            seller_name: string;
+            /** @description Lines added under the name (a team name, say); checked with the reply. */
+            signature?: string | null;
         };
         ReplyRequest: {
             /** @description The reply's text; exactly one of `body` and `template`. */
@@ -1958,6 +2035,7 @@ export interface components {
             /** Format: date-time */
             created_at: string;
             customer: components["schemas"]["CustomerId"];
+            draft?: components["schemas"]["ReadyDraft"] | null;
             id: components["schemas"]["TicketId"];
             intent?: components["schemas"]["Intent"] | null;
             /**
@@ -4817,6 +4895,77 @@ export interface operations {
             };
             /** @description The body is larger than 1048576 bytes (`field`: `body`). */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match missing */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    discard_draft: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The ticket's ETag, `"v{version}"` */
+                "If-Match": string;
+            };
+            path: {
+                /** @description Ticket id (`tkt_…`) */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description `ticket` without its draft; the new ETag */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Edited"];
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such ticket for this tenant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Stale If-Match: `ticket` is the current one */
+            412: {
                 headers: {
                     [name: string]: unknown;
                 };

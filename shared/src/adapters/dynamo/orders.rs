@@ -1,15 +1,17 @@
 //! Orders with their items and shipments.
 
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
-use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
+use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
+use aws_sdk_dynamodb::types::{Put, TransactWriteItem, Update};
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::items::{Item, from_attributes, n, s};
 use super::keys::{self, META, ONE};
 use super::tickets::upsert;
 use super::{DynamoStore, backend};
-use crate::domain::{Channel, IdentityKind, Order, OrderId, TenantId};
-use crate::store::{OrderLink, OrderStore, StoreError, StoreResult};
+use crate::domain::{Channel, IdentityKind, Order, OrderId, Shipment, TenantId};
+use crate::store::{OrderHistoryKey, OrderLink, OrderStore, StoreError, StoreResult};
 
 #[derive(Serialize)]
 struct OrderLinkItem<'a> {
@@ -114,6 +116,107 @@ impl OrderStore for DynamoStore {
                 Ok(false)
             }
             Err(e) => Err(backend(tenant, "SaveOrder", e)),
+        }
+    }
+
+    async fn claim_tracking_refresh(
+        &self,
+        tenant: &TenantId,
+        entry: &OrderHistoryKey,
+        now: DateTime<Utc>,
+        stale_before: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("PK", s(keys::customer_pk(tenant, &entry.customer)))
+            .key(
+                "SK",
+                s(keys::history_order_sk(
+                    entry.at,
+                    entry.channel,
+                    &entry.order,
+                )),
+            )
+            .update_expression("SET tracking_claimed_ms = :now")
+            .condition_expression(
+                "attribute_exists(PK) AND (attribute_not_exists(tracking_claimed_ms) \
+                 OR tracking_claimed_ms < :stale)",
+            )
+            .expression_attribute_values(":now", n(now.timestamp_millis()))
+            .expression_attribute_values(":stale", n(stale_before.timestamp_millis()))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(e)
+                if matches!(
+                    e.as_service_error(),
+                    Some(UpdateItemError::ConditionalCheckFailedException(_))
+                ) =>
+            {
+                Ok(false)
+            }
+            Err(e) => Err(backend(tenant, "ClaimTrackingRefresh", e)),
+        }
+    }
+
+    async fn store_shipments(
+        &self,
+        tenant: &TenantId,
+        entry: &OrderHistoryKey,
+        shipments: &[Shipment],
+    ) -> StoreResult<bool> {
+        let value: aws_sdk_dynamodb::types::AttributeValue =
+            serde_dynamo::to_attribute_value(shipments).map_err(|e| StoreError::Corrupt {
+                key: entry.order.to_string(),
+                reason: e.to_string(),
+            })?;
+        let update = |pk: String, sk: String, path: &str| {
+            Update::builder()
+                .table_name(&self.table)
+                .key("PK", s(pk))
+                .key("SK", s(sk))
+                .update_expression(format!("SET {path} = :s"))
+                .condition_expression("attribute_exists(PK)")
+                .expression_attribute_values(":s", value.clone())
+                .build()
+                .map(|u| TransactWriteItem::builder().update(u).build())
+                .map_err(|e| StoreError::Corrupt {
+                    key: self.table.clone(),
+                    reason: e.to_string(),
+                })
+        };
+        let items = vec![
+            update(
+                keys::order_pk(tenant, entry.channel, &entry.order),
+                META.to_owned(),
+                "shipments",
+            )?,
+            update(
+                keys::customer_pk(tenant, &entry.customer),
+                keys::history_order_sk(entry.at, entry.channel, &entry.order),
+                "details.shipments",
+            )?,
+        ];
+        let result = self
+            .client
+            .transact_write_items()
+            .set_transact_items(Some(items))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(e)
+                if matches!(
+                    e.as_service_error(),
+                    Some(TransactWriteItemsError::TransactionCanceledException(_))
+                ) =>
+            {
+                Ok(false)
+            }
+            Err(e) => Err(backend(tenant, "StoreShipments", e)),
         }
     }
 }

@@ -1,7 +1,8 @@
 //! Carriers: the carriers registry ([`registry`]: hosts, tracking-URL shapes and pages of
 //! the carriers of the six marketplace countries), which carrier a tracking number belongs to ([`detect`]), their public tracking
-//! pages, and live tracking through DHL Unified Tracking, UPS Track and USPS Tracking v3,
-//! routed by [`CarrierTracker`] behind the [`super::TrackingLookup`] port.
+//! pages, and live tracking through DHL Unified Tracking, UPS Track and USPS Tracking v3, and
+//! through the AfterShip aggregator for every other registry carrier, routed by
+//! [`CarrierTracker`] behind the [`super::TrackingLookup`] port.
 //!
 //! Every client normalises the carrier's answer to the domain [`crate::domain::Shipment`]:
 //! status as [`crate::domain::ShipmentStatus`], events newest first with their place, the
@@ -9,6 +10,7 @@
 //! header). Base URLs are configurable, so tests and the local stack use
 //! `marketdesk-sandboxes`' carriers sandbox.
 
+pub mod aftership;
 pub mod detect;
 pub mod dhl;
 mod oauth;
@@ -18,9 +20,10 @@ pub mod ups;
 pub mod usps;
 mod wire;
 
+pub use aftership::{AftershipConfig, AftershipTracking};
 pub use detect::{Carrier, detect, normalize};
 pub use dhl::{DhlConfig, DhlTracking};
 pub use oauth::ClientCredentials;
-pub use tracker::{CarrierTracker, link_only, resolve};
+pub use tracker::{CarrierTracker, ensure_link, link_only, resolve};
 pub use ups::{UpsConfig, UpsTracking};
 pub use usps::{UspsConfig, UspsTracking};

@@ -29,6 +29,8 @@ pub struct CarrierEntry {
     url: String,
     /// Marketplace spellings, folded to lowercase letters and digits.
     names: Vec<String>,
+    /// The AfterShip courier slug (`royal-mail`): how the aggregator names this carrier.
+    pub aftership: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -46,6 +48,8 @@ struct RawEntry {
     paths: Vec<String>,
     url: String,
     names: Vec<String>,
+    #[serde(default)]
+    aftership: Option<String>,
 }
 
 static REGISTRY: LazyLock<Vec<CarrierEntry>> = LazyLock::new(|| {
@@ -69,6 +73,7 @@ static REGISTRY: LazyLock<Vec<CarrierEntry>> = LazyLock::new(|| {
             countries: r.countries,
             hosts: r.hosts,
             url: r.url,
+            aftership: r.aftership,
         })
         .collect()
 });

@@ -4,7 +4,7 @@ use crate::connectors::TrackingLookup;
 use crate::connectors::error::{CallContext, ConnectorError};
 use crate::domain::{Shipment, ShipmentStatus};
 
-use super::{Carrier, DhlTracking, UpsTracking, UspsTracking, detect, wire};
+use super::{AftershipTracking, Carrier, DhlTracking, UpsTracking, UspsTracking, detect, wire};
 
 /// Which carrier a lookup goes to: the marketplace's carrier name if it names one, otherwise
 /// the most likely carrier detected from the number. `None` if neither tells.
@@ -16,15 +16,19 @@ pub fn resolve(carrier_name: Option<&str>, number: &str) -> Option<Carrier> {
 
 /// A [`TrackingLookup`] over the carrier clients that are configured.
 ///
-/// A carrier without a client (FedEx, Poste Italiane, BRT, GLS…, or one whose credentials are
-/// not set) still gets a shipment: status [`ShipmentStatus::Unknown`], no events, `checked_at`
-/// unset, and the public tracking URL, so a reply can link to it. `None` means that no carrier
-/// could be told, or that the carrier has no record of the number.
+/// DHL, UPS and USPS go to their own APIs when their credentials are set; every other
+/// registry carrier (and those three without credentials) goes through the AfterShip
+/// aggregator when its key is set. A carrier neither can answer for (no client, or AfterShip
+/// cannot follow the number) still gets a shipment: status [`ShipmentStatus::Unknown`], no
+/// events, `checked_at` unset, and the registry's public tracking URL, so a reply can link to
+/// it. `None` means that no carrier could be told, or that the carrier has no record of the
+/// number.
 #[derive(Debug, Default)]
 pub struct CarrierTracker {
     dhl: Option<DhlTracking>,
     ups: Option<UpsTracking>,
     usps: Option<UspsTracking>,
+    aftership: Option<AftershipTracking>,
 }
 
 impl CarrierTracker {
@@ -48,14 +52,32 @@ impl CarrierTracker {
         self
     }
 
+    pub fn with_aftership(mut self, client: AftershipTracking) -> Self {
+        self.aftership = Some(client);
+        self
+    }
+
     /// Whether a live client answers for `carrier`.
     pub fn is_live(&self, carrier: &Carrier) -> bool {
-        match carrier {
+        let direct = match carrier {
             Carrier::Dhl => self.dhl.is_some(),
             Carrier::Ups => self.ups.is_some(),
             Carrier::Usps => self.usps.is_some(),
             _ => false,
-        }
+        };
+        direct || (self.aftership.is_some() && super::aftership::slug(carrier).is_some())
+    }
+}
+
+/// The registry's public tracking page on a shipment that has none (a channel gave only the
+/// carrier and number), so no shipment is shown or quoted without a link when one exists.
+pub fn ensure_link(shipment: &mut Shipment) {
+    if shipment.tracking_url.is_some() {
+        return;
+    }
+    let carrier = Some(shipment.carrier.as_str()).filter(|c| !c.is_empty());
+    if let Some(carrier) = resolve(carrier, &shipment.tracking_number) {
+        shipment.tracking_url = carrier.tracking_url(&shipment.tracking_number);
     }
 }
 
@@ -87,7 +109,13 @@ impl TrackingLookup for CarrierTracker {
             (Carrier::Dhl, Some(dhl), _, _) => dhl.track(&number).await,
             (Carrier::Ups, _, Some(ups), _) => ups.track(&number).await,
             (Carrier::Usps, _, _, Some(usps)) => usps.track(&number).await,
-            _ => Ok(Some(link_only(&carrier, &number))),
+            _ => match &self.aftership {
+                Some(aggregator) if super::aftership::slug(&carrier).is_some() => {
+                    let live = aggregator.track(&carrier, &number).await?;
+                    Ok(Some(live.unwrap_or_else(|| link_only(&carrier, &number))))
+                }
+                _ => Ok(Some(link_only(&carrier, &number))),
+            },
         }
     }
 }
