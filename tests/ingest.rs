@@ -817,3 +817,109 @@ async fn the_deployed_ingest_builds_its_carrier_tracker_from_the_template_enviro
         .is_err()
     );
 }
+
+#[tokio::test]
+async fn an_opted_in_ebay_account_answers_a_wismo_with_tracking_by_itself_once() {
+    let stack = fresh_stack().await;
+    let tenant = TenantId::parse("acme").unwrap();
+    for mut account in demo_accounts(&tenant, at("2026-11-01T00:00:00Z")) {
+        account.auto_send_wismo = true;
+        stack.store.save_account(&account, None).await.unwrap();
+    }
+    let queue = std::sync::Arc::new(marketdesk::outbound::MemoryOutboundQueue::default());
+    let worker: TestWorker = Worker::new(
+        Ingestor::new(
+            stack.store.clone(),
+            S3MailBlobs::from_config(&stack.config),
+            StoredContextOnly,
+            NoSchedules,
+        )
+        .with_outbound(queue.clone()),
+    );
+    let e = Env {
+        stack,
+        worker,
+        tenant,
+    };
+    let now = Utc::now();
+    let order = Order {
+        channel: Channel::Ebay,
+        id: OrderId::parse("12-34567-89012").unwrap(),
+        account: AccountId::parse("acct_ebay_it").unwrap(),
+        marketplace_id: "EBAY_IT".into(),
+        status: "FULFILLED".into(),
+        fulfillment: FulfillmentChannel::Merchant,
+        purchased_at: now - Duration::days(3),
+        buyer_name: Some("Mario Rossi".into()),
+        buyer_identities: vec![Identity::new(IdentityKind::EbayUser, "mario_rossi_77")],
+        total: None,
+        items: vec![OrderItem {
+            product_id: "204512345678".into(),
+            sku: None,
+            title: "Tazza".into(),
+            quantity: 1,
+            unit_price: None,
+        }],
+        shipments: vec![Shipment {
+            carrier: "BRT".into(),
+            tracking_number: "084012345678901".into(),
+            tracking_url: Some(
+                "https://www.mybrt.it/it/mybrt/my-parcels/search?parcelNumber=084012345678901"
+                    .into(),
+            ),
+            status: ShipmentStatus::InTransit,
+            events: vec![TrackingEvent {
+                at: now - Duration::hours(6),
+                status: ShipmentStatus::InTransit,
+                description: "In transito".into(),
+                location: Some("Bologna".into()),
+            }],
+            estimated_delivery: Some(now + Duration::days(1)),
+            checked_at: Some(now - Duration::minutes(5)),
+        }],
+        updated_at: now - Duration::days(2),
+        version: 0,
+    };
+    assert!(e.deliver(&[order_event(&e.tenant, order)]).await.is_empty());
+    let asked = (now - Duration::minutes(2)).to_rfc3339();
+    let message = ebay_message(
+        &e.tenant,
+        "c-wismo",
+        "msg-wismo",
+        &asked,
+        "Buongiorno, dov'è il mio pacco? Non è ancora arrivato.",
+    );
+    assert!(e.deliver(std::slice::from_ref(&message)).await.is_empty());
+
+    let tickets = e.open_tickets().await;
+    assert_eq!(tickets.len(), 1);
+    let ticket = &tickets[0];
+    assert_eq!(ticket.intent, Some(Intent::WhereIsMyOrder));
+    assert!(
+        ticket.tags.contains(marketdesk::drafts::AUTO_REPLIED_TAG),
+        "{ticket:#?}"
+    );
+    assert_eq!(ticket.draft, None, "the draft was sent");
+    let view = e.view(&ticket.id).await;
+    let replies: Vec<_> = view
+        .messages
+        .iter()
+        .filter(|m| m.direction == Direction::Outbound)
+        .collect();
+    assert_eq!(replies.len(), 1, "{:#?}", view.messages);
+    let reply = replies[0];
+    assert_eq!(reply.delivery, Some(DeliveryState::Queued));
+    assert!(matches!(reply.author, AuthorKind::Automation { .. }));
+    assert!(reply.body.contains("084012345678901"), "{}", reply.body);
+    assert!(view.events.iter().any(|ev| matches!(
+        &ev.kind,
+        TicketEventKind::AutoReplied { message, .. } if message == &reply.id
+    )));
+    let sent = queue.sent();
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0].message, reply.id);
+
+    // The same message delivered again sends nothing more.
+    assert!(e.deliver(&[message]).await.is_empty());
+    assert_eq!(queue.sent().len(), 1);
+}

@@ -121,6 +121,7 @@ pub fn first_inbound(ticket: &Ticket, external_id: &str) -> InboundWrite {
         ticket: ticket.clone(),
         expected_version: None,
         message,
+        auto_reply: None,
         thread: Some(ThreadKey {
             channel: ticket.channel,
             external: ticket.thread.clone(),

@@ -144,6 +144,7 @@ fn account(tenant: &TenantId, id: &str, channel: Channel, sender: Option<&str>) 
         credentials: SecretRef(format!("marketdesk/acme/{id}")),
         sender_address: sender.map(str::to_owned),
         reply_identity: None,
+        auto_send_wismo: false,
         poll_interval_minutes: 5,
         enabled: true,
         seller_id: None,

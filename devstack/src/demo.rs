@@ -35,6 +35,7 @@ pub fn demo_accounts(tenant: &TenantId, now: DateTime<Utc>) -> Vec<ChannelAccoun
                 seller_name: "Demo Shop".into(),
                 signature: None,
             }),
+            auto_send_wismo: false,
             poll_interval_minutes: 5,
             enabled: true,
             created_at: now,

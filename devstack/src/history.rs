@@ -237,6 +237,7 @@ async fn seed_ticket(
             ticket: ticket.clone(),
             expected_version: None,
             message,
+            auto_reply: None,
             thread: Some(ThreadKey {
                 channel,
                 external: ticket.thread.clone(),

@@ -176,19 +176,25 @@ impl LocalStack {
         let settings = self.settings();
         let live =
             LiveContext::from_settings(secrets(), &settings, endpoints.clone(), http).await?;
-        let worker = Arc::new(ingest::Worker::new(Ingestor::new(
-            self.store.clone(),
-            S3MailBlobs::from_config(&config),
-            live,
-            EventBridgeScheduler::new(
-                aws_sdk_scheduler::Client::new(&config),
-                ScheduleTarget {
-                    group: self.resources.schedule_group.clone(),
-                    queue_arn: escalation_queue.arn.clone(),
-                    role_arn: SCHEDULER_ROLE.into(),
-                },
-            ),
-        )));
+        let worker = Arc::new(ingest::Worker::new(
+            Ingestor::new(
+                self.store.clone(),
+                S3MailBlobs::from_config(&config),
+                live,
+                EventBridgeScheduler::new(
+                    aws_sdk_scheduler::Client::new(&config),
+                    ScheduleTarget {
+                        group: self.resources.schedule_group.clone(),
+                        queue_arn: escalation_queue.arn.clone(),
+                        role_arn: SCHEDULER_ROLE.into(),
+                    },
+                ),
+            )
+            .with_outbound(Arc::new(SqsOutboundQueue::new(
+                sqs.clone(),
+                self.resources.queue("OutboundQueue").url.clone(),
+            ))),
+        ));
         self.spawn(crate::queues::run(
             sqs.clone(),
             ingest_queue.url.clone(),

@@ -572,6 +572,7 @@ mod tests {
             sender_address: None,
             seller_id: None,
             reply_identity: None,
+            auto_send_wismo: false,
             poll_interval_minutes: 15,
             enabled: true,
             created_at: chrono::DateTime::UNIX_EPOCH,

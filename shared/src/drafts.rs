@@ -10,7 +10,11 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
 use crate::compliance::Outcome;
-use crate::domain::{ChannelAccount, DraftFacts, Intent, Order, ReadyDraft, Shipment, Ticket};
+use crate::domain::{
+    AuthorKind, ChannelAccount, DeliveryState, Direction, DraftFacts, EventId, ExternalRefs,
+    Intent, Message, MessageId, Order, ReadyDraft, Shipment, ShipmentStatus, Ticket, TicketEvent,
+    TicketEventKind,
+};
 use crate::templates::{Placeholder, RenderContext, Template};
 use crate::tenant_config::EffectiveTemplate;
 
@@ -181,4 +185,330 @@ pub fn outdated(ticket: &Ticket, order: Option<&Order>) -> bool {
             &facts(ticket, order, draft.facts.seller_name.as_deref()),
         )
     })
+}
+
+/// The tag an automatically answered ticket carries, so the team can find (and filter) them.
+pub const AUTO_REPLIED_TAG: &str = "auto-replied";
+
+/// The author name of an automatic reply (`AuthorKind::Automation { rule }`).
+pub const AUTO_SEND_RULE: &str = "auto_send_wismo";
+
+/// How old a buyer's message may be and still be answered automatically: an imported history
+/// or a message that waited in a queue is answered by a person who can see what happened since.
+const AUTO_SEND_MAX_AGE: chrono::Duration = chrono::Duration::hours(24);
+
+/// Whether ingestion sends `draft` itself, now, in answer to `message` (already applied to
+/// `ticket`). Only when every one of these holds:
+/// - the account opted in and its channel counts an automatic answer as one
+///   (`sla::auto_reply_stops_clock`: eBay, never Amazon, whose policy wants every automatic
+///   reply reviewed before sending);
+/// - the buyer asks where the order is and the draft answers that from the live tracking: a
+///   known status and the carrier's tracking link, every placeholder filled, the checker's
+///   outcome `pass` (a warning goes to a person);
+/// - the message is the buyer's newest, unanswered, less than a day old, and nothing on the
+///   ticket calls for a person: no claim, dispute or negative feedback, not answered
+///   automatically before (a buyer who asks again gets a person).
+pub fn auto_send(
+    account: &ChannelAccount,
+    ticket: &Ticket,
+    message: &Message,
+    draft: &ReadyDraft,
+    now: DateTime<Utc>,
+) -> bool {
+    let channel_accepts = crate::sla::auto_reply_stops_clock(account.channel);
+    let live_answer = draft.template == "wismo_live"
+        && draft.compliance == "pass"
+        && draft.missing.is_empty()
+        && draft.facts.tracking_url.is_some()
+        && draft
+            .facts
+            .shipment_status
+            .is_some_and(|s| s != ShipmentStatus::Unknown);
+    let newest_unanswered = message.direction == Direction::Inbound
+        && message.author == AuthorKind::Buyer
+        && ticket.last_buyer_message_at == Some(message.sent_at)
+        && ticket
+            .last_agent_reply_at
+            .is_none_or(|reply| reply < message.sent_at)
+        && now - message.sent_at <= AUTO_SEND_MAX_AGE;
+    account.auto_send_wismo
+        && channel_accepts
+        && ticket.channel == account.channel
+        && ticket.intent == Some(Intent::WhereIsMyOrder)
+        && live_answer
+        && newest_unanswered
+        && ticket.risk.is_none()
+        && !ticket.tags.contains(AUTO_REPLIED_TAG)
+}
+
+/// Turns the ticket's ready draft into a reply queued for the sender, as an agent's reply
+/// would be: the draft is spent, the ticket is tagged, and an event says what was sent.
+/// Returns the reply and its event; `None` when the ticket has no draft.
+pub fn send_automatically(
+    ticket: &mut Ticket,
+    now: DateTime<Utc>,
+) -> Option<(Message, TicketEvent)> {
+    let draft = ticket.draft.take()?;
+    let reply = Message {
+        id: MessageId::generate(now),
+        ticket: ticket.id.clone(),
+        direction: Direction::Outbound,
+        author: AuthorKind::Automation {
+            rule: AUTO_SEND_RULE.to_owned(),
+        },
+        author_name: None,
+        subject: None,
+        body: draft.body,
+        language: Some(draft.language),
+        attachments: Vec::new(),
+        external: ExternalRefs::default(),
+        sent_at: now,
+        received_at: now,
+        delivery: Some(DeliveryState::Queued),
+    };
+    ticket.suggested_draft = None;
+    ticket.tags.insert(AUTO_REPLIED_TAG.to_owned());
+    let event = TicketEvent {
+        id: EventId::generate(now),
+        ticket: ticket.id.clone(),
+        at: now,
+        actor: reply.author.clone(),
+        kind: TicketEventKind::AutoReplied {
+            message: reply.id.clone(),
+            template: draft.template,
+        },
+    };
+    Some((reply, event))
+}
+
+#[cfg(test)]
+mod auto_send_tests {
+    use chrono::Duration;
+
+    use super::*;
+    use crate::domain::{
+        AccountId, Channel, CustomerId, Marketplace, Priority, Risk, SecretRef, TenantId, TicketId,
+        TicketStatus,
+    };
+
+    fn at(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().to_utc()
+    }
+
+    const ASKED: &str = "2026-11-03T09:12:00Z";
+
+    /// A named change to a fixture.
+    type Change<T> = (&'static str, fn(&mut T));
+
+    fn account(channel: Channel, on: bool) -> ChannelAccount {
+        ChannelAccount {
+            id: AccountId::parse("acct_1").unwrap(),
+            tenant: TenantId::parse("acme").unwrap(),
+            channel,
+            marketplace: Marketplace {
+                id: "EBAY_DE".into(),
+                country: Some("DE".into()),
+                language: Some("de".into()),
+            },
+            region: None,
+            display_name: "Casa Luce".into(),
+            credentials: SecretRef("marketdesk/acme/acct_1".into()),
+            sender_address: None,
+            seller_id: None,
+            reply_identity: None,
+            auto_send_wismo: on,
+            poll_interval_minutes: 5,
+            enabled: true,
+            created_at: at("2026-01-01T00:00:00Z"),
+            version: 1,
+        }
+    }
+
+    fn draft() -> ReadyDraft {
+        ReadyDraft {
+            template: "wismo_live".into(),
+            language: "de".into(),
+            body: "Guten Tag, Ihr Paket ist unterwegs: https://tracking.dpd.de/x".into(),
+            facts: DraftFacts {
+                tracking_url: Some("https://tracking.dpd.de/x".into()),
+                shipment_status: Some(ShipmentStatus::InTransit),
+                ..Default::default()
+            },
+            missing: vec![],
+            compliance: "pass".into(),
+            findings: vec![],
+            rendered_at: at(ASKED),
+        }
+    }
+
+    fn ticket(channel: Channel) -> Ticket {
+        let asked = at(ASKED);
+        Ticket {
+            id: TicketId::parse("tkt_01").unwrap(),
+            tenant: TenantId::parse("acme").unwrap(),
+            channel,
+            account: AccountId::parse("acct_1").unwrap(),
+            thread: "conv:C-1".into(),
+            subject: "Wo bleibt mein Paket?".into(),
+            status: TicketStatus::Open,
+            priority: Priority::Normal,
+            assignee: None,
+            tags: Default::default(),
+            intent: Some(Intent::WhereIsMyOrder),
+            risk: None,
+            customer: CustomerId::parse("cus_01").unwrap(),
+            order: None,
+            sla: Default::default(),
+            message_count: 1,
+            last_buyer_message_at: Some(asked),
+            last_agent_reply_at: None,
+            sources: Default::default(),
+            suggested_draft: None,
+            draft: Some(draft()),
+            language: Some("de".into()),
+            created_at: asked,
+            updated_at: asked,
+            version: 1,
+        }
+    }
+
+    fn buyer() -> Message {
+        Message {
+            id: MessageId::parse("msg_buyer").unwrap(),
+            ticket: TicketId::parse("tkt_01").unwrap(),
+            direction: Direction::Inbound,
+            author: AuthorKind::Buyer,
+            author_name: None,
+            subject: None,
+            body: "Wo bleibt mein Paket?".into(),
+            language: Some("de".into()),
+            attachments: vec![],
+            external: ExternalRefs::default(),
+            sent_at: at(ASKED),
+            received_at: at(ASKED),
+            delivery: None,
+        }
+    }
+
+    fn decide(account: &ChannelAccount, ticket: &Ticket, draft: &ReadyDraft) -> bool {
+        auto_send(
+            account,
+            ticket,
+            &buyer(),
+            draft,
+            at(ASKED) + Duration::minutes(1),
+        )
+    }
+
+    #[test]
+    fn an_opted_in_ebay_account_sends_a_live_compliant_wismo_answer() {
+        assert!(decide(
+            &account(Channel::Ebay, true),
+            &ticket(Channel::Ebay),
+            &draft()
+        ));
+        assert!(!decide(
+            &account(Channel::Ebay, false),
+            &ticket(Channel::Ebay),
+            &draft()
+        ));
+    }
+
+    #[test]
+    fn amazon_and_store_channels_never_send_by_themselves_even_when_the_setting_is_on() {
+        for channel in [Channel::Amazon, Channel::Shopify, Channel::Email] {
+            assert!(
+                !decide(&account(channel, true), &ticket(channel), &draft()),
+                "{channel}"
+            );
+        }
+    }
+
+    #[test]
+    fn anything_short_of_a_live_checked_answer_goes_to_a_person() {
+        let account = account(Channel::Ebay, true);
+        let ticket = ticket(Channel::Ebay);
+        let variants: [Change<ReadyDraft>; 6] = [
+            ("a warning", |d| d.compliance = "warn".into()),
+            ("a placeholder left", |d| {
+                d.missing = vec!["[TRACKING]".into()]
+            }),
+            ("no link", |d| d.facts.tracking_url = None),
+            ("unknown status", |d| {
+                d.facts.shipment_status = Some(ShipmentStatus::Unknown)
+            }),
+            ("no status", |d| d.facts.shipment_status = None),
+            ("another template", |d| {
+                d.template = "return_authorised".into()
+            }),
+        ];
+        for (why, change) in variants {
+            let mut d = draft();
+            change(&mut d);
+            assert!(!decide(&account, &ticket, &d), "{why}");
+        }
+    }
+
+    #[test]
+    fn a_ticket_that_needs_a_person_is_never_answered_automatically() {
+        let account = account(Channel::Ebay, true);
+        let variants: [Change<Ticket>; 5] = [
+            ("a claim", |t| t.risk = Some(Risk::EbayItemNotReceived)),
+            ("answered automatically before", |t| {
+                t.tags.insert(AUTO_REPLIED_TAG.into());
+            }),
+            ("another intent", |t| t.intent = Some(Intent::Return)),
+            ("an older message of the thread", |t| {
+                t.last_buyer_message_at = Some(at(ASKED) + Duration::hours(1))
+            }),
+            ("already answered after it", |t| {
+                t.last_agent_reply_at = Some(at(ASKED) + Duration::hours(1))
+            }),
+        ];
+        for (why, change) in variants {
+            let mut t = ticket(Channel::Ebay);
+            change(&mut t);
+            assert!(!decide(&account, &t, &draft()), "{why}");
+        }
+        // A message older than a day (an imported history) waits for a person.
+        let late = at(ASKED) + Duration::hours(25);
+        assert!(!auto_send(
+            &account,
+            &ticket(Channel::Ebay),
+            &buyer(),
+            &draft(),
+            late
+        ));
+    }
+
+    #[test]
+    fn sending_spends_the_draft_tags_the_ticket_and_queues_an_automation_reply() {
+        let mut ticket = ticket(Channel::Ebay);
+        let now = at(ASKED) + Duration::minutes(1);
+        let (reply, event) = send_automatically(&mut ticket, now).expect("a reply");
+        assert_eq!(ticket.draft, None);
+        assert!(ticket.tags.contains(AUTO_REPLIED_TAG));
+        assert_eq!(reply.direction, Direction::Outbound);
+        assert_eq!(reply.delivery, Some(DeliveryState::Queued));
+        assert_eq!(reply.body, draft().body);
+        assert_eq!(reply.language.as_deref(), Some("de"));
+        assert_eq!(
+            reply.author,
+            AuthorKind::Automation {
+                rule: AUTO_SEND_RULE.into()
+            }
+        );
+        assert_eq!(
+            event.kind,
+            TicketEventKind::AutoReplied {
+                message: reply.id.clone(),
+                template: "wismo_live".into()
+            }
+        );
+        assert_eq!(
+            send_automatically(&mut ticket, now),
+            None,
+            "nothing left to send"
+        );
+    }
 }

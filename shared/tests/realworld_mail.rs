@@ -76,6 +76,7 @@ fn account(id: &str, channel: Channel, market: &str, sender: Option<&str>) -> Ch
         sender_address: sender.map(str::to_owned),
         seller_id: None,
         reply_identity: None,
+        auto_send_wismo: false,
         poll_interval_minutes: 5,
         enabled: true,
         created_at: *ARRIVAL - Duration::days(30),

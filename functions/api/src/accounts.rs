@@ -81,6 +81,11 @@ pub struct NewAccount {
     /// The seller name and signature of replies (ready drafts); absent: the display name.
     #[serde(default)]
     pub reply_identity: Option<ReplyIdentity>,
+    /// Send a where-is-my-order ready draft without an agent when it quotes a live status and
+    /// passes the checker (default `false`). eBay only: refused on Amazon, where every
+    /// automatic reply must be reviewed, and on channels that do not count one as an answer.
+    #[serde(default)]
+    pub auto_send_wismo: bool,
     /// Write-only. Amazon: `client_id`, `client_secret`, `refresh_token` (Login with Amazon);
     /// eBay: the same and `seller_username`; Shopify: `shop_domain` (the marketplace id) and
     /// `access_token`.
@@ -105,6 +110,9 @@ pub struct AccountUpdate {
     /// The seller name and signature of replies; absent: the display name signs them.
     #[serde(default)]
     pub reply_identity: Option<ReplyIdentity>,
+    /// As on creation; absent: `false`.
+    #[serde(default)]
+    pub auto_send_wismo: bool,
     /// Write-only; absent: the stored credentials stay.
     #[serde(default)]
     #[schema(value_type = Option<Object>)]
@@ -133,6 +141,8 @@ pub struct AccountView {
     /// How replies from this account are signed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reply_identity: Option<ReplyIdentity>,
+    /// Whether where-is-my-order ready drafts are sent without an agent (eBay only).
+    pub auto_send_wismo: bool,
     /// The poll schedule's expression while enabled (`rate(5 minutes)`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub poll_schedule: Option<String>,
@@ -153,6 +163,7 @@ impl From<&ChannelAccount> for AccountView {
             poll_interval_minutes: a.poll_interval_minutes,
             enabled: a.enabled,
             reply_identity: a.reply_identity.clone(),
+            auto_send_wismo: a.auto_send_wismo,
             poll_schedule: a.enabled.then(|| PollSchedule::of(a).expression),
             created_at: a.created_at,
             version: a.version,
@@ -231,6 +242,18 @@ fn reply_identity(identity: Option<&ReplyIdentity>) -> Result<Option<ReplyIdenti
         seller_name: seller_name.to_owned(),
         signature: signature.map(str::to_owned),
     }))
+}
+
+/// Auto-send is accepted only where the channel counts an automatic reply as an answer
+/// (`sla::auto_reply_stops_clock`, the same rule the sender and reports apply).
+fn auto_send_wismo(channel: Channel, on: bool) -> Result<bool, FieldError> {
+    if on && !marketdesk::sla::auto_reply_stops_clock(channel) {
+        return Err(FieldError::new(
+            "auto_send_wismo",
+            format!("is not allowed on {channel}: replies there must be sent by an agent"),
+        ));
+    }
+    Ok(on)
 }
 
 fn interval(minutes: u32) -> Result<u32, FieldError> {
@@ -379,6 +402,7 @@ fn new_account(
         seller_id,
         poll_interval_minutes: interval(body.poll_interval_minutes)?,
         reply_identity: reply_identity(body.reply_identity.as_ref())?,
+        auto_send_wismo: auto_send_wismo(body.channel, body.auto_send_wismo)?,
         enabled: true,
         created_at: now,
         version: 0,
@@ -410,6 +434,7 @@ fn updated_account(
     next.poll_interval_minutes = interval(body.poll_interval_minutes)?;
     next.enabled = body.enabled;
     next.reply_identity = reply_identity(body.reply_identity.as_ref())?;
+    next.auto_send_wismo = auto_send_wismo(current.channel, body.auto_send_wismo)?;
     Ok((next, credentials))
 }
 
@@ -430,6 +455,9 @@ fn changed_fields(before: &ChannelAccount, after: &ChannelAccount) -> Vec<&'stat
     }
     if before.reply_identity != after.reply_identity {
         changed.push("reply_identity");
+    }
+    if before.auto_send_wismo != after.auto_send_wismo {
+        changed.push("auto_send_wismo");
     }
     changed
 }

@@ -494,6 +494,15 @@ async fn invalid_fields_are_named_and_nothing_is_provisioned() {
                 "credentials": {"shop_domain": "other.myshopify.com", "access_token": "shpat_1"}}),
             "marketplace.id",
         ),
+        (
+            // Amazon wants every automatic reply reviewed before it is sent.
+            {
+                let mut b = amazon(&seller);
+                b["auto_send_wismo"] = json!(true);
+                b
+            },
+            "auto_send_wismo",
+        ),
     ];
     for (body, field) in cases {
         let answer = f.create(body).await;
@@ -594,4 +603,34 @@ async fn the_reply_identity_is_set_on_connect_changed_by_an_update_and_validated
         changed.body["reply_identity"],
         json!({"seller_name": "Luce Store"})
     );
+}
+
+#[tokio::test]
+async fn auto_send_is_off_by_default_and_an_ebay_account_can_turn_it_on_and_off() {
+    let f = fixture().await;
+    let created = f.create(ebay()).await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
+    assert_eq!(created.body["auto_send_wismo"], json!(false));
+    let id = created.body["id"].as_str().unwrap().to_string();
+    let path = format!("/v1/admin/accounts/{id}");
+    let mut change = update(true, 15);
+    change.as_object_mut().unwrap().remove("sender_address");
+    change["auto_send_wismo"] = json!(true);
+    let on = f
+        .send(
+            Method::PUT,
+            &path,
+            &f.admin,
+            Some("\"v1\""),
+            Some(change.clone()),
+        )
+        .await;
+    assert_eq!(on.status, StatusCode::OK, "{}", on.text);
+    assert_eq!(on.body["auto_send_wismo"], json!(true));
+    change.as_object_mut().unwrap().remove("auto_send_wismo");
+    let off = f
+        .send(Method::PUT, &path, &f.admin, Some("\"v2\""), Some(change))
+        .await;
+    assert_eq!(off.status, StatusCode::OK, "{}", off.text);
+    assert_eq!(off.body["auto_send_wismo"], json!(false));
 }

@@ -61,6 +61,7 @@ fn amazon_account(tenant: &TenantId, created: DateTime<Utc>) -> ChannelAccount {
         credentials: SecretRef("marketdesk/acme/acct_amazon_it".into()),
         sender_address: Some(SENDER.into()),
         reply_identity: None,
+        auto_send_wismo: false,
         poll_interval_minutes: 5,
         enabled: true,
         seller_id: None,

@@ -66,6 +66,7 @@ fn de_account(tenant: &TenantId) -> ChannelAccount {
             seller_name: "Casa Luce".into(),
             signature: Some("Ihr Kundenservice".into()),
         }),
+        auto_send_wismo: false,
         poll_interval_minutes: 5,
         enabled: true,
         created_at: at("2026-10-01T00:00:00Z"),

@@ -4,6 +4,7 @@ use aws_lambda_events::event::sqs::SqsEvent;
 use lambda_runtime::{LambdaEvent, service_fn};
 use marketdesk::adapters::scheduler::{EventBridgeScheduler, ScheduleTarget};
 use marketdesk::adapters::secrets::SecretsManager;
+use marketdesk::adapters::sqs::SqsOutboundQueue;
 use marketdesk::adapters::{aws, dynamo::DynamoStore, s3::S3MailBlobs};
 use marketdesk::config::Settings;
 use marketdesk::connectors::HttpConfig;
@@ -22,7 +23,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         HttpConfig::default(),
     )
     .await?;
-    let ingestor = Ingestor::new(
+    let mut ingestor = Ingestor::new(
         DynamoStore::from_config(&config, &settings.table),
         S3MailBlobs::from_config(&config),
         live,
@@ -31,6 +32,11 @@ async fn main() -> Result<(), lambda_runtime::Error> {
             ScheduleTarget::from_settings(&settings)?,
         ),
     );
+    // Automatic replies (ready drafts an account sends itself) go to the sender's queue.
+    if let Some(url) = settings.outbound_queue_url.clone() {
+        let sqs = SqsOutboundQueue::new(aws_sdk_sqs::Client::new(&config), url);
+        ingestor = ingestor.with_outbound(std::sync::Arc::new(sqs));
+    }
     let worker = &ingest::Worker::new(ingestor);
     lambda_runtime::run(service_fn(|event: LambdaEvent<SqsEvent>| async move {
         Ok::<_, lambda_runtime::Error>(worker.handle(event.payload).await)

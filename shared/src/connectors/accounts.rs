@@ -578,6 +578,7 @@ mod version_tests {
             sender_address: None,
             seller_id: None,
             reply_identity: None,
+            auto_send_wismo: false,
             poll_interval_minutes: 5,
             enabled: true,
             created_at: DateTime::UNIX_EPOCH,

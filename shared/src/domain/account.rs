@@ -57,6 +57,11 @@ pub struct ChannelAccount {
     /// display name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reply_identity: Option<ReplyIdentity>,
+    /// Whether ingestion sends a where-is-my-order ready draft by itself
+    /// (`drafts::auto_send`); honoured only where the channel accepts automatic answers
+    /// (eBay), never on Amazon.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub auto_send_wismo: bool,
     /// Minutes between two polls of the channel's APIs.
     pub poll_interval_minutes: u32,
     pub enabled: bool,

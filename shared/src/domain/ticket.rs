@@ -403,6 +403,12 @@ pub enum TicketEventKind {
         message: MessageId,
         reason: String,
     },
+    /// Ingestion sent the ticket's ready draft by itself (the account's auto-send setting);
+    /// `message` is the reply, `template` the starter template it was rendered from.
+    AutoReplied {
+        message: MessageId,
+        template: String,
+    },
     /// An automation rule matched and changed the ticket: the team sees why it was tagged.
     RuleApplied {
         rule_id: RuleId,

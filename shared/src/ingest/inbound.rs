@@ -397,6 +397,7 @@ mod tests {
             credentials: SecretRef("x".into()),
             sender_address: sender.map(str::to_owned),
             reply_identity: None,
+            auto_send_wismo: false,
             poll_interval_minutes: 5,
             enabled: true,
             seller_id: None,

@@ -314,6 +314,7 @@ pub fn plan(
         expected_version: before.map(|t| t.version),
         ticket,
         message,
+        auto_reply: None,
         thread: before.is_none().then(|| inbound.primary.clone()),
         links,
         events,

@@ -2,6 +2,7 @@
 //! idempotent on redelivery.
 
 use std::future::Future;
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -16,6 +17,7 @@ use crate::domain::{
 };
 use crate::escalation::EscalationScheduler;
 use crate::inbound_mail::{self, MailKind};
+use crate::outbound::{OutboundMessage, OutboundQueue};
 use crate::sla::SlaPolicy;
 use crate::store::{
     AccountStore, ConfigStore, CustomerStore, HistoryEntry, InboundContext, InboundLookup,
@@ -101,6 +103,9 @@ pub struct Ingestor<S, B, E, W> {
     /// (`tenant_config::CONFIG_TTL`): a saved change applies within a minute, and a warm worker
     /// spends no request of its per-message budget on them.
     config: ConfigCache,
+    /// Where a reply ingestion sends by itself is handed to the sender; without one, the
+    /// sender's outbox sweep finds it (it is stored queued either way).
+    outbound: Option<Arc<dyn OutboundQueue>>,
 }
 
 impl<S, B, E, W> Ingestor<S, B, E, W>
@@ -118,7 +123,14 @@ where
             scheduler,
             accounts: TenantCache::new(ACCOUNTS_TTL),
             config: ConfigCache::default(),
+            outbound: None,
         }
+    }
+
+    /// Hands automatic replies (`drafts::auto_send`) to the sender through `queue`.
+    pub fn with_outbound(mut self, queue: Arc<dyn OutboundQueue>) -> Self {
+        self.outbound = Some(queue);
+        self
     }
 
     pub fn store(&self) -> &S {
@@ -253,6 +265,18 @@ where
                 write.ticket.draft =
                     crate::drafts::refreshed(&write.ticket, order, account, &config.templates, now)
                         .or(write.ticket.draft.take());
+                // Where the account lets it, a live WISMO answer goes out without an agent,
+                // stored queued in the same write.
+                let send = write.ticket.draft.as_ref().is_some_and(|draft| {
+                    crate::drafts::auto_send(account, &write.ticket, &write.message, draft, now)
+                });
+                if send
+                    && let Some((reply, event)) =
+                        crate::drafts::send_automatically(&mut write.ticket, now)
+                {
+                    write.auto_reply = Some(reply);
+                    write.events.push(event);
+                }
             }
             match self.store.record_inbound(&write).await {
                 Ok(InboundOutcome::Recorded) => {
@@ -260,6 +284,9 @@ where
                     after.version = write.expected_version.map_or(1, |v| v + 1);
                     self.schedule(ctx.ticket.as_ref(), &after, policies, now)
                         .await;
+                    if let Some(reply) = &write.auto_reply {
+                        self.hand_to_sender(&after, reply).await;
+                    }
                     return Ok(IngestOutcome::Recorded { ticket: after.id });
                 }
                 Ok(InboundOutcome::Duplicate) => return Ok(IngestOutcome::Duplicate),
@@ -270,6 +297,27 @@ where
         Err(last_conflict
             .map(IngestError::Store)
             .unwrap_or_else(|| IngestError::Malformed("no attempt made".into())))
+    }
+
+    /// Queues a stored automatic reply for the sender. A failure is logged, not returned: the
+    /// reply is stored queued, and the sender's outbox sweep queues it within minutes.
+    async fn hand_to_sender(&self, ticket: &Ticket, reply: &crate::domain::Message) {
+        let Some(queue) = &self.outbound else {
+            return;
+        };
+        let queued = OutboundMessage {
+            tenant: ticket.tenant.clone(),
+            ticket: ticket.id.clone(),
+            message: reply.id.clone(),
+        };
+        match queue.enqueue(&queued).await {
+            Ok(()) => {
+                tracing::info!(tenant = %ticket.tenant, ticket = %ticket.id, "ready draft sent automatically")
+            }
+            Err(err) => {
+                tracing::warn!(error = %err, "automatic reply stored but not queued; the outbox sweep will queue it")
+            }
+        }
     }
 
     /// Brings the ticket's escalation schedules in line with its deadline. A failure is logged,

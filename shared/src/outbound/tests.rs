@@ -29,6 +29,7 @@ fn account(channel: Channel, sender: Option<&str>) -> ChannelAccount {
         credentials: SecretRef("marketdesk/acme".into()),
         sender_address: sender.map(str::to_owned),
         reply_identity: None,
+        auto_send_wismo: false,
         poll_interval_minutes: 5,
         enabled: true,
         seller_id: None,

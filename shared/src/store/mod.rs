@@ -160,6 +160,9 @@ pub struct InboundWrite {
     /// read at.
     pub expected_version: Option<u64>,
     pub message: Message,
+    /// A reply ingestion sends by itself (`drafts::auto_send`), stored queued for the sender
+    /// in the same transaction, so it is on the outbox index even if the queue call fails.
+    pub auto_reply: Option<Message>,
     /// For a new ticket: the channel thread key that finds it again, written only if no other
     /// ticket holds it (two workers racing on one new thread: one wins, the other retries).
     pub thread: Option<ThreadKey>,

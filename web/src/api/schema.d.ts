@@ -702,6 +702,8 @@ export interface components {
         };
         /** @description Replace an account's mutable fields; channel, marketplace and seller id are fixed. */
         AccountUpdate: {
+            /** @description As on creation; absent: `false`. */
+            auto_send_wismo?: boolean;
             /** @description Write-only; absent: the stored credentials stay. */
             credentials?: Record<string, never> | null;
             display_name: string;
@@ -714,6 +716,8 @@ export interface components {
         };
         /** @description An account as answered: everything but its credentials. */
         AccountView: {
+            /** @description Whether where-is-my-order ready drafts are sent without an agent (eBay only). */
+            auto_send_wismo: boolean;
             /** @example amazon */
             channel: string;
             /** Format: date-time */
@@ -1258,6 +1262,12 @@ export interface components {
         };
         /** @description Connect an account. */
         NewAccount: {
+            /**
+             * @description Send a where-is-my-order ready draft without an agent when it quotes a live status and
+             *     passes the checker (default `false`). eBay only: refused on Amazon, where every
+             *     automatic reply must be reviewed, and on channels that do not count one as an answer.
+             */
+            auto_send_wismo?: boolean;
             /**
              * @description `amazon`, `ebay` or `shopify`.
              * @example amazon
@@ -2147,6 +2157,11 @@ export interface components {
             reason: string;
             /** @enum {string} */
             type: "reply_failed";
+        } | {
+            message: components["schemas"]["MessageId"];
+            template: string;
+            /** @enum {string} */
+            type: "auto_replied";
         } | {
             actions: components["schemas"]["RuleAction"][];
             rule_id: components["schemas"]["RuleId"];

@@ -268,6 +268,8 @@ function eventText(e: TicketDetail['events'][number]): string {
       return `${actor} overrode compliance: ${x.reason}`;
     case 'reply_failed':
       return `A reply could not be delivered: ${x.reason}`;
+    case 'auto_replied':
+      return `Ready draft “${x.template}” sent automatically (account setting)`;
     default:
       return `${type.replace(/_/g, ' ')}${actor ? ` · ${actor}` : ''}`;
   }

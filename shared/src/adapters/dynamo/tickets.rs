@@ -356,6 +356,14 @@ impl TicketStore for DynamoStore {
                 None,
             )?,
         ];
+        if let Some(reply) = &write.auto_reply {
+            items.push(put(
+                &self.table,
+                message_item(tenant, reply)?,
+                not_exists,
+                None,
+            )?);
+        }
         let ticket_condition = match write.expected_version {
             None => not_exists,
             Some(_) => "#v = :expected",
