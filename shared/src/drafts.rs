@@ -11,9 +11,8 @@ use chrono_tz::Tz;
 
 use crate::compliance::Outcome;
 use crate::domain::{
-    AuthorKind, ChannelAccount, DeliveryState, Direction, DraftFacts, EventId, ExternalRefs,
-    Intent, Message, MessageId, Order, ReadyDraft, Shipment, ShipmentStatus, Ticket, TicketEvent,
-    TicketEventKind,
+    AuthorKind, ChannelAccount, Direction, DraftFacts, EventId, Intent, Message, Order, ReadyDraft,
+    Shipment, ShipmentStatus, Ticket, TicketEvent, TicketEventKind,
 };
 use crate::templates::{Placeholder, RenderContext, Template};
 use crate::tenant_config::EffectiveTemplate;
@@ -216,7 +215,7 @@ pub fn auto_send(
     now: DateTime<Utc>,
 ) -> bool {
     let channel_accepts = crate::sla::auto_reply_stops_clock(account.channel);
-    let live_answer = draft.template == "wismo_live"
+    let live_answer = template_id_for(Intent::WhereIsMyOrder) == Some(draft.template.as_str())
         && draft.compliance == "pass"
         && draft.missing.is_empty()
         && draft.facts.tracking_url.is_some()
@@ -249,23 +248,15 @@ pub fn send_automatically(
     now: DateTime<Utc>,
 ) -> Option<(Message, TicketEvent)> {
     let draft = ticket.draft.take()?;
-    let reply = Message {
-        id: MessageId::generate(now),
-        ticket: ticket.id.clone(),
-        direction: Direction::Outbound,
-        author: AuthorKind::Automation {
+    let reply = Message::queued_reply(
+        &ticket.id,
+        AuthorKind::Automation {
             rule: AUTO_SEND_RULE.to_owned(),
         },
-        author_name: None,
-        subject: None,
-        body: draft.body,
-        language: Some(draft.language),
-        attachments: Vec::new(),
-        external: ExternalRefs::default(),
-        sent_at: now,
-        received_at: now,
-        delivery: Some(DeliveryState::Queued),
-    };
+        draft.body,
+        draft.language,
+        now,
+    );
     ticket.suggested_draft = None;
     ticket.tags.insert(AUTO_REPLIED_TAG.to_owned());
     let event = TicketEvent {
@@ -287,8 +278,8 @@ mod auto_send_tests {
 
     use super::*;
     use crate::domain::{
-        AccountId, Channel, CustomerId, Marketplace, Priority, Risk, SecretRef, TenantId, TicketId,
-        TicketStatus,
+        AccountId, Channel, CustomerId, DeliveryState, ExternalRefs, Marketplace, MessageId,
+        Priority, Risk, SecretRef, TenantId, TicketId, TicketStatus,
     };
 
     fn at(s: &str) -> DateTime<Utc> {

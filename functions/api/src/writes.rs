@@ -15,8 +15,8 @@ use chrono::{DateTime, Utc};
 use marketdesk::auth::{Caller, Role};
 use marketdesk::compliance::{self, CheckRequest, Rule, Verdict};
 use marketdesk::domain::{
-    AgentId, AuthorKind, DeliveryState, Direction, EventId, ExternalRefs, Message, MessageId, Note,
-    NoteId, Order, TenantId, Ticket, TicketEvent, TicketEventKind, TicketId, TicketStatus,
+    AgentId, AuthorKind, DeliveryState, Direction, EventId, Message, MessageId, Note, NoteId,
+    Order, TenantId, Ticket, TicketEvent, TicketEventKind, TicketId, TicketStatus,
 };
 use marketdesk::ingest::plan::rebuild_sla_with;
 use marketdesk::outbound::OutboundMessage;
@@ -407,23 +407,15 @@ pub async fn reply<S: TicketStore + ConfigStore + OrderStore>(
         return Ok(conflict_response(&view, request.expected_version));
     }
 
-    let message = Message {
-        id: MessageId::generate(now),
-        ticket: ticket_id.clone(),
-        direction: Direction::Outbound,
-        author: AuthorKind::Agent {
+    let message = Message::queued_reply(
+        &ticket_id,
+        AuthorKind::Agent {
             agent: caller.user.clone(),
         },
-        author_name: None,
-        subject: None,
-        body: draft.body,
-        language: Some(verdict.language.clone()),
-        attachments: Vec::new(),
-        external: ExternalRefs::default(),
-        sent_at: now,
-        received_at: now,
-        delivery: Some(DeliveryState::Queued),
-    };
+        draft.body,
+        verdict.language.clone(),
+        now,
+    );
     let mut ticket = ticket;
     ticket.updated_at = now;
     // The agent has answered: a rule's suggestion for this turn is spent (the next buyer

@@ -97,3 +97,31 @@ pub struct Message {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub delivery: Option<DeliveryState>,
 }
+
+impl Message {
+    /// A reply to `ticket` written at `now` by an agent or an automation, stored queued for
+    /// the sender (which threads it on the channel from the ticket).
+    pub fn queued_reply(
+        ticket: &TicketId,
+        author: AuthorKind,
+        body: String,
+        language: String,
+        now: DateTime<Utc>,
+    ) -> Self {
+        Message {
+            id: MessageId::generate(now),
+            ticket: ticket.clone(),
+            direction: Direction::Outbound,
+            author,
+            author_name: None,
+            subject: None,
+            body,
+            language: Some(language),
+            attachments: Vec::new(),
+            external: ExternalRefs::default(),
+            sent_at: now,
+            received_at: now,
+            delivery: Some(DeliveryState::Queued),
+        }
+    }
+}

@@ -312,7 +312,7 @@ where
         };
         match queue.enqueue(&queued).await {
             Ok(()) => {
-                tracing::info!(tenant = %ticket.tenant, ticket = %ticket.id, "ready draft sent automatically")
+                tracing::info!(tenant = %ticket.tenant, ticket = %ticket.id, "automatic reply queued for the sender")
             }
             Err(err) => {
                 tracing::warn!(error = %err, "automatic reply stored but not queued; the outbox sweep will queue it")
