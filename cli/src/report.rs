@@ -13,7 +13,7 @@ use tower::ServiceExt;
 
 use crate::quarantine::{StackFile, stack_path};
 
-const KINDS: [&str; 8] = [
+const KINDS: [&str; 9] = [
     "response-rate",
     "first-response",
     "sla",
@@ -22,11 +22,12 @@ const KINDS: [&str; 8] = [
     "claims",
     "agents",
     "account-health",
+    "vtr",
 ];
 
 #[derive(Debug, Args)]
 pub struct ReportArgs {
-    /// response-rate, first-response, sla, volume, resolution, claims, agents, account-health
+    /// response-rate, first-response, sla, volume, resolution, claims, agents, account-health, vtr
     pub kind: String,
     #[arg(long, default_value_t = 30)]
     pub days: u32,

@@ -265,6 +265,7 @@ pub fn app<S: ApiStore>(state: AppState<S>) -> Router {
         .route("/v1/reports/resolution", get(reports::resolution::<S>))
         .route("/v1/reports/claims", get(reports::claims::<S>))
         .route("/v1/reports/agents", get(reports::agents::<S>))
+        .route("/v1/reports/vtr", get(reports::vtr::<S>))
         .route(
             "/v1/reports/account-health",
             get(reports::account_health::<S>),

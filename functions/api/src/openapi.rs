@@ -33,6 +33,7 @@ use crate::{Problem, accounts, compliance, policies, rules, sla, templates, tick
         crate::reports::claims,
         crate::reports::agents,
         crate::reports::account_health,
+        crate::reports::vtr,
         sla::preview_handler,
         policies::list,
         policies::get_one,

@@ -16,8 +16,9 @@ use marketdesk::reports::report::{
     self, AgentRow, ClaimReport, DayRate, Filter, FirstResponse, FirstResponseRow, RateFigures,
     RatePeriod, RateRow, ReportData, ResolutionReport, SlaRow, TimeBucket, VolumeReport,
 };
+use marketdesk::reports::vtr::{self, AccountVtr};
 use marketdesk::reports::{facts::Breach, local_day, tenant_time_zone};
-use marketdesk::store::{AccountStore, ConfigStore, ReportStore};
+use marketdesk::store::{AccountStore, ConfigStore, OrderStore, ReportStore};
 use marketdesk::tenant_config::effective_policies;
 use serde::{Deserialize, Serialize};
 
@@ -212,12 +213,9 @@ async fn data<S: ReportStore>(
 ) -> Result<ReportData, Problem> {
     let rows = state.store.report_rows(tenant, from, to).await?;
     let open = if open {
-        let since = from
-            .and_hms_opt(0, 0, 0)
-            .and_then(|d| d.and_local_timezone(tz).earliest())
-            .map_or(DateTime::<Utc>::MIN_UTC, |d| d.with_timezone(&Utc))
-            // A day's first hour may be skipped by DST; take a safe margin.
-            - Duration::hours(3);
+        // Messages of the first day may be filed under it from a few hours before (a DST
+        // change, a late arrival): take a safe margin.
+        let since = day_start(from, tz) - Duration::hours(3);
         state.store.open_facts(tenant, since).await?
     } else {
         Vec::new()
@@ -770,4 +768,84 @@ pub async fn account_health<S: ConfigStore + ReportStore + AccountStore>(
         accounts: healths,
     })
     .into_response())
+}
+
+/// Shipped orders read for one VTR report at most (a period this large is truncated).
+const VTR_ORDER_LIMIT: usize = 20_000;
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct VtrReport {
+    pub window: ReportWindow,
+    pub accounts: Vec<AccountVtr>,
+    /// More than the report reads were shipped in the window: the figures cover the oldest
+    /// ones; ask for a shorter window.
+    pub truncated: bool,
+}
+
+/// The VTR watch: per account, the merchant-fulfilled orders shipped in the window (by their
+/// last change) without valid tracking — no tracking number, a carrier nobody knows, or no
+/// carrier scan within 48 h — the seller-side view of Amazon's Valid Tracking Rate (line
+/// 95 %). `agent` does not apply.
+#[utoipa::path(
+    get,
+    path = "/v1/reports/vtr",
+    tag = "reports",
+    params(ReportParams),
+    responses(
+        (status = 200, description = "JSON report (CSV with `format=csv`: one row per order \
+            without valid tracking)",
+            content((VtrReport = "application/json"), (String = "text/csv"))),
+        (status = 400, description = "Invalid parameter", body = Problem,
+            content_type = "application/problem+json"),
+        (status = 401, description = "No valid token", body = Problem,
+            content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn vtr<S: ConfigStore + OrderStore>(
+    State(state): State<AppState<S>>,
+    Authenticated(caller): Authenticated,
+    Query(params): Query<ReportParams>,
+    headers: HeaderMap,
+) -> Result<Response, Problem> {
+    if params.agent.is_some() {
+        return Err(Problem::invalid(
+            "agent",
+            "the VTR watch counts shipments, not agents' work",
+        ));
+    }
+    let req = request(&state, &caller.tenant, &params, &headers).await?;
+    let since = day_start(req.filter.from, req.tz);
+    let until = day_start(req.filter.to + Duration::days(1), req.tz);
+    let orders = state
+        .store
+        .shipped_orders(&caller.tenant, since, VTR_ORDER_LIMIT + 1)
+        .await?;
+    let truncated = orders.len() > VTR_ORDER_LIMIT;
+    let in_window = orders.iter().take(VTR_ORDER_LIMIT).filter(|o| {
+        o.updated_at < until
+            && req.filter.channel.is_none_or(|c| o.channel == c)
+            && req.filter.account.as_ref().is_none_or(|a| &o.account == a)
+    });
+    let accounts = vtr::watch(in_window, req.now);
+    if req.csv {
+        return Ok(csv_response("vtr", accounts.as_slice().csv()));
+    }
+    Ok(Json(VtrReport {
+        window: req.window(),
+        accounts,
+        truncated,
+    })
+    .into_response())
+}
+
+/// The first instant of local day `day` in `tz` (a day whose midnight DST skips starts at its
+/// first hour that exists).
+fn day_start(day: NaiveDate, tz: Tz) -> DateTime<Utc> {
+    (0..3)
+        .find_map(|h| day.and_hms_opt(h, 0, 0)?.and_local_timezone(tz).earliest())
+        // No hour of the day's first three exists: only for dates out of range.
+        .map_or(DateTime::<Utc>::MIN_UTC + Duration::days(1), |d| {
+            d.with_timezone(&Utc)
+        })
 }

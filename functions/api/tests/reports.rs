@@ -240,3 +240,110 @@ async fn the_24h_rate_counts_no_response_needed_keeps_pending_apart_and_exports_
     .await;
     assert_eq!(period(&theirs.body, "last_7_days")["received"], 0);
 }
+
+/// The VTR watch over stored orders: FBM shipments without a number, with a carrier nobody
+/// knows or silent for 48 h count against the account; FBA orders, orders without a shipment,
+/// orders outside the window and another tenant's orders do not count.
+#[tokio::test]
+async fn the_vtr_watch_lists_fbm_orders_without_valid_tracking_per_account() {
+    use marketdesk::domain::{AccountId, FulfillmentChannel, OrderId, ShipmentStatus};
+    use marketdesk::store::OrderStore;
+    use marketdesk_tests::sample_order;
+
+    let acme = tenant("acme");
+    let other = tenant("globex");
+    let table = fresh_table().await;
+    let now = Utc::now();
+    let stamp = |hours: i64| (now - Duration::hours(hours)).to_rfc3339();
+    let order = |id: &str, hours: i64, carrier: &str, number: &str, status| {
+        let mut o = sample_order(&stamp(hours), "Shipped");
+        o.id = OrderId::parse(id).unwrap();
+        o.shipments[0].carrier = carrier.into();
+        o.shipments[0].tracking_number = number.into();
+        o.shipments[0].status = status;
+        o
+    };
+    use ShipmentStatus::*;
+    let valid = order("305-0000001-0000001", 72, "brt", "123456789012", InTransit);
+    let no_number = order("305-0000002-0000002", 60, "brt", "", Unknown);
+    let unknown = order("305-0000003-0000003", 50, "Pony Express", "PX99", InTransit);
+    let silent = order("305-0000004-0000004", 49, "dhl", "1234567890", LabelCreated);
+    let today = order("305-0000005-0000005", 2, "dhl", "1234567891", LabelCreated);
+    let mut fba = order("305-0000006-0000006", 70, "", "", Unknown);
+    fba.fulfillment = FulfillmentChannel::Marketplace;
+    let mut unshipped = order("305-0000007-0000007", 70, "", "", Unknown);
+    unshipped.shipments.clear();
+    let old = order("305-0000008-0000008", 24 * 40, "brt", "", Unknown);
+    let mut elsewhere = order("305-0000009-0000009", 70, "brt", "", Unknown);
+    elsewhere.account = AccountId::parse("acct_amazon_de").unwrap();
+    for o in [
+        &valid, &no_number, &unknown, &silent, &today, &fba, &unshipped, &old, &elsewhere,
+    ] {
+        assert!(table.store.save_order(&acme, o).await.unwrap());
+    }
+    assert!(table.store.save_order(&other, &no_number).await.unwrap());
+    let app = api::app(api::AppState::local(
+        table.store.clone(),
+        MemoryOutboundQueue::default(),
+        DevTokens::new(SECRET),
+    ));
+    let token = token_as(&acme);
+    let get = |path: &'static str| common::request(&app, Method::GET, path, &token, None, None);
+
+    let report = get("/v1/reports/vtr?days=30").await;
+    assert_eq!(report.status, StatusCode::OK, "{}", report.text);
+    assert_eq!(report.body["truncated"], false);
+    let accounts = report.body["accounts"].as_array().unwrap();
+    assert_eq!(accounts.len(), 2, "{}", report.body);
+    let it = accounts
+        .iter()
+        .find(|a| a["account"] == "acct_amazon_it")
+        .unwrap();
+    assert_eq!(it["shipped"], 5);
+    assert_eq!(it["valid"], 2);
+    assert_eq!(it["rate_percent"], 40.0);
+    assert_eq!(it["below_line"], true);
+    let reasons: Vec<(&str, &str)> = it["invalid"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| (i["order"].as_str().unwrap(), i["reason"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        reasons,
+        [
+            ("305-0000002-0000002", "no_tracking_number"),
+            ("305-0000003-0000003", "unknown_carrier"),
+            ("305-0000004-0000004", "no_scan_within_48h"),
+        ]
+    );
+
+    // Filtered to one account; CSV lists one row per invalid order.
+    let one = get("/v1/reports/vtr?days=30&account=acct_amazon_de").await;
+    assert_eq!(one.body["accounts"].as_array().unwrap().len(), 1);
+    let csv = get("/v1/reports/vtr?days=30&format=csv").await;
+    assert_eq!(csv.status, StatusCode::OK);
+    assert!(csv.text.starts_with("account,shipped,valid,rate_percent"));
+    assert_eq!(csv.text.lines().count(), 1 + 3 + 1, "{}", csv.text);
+    assert!(
+        csv.text
+            .contains("305-0000003-0000003,unknown_carrier,Pony Express,PX99")
+    );
+
+    // Another tenant sees only its own order; `agent` does not apply.
+    let theirs = common::request(
+        &app,
+        Method::GET,
+        "/v1/reports/vtr",
+        &token_as(&other),
+        None,
+        None,
+    )
+    .await;
+    let theirs = theirs.body["accounts"].as_array().unwrap().clone();
+    assert_eq!(theirs.len(), 1);
+    assert_eq!(theirs[0]["shipped"], 1);
+    let refused = get("/v1/reports/vtr?agent=alice").await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    assert_eq!(refused.body["field"], "agent", "{}", refused.text);
+}

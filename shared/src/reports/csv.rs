@@ -7,6 +7,7 @@ use super::report::{
     AgentRow, ClaimReport, DayRate, FirstResponse, FirstResponseRow, RatePeriod, RateRow,
     ResolutionReport, SlaReport, TimeStats, VolumeReport,
 };
+use super::vtr::AccountVtr;
 
 /// One cell, safe to open in a spreadsheet.
 pub fn cell(value: &str) -> String {
@@ -323,6 +324,56 @@ impl Csv for [AgentRow] {
                 ]
             })
             .collect();
+        table(&header, &rows)
+    }
+}
+
+/// One row per order without valid tracking, after its account's figures; an account whose
+/// every shipment is valid has one row with the order cells empty.
+impl Csv for [AccountVtr] {
+    fn csv(&self) -> String {
+        let header = [
+            "account",
+            "shipped",
+            "valid",
+            "rate_percent",
+            "below_line",
+            "channel",
+            "order",
+            "reason",
+            "carrier",
+            "tracking_number",
+            "shipped_at",
+        ];
+        let mut rows = Vec::new();
+        for a in self {
+            let figures = vec![
+                a.account.to_string(),
+                a.shipped.to_string(),
+                a.valid.to_string(),
+                pct(a.rate_percent),
+                a.below_line.to_string(),
+            ];
+            if a.invalid.is_empty() {
+                rows.push([figures.clone(), vec![String::new(); 6]].concat());
+            }
+            for o in &a.invalid {
+                rows.push(
+                    [
+                        figures.clone(),
+                        vec![
+                            o.channel.as_str().to_owned(),
+                            o.order.to_string(),
+                            o.reason.as_str().to_owned(),
+                            o.carrier.clone(),
+                            o.tracking_number.clone(),
+                            o.shipped_at.to_rfc3339(),
+                        ],
+                    ]
+                    .concat(),
+                );
+            }
+        }
         table(&header, &rows)
     }
 }

@@ -1,40 +1,74 @@
 //! VTR watch: the seller-side view of Amazon's Valid Tracking Rate. Of the merchant-fulfilled
 //! orders shipped in a period, which lack valid tracking — no tracking number, a carrier the
-//! registry does not know, or no carrier scan within 48 hours of shipping — per account. Pure:
-//! the caller gives the orders and `now`. (Only the calculation exists: no store query lists an
-//! account's orders yet, so no report endpoint serves it.)
+//! registry does not know, or no carrier scan within 48 hours of shipping — per account, with
+//! what the seller needs to mend each one (the order, the carrier and number as the channel
+//! gave them). Pure: the caller gives the orders and `now`.
 
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Duration, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::connectors::carriers::resolve;
-use crate::domain::{AccountId, FulfillmentChannel, Order, OrderId, ShipmentStatus};
+use crate::domain::{AccountId, Channel, FulfillmentChannel, Order, OrderId, ShipmentStatus};
 
 /// How long a shipment may go without a first carrier scan.
 pub const FIRST_SCAN_WITHIN: Duration = Duration::hours(48);
+/// Amazon's line: at least 95 % of shipments with valid tracking.
+pub const AMAZON_VTR_LINE_PERCENT: f64 = 95.0;
 
 /// Why a shipped order's tracking is not valid.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Invalid {
     NoTrackingNumber,
     UnknownCarrier,
+    #[serde(rename = "no_scan_within_48h")]
     NoScanWithin48h,
 }
 
+impl Invalid {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Invalid::NoTrackingNumber => "no_tracking_number",
+            Invalid::UnknownCarrier => "unknown_carrier",
+            Invalid::NoScanWithin48h => "no_scan_within_48h",
+        }
+    }
+}
+
+/// A shipped order without valid tracking.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct InvalidOrder {
+    pub channel: Channel,
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub order: OrderId,
+    pub reason: Invalid,
+    /// The carrier as the channel named it (may be empty).
+    pub carrier: String,
+    pub tracking_number: String,
+    /// When the order was marked shipped, as close as the channel tells (its last change).
+    pub shipped_at: DateTime<Utc>,
+}
+
 /// One account's figures.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AccountVtr {
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub account: AccountId,
     /// FBM orders with at least one shipment.
     pub shipped: u32,
     pub valid: u32,
-    /// `valid / shipped`, 1.0 when nothing shipped.
-    pub rate: f64,
+    /// `valid / shipped` in percent; absent when nothing shipped.
+    pub rate_percent: Option<f64>,
+    pub amazon_line_percent: f64,
+    /// Whether the rate is under Amazon's line.
+    pub below_line: bool,
     /// The orders without valid tracking and why, oldest first.
-    pub invalid: Vec<(OrderId, Invalid)>,
+    pub invalid: Vec<InvalidOrder>,
 }
 
 /// Why `order`'s tracking is invalid at `now`, if it is; `None` for a valid one. An order
@@ -77,22 +111,32 @@ pub fn watch<'a>(
     by_account
         .into_iter()
         .map(|(account, mut orders)| {
-            orders.sort_by_key(|o| o.purchased_at);
-            let invalid: Vec<(OrderId, Invalid)> = orders
+            orders.sort_by_key(|o| (o.updated_at, o.id.to_string()));
+            let invalid: Vec<InvalidOrder> = orders
                 .iter()
-                .filter_map(|o| check(o, now).map(|why| (o.id.clone(), why)))
+                .filter_map(|o| {
+                    let reason = check(o, now)?;
+                    let shipment = o.shipments.last()?;
+                    Some(InvalidOrder {
+                        channel: o.channel,
+                        order: o.id.clone(),
+                        reason,
+                        carrier: shipment.carrier.clone(),
+                        tracking_number: shipment.tracking_number.clone(),
+                        shipped_at: o.updated_at,
+                    })
+                })
                 .collect();
             let shipped = orders.len() as u32;
             let valid = shipped - invalid.len() as u32;
+            let rate_percent = (shipped > 0).then(|| f64::from(valid) * 100.0 / f64::from(shipped));
             AccountVtr {
                 account,
                 shipped,
                 valid,
-                rate: if shipped == 0 {
-                    1.0
-                } else {
-                    f64::from(valid) / f64::from(shipped)
-                },
+                rate_percent,
+                amazon_line_percent: AMAZON_VTR_LINE_PERCENT,
+                below_line: rate_percent.is_some_and(|r| r < AMAZON_VTR_LINE_PERCENT),
                 invalid,
             }
         })
@@ -167,8 +211,9 @@ mod tests {
         let vtr = watch(&orders, now);
         assert_eq!(vtr.len(), 1);
         assert_eq!((vtr[0].shipped, vtr[0].valid), (4, 1));
-        assert_eq!(vtr[0].rate, 0.25);
-        let why: Vec<Invalid> = vtr[0].invalid.iter().map(|(_, w)| *w).collect();
+        assert_eq!(vtr[0].rate_percent, Some(25.0));
+        assert!(vtr[0].below_line);
+        let why: Vec<Invalid> = vtr[0].invalid.iter().map(|i| i.reason).collect();
         assert_eq!(
             why,
             [
@@ -177,6 +222,18 @@ mod tests {
                 Invalid::NoScanWithin48h
             ]
         );
+    }
+
+    #[test]
+    fn reasons_serialize_as_their_csv_names() {
+        for why in [
+            Invalid::NoTrackingNumber,
+            Invalid::UnknownCarrier,
+            Invalid::NoScanWithin48h,
+        ] {
+            let json = serde_json::to_value(why).unwrap();
+            assert_eq!(json, why.as_str());
+        }
     }
 
     #[test]

@@ -419,6 +419,15 @@ pub trait OrderStore: Send + Sync {
         order: &Order,
     ) -> impl Future<Output = StoreResult<bool>> + Send;
 
+    /// The merchant-fulfilled orders with a shipment whose last change is at or after `since`,
+    /// oldest first, at most `limit`: what the VTR watch counts.
+    fn shipped_orders(
+        &self,
+        tenant: &TenantId,
+        since: DateTime<Utc>,
+        limit: usize,
+    ) -> impl Future<Output = StoreResult<Vec<Order>>> + Send;
+
     /// Claims the one live-tracking refresh of an order's shipments for the window: one
     /// conditional UpdateItem of the customer's history entry of the order (the copy the
     /// ticket view reads), won only if no refresh was claimed after `stale_before`. However

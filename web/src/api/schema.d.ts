@@ -295,6 +295,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/reports/vtr": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The VTR watch: per account, the merchant-fulfilled orders shipped in the window (by their
+         *     last change) without valid tracking — no tracking number, a carrier nobody knows, or no
+         *     carrier scan within 48 h — the seller-side view of Amazon's Valid Tracking Rate (line
+         *     95 %). `agent` does not apply.
+         */
+        get: operations["vtr"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/rules": {
         parameters: {
             query?: never;
@@ -739,6 +761,28 @@ export interface components {
             /** Format: int64 */
             version: number;
         };
+        /** @description One account's figures. */
+        AccountVtr: {
+            account: string;
+            /** Format: double */
+            amazon_line_percent: number;
+            /** @description Whether the rate is under Amazon's line. */
+            below_line: boolean;
+            /** @description The orders without valid tracking and why, oldest first. */
+            invalid: components["schemas"]["InvalidOrder"][];
+            /**
+             * Format: double
+             * @description `valid / shipped` in percent; absent when nothing shipped.
+             */
+            rate_percent?: number | null;
+            /**
+             * Format: int32
+             * @description FBM orders with at least one shipment.
+             */
+            shipped: number;
+            /** Format: int32 */
+            valid: number;
+        };
         /** @description An agent (a user of the tenant) as the JWT `sub` names it. */
         AgentId: string;
         AgentReport: {
@@ -1101,6 +1145,25 @@ export interface components {
          * @enum {string}
          */
         Intent: "where_is_my_order" | "return" | "refund" | "damaged_or_defective" | "cancellation" | "product_question" | "invoice" | "feedback" | "claim" | "other";
+        /**
+         * @description Why a shipped order's tracking is not valid.
+         * @enum {string}
+         */
+        Invalid: "no_tracking_number" | "unknown_carrier" | "no_scan_within_48h";
+        /** @description A shipped order without valid tracking. */
+        InvalidOrder: {
+            /** @description The carrier as the channel named it (may be empty). */
+            carrier: string;
+            channel: components["schemas"]["Channel"];
+            order: string;
+            reason: components["schemas"]["Invalid"];
+            /**
+             * Format: date-time
+             * @description When the order was marked shipped, as close as the channel tells (its last change).
+             */
+            shipped_at: string;
+            tracking_number: string;
+        };
         /** @description Counts of one slice (a channel, or everything). */
         LevelCounts: {
             /** Format: int64 */
@@ -2232,6 +2295,15 @@ export interface components {
             cells: components["schemas"]["VolumeCell"][];
             /** Format: int64 */
             total: number;
+        };
+        VtrReport: {
+            accounts: components["schemas"]["AccountVtr"][];
+            /**
+             * @description More than the report reads were shipped in the window: the figures cover the oldest
+             *     ones; ask for a shorter window.
+             */
+            truncated: boolean;
+            window: components["schemas"]["ReportWindow"];
         };
         /** @description One stretch of opening hours `[from, to)` of a business clock. */
         WorkingSpan: {
@@ -3418,6 +3490,65 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["VolumeBody"];
+                    "text/csv": string;
+                };
+            };
+            /** @description Invalid parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    vtr: {
+        parameters: {
+            query?: {
+                /** @description A channel account id. */
+                account?: string;
+                /** @description An agent (JWT `sub`): the figures of what that agent handled. */
+                agent?: string;
+                /** @description `amazon`, `ebay`, `shopify` or `email`. */
+                channel?: string;
+                /** @description Days covered when `from` is not given (default 30). */
+                days?: number;
+                /** @description `json` (default) or `csv`. */
+                format?: string;
+                /** @description First local day, inclusive (`YYYY-MM-DD`; default: `days` before `to`). */
+                from?: string;
+                /** @description Last local day, inclusive (`YYYY-MM-DD`; default: today in the tenant's time zone). */
+                to?: string;
+                /**
+                 * @description IANA time zone of the days; reports are kept in the tenant's (its working time zone),
+                 *     which is the default and the only one accepted.
+                 */
+                tz?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description JSON report (CSV with `format=csv`: one row per order without valid tracking) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VtrReport"];
                     "text/csv": string;
                 };
             };

@@ -61,6 +61,16 @@ pub fn agent_queue_pk(tenant: &TenantId, agent: &AgentId) -> String {
     format!("T#{tenant}#AGENT#{agent}")
 }
 
+/// Merchant-fulfilled orders with a shipment, on the sparse GSI2 by when they were marked
+/// shipped: what the VTR watch reads (one Query per page of a period, never a scan).
+pub fn shipped_pk(tenant: &TenantId) -> String {
+    format!("T#{tenant}#SHIPPED")
+}
+
+pub fn shipped_sk(at: DateTime<Utc>, channel: Channel, order: &OrderId) -> String {
+    format!("{}#{}#{order}", sortable(at), channel.as_str())
+}
+
 /// Replies queued for delivery, on the sparse GSI2 beside the agents' queues: what the sender's
 /// sweep hands to the outbound queue again when the API stored a reply but could not queue it.
 pub fn outbox_pk(tenant: &TenantId) -> String {

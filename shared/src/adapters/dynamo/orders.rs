@@ -7,10 +7,12 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::items::{Item, from_attributes, n, s};
-use super::keys::{self, META, ONE};
+use super::keys::{self, GSI2, GSI2PK, GSI2SK, META, ONE};
 use super::tickets::upsert;
 use super::{DynamoStore, backend};
-use crate::domain::{Channel, IdentityKind, Order, OrderId, Shipment, TenantId};
+use crate::domain::{
+    Channel, FulfillmentChannel, IdentityKind, Order, OrderId, Shipment, TenantId,
+};
 use crate::store::{OrderHistoryKey, OrderLink, OrderStore, StoreError, StoreResult};
 
 #[derive(Serialize)]
@@ -33,6 +35,13 @@ pub(super) fn order_put(
     .to_attributes()?;
     let updated_ms = order.updated_at.timestamp_millis();
     item.insert("updated_ms".into(), n(updated_ms));
+    if order.fulfillment == FulfillmentChannel::Merchant && !order.shipments.is_empty() {
+        item.insert(GSI2PK.into(), s(keys::shipped_pk(tenant)));
+        item.insert(
+            GSI2SK.into(),
+            s(keys::shipped_sk(order.updated_at, order.channel, &order.id)),
+        );
+    }
     let put = Put::builder()
         .table_name(table)
         .set_item(Some(item))
@@ -117,6 +126,32 @@ impl OrderStore for DynamoStore {
             }
             Err(e) => Err(backend(tenant, "SaveOrder", e)),
         }
+    }
+
+    async fn shipped_orders(
+        &self,
+        tenant: &TenantId,
+        since: DateTime<Utc>,
+        limit: usize,
+    ) -> StoreResult<Vec<Order>> {
+        let pk = keys::shipped_pk(tenant);
+        let low = keys::sortable(since);
+        self.query_all(
+            tenant,
+            "QueryShippedOrders",
+            |q| {
+                q.index_name(GSI2)
+                    .key_condition_expression("GSI2PK = :pk AND GSI2SK >= :lo")
+                    .expression_attribute_values(":pk", s(pk.clone()))
+                    .expression_attribute_values(":lo", s(low.clone()))
+            },
+            Some(limit),
+        )
+        .await?
+        .into_iter()
+        .take(limit)
+        .map(from_attributes)
+        .collect()
     }
 
     async fn claim_tracking_refresh(

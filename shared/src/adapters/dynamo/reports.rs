@@ -127,7 +127,8 @@ pub(super) fn report_items(
 }
 
 impl DynamoStore {
-    async fn query_all(
+    /// Every page of a Query (stopping once `limit` items are read).
+    pub(super) async fn query_all(
         &self,
         tenant: &TenantId,
         operation: &'static str,
