@@ -249,6 +249,27 @@ mod tests {
     }
 
     #[test]
+    fn fedex_and_ups_error_lists_give_their_first_code() {
+        let response = |body: &str| RawResponse {
+            status: 401,
+            headers: Default::default(),
+            body: body.as_bytes().to_vec(),
+        };
+        let fedex = response(
+            r#"{"transactionId":"t1","errors":[{"code":"NOT.AUTHORIZED.ERROR","message":"Access token expired"}]}"#,
+        );
+        assert_eq!(
+            error_code(&fedex),
+            (
+                "NOT.AUTHORIZED.ERROR".to_owned(),
+                "Access token expired".to_owned()
+            )
+        );
+        let ups = response(r#"{"response":{"errors":[{"code":"250002","message":"Invalid"}]}}"#);
+        assert_eq!(error_code(&ups).0, "250002");
+    }
+
+    #[test]
     fn status_words_are_read_with_exceptions_before_delivery() {
         use ShipmentStatus::*;
         let cases = [
