@@ -66,6 +66,7 @@ impl Sandboxes {
             shopify: Some(self.shopify.base_url()),
             dhl: Some(carriers.clone()),
             ups: Some(carriers.clone()),
+            fedex: Some(carriers.clone()),
             usps: Some(carriers.clone()),
             aftership: Some(carriers),
         }
@@ -115,6 +116,7 @@ impl Sandboxes {
                     "aftership_api_key": carriers.aftership_api_key,
                     "dhl_api_key": carriers.dhl_api_key,
                     "ups": {"client_id": carriers.ups_client_id, "client_secret": carriers.ups_client_secret},
+                    "fedex": {"client_id": carriers.fedex_client_id, "client_secret": carriers.fedex_client_secret},
                     "usps": {"client_id": carriers.usps_client_id, "client_secret": carriers.usps_client_secret},
                 }),
             ),

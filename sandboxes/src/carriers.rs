@@ -1,10 +1,12 @@
-//! DHL Unified Tracking, UPS Tracking (with its OAuth token endpoint) and USPS Tracking v3
-//! (with its OAuth token endpoint) on one server.
+//! DHL Unified Tracking, UPS Tracking, FedEx Track and USPS Tracking v3 (each of the last
+//! three with its OAuth token endpoint) on one server.
 //!
 //! - `GET /track/shipments?trackingNumber=…` (route `dhlTrack`): header `DHL-API-Key`.
 //! - `POST /security/v1/oauth/token` (`upsToken`): client credentials, HTTP Basic.
 //! - `GET /api/track/v1/details/{inquiryNumber}` (`upsTrack`): bearer token, `transId` and
 //!   `transactionSrc` headers required.
+//! - `POST /oauth/token` (`fedexToken`) and `POST /track/v1/trackingnumbers` (`fedexTrack`):
+//!   FedEx Track API v1, not-found inside HTTP 200 ([`fedex`]).
 //! - `POST /oauth2/v3/token` (`uspsToken`): client credentials in a JSON or form body.
 //! - `GET /tracking/v3/tracking/{trackingNumber}` (`uspsTrack`): bearer token.
 //! - AfterShip Tracking 2025-07, `GET`/`POST /tracking/2025-07/trackings`
@@ -50,8 +52,10 @@ pub const USPS_TRACK_ROUTE: &str = "uspsTrack";
 pub use aftership::{
     CREATE_TRACKING_ROUTE as AFTERSHIP_CREATE_ROUTE, GET_TRACKINGS_ROUTE as AFTERSHIP_GET_ROUTE,
 };
+pub use fedex::{TOKEN_ROUTE as FEDEX_TOKEN_ROUTE, TRACK_ROUTE as FEDEX_TRACK_ROUTE};
 
 pub mod aftership;
+pub mod fedex;
 
 /// How the sandbox is set up.
 #[derive(Debug, Clone)]
@@ -62,10 +66,12 @@ pub struct CarriersConfig {
     pub dhl_api_key: String,
     pub ups_client_id: String,
     pub ups_client_secret: String,
+    pub fedex_client_id: String,
+    pub fedex_client_secret: String,
     pub usps_client_id: String,
     pub usps_client_secret: String,
     pub aftership_api_key: String,
-    /// Lifetime of issued access tokens (UPS: 4 hours, USPS: 8 hours).
+    /// Lifetime of issued access tokens (UPS: 4 hours, FedEx: 1 hour, USPS: 8 hours).
     pub token_lifetime: Duration,
     /// Time the token endpoints take to answer, to make concurrent fetches overlap.
     pub token_latency: Duration,
@@ -81,6 +87,8 @@ impl Default for CarriersConfig {
             dhl_api_key: "sandbox-dhl-api-key".to_owned(),
             ups_client_id: "sandbox-ups-client".to_owned(),
             ups_client_secret: "sandbox-ups-secret".to_owned(),
+            fedex_client_id: "sandbox-fedex-client".to_owned(),
+            fedex_client_secret: "sandbox-fedex-secret".to_owned(),
             usps_client_id: "sandbox-usps-client".to_owned(),
             usps_client_secret: "sandbox-usps-secret".to_owned(),
             aftership_api_key: "sandbox-aftership-api-key".to_owned(),
@@ -215,6 +223,7 @@ struct CarriersState {
     /// `Some` = a test's history, `None` = a number the carriers do not know.
     overrides: Arc<Mutex<HashMap<String, Option<Tracking>>>>,
     ups_tokens: TokenIssuer,
+    fedex_tokens: TokenIssuer,
     usps_tokens: TokenIssuer,
     /// AfterShip trackings created so far: (number, slug) → creation instant.
     aftership: Arc<Mutex<AftershipTrackings>>,
@@ -251,6 +260,7 @@ impl CarriersSandbox {
     pub async fn start_at(addr: SocketAddr, config: CarriersConfig) -> std::io::Result<Self> {
         let state = CarriersState {
             ups_tokens: TokenIssuer::new(config.seed, config.token_lifetime),
+            fedex_tokens: TokenIssuer::new(config.seed ^ 0xfu64, config.token_lifetime),
             usps_tokens: TokenIssuer::new(config.seed ^ 0x5u64, config.token_lifetime),
             config: Arc::new(config),
             overrides: Arc::default(),
@@ -282,6 +292,14 @@ impl CarriersSandbox {
                 get(ups_track).layer(layer(UPS_TRACK_ROUTE)),
             )
             .route(
+                fedex::TOKEN_PATH,
+                post(fedex::token).layer(layer(FEDEX_TOKEN_ROUTE)),
+            )
+            .route(
+                fedex::TRACK_PATH,
+                post(fedex::track).layer(layer(FEDEX_TRACK_ROUTE)),
+            )
+            .route(
                 "/oauth2/v3/token",
                 post(usps_token).layer(layer(USPS_TOKEN_ROUTE)),
             )
@@ -304,7 +322,7 @@ impl CarriersSandbox {
         })
     }
 
-    /// The base URL of all three APIs and both token endpoints.
+    /// The base URL of every carrier API and token endpoint.
     pub fn base_url(&self) -> String {
         self.server.base_url()
     }
@@ -361,12 +379,14 @@ impl CarriersSandbox {
     /// Every access token issued so far is refused from now on.
     pub fn expire_all_tokens(&self) {
         self.state.ups_tokens.forget_all();
+        self.state.fedex_tokens.forget_all();
         self.state.usps_tokens.forget_all();
     }
 
     /// The token endpoints refuse the client credentials from now on.
     pub fn revoke_credentials(&self) {
         self.state.ups_tokens.revoke_refresh_token();
+        self.state.fedex_tokens.revoke_refresh_token();
         self.state.usps_tokens.revoke_refresh_token();
     }
 }
@@ -406,6 +426,9 @@ fn oauth_error(status: StatusCode, error: &str, description: &str) -> Response {
 }
 
 fn render(route: &'static str, fault: &Fault) -> Response {
+    if route == FEDEX_TOKEN_ROUTE || route == FEDEX_TRACK_ROUTE {
+        return fedex::render(route, fault);
+    }
     if route == AFTERSHIP_GET_ROUTE || route == AFTERSHIP_CREATE_ROUTE {
         return match fault {
             Fault::Throttle { retry_after } => {

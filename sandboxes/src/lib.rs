@@ -1,7 +1,7 @@
 //! Sandboxes: local HTTP servers that speak the Slack incoming-webhook, Login with Amazon /
 //! SP-API Orders, eBay Commerce Message, Fulfillment and Feedback, Shopify Admin GraphQL and carrier
-//! tracking (DHL, UPS, USPS, the AfterShip aggregator) protocols, plus generated inbound e-mail,
-//! for tests and the local stack.
+//! tracking (DHL, UPS, FedEx, USPS, the AfterShip aggregator) protocols, plus generated inbound
+//! e-mail, for tests and the local stack.
 //!
 //! Each sandbox binds 127.0.0.1 on an ephemeral port (`start().await`, then `base_url()`) and
 //! stops when its handle is dropped. Each keeps a deterministic store built from a seed, lets a

@@ -76,7 +76,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         shopify.graphql_url("2026-10"),
         shopify.config().shop_domain
     );
-    println!("carriers dhl/ups/usps {}", carriers.base_url());
+    println!("carriers dhl/ups/fedex/usps {}", carriers.base_url());
     tokio::signal::ctrl_c().await?;
     Ok(())
 }

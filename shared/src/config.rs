@@ -33,7 +33,7 @@ pub struct Settings {
     /// `MARKETDESK_CORS_ORIGINS`: comma-separated origins allowed by the API.
     pub cors_origins: Vec<String>,
     /// `MARKETDESK_CARRIERS_SECRET`: the Secrets Manager secret (name or ARN) holding the
-    /// carrier API credentials (AfterShip, DHL, UPS, USPS); unset = tracking links only.
+    /// carrier API credentials (AfterShip, DHL, UPS, FedEx, USPS); unset = tracking links only.
     pub carriers_secret: Option<String>,
 }
 

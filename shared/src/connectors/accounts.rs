@@ -12,8 +12,8 @@ use serde::Deserialize;
 
 use super::amazon::{LwaClient, LwaCredentials, Region, SpApiConfig, SpApiOrders};
 use super::carriers::{
-    AftershipConfig, AftershipTracking, ClientCredentials, DhlConfig, DhlTracking, UpsConfig,
-    UpsTracking, UspsConfig, UspsTracking,
+    AftershipConfig, AftershipTracking, ClientCredentials, DhlConfig, DhlTracking, FedexConfig,
+    FedexTracking, UpsConfig, UpsTracking, UspsConfig, UspsTracking,
 };
 use super::ebay::{
     EbayConfig, EbayCredentials, EbayFeedback, EbayFulfillment, EbayMessages, EbayOAuth,
@@ -58,12 +58,13 @@ pub struct Endpoints {
     pub shopify: Option<String>,
     pub dhl: Option<String>,
     pub ups: Option<String>,
+    pub fedex: Option<String>,
     pub usps: Option<String>,
     pub aftership: Option<String>,
 }
 
 impl Endpoints {
-    /// `MARKETDESK_{AMAZON_SPAPI,AMAZON_LWA,EBAY_API,EBAY_TOKEN,SHOPIFY,DHL,UPS,USPS,AFTERSHIP}_URL`.
+    /// `MARKETDESK_{AMAZON_SPAPI,AMAZON_LWA,EBAY_API,EBAY_TOKEN,SHOPIFY,DHL,UPS,FEDEX,USPS,AFTERSHIP}_URL`.
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Self {
         let url =
             |name: &str| get(&format!("MARKETDESK_{name}_URL")).filter(|v| !v.trim().is_empty());
@@ -75,6 +76,7 @@ impl Endpoints {
             shopify: url("SHOPIFY"),
             dhl: url("DHL"),
             ups: url("UPS"),
+            fedex: url("FEDEX"),
             usps: url("USPS"),
             aftership: url("AFTERSHIP"),
         }
@@ -361,7 +363,7 @@ impl<S: SecretSource> ChannelClients<S> {
 
     /// The carrier clients this deployment has credentials for (`carriers` secret JSON:
     /// `{"aftership_api_key": …, "dhl_api_key": …, "ups": {"client_id", "client_secret"},
-    /// "usps": {…}}`, every member optional).
+    /// "fedex": {…}, "usps": {…}}`, every member optional).
     pub fn tracker(&self, carriers: &CarrierCredentials) -> super::carriers::CarrierTracker {
         let mut tracker = super::carriers::CarrierTracker::new();
         if let Some(key) = &carriers.aftership_api_key {
@@ -391,6 +393,17 @@ impl<S: SecretSource> ChannelClients<S> {
             config.http = self.http;
             tracker = tracker.with_ups(UpsTracking::new(config, self.http_client()));
         }
+        if let Some(c) = &carriers.fedex {
+            let mut config = FedexConfig::new(
+                "carriers",
+                ClientCredentials::new(c.client_id.clone(), c.client_secret.clone()),
+            );
+            if let Some(endpoint) = &self.endpoints.fedex {
+                config.endpoint = endpoint.clone();
+            }
+            config.http = self.http;
+            tracker = tracker.with_fedex(FedexTracking::new(config, self.http_client()));
+        }
         if let Some(c) = &carriers.usps {
             let mut config = UspsConfig::new(
                 "carriers",
@@ -415,6 +428,8 @@ pub struct CarrierCredentials {
     pub dhl_api_key: Option<Secret>,
     #[serde(default)]
     pub ups: Option<ClientPair>,
+    #[serde(default)]
+    pub fedex: Option<ClientPair>,
     #[serde(default)]
     pub usps: Option<ClientPair>,
 }

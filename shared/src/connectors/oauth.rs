@@ -1,6 +1,6 @@
 //! OAuth 2.0 access tokens, one client for every vendor: the refresh-token grant (RFC 6749 §6)
 //! of Login with Amazon and eBay, where a seller's refresh token becomes a short-lived access
-//! token, and the client-credentials grant (§4.4) of UPS and USPS. Tokens are cached per
+//! token, and the client-credentials grant (§4.4) of UPS, FedEx and USPS. Tokens are cached per
 //! account; concurrent callers share one request ([`TokenCache`]).
 //!
 //! The vendors differ only in the grant, how the client authenticates (form fields or HTTP
@@ -49,7 +49,7 @@ pub enum ClientAuth {
 pub enum Grant {
     /// RFC 6749 §6: the seller's refresh token (LWA, eBay).
     RefreshToken(Secret),
-    /// RFC 6749 §4.4: the app's own credentials only (UPS, USPS).
+    /// RFC 6749 §4.4: the app's own credentials only (UPS, FedEx, USPS).
     ClientCredentials,
 }
 

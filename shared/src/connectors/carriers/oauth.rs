@@ -1,4 +1,4 @@
-//! OAuth 2 client credentials for UPS and USPS: one access token per client, cached and
+//! OAuth 2 client credentials for UPS, FedEx and USPS: one access token per client, cached and
 //! shared by concurrent lookups.
 
 use std::fmt;
@@ -35,7 +35,8 @@ impl fmt::Debug for ClientCredentials {
 
 impl ClientCredentials {
     /// The client-credentials grant (RFC 6749 §4.4) of one carrier app, for the shared
-    /// [`OAuthClient`]: UPS authenticates with HTTP Basic and a form, USPS with a JSON body.
+    /// [`OAuthClient`]: UPS authenticates with HTTP Basic and a form, FedEx with form fields,
+    /// USPS with a JSON body.
     pub(crate) fn token_config(
         &self,
         service: &'static str,

@@ -4,7 +4,9 @@ use crate::connectors::TrackingLookup;
 use crate::connectors::error::{CallContext, ConnectorError};
 use crate::domain::{Shipment, ShipmentStatus};
 
-use super::{AftershipTracking, Carrier, DhlTracking, UpsTracking, UspsTracking, detect, wire};
+use super::{
+    AftershipTracking, Carrier, DhlTracking, FedexTracking, UpsTracking, UspsTracking, detect, wire,
+};
 
 /// Which carrier a lookup goes to: the marketplace's carrier name if it names one, otherwise
 /// the most likely carrier detected from the number. `None` if neither tells.
@@ -16,8 +18,8 @@ pub fn resolve(carrier_name: Option<&str>, number: &str) -> Option<Carrier> {
 
 /// A [`TrackingLookup`] over the carrier clients that are configured.
 ///
-/// DHL, UPS and USPS go to their own APIs when their credentials are set; every other
-/// registry carrier (and those three without credentials) goes through the AfterShip
+/// DHL, UPS, FedEx and USPS go to their own APIs when their credentials are set; every other
+/// registry carrier (and those four without credentials) goes through the AfterShip
 /// aggregator when its key is set. A carrier neither can answer for (no client, or AfterShip
 /// cannot follow the number) still gets a shipment: status [`ShipmentStatus::Unknown`], no
 /// events, `checked_at` unset, and the registry's public tracking URL, so a reply can link to
@@ -27,6 +29,7 @@ pub fn resolve(carrier_name: Option<&str>, number: &str) -> Option<Carrier> {
 pub struct CarrierTracker {
     dhl: Option<DhlTracking>,
     ups: Option<UpsTracking>,
+    fedex: Option<FedexTracking>,
     usps: Option<UspsTracking>,
     aftership: Option<AftershipTracking>,
 }
@@ -47,6 +50,11 @@ impl CarrierTracker {
         self
     }
 
+    pub fn with_fedex(mut self, client: FedexTracking) -> Self {
+        self.fedex = Some(client);
+        self
+    }
+
     pub fn with_usps(mut self, client: UspsTracking) -> Self {
         self.usps = Some(client);
         self
@@ -62,6 +70,7 @@ impl CarrierTracker {
         let direct = match carrier {
             Carrier::Dhl => self.dhl.is_some(),
             Carrier::Ups => self.ups.is_some(),
+            Carrier::Fedex => self.fedex.is_some(),
             Carrier::Usps => self.usps.is_some(),
             _ => false,
         };
@@ -105,10 +114,11 @@ impl TrackingLookup for CarrierTracker {
         let Some(carrier) = resolve(carrier, &number) else {
             return Ok(None);
         };
-        match (&carrier, &self.dhl, &self.ups, &self.usps) {
-            (Carrier::Dhl, Some(dhl), _, _) => dhl.track(&number).await,
-            (Carrier::Ups, _, Some(ups), _) => ups.track(&number).await,
-            (Carrier::Usps, _, _, Some(usps)) => usps.track(&number).await,
+        match (&carrier, &self.dhl, &self.ups, &self.fedex, &self.usps) {
+            (Carrier::Dhl, Some(dhl), ..) => dhl.track(&number).await,
+            (Carrier::Ups, _, Some(ups), ..) => ups.track(&number).await,
+            (Carrier::Fedex, _, _, Some(fedex), _) => fedex.track(&number).await,
+            (Carrier::Usps, .., Some(usps)) => usps.track(&number).await,
             _ => match &self.aftership {
                 Some(aggregator) if super::aftership::slug(&carrier).is_some() => {
                     let live = aggregator.track(&carrier, &number).await?;

@@ -11,7 +11,7 @@ use crate::connectors::http::{self, RateLimiter, RawResponse, Secret};
 use crate::connectors::oauth::OAuthClient;
 use crate::domain::ShipmentStatus;
 
-/// One attempt of a call with the app's bearer token (UPS, USPS): wait for the rate limiter
+/// One attempt of a call with the app's bearer token (UPS, USPS, FedEx): wait for the rate limiter
 /// within `max_wait`, send `request()` with the cached token, and on 401 once more with a
 /// fresh one (the cached token may have expired early or been revoked).
 pub(crate) async fn with_bearer(
@@ -125,13 +125,14 @@ pub(crate) fn join_place(parts: &[Option<&str>]) -> Option<String> {
 }
 
 /// The error bodies the carriers use: RFC 7807 problems (DHL), `response.errors[]` (UPS),
-/// `error{code,message}` (USPS) and OAuth's `error`/`error_description`.
+/// `errors[]` (FedEx), `error{code,message}` (USPS) and OAuth's `error`/`error_description`.
 #[derive(Debug, Default, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
 struct ErrorBody {
     title: Option<String>,
     detail: Option<String>,
     response: Option<UpsErrors>,
+    errors: Vec<CodeMessage>,
     error: Option<serde_json::Value>,
     error_description: Option<String>,
 }
@@ -161,7 +162,11 @@ pub(crate) fn error_code(response: &RawResponse) -> (String, String) {
     let Ok(body) = serde_json::from_slice::<ErrorBody>(&response.body) else {
         return (String::new(), response.excerpt());
     };
-    if let Some(first) = body.response.and_then(|r| r.errors.into_iter().next()) {
+    let first = body
+        .response
+        .and_then(|r| r.errors.into_iter().next())
+        .or_else(|| body.errors.into_iter().next());
+    if let Some(first) = first {
         let code = first.code.as_ref().map(text_of).unwrap_or_default();
         return (code, first.message.unwrap_or_default());
     }
@@ -241,6 +246,27 @@ mod tests {
             Some(utc("2026-10-30T00:00:00Z"))
         );
         assert_eq!(parse_instant("yesterday"), None);
+    }
+
+    #[test]
+    fn fedex_and_ups_error_lists_give_their_first_code() {
+        let response = |body: &str| RawResponse {
+            status: 401,
+            headers: Default::default(),
+            body: body.as_bytes().to_vec(),
+        };
+        let fedex = response(
+            r#"{"transactionId":"t1","errors":[{"code":"NOT.AUTHORIZED.ERROR","message":"Access token expired"}]}"#,
+        );
+        assert_eq!(
+            error_code(&fedex),
+            (
+                "NOT.AUTHORIZED.ERROR".to_owned(),
+                "Access token expired".to_owned()
+            )
+        );
+        let ups = response(r#"{"response":{"errors":[{"code":"250002","message":"Invalid"}]}}"#);
+        assert_eq!(error_code(&ups).0, "250002");
     }
 
     #[test]
