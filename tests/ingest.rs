@@ -753,6 +753,13 @@ async fn the_deployed_ingest_builds_its_carrier_tracker_from_the_template_enviro
             resources.contains(&"Ref:CarriersSecret".to_owned()),
             "{function} may not read the carriers secret: {resources:?}"
         );
+        // Tenants' own carrier credentials, `marketdesk/{tenant}/carriers`.
+        assert!(
+            resources
+                .iter()
+                .any(|r| r.ends_with(":secret:marketdesk/*")),
+            "{function} may not read tenants' carrier secrets: {resources:?}"
+        );
     }
     let mut env = function_environment("IngestFunction", |id| match id {
         "CarriersSecret" => Some(secret.0.clone()),
@@ -774,7 +781,12 @@ async fn the_deployed_ingest_builds_its_carrier_tracker_from_the_template_enviro
     )
     .await
     .unwrap();
-    assert!(live.tracker.is_live(&Carrier::RoyalMail));
+    assert!(
+        live.tracker
+            .deployment()
+            .tracker
+            .is_live(&Carrier::RoyalMail)
+    );
     sandbox.set_stage("AB123456785GB", Stage::InTransit);
     let stored = Shipment {
         carrier: "Royal Mail".into(),
@@ -785,7 +797,8 @@ async fn the_deployed_ingest_builds_its_carrier_tracker_from_the_template_enviro
         estimated_delivery: None,
         checked_at: None,
     };
-    let tracked = live.track(&stored).await.unwrap().unwrap();
+    let tenant = TenantId::parse("acme").unwrap();
+    let tracked = live.track(&tenant, &stored).await.unwrap().unwrap();
     assert_eq!(tracked.status, ShipmentStatus::InTransit);
     assert!(tracked.tracking_url.unwrap().contains("royalmail.com"));
 
@@ -801,7 +814,13 @@ async fn the_deployed_ingest_builds_its_carrier_tracker_from_the_template_enviro
     )
     .await
     .unwrap();
-    assert!(!links.tracker.is_live(&Carrier::RoyalMail));
+    assert!(
+        !links
+            .tracker
+            .deployment()
+            .tracker
+            .is_live(&Carrier::RoyalMail)
+    );
     let missing = Settings {
         carriers_secret: Some("marketdesk-carriers-missing".into()),
         ..unset

@@ -193,6 +193,7 @@ pub mod pipeline {
     use marketdesk::adapters::s3::S3MailBlobs;
     use marketdesk::adapters::secrets::SecretsManager;
     use marketdesk::connectors::accounts::{ChannelClients, LiveContext};
+    use marketdesk::connectors::carrier_accounts::TenantTrackers;
     use marketdesk::connectors::{HttpConfig, RetryPolicy};
     use marketdesk::domain::{TenantId, Ticket, TicketStatus};
     use marketdesk::escalation::NoSchedules;
@@ -258,13 +259,17 @@ pub mod pipeline {
                 worker: ingest::Worker::new(Ingestor::new(
                     stack.store.clone(),
                     S3MailBlobs::from_config(&stack.config),
-                    LiveContext {
-                        clients: Arc::new(ChannelClients::new(
+                    {
+                        // Orders from the channels; no carrier credentials (links only).
+                        let clients = Arc::new(ChannelClients::new(
                             SecretsManager::from_config(&stack.config),
                             sandboxes.endpoints(),
                             http(),
-                        )),
-                        tracker: Default::default(),
+                        ));
+                        LiveContext {
+                            tracker: TenantTrackers::new(clients.clone(), Default::default()),
+                            clients,
+                        }
                     },
                     NoSchedules,
                 )),

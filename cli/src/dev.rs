@@ -119,7 +119,7 @@ pub async fn run(args: DevArgs) -> Result<(), Box<dyn std::error::Error + Send +
         .with_accounts(vault, schedules)
         .with_escalations(stack.escalation_scheduler())
         .with_tracking(
-            stack.tracker().await?,
+            stack.trackers().await?,
             marketdesk::tracking::RefreshPolicy::from_lookup(|k| std::env::var(k).ok()),
         )
         .with_cors_origins(api::cors::origins_from_env()?),

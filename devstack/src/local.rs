@@ -18,6 +18,7 @@ use marketdesk::adapters::secrets::SecretsManager;
 use marketdesk::adapters::sqs::{SqsEventSink, SqsOutboundQueue};
 use marketdesk::connectors::HttpConfig;
 use marketdesk::connectors::accounts::{ChannelClients, LiveContext};
+use marketdesk::connectors::carrier_accounts::TenantTrackers;
 use marketdesk::connectors::slack::SlackWebhook;
 use marketdesk::domain::{Channel, TenantId, TicketStatus};
 use marketdesk::escalation::EscalationConfig;
@@ -120,15 +121,15 @@ impl LocalStack {
         }
     }
 
-    /// The carrier tracker the stack's API refreshes shipments with, built as the deployed
-    /// API builds it (from the carriers secret the settings name).
-    pub async fn tracker(&self) -> Result<marketdesk::connectors::carriers::CarrierTracker, Error> {
+    /// The carrier trackers the stack's API refreshes shipments with, built as the deployed
+    /// API builds them (the carriers secret the settings name, under each tenant's own).
+    pub async fn trackers(&self) -> Result<TenantTrackers<SecretsManager>, Error> {
         let clients = ChannelClients::new(
             SecretsManager::from_config(&self.config),
             self.sandboxes.endpoints(),
             HttpConfig::default(),
         );
-        Ok(clients.tracker_from_settings(&self.settings()).await?)
+        Ok(TenantTrackers::from_settings(Arc::new(clients), &self.settings()).await?)
     }
 
     /// Where the API writes connected accounts' credentials and poll schedules: the emulator's

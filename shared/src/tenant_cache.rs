@@ -44,6 +44,11 @@ impl<T: Clone> TenantCache<T> {
             .insert(tenant.clone(), (Instant::now(), value.clone()));
         Ok(value)
     }
+
+    /// Drops `tenant`'s value: the next call loads it.
+    pub fn forget(&self, tenant: &TenantId) {
+        self.entries.lock().expect("poisoned").remove(tenant);
+    }
 }
 
 #[cfg(test)]

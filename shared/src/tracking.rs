@@ -5,13 +5,16 @@
 //! other agents, and never waiting more than the timeout (1 s by default): a carrier that does
 //! not answer in time leaves the last known status.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use futures::future::BoxFuture;
 
+use crate::connectors::TrackingLookup;
+use crate::connectors::accounts::SecretSource;
+use crate::connectors::carrier_accounts::{TenantTracker, TenantTrackers};
 use crate::connectors::carriers::{CarrierTracker, ensure_link, resolve};
-use crate::connectors::{ConnectorError, TrackingLookup};
 use crate::domain::{Order, Shipment, ShipmentStatus, TenantId};
 use crate::store::{OrderHistoryKey, OrderStore, StoreResult};
 
@@ -62,52 +65,43 @@ pub fn needs_refresh(shipment: &Shipment, now: DateTime<Utc>, max_age: chrono::D
             .is_none_or(|checked| now - checked > max_age)
 }
 
-/// Live tracking as the API holds it (object-safe).
+/// Live tracking as the API holds it (object-safe): the carrier clients of each tenant.
 pub trait LiveTracking: Send + Sync {
-    /// Whether a live client would answer for this shipment (otherwise: link only).
-    fn is_live(&self, shipment: &Shipment) -> bool;
+    /// The tracker that answers for `tenant`'s shipments.
+    fn for_tenant<'a>(&'a self, tenant: &'a TenantId) -> BoxFuture<'a, Arc<TenantTracker>>;
 
-    fn track<'a>(
-        &'a self,
-        shipment: &'a Shipment,
-    ) -> BoxFuture<'a, Result<Option<Shipment>, ConnectorError>>;
+    /// `tenant`'s carrier credentials changed: build its tracker again on next use.
+    fn forget(&self, tenant: &TenantId);
 }
 
-impl LiveTracking for CarrierTracker {
-    fn is_live(&self, shipment: &Shipment) -> bool {
-        let carrier = Some(shipment.carrier.as_str()).filter(|c| !c.is_empty());
-        resolve(carrier, &shipment.tracking_number)
-            .is_some_and(|c| CarrierTracker::is_live(self, &c))
+impl<S: SecretSource> LiveTracking for TenantTrackers<S> {
+    fn for_tenant<'a>(&'a self, tenant: &'a TenantId) -> BoxFuture<'a, Arc<TenantTracker>> {
+        Box::pin(TenantTrackers::for_tenant(self, tenant))
     }
 
-    fn track<'a>(
-        &'a self,
-        shipment: &'a Shipment,
-    ) -> BoxFuture<'a, Result<Option<Shipment>, ConnectorError>> {
-        let carrier = Some(shipment.carrier.as_str()).filter(|c| !c.is_empty());
-        Box::pin(TrackingLookup::track(
-            self,
-            carrier,
-            &shipment.tracking_number,
-        ))
+    fn forget(&self, tenant: &TenantId) {
+        TenantTrackers::forget(self, tenant);
     }
 }
 
-/// No carrier credentials: nothing is refreshed.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct NoLiveTracking;
-
-impl LiveTracking for NoLiveTracking {
-    fn is_live(&self, _: &Shipment) -> bool {
-        false
+/// One tracker for every tenant (tests; no carrier credentials: links only).
+impl LiveTracking for Arc<TenantTracker> {
+    fn for_tenant<'a>(&'a self, _: &'a TenantId) -> BoxFuture<'a, Arc<TenantTracker>> {
+        Box::pin(async move { self.clone() })
     }
 
-    fn track<'a>(
-        &'a self,
-        _: &'a Shipment,
-    ) -> BoxFuture<'a, Result<Option<Shipment>, ConnectorError>> {
-        Box::pin(async { Ok(None) })
-    }
+    fn forget(&self, _: &TenantId) {}
+}
+
+/// No carrier credentials anywhere: links only, nothing is refreshed.
+pub fn no_live_tracking() -> Arc<TenantTracker> {
+    Arc::new(TenantTracker::from(CarrierTracker::new()))
+}
+
+/// Whether a live client of `tracker` would answer for `shipment` (otherwise: link only).
+fn is_live(tracker: &CarrierTracker, shipment: &Shipment) -> bool {
+    let carrier = Some(shipment.carrier.as_str()).filter(|c| !c.is_empty());
+    resolve(carrier, &shipment.tracking_number).is_some_and(|c| tracker.is_live(&c))
 }
 
 /// What a refresh did.
@@ -127,7 +121,7 @@ pub enum Refresh {
 /// leave the last known status.
 pub async fn refresh_order<S: OrderStore>(
     store: &S,
-    tracker: &dyn LiveTracking,
+    tracking: &dyn LiveTracking,
     policy: RefreshPolicy,
     tenant: &TenantId,
     entry: &OrderHistoryKey,
@@ -135,11 +129,13 @@ pub async fn refresh_order<S: OrderStore>(
     now: DateTime<Utc>,
 ) -> StoreResult<Refresh> {
     order.shipments.iter_mut().for_each(ensure_link);
+    let tracker = tracking.for_tenant(tenant).await;
+    let tracker = &*tracker.tracker;
     let stale: Vec<usize> = order
         .shipments
         .iter()
         .enumerate()
-        .filter(|(_, s)| needs_refresh(s, now, policy.max_age) && tracker.is_live(s))
+        .filter(|(_, s)| needs_refresh(s, now, policy.max_age) && is_live(tracker, s))
         .map(|(i, _)| i)
         .collect();
     if stale.is_empty() {
@@ -154,7 +150,9 @@ pub async fn refresh_order<S: OrderStore>(
     let asks = stale.iter().map(|&i| {
         let shipment = &order.shipments[i];
         async move {
-            match tokio::time::timeout(policy.timeout, tracker.track(shipment)).await {
+            let carrier = Some(shipment.carrier.as_str()).filter(|c| !c.is_empty());
+            let ask = tracker.track(carrier, &shipment.tracking_number);
+            match tokio::time::timeout(policy.timeout, ask).await {
                 Ok(Ok(Some(mut live))) => {
                     ensure_link(&mut live);
                     Some((i, live))

@@ -4,6 +4,7 @@
 mod accounts;
 mod admin;
 pub mod audit;
+mod carriers;
 pub mod compliance;
 mod config;
 pub mod cors;
@@ -105,7 +106,7 @@ impl<S> AppState<S> {
             credentials: Arc::new(NotConfigured),
             poll_schedules: Arc::new(NotConfigured),
             escalations: Arc::new(NoSchedules),
-            tracking: Arc::new(marketdesk::tracking::NoLiveTracking),
+            tracking: Arc::new(marketdesk::tracking::no_live_tracking()),
             tracking_policy: marketdesk::tracking::RefreshPolicy::default(),
         }
     }
@@ -121,7 +122,7 @@ impl<S> AppState<S> {
             credentials: Arc::new(NotConfigured),
             poll_schedules: Arc::new(NotConfigured),
             escalations: Arc::new(NoSchedules),
-            tracking: Arc::new(marketdesk::tracking::NoLiveTracking),
+            tracking: Arc::new(marketdesk::tracking::no_live_tracking()),
             tracking_policy: marketdesk::tracking::RefreshPolicy::default(),
         }
     }
@@ -266,6 +267,12 @@ pub fn app<S: ApiStore>(state: AppState<S>) -> Router {
         .route("/v1/reports/claims", get(reports::claims::<S>))
         .route("/v1/reports/agents", get(reports::agents::<S>))
         .route("/v1/reports/vtr", get(reports::vtr::<S>))
+        .route(
+            "/v1/admin/carriers",
+            get(carriers::get::<S>)
+                .put(carriers::put::<S>)
+                .delete(carriers::delete::<S>),
+        )
         .route(
             "/v1/reports/account-health",
             get(reports::account_health::<S>),

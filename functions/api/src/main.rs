@@ -9,6 +9,7 @@ use marketdesk::adapters::{aws, dynamo::DynamoStore};
 use marketdesk::config::Settings;
 use marketdesk::connectors::HttpConfig;
 use marketdesk::connectors::accounts::{ChannelClients, Endpoints};
+use marketdesk::connectors::carrier_accounts::TenantTrackers;
 use marketdesk::tracking::RefreshPolicy;
 
 #[tokio::main]
@@ -19,13 +20,12 @@ async fn main() -> Result<(), lambda_http::Error> {
     let store = DynamoStore::from_config(&config, &settings.table);
     let env = |k: &str| std::env::var(k).ok();
     // The ticket view refreshes stale shipments; without carrier credentials it shows links.
-    let tracker = ChannelClients::new(
+    let clients = ChannelClients::new(
         SecretsManager::from_config(&config),
         Endpoints::from_lookup(env),
         HttpConfig::default(),
-    )
-    .tracker_from_settings(&settings)
-    .await;
+    );
+    let tracker = TenantTrackers::from_settings(std::sync::Arc::new(clients), &settings).await;
     let poll_target = PollTarget::from_settings(&settings);
     let escalations = ScheduleTarget::from_settings(&settings);
     let queue_url = settings

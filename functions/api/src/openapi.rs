@@ -62,7 +62,10 @@ use crate::{Problem, accounts, compliance, policies, rules, sla, templates, tick
         accounts::create,
         accounts::get_one,
         accounts::replace,
-        accounts::delete
+        accounts::delete,
+        crate::carriers::get,
+        crate::carriers::put,
+        crate::carriers::delete
     ),
     components(schemas(
         Problem,
@@ -82,7 +85,9 @@ use crate::{Problem, accounts, compliance, policies, rules, sla, templates, tick
         accounts::MarketplaceInput,
         accounts::AccountUpdate,
         accounts::AccountView,
-        accounts::AccountList
+        accounts::AccountList,
+        crate::carriers::CarrierCredentialsInput,
+        crate::carriers::ClientInput
     )),
     modifiers(&BearerAuth, &Links, &InputProblems),
     tags(

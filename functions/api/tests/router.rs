@@ -281,6 +281,9 @@ mod tracking_refresh {
     use std::time::Duration;
 
     use chrono::Utc;
+    use std::sync::Arc;
+
+    use marketdesk::connectors::carrier_accounts::TenantTracker;
     use marketdesk::connectors::carriers::{AftershipConfig, AftershipTracking, CarrierTracker};
     use marketdesk::connectors::{HttpConfig, RateLimit, RetryPolicy, Secret};
     use marketdesk::domain::OrderRef;
@@ -342,7 +345,7 @@ mod tracking_refresh {
                 marketdesk::outbound::MemoryOutboundQueue::default(),
                 DevTokens::new(SECRET),
             )
-            .with_tracking(tracker(sandbox), policy),
+            .with_tracking(Arc::new(TenantTracker::from(tracker(sandbox))), policy),
         );
         (app, format!("/v1/tickets/{}", ticket.id), t)
     }

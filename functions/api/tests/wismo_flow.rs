@@ -10,14 +10,17 @@ use axum::body::Body;
 use axum::http::{Method, Request, StatusCode, header};
 use chrono::{Duration, TimeDelta, Utc};
 use http_body_util::BodyExt;
+use marketdesk::accounts::CredentialVault;
 use marketdesk::adapters::s3::S3MailBlobs;
 use marketdesk::adapters::scheduler::{EventBridgeScheduler, ScheduleTarget};
 use marketdesk::adapters::secrets::SecretsManager;
 use marketdesk::adapters::ses::SesMailTransport;
 use marketdesk::auth::{DevTokens, Role};
-use marketdesk::connectors::accounts::{ChannelClients, Endpoints, LiveContext};
-use marketdesk::connectors::carriers::{AftershipConfig, AftershipTracking, CarrierTracker};
-use marketdesk::connectors::{HttpConfig, RateLimit, Secret};
+use marketdesk::connectors::accounts::{
+    CarrierCredentials, ChannelClients, Endpoints, LiveContext,
+};
+use marketdesk::connectors::carrier_accounts::{TenantTrackers, carriers_ref};
+use marketdesk::connectors::{HttpConfig, Secret};
 use marketdesk::domain::*;
 use marketdesk::escalation::NoSchedules;
 use marketdesk::ingest::{Ingestor, OrderEvent, SourceEvent};
@@ -202,28 +205,37 @@ async fn an_amazon_de_wismo_gets_a_german_live_draft_that_a_new_scan_rerenders_a
         .unwrap();
     let sandbox = CarriersSandbox::start().await.unwrap();
     sandbox.set_tracking(NUMBER, in_transit(Utc::now()));
-    let aftership = || {
-        let config = AftershipConfig {
-            endpoint: sandbox.base_url(),
-            rate: RateLimit::new(1000.0, 1000),
-            ..AftershipConfig::new("acme", Secret::new(&sandbox.config().aftership_api_key))
+    // The seller's own AfterShip key, stored as the carriers API stores it; the deployment
+    // has none, so every live status below comes through the tenant's credentials.
+    SecretsManager::from_config(&stack.config)
+        .put(
+            &carriers_ref(&acme),
+            &Secret::new(
+                json!({"aftership_api_key": sandbox.config().aftership_api_key}).to_string(),
+            ),
+        )
+        .await
+        .unwrap();
+    let trackers = || {
+        let endpoints = Endpoints {
+            aftership: Some(sandbox.base_url()),
+            ..Endpoints::default()
         };
-        CarrierTracker::new().with_aftership(AftershipTracking::new(
-            config,
-            HttpConfig::default().build_client(),
-        ))
+        let clients = Arc::new(ChannelClients::new(
+            SecretsManager::from_config(&stack.config),
+            endpoints,
+            HttpConfig::default(),
+        ));
+        (
+            clients.clone(),
+            TenantTrackers::new(clients, CarrierCredentials::default()),
+        )
     };
+    let (clients, tracker) = trackers();
     let worker = ingest::Worker::new(Ingestor::new(
         stack.store.clone(),
         S3MailBlobs::from_config(&stack.config),
-        LiveContext {
-            clients: Arc::new(ChannelClients::new(
-                SecretsManager::from_config(&stack.config),
-                Endpoints::default(),
-                HttpConfig::default(),
-            )),
-            tracker: aftership(),
-        },
+        LiveContext { clients, tracker },
         NoSchedules,
     ));
 
@@ -343,7 +355,7 @@ async fn an_amazon_de_wismo_gets_a_german_live_draft_that_a_new_scan_rerenders_a
     let app = api::app(
         api::AppState::local(stack.store.clone(), queue.clone(), DevTokens::new(SECRET))
             .with_tracking(
-                aftership(),
+                trackers().1,
                 RefreshPolicy {
                     max_age: Duration::zero(),
                     ..RefreshPolicy::default()

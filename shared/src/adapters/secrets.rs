@@ -55,10 +55,22 @@ impl SecretSource for SecretsManager {
             .send()
             .await
             .map_err(|e| {
+                let not_found = e
+                    .as_service_error()
+                    .is_some_and(|e| e.is_resource_not_found_exception());
                 // The message names the secret, never its value.
-                context.error(ErrorKind::Network(
-                    aws_sdk_secretsmanager::error::DisplayErrorContext(e).to_string(),
-                ))
+                let detail = aws_sdk_secretsmanager::error::DisplayErrorContext(e).to_string();
+                // An absent secret is an answer (e.g. a tenant without carrier credentials of
+                // its own), not a network failure worth retrying.
+                context.error(if not_found {
+                    ErrorKind::Rejected {
+                        status: 404,
+                        code: "ResourceNotFoundException".into(),
+                        detail,
+                    }
+                } else {
+                    ErrorKind::Network(detail)
+                })
             })?;
         let value = out.secret_string.ok_or_else(|| {
             context.error(ErrorKind::InvalidRequest(

@@ -338,27 +338,31 @@ impl<S: SecretSource> ChannelClients<S> {
         }
     }
 
-    /// The deployment's carrier tracker, from the carriers secret the settings name
-    /// (`MARKETDESK_CARRIERS_SECRET`): what every function that tracks builds, deployed or on
-    /// the local stack. No secret named = link-only tracking (logged); a named secret that
-    /// cannot be read or parsed is an error, so a broken configuration fails the cold start
-    /// instead of silently tracking nothing.
-    pub async fn tracker_from_settings(
+    /// The deployment's carrier credentials, from the carriers secret the settings name
+    /// (`MARKETDESK_CARRIERS_SECRET`): what every function that tracks builds on, deployed or
+    /// on the local stack. No secret named = none (link-only tracking unless a tenant has its
+    /// own; logged); a named secret that cannot be read or parsed is an error, so a broken
+    /// configuration fails the cold start instead of silently tracking nothing.
+    pub async fn carrier_credentials(
         &self,
         settings: &crate::config::Settings,
-    ) -> Result<super::carriers::CarrierTracker, ConnectorError> {
+    ) -> Result<CarrierCredentials, ConnectorError> {
         let Some(name) = &settings.carriers_secret else {
-            tracing::warn!("MARKETDESK_CARRIERS_SECRET unset: carrier tracking links only");
-            return Ok(super::carriers::CarrierTracker::new());
+            tracing::warn!("MARKETDESK_CARRIERS_SECRET unset: no deployment carrier credentials");
+            return Ok(CarrierCredentials::default());
         };
         let reference = SecretRef(name.clone());
         let text = self.secrets.fresh_secret(&reference).await?;
-        let credentials: CarrierCredentials = serde_json::from_str(&text).map_err(|e| {
+        serde_json::from_str(&text).map_err(|e| {
             CallContext::new("secrets", "carriers", "readCarrierCredentials").error(
                 ErrorKind::Mapping(format!("carriers secret is not the expected JSON: {e}")),
             )
-        })?;
-        Ok(self.tracker(&credentials))
+        })
+    }
+
+    /// Where credentials are read from.
+    pub fn secrets(&self) -> &S {
+        &self.secrets
     }
 
     /// The carrier clients this deployment has credentials for (`carriers` secret JSON:
@@ -515,15 +519,16 @@ async fn order_events(
     })
 }
 
-/// Live context for ingestion: orders from the account's channel, shipments from carriers.
+/// Live context for ingestion: orders from the account's channel, shipments from carriers
+/// (each tenant's own carrier credentials over the deployment's).
 pub struct LiveContext<S> {
     pub clients: Arc<ChannelClients<S>>,
-    pub tracker: super::carriers::CarrierTracker,
+    pub tracker: super::carrier_accounts::TenantTrackers<S>,
 }
 
 impl<S: SecretSource> LiveContext<S> {
     /// The live context a deployed function builds from its environment: the accounts'
-    /// clients, and the carrier tracker from the carriers secret `settings` name — the same
+    /// clients, and the carrier trackers from the carriers secret `settings` name — the same
     /// composition on the local stack and deployed.
     pub async fn from_settings(
         secrets: S,
@@ -531,12 +536,11 @@ impl<S: SecretSource> LiveContext<S> {
         endpoints: Endpoints,
         http: HttpConfig,
     ) -> Result<Self, ConnectorError> {
-        let clients = ChannelClients::new(secrets, endpoints, http);
-        let tracker = clients.tracker_from_settings(settings).await?;
-        Ok(LiveContext {
-            clients: Arc::new(clients),
-            tracker,
-        })
+        let clients = Arc::new(ChannelClients::new(secrets, endpoints, http));
+        let tracker =
+            super::carrier_accounts::TenantTrackers::from_settings(clients.clone(), settings)
+                .await?;
+        Ok(LiveContext { clients, tracker })
     }
 }
 
@@ -549,9 +553,17 @@ impl<S: SecretSource> crate::ingest::service::Enricher for LiveContext<S> {
         self.clients.order(account, id).await
     }
 
-    async fn track(&self, shipment: &Shipment) -> Result<Option<Shipment>, ConnectorError> {
+    async fn track(
+        &self,
+        tenant: &TenantId,
+        shipment: &Shipment,
+    ) -> Result<Option<Shipment>, ConnectorError> {
         let carrier = Some(shipment.carrier.as_str()).filter(|c| !c.is_empty());
-        self.tracker.track(carrier, &shipment.tracking_number).await
+        let tracker = self.tracker.for_tenant(tenant).await;
+        tracker
+            .tracker
+            .track(carrier, &shipment.tracking_number)
+            .await
     }
 }
 

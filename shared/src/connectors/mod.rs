@@ -22,6 +22,7 @@ use crate::domain::{
 
 pub mod accounts;
 pub mod amazon;
+pub mod carrier_accounts;
 pub mod carriers;
 pub mod ebay;
 pub mod error;

@@ -18,6 +18,8 @@ pub mod action {
     pub const TEMPLATE_CHANGE: &str = "template.change";
     pub const POLICY_CHANGE: &str = "policy.change";
     pub const RULE_CHANGE: &str = "rule.change";
+    pub const CARRIERS_CHANGE: &str = "carriers.change";
+    pub const CARRIERS_DELETE: &str = "carriers.delete";
 }
 
 /// One entry of a tenant's audit log.

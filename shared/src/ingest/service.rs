@@ -67,9 +67,10 @@ pub trait Enricher: Send + Sync {
         id: &OrderId,
     ) -> impl Future<Output = Result<Option<Order>, ConnectorError>> + Send;
 
-    /// The shipment's live status from its carrier.
+    /// The shipment's live status from its carrier, with `tenant`'s carrier credentials.
     fn track(
         &self,
+        tenant: &TenantId,
         shipment: &Shipment,
     ) -> impl Future<Output = Result<Option<Shipment>, ConnectorError>> + Send;
 }
@@ -87,7 +88,11 @@ impl Enricher for StoredContextOnly {
         Ok(None)
     }
 
-    async fn track(&self, _shipment: &Shipment) -> Result<Option<Shipment>, ConnectorError> {
+    async fn track(
+        &self,
+        _tenant: &TenantId,
+        _shipment: &Shipment,
+    ) -> Result<Option<Shipment>, ConnectorError> {
         Ok(None)
     }
 }
@@ -369,7 +374,7 @@ where
             if !crate::tracking::needs_refresh(shipment, now, TRACKING_MAX_AGE) {
                 continue;
             }
-            match self.enricher.track(shipment).await {
+            match self.enricher.track(&account.tenant, shipment).await {
                 Ok(Some(mut live)) => {
                     crate::connectors::carriers::ensure_link(&mut live);
                     *shipment = live;

@@ -896,6 +896,9 @@ pub enum ConfigEntry {
     /// Boxed: a policy is several times the size of a template.
     Policy(Box<SlaPolicy>),
     Template(Template),
+    /// Which carrier APIs the tenant has stored credentials for (the values are in the
+    /// credential vault only).
+    Carriers(crate::connectors::carrier_accounts::CarrierProviders),
 }
 
 /// Names a configuration entry.
@@ -903,6 +906,7 @@ pub enum ConfigEntry {
 pub enum ConfigKey {
     Policy(String),
     Template(TemplateId),
+    Carriers,
 }
 
 impl ConfigEntry {
@@ -910,6 +914,7 @@ impl ConfigEntry {
         match self {
             ConfigEntry::Policy(p) => ConfigKey::Policy(p.id.clone()),
             ConfigEntry::Template(t) => ConfigKey::Template(t.id.clone()),
+            ConfigEntry::Carriers(_) => ConfigKey::Carriers,
         }
     }
 }
@@ -968,6 +973,14 @@ pub trait ConfigStore: Send + Sync {
         tenant: &TenantId,
         id: &TemplateId,
     ) -> impl Future<Output = StoreResult<Option<Stored<Template>>>> + Send;
+
+    /// The record of the tenant's own carrier credentials, if it stored any: one GetItem.
+    fn carrier_settings(
+        &self,
+        tenant: &TenantId,
+    ) -> impl Future<
+        Output = StoreResult<Option<Stored<crate::connectors::carrier_accounts::CarrierProviders>>>,
+    > + Send;
 
     /// Applies `changes` and appends `audit` in one transaction, stamped with `by` and `at`;
     /// a [`StoreError::Conflict`] having written nothing if any condition fails.

@@ -68,6 +68,31 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/admin/carriers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The tenant's carrier settings (admins). */
+        get: operations["get_carriers"];
+        /**
+         * Store the tenant's carrier credentials (admins). The first time without `If-Match`; a
+         *     replacement with the settings' ETag.
+         */
+        put: operations["put_carriers"];
+        post?: never;
+        /**
+         * Remove the tenant's carrier credentials (admins), guarded by the settings' ETag: the
+         *     deployment's are used for every provider again.
+         */
+        delete: operations["delete_carriers"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/admin/quarantine": {
         parameters: {
             query?: never;
@@ -892,6 +917,46 @@ export interface components {
             ticket: components["schemas"]["TicketId"];
         };
         /**
+         * @description The tenant's carrier credentials; every member optional, at least one. Replaces what was
+         *     stored: a provider left out uses the deployment's credentials again. No `Debug`: it holds
+         *     secrets.
+         */
+        CarrierCredentialsInput: {
+            /** @description AfterShip API key: every carrier AfterShip follows (Poste Italiane, BRT, Royal Mail…). */
+            aftership_api_key?: string | null;
+            /** @description DHL Unified Tracking API key. */
+            dhl_api_key?: string | null;
+            fedex?: components["schemas"]["ClientInput"] | null;
+            ups?: components["schemas"]["ClientInput"] | null;
+            usps?: components["schemas"]["ClientInput"] | null;
+        };
+        /** @description Which carrier APIs have credentials — never the values. */
+        CarrierProviders: {
+            aftership: boolean;
+            dhl: boolean;
+            fedex: boolean;
+            ups: boolean;
+            usps: boolean;
+        };
+        /** @description Which carrier APIs the tenant's shipments are tracked with — never the credentials. */
+        CarrierSettingsView: {
+            /** @description The providers the deployment has credentials for (used where the tenant has none). */
+            deployment: components["schemas"]["CarrierProviders"];
+            /** @description The providers the tenant stored its own credentials for. */
+            own: components["schemas"]["CarrierProviders"];
+            problem?: string | null;
+            /**
+             * @description `ok`, or `unreadable` when the stored credentials cannot be read at the moment (the
+             *     deployment's are used meanwhile; `problem` says why).
+             */
+            state: string;
+            /** Format: date-time */
+            updated_at?: string | null;
+            updated_by?: string | null;
+            /** Format: int64 */
+            version?: number | null;
+        };
+        /**
          * @description Where the reply goes.
          * @enum {string}
          */
@@ -931,6 +996,12 @@ export interface components {
              * @description Orders first seen in the range (by purchase day).
              */
             orders: number;
+        };
+        /** @description An OAuth client of a carrier API. */
+        ClientInput: {
+            client_id: string;
+            /** @description Write-only. */
+            client_secret: string;
         };
         /**
          * @description The request body (documentation; the handler validates field by field to name the culprit).
@@ -2781,6 +2852,227 @@ export interface operations {
             };
             /** @description Not an admin */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_carriers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Which providers are configured; the `ETag` when the tenant stored any */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CarrierSettingsView"];
+                };
+            };
+            /** @description No valid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not an admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    put_carriers: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The settings' ETag, `"v{version}"`; required once the tenant stored credentials */
+                "If-Match"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "aftership_api_key": "asat_…",
+                 *       "fedex": {
+                 *         "client_id": "l7…",
+                 *         "client_secret": "…"
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["CarrierCredentialsInput"];
+            };
+        };
+        responses: {
+            /** @description The settings; the new `ETag` */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CarrierSettingsView"];
+                };
+            };
+            /** @description Malformed body or unknown field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not an admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Stale If-Match: `carriers` is the current settings */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than 1048576 bytes (`field`: `body`). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A credential is not valid, `field` names it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match missing while credentials are stored */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The credential vault failed; nothing was changed */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_carriers: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The settings' ETag, `"v{version}"` */
+                "If-Match": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No valid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not an admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The tenant stored no carrier credentials */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Stale If-Match: `carriers` is the current settings */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match missing */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The credential vault failed; nothing was changed */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };

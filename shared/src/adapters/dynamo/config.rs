@@ -1,5 +1,5 @@
-//! Tenant configuration: SLA policies (`SLA#{id}`) and reply templates (`TPL#{id}`) in the
-//! tenant's `CONFIG` partition. Other kinds in the same partition (automation rules, `RULE#`)
+//! Tenant configuration: SLA policies (`SLA#{id}`), reply templates (`TPL#{id}`) and the record
+//! of the tenant's own carrier credentials (`CARRIERS`) in the tenant's `CONFIG` partition. Other kinds in the same partition (automation rules, `RULE#`)
 //! belong to other loaders and are skipped here.
 
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
@@ -11,6 +11,7 @@ use serde::de::DeserializeOwned;
 use super::items::{Attributes, Item, from_attributes, n, s};
 use super::keys::{self, META, POLICY_PREFIX, RULE_PREFIX, TEMPLATE_PREFIX};
 use super::{DynamoStore, backend};
+use crate::connectors::carrier_accounts::CarrierProviders;
 use crate::domain::{AgentId, AuditEntry, TenantId, Ticket, TicketId};
 use crate::sla::SlaPolicy;
 use crate::store::{
@@ -23,6 +24,7 @@ fn sk_of(key: &ConfigKey) -> String {
     match key {
         ConfigKey::Policy(id) => keys::policy_sk(id),
         ConfigKey::Template(id) => keys::template_sk(id),
+        ConfigKey::Carriers => keys::CARRIERS_SK.to_owned(),
     }
 }
 
@@ -30,6 +32,7 @@ fn describe(key: &ConfigKey) -> (&'static str, String) {
     match key {
         ConfigKey::Policy(id) => ("sla policy", id.clone()),
         ConfigKey::Template(id) => ("template", id.to_string()),
+        ConfigKey::Carriers => ("carrier credentials", "carriers".to_owned()),
     }
 }
 
@@ -76,6 +79,7 @@ fn transact_item(
             let item = match entry {
                 ConfigEntry::Policy(p) => stored_item(tenant, sk, p, version, by, at)?,
                 ConfigEntry::Template(t) => stored_item(tenant, sk, t, version, by, at)?,
+                ConfigEntry::Carriers(c) => stored_item(tenant, sk, c, version, by, at)?,
             };
             let put = Put::builder().table_name(table).set_item(Some(item));
             let put = match expected {
@@ -221,6 +225,13 @@ impl ConfigStore for DynamoStore {
         id: &TemplateId,
     ) -> StoreResult<Option<Stored<Template>>> {
         self.config_item(tenant, keys::template_sk(id)).await
+    }
+
+    async fn carrier_settings(
+        &self,
+        tenant: &TenantId,
+    ) -> StoreResult<Option<Stored<CarrierProviders>>> {
+        self.config_item(tenant, keys::CARRIERS_SK.to_owned()).await
     }
 
     async fn write_config(

@@ -190,6 +190,8 @@ pub fn seller_route_pk(seller: &SellerId) -> String {
 
 pub const POLICY_PREFIX: &str = "SLA#";
 pub const TEMPLATE_PREFIX: &str = "TPL#";
+/// Which carrier APIs the tenant stored its own credentials for.
+pub const CARRIERS_SK: &str = "CARRIERS";
 
 pub fn policy_sk(id: &str) -> String {
     format!("{POLICY_PREFIX}{id}")
