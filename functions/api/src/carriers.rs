@@ -290,6 +290,7 @@ pub async fn put<S: ConfigStore>(
     params(("If-Match" = String, Header, description = "The settings' ETag, `\"v{version}\"`")),
     responses(
         (status = 204, description = "Removed"),
+        (status = 400, description = "Unreadable If-Match", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "The tenant stored no carrier credentials", body = Problem, content_type = "application/problem+json"),
