@@ -250,29 +250,12 @@ pub async fn put<S: ConfigStore>(
         .put(&carriers_ref(tenant), &secret)
         .await
         .map_err(|e| provisioning(e, "nothing was changed"))?;
-    let now = Utc::now();
-    let audit = entry(
-        &caller,
-        action::CARRIERS_CHANGE,
-        "carriers",
-        json!({"providers": providers}),
-        now,
-    );
     let change = ConfigChange::Put {
         entry: ConfigEntry::Carriers(providers),
         expected,
     };
-    match state
-        .store
-        .write_config(tenant, &[change], &[audit], &caller.user, now)
-        .await
-    {
-        Ok(()) => {}
-        Err(StoreError::Conflict { .. }) => {
-            let current = state.store.carrier_settings(tenant).await?;
-            return Ok(stale_or_gone(&state, tenant, current.as_ref()).await);
-        }
-        Err(e) => return Err(e.into()),
+    if let Some(lost) = commit(&state, &caller, change, action::CARRIERS_CHANGE, providers).await? {
+        return Ok(lost);
     }
     state.tracking.forget(tenant);
     let record = state.store.carrier_settings(tenant).await?;
@@ -321,32 +304,55 @@ pub async fn delete<S: ConfigStore>(
         .delete(&carriers_ref(tenant))
         .await
         .map_err(|e| provisioning(e, "nothing was changed"))?;
-    let now = Utc::now();
-    let audit = entry(
-        &caller,
-        action::CARRIERS_DELETE,
-        "carriers",
-        json!({"providers": current.entry}),
-        now,
-    );
     let change = ConfigChange::Delete {
         key: ConfigKey::Carriers,
         expected,
     };
+    if let Some(lost) = commit(
+        &state,
+        &caller,
+        change,
+        action::CARRIERS_DELETE,
+        current.entry,
+    )
+    .await?
+    {
+        return Ok(lost);
+    }
+    state.tracking.forget(tenant);
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// Writes the record's change with its audit entry (naming the providers, never a value) in
+/// one transaction; `Some(412)` with the settings as they are now when another change won.
+async fn commit<S: ConfigStore>(
+    state: &AppState<S>,
+    caller: &marketdesk::auth::Caller,
+    change: ConfigChange,
+    action: &str,
+    providers: CarrierProviders,
+) -> Result<Option<Response>, Problem> {
+    let now = Utc::now();
+    let audit = entry(
+        caller,
+        action,
+        "carriers",
+        json!({"providers": providers}),
+        now,
+    );
+    let tenant = &caller.tenant;
     match state
         .store
         .write_config(tenant, &[change], &[audit], &caller.user, now)
         .await
     {
-        Ok(()) => {}
+        Ok(()) => Ok(None),
         Err(StoreError::Conflict { .. }) => {
             let current = state.store.carrier_settings(tenant).await?;
-            return Ok(stale_or_gone(&state, tenant, current.as_ref()).await);
+            Ok(Some(stale_or_gone(state, tenant, current.as_ref()).await))
         }
-        Err(e) => return Err(e.into()),
+        Err(e) => Err(e.into()),
     }
-    state.tracking.forget(tenant);
-    Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 fn not_stored() -> Problem {
