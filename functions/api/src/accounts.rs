@@ -187,8 +187,8 @@ fn unprocessable(err: FieldError) -> Problem {
 
 /// A vault or scheduler failure: logged with the secret's or schedule's name, answered 503
 /// with what was done and how to finish it.
-fn provisioning(err: ProvisioningError, done: &str) -> Problem {
-    tracing::error!(error = %err, "account provisioning");
+pub(crate) fn provisioning(err: ProvisioningError, done: &str) -> Problem {
+    tracing::error!(error = %err, "credential or schedule provisioning");
     Problem::new(
         StatusCode::SERVICE_UNAVAILABLE,
         "provisioning-unavailable",

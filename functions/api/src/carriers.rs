@@ -19,6 +19,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use utoipa::ToSchema;
 
+use crate::accounts::provisioning;
 use crate::audit::entry;
 use crate::json::parse_json;
 use crate::preconditions::{if_match, require_admin, stale, with_etag};
@@ -135,15 +136,6 @@ fn checked(input: &CarrierCredentialsInput) -> Result<(Secret, CarrierProviders)
         ));
     }
     Ok((Secret::new(Value::Object(secret).to_string()), providers))
-}
-
-fn provisioning(err: marketdesk::accounts::ProvisioningError, done: &str) -> Problem {
-    tracing::error!(error = %err, "carrier credentials");
-    Problem::new(
-        StatusCode::SERVICE_UNAVAILABLE,
-        "provisioning-unavailable",
-        format!("{done}; retry the request"),
-    )
 }
 
 async fn view<S>(
