@@ -372,7 +372,7 @@ function VtrWatch({ report }: { report: Vtr }) {
             <li key={a.account} class={`health vtr status-${status}`} data-vtr-account={a.account} data-below-line={a.below_line}>
               <div class="health-head">
                 <strong>{a.account.replace(/^acct_/, '')}</strong>
-                <span class={`badge health-badge status-${status}`}>{a.below_line ? `Below Amazon's ${a.amazon_line_percent} % line` : `At or above ${a.amazon_line_percent} %`}</span>
+                <span class={`badge health-badge status-${status}`}>{a.below_line ? `Below the ${a.amazon_line_percent} % line` : `At or above ${a.amazon_line_percent} %`}</span>
               </div>
               <p class="health-figures">
                 <span class={`big rate ${a.below_line ? 'bad' : 'good'}`}>{percent(a.rate_percent)}</span> valid tracking: {a.valid} of {a.shipped} shipped

@@ -127,7 +127,7 @@ test('the VTR watch flags an account below the 95 % line and lists each order wi
   const card = panel.locator('[data-vtr-account="acct_amazon_it"]');
   await expect(card).toBeVisible({ timeout: 60_000 });
   await expect(card).toHaveAttribute('data-below-line', 'true');
-  await expect(card.locator('.health-badge')).toHaveText("Below Amazon's 95 % line");
+  await expect(card.locator('.health-badge')).toHaveText('Below the 95 % line');
   await expect(card).toContainText(`${report.rate_percent!.toFixed(1)} %`);
   await expect(card).toContainText(`${report.valid} of ${report.shipped} shipped`);
   // A row per order without valid tracking, in the API's order, each with a human reason.
