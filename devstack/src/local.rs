@@ -28,7 +28,7 @@ use marketdesk::store::{AccountStore, PageRequest, TicketQueue, TicketStore};
 use marketdesk_sandboxes::mail::{GeneratedKind, MailGenerator, deliver};
 use tokio::task::JoinHandle;
 
-use crate::demo::{DEMO_TENANT, seed_accounts};
+use crate::demo::{DEMO_TENANT, seed_accounts, seed_orders};
 use crate::emulator::{Emulator, default_venv, sdk_config_for};
 use crate::sandboxes::Sandboxes;
 use crate::template::{Resources, StackResources};
@@ -92,6 +92,7 @@ impl LocalStack {
         let store = DynamoStore::from_config(&config, &resources.table);
         let tenant = TenantId::parse(DEMO_TENANT)?;
         seed_accounts(&store, &tenant, Utc::now()).await?;
+        seed_orders(&store, &tenant, Utc::now()).await?;
         let sandboxes = Sandboxes::start(options.seed, Utc::now()).await?;
         sandboxes.store_secrets(&config, &tenant).await?;
         Ok(LocalStack {

@@ -49,6 +49,13 @@ export const shipmentLabel: Record<string, string> = {
   unknown: 'Unknown',
 };
 
+/** Why a shipped order's tracking is not valid (the VTR watch's `reason`). */
+export const vtrReasonLabel: Record<string, string> = {
+  no_tracking_number: 'No tracking number',
+  unknown_carrier: 'Carrier not recognised',
+  no_scan_within_48h: 'No carrier scan within 48 h',
+};
+
 export function money(m?: { minor: number; currency: string } | null): string {
   if (!m) return '';
   try {

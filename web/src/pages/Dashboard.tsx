@@ -5,7 +5,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { api, problemText, type Schemas } from '../api/client';
 import { HealthStrip, HeatMap, RateTrend, ResponseDistribution, ResponseTimes } from '../charts/Charts';
 import { formatMinutes, percent, trendPoints } from '../charts/scale';
-import { channelLabel, dateTime } from '../format';
+import { channelLabel, dateTime, vtrReasonLabel } from '../format';
 import { navigate } from '../router';
 
 type Rate = Schemas['ResponseRateReport'];
@@ -15,6 +15,7 @@ type Agents = Schemas['AgentReport'];
 type Health = Schemas['AccountHealthReport'];
 type Resolution = Schemas['ResolutionBody'];
 type Claims = Schemas['ClaimBody'];
+type Vtr = Schemas['VtrReport'];
 
 export const PERIODS = [7, 30, 90] as const;
 const CHANNELS = ['amazon', 'ebay', 'shopify'] as const;
@@ -31,7 +32,8 @@ type ReportPath =
   | '/v1/reports/resolution'
   | '/v1/reports/claims'
   | '/v1/reports/sla'
-  | '/v1/reports/account-health';
+  | '/v1/reports/account-health'
+  | '/v1/reports/vtr';
 
 interface Filters {
   days: number;
@@ -122,6 +124,7 @@ export function Dashboard({ query: search }: { query: URLSearchParams }) {
   const [health, setHealth] = useState<Health | null>(null);
   const [resolution, setResolution] = useState<Resolution | null>(null);
   const [claims, setClaims] = useState<Claims | null>(null);
+  const [vtr, setVtr] = useState<Vtr | null>(null);
 
   useEffect(() => {
     let gone = false;
@@ -137,6 +140,7 @@ export function Dashboard({ query: search }: { query: URLSearchParams }) {
     load<Resolution>(api.GET('/v1/reports/resolution', q), setResolution);
     load<Claims>(api.GET('/v1/reports/claims', q), setClaims);
     load<Health>(api.GET('/v1/reports/account-health', {}), setHealth);
+    load<Vtr>(api.GET('/v1/reports/vtr', q), setVtr);
     return () => {
       gone = true;
     };
@@ -285,6 +289,10 @@ export function Dashboard({ query: search }: { query: URLSearchParams }) {
           )}
         </Card>
 
+        <Card wide id="vtr" title="Valid tracking (VTR)" csv={<CsvButton path="/v1/reports/vtr" params={params} name={`vtr-${stem}.csv`} what="the VTR watch" />}>
+          {!vtr ? <p class="muted loading">Loading…</p> : <VtrWatch report={vtr} />}
+        </Card>
+
         <Card wide id="volume" title="Buyer messages by hour and weekday" csv={<CsvButton path="/v1/reports/volume" params={params} name={`volume-${stem}.csv`} what="the volume report" />}>
           {volume ? <HeatMap cells={volume.cells} /> : <p class="muted loading">Loading…</p>}
         </Card>
@@ -339,5 +347,74 @@ export function Dashboard({ query: search }: { query: URLSearchParams }) {
         </Card>
       </div>
     </section>
+  );
+}
+
+/** The VTR watch: per account, the merchant-fulfilled orders shipped in the period against
+ * Amazon's 95 % line, and those without valid tracking with why. */
+function VtrWatch({ report }: { report: Vtr }) {
+  const accounts = report.accounts.filter((a) => a.shipped > 0);
+  if (accounts.length === 0) return <p class="muted">Nothing shipped by you (merchant-fulfilled) in this period.</p>;
+  return (
+    <>
+      <p class="small muted vtr-intro">
+        Merchant-fulfilled orders shipped in the period with a tracking number, a known carrier and a carrier scan within 48 h. Amazon expects at least 95 %.
+      </p>
+      {report.truncated ? (
+        <p class="small warn-text" role="note">
+          More orders shipped than the watch reads: the figures cover the oldest ones. Choose a shorter period.
+        </p>
+      ) : null}
+      <ul class="health-list vtr-list">
+        {accounts.map((a) => {
+          const status = a.below_line ? 'below_amazon_line' : 'healthy';
+          return (
+            <li key={a.account} class={`health vtr status-${status}`} data-vtr-account={a.account} data-below-line={a.below_line}>
+              <div class="health-head">
+                <strong>{a.account.replace(/^acct_/, '')}</strong>
+                <span class={`badge health-badge status-${status}`}>{a.below_line ? `Below the ${a.amazon_line_percent} % line` : `At or above ${a.amazon_line_percent} %`}</span>
+              </div>
+              <p class="health-figures">
+                <span class={`big rate ${a.below_line ? 'bad' : 'good'}`}>{percent(a.rate_percent)}</span> valid tracking: {a.valid} of {a.shipped} shipped
+              </p>
+              <HealthStrip current={a.rate_percent ?? null} projected={null} lines={[a.amazon_line_percent]} />
+              {a.invalid.length === 0 ? (
+                <p class="small muted">Every shipped order has valid tracking.</p>
+              ) : (
+                <div class="table-scroll" tabIndex={0} role="region" aria-label={`Orders of ${a.account.replace(/^acct_/, '')} without valid tracking (scrolls sideways)`}>
+                  <table class="table compact vtr-table">
+                    <caption class="sr-only">Orders of {a.account.replace(/^acct_/, '')} without valid tracking</caption>
+                    <thead>
+                      <tr>
+                        <th scope="col">Order</th>
+                        <th scope="col">Why</th>
+                        <th scope="col">Carrier</th>
+                        <th scope="col">Tracking number</th>
+                        <th scope="col">Shipped</th>
+                      </tr>
+                    </thead>
+                    <tbody>
+                      {a.invalid.map((o) => (
+                        <tr key={`${o.channel}:${o.order}`} data-order={o.order} data-reason={o.reason}>
+                          <th scope="row" class="code">
+                            {o.order}
+                          </th>
+                          <td>
+                            <span class="badge vtr-reason">{vtrReasonLabel[o.reason] ?? o.reason}</span>
+                          </td>
+                          <td>{o.carrier || <span class="muted">none</span>}</td>
+                          <td class="code">{o.tracking_number.trim() || <span class="muted">none</span>}</td>
+                          <td>{dateTime(o.shipped_at)}</td>
+                        </tr>
+                      ))}
+                    </tbody>
+                  </table>
+                </div>
+              )}
+            </li>
+          );
+        })}
+      </ul>
+    </>
   );
 }

@@ -99,3 +99,66 @@ test('the dashboard renders its charts from the seeded history and downloads eac
   await expect.poll(() => overlaps('[data-chart="rate-trend"] text.axis')).toBe(false);
   await screenshot(page, 'dashboard-phone');
 });
+
+interface VtrReport {
+  accounts: {
+    account: string;
+    shipped: number;
+    valid: number;
+    rate_percent?: number | null;
+    below_line: boolean;
+    invalid: { order: string; reason: string; carrier: string; tracking_number: string }[];
+  }[];
+}
+
+test('the VTR watch flags an account below the 95 % line and lists each order without valid tracking with why', async ({ page }) => {
+  test.setTimeout(120_000);
+  // The stack seeds Amazon.it's merchant-fulfilled shipments: three of them lack valid tracking.
+  const vtr = await apiGet<VtrReport>('/v1/reports/vtr?days=7');
+  const it = vtr.accounts.find((a) => a.account === 'acct_amazon_it')!;
+  expect(it.below_line).toBe(true);
+  expect(new Set(it.invalid.map((o) => o.reason))).toEqual(new Set(['no_tracking_number', 'unknown_carrier', 'no_scan_within_48h']));
+
+  const shown = page.waitForResponse((r) => r.url().includes('/v1/reports/vtr?') && !r.url().includes('format=csv'));
+  await signIn(page, tokens.admin, '/dashboard?days=7');
+  const report = ((await (await shown).json()) as VtrReport).accounts.find((a) => a.account === 'acct_amazon_it')!;
+  const panel = page.locator('[data-report="vtr"]');
+  await expect(panel.getByRole('heading', { name: 'Valid tracking (VTR)' })).toBeVisible();
+  const card = panel.locator('[data-vtr-account="acct_amazon_it"]');
+  await expect(card).toBeVisible({ timeout: 60_000 });
+  await expect(card).toHaveAttribute('data-below-line', 'true');
+  await expect(card.locator('.health-badge')).toHaveText('Below the 95 % line');
+  await expect(card).toContainText(`${report.rate_percent!.toFixed(1)} %`);
+  await expect(card).toContainText(`${report.valid} of ${report.shipped} shipped`);
+  // A row per order without valid tracking, in the API's order, each with a human reason.
+  const rows = card.locator('tbody tr');
+  await expect(rows).toHaveCount(report.invalid.length);
+  await expect(rows.locator('th')).toHaveText(report.invalid.map((o) => o.order));
+  const labels = {
+    no_tracking_number: 'No tracking number',
+    unknown_carrier: 'Carrier not recognised',
+    no_scan_within_48h: 'No carrier scan within 48 h',
+  } as Record<string, string>;
+  for (const o of report.invalid) {
+    const row = card.locator(`tr[data-order="${o.order}"]`);
+    await expect(row.locator('.vtr-reason')).toHaveText(labels[o.reason]!);
+    if (o.carrier) await expect(row).toContainText(o.carrier);
+    if (o.tracking_number.trim()) await expect(row).toContainText(o.tracking_number);
+  }
+  await expect(card.locator('tr[data-reason="no_tracking_number"] td').nth(2)).toHaveText('none');
+  await screenshot(page, 'dashboard-vtr');
+  await expectAccessible(page);
+
+  // CSV: the API's one row per order without valid tracking.
+  const [download] = await Promise.all([page.waitForEvent('download'), panel.locator('[data-csv="vtr-all-7d.csv"]').click()]);
+  expect(download.suggestedFilename()).toBe('vtr-all-7d.csv');
+  const csv = readFileSync((await download.path())!, 'utf8');
+  for (const o of report.invalid) expect(csv).toContain(`${o.order},${o.reason}`);
+
+  // Phone width: the orders' table scrolls inside its box, the page does not.
+  await page.setViewportSize({ width: 390, height: 844 });
+  await expect.poll(() => page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+  await expect(card.locator('.health-badge')).toBeVisible();
+  await card.scrollIntoViewIfNeeded();
+  await screenshot(page, 'dashboard-vtr-phone');
+});
