@@ -3026,6 +3026,15 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description Unreadable If-Match */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No valid token */
             401: {
                 headers: {
