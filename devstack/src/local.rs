@@ -207,10 +207,9 @@ impl LocalStack {
             Duration::from_millis(500),
         ));
 
-        let slack = SlackWebhook::new(
+        let slack = SlackWebhook::lazy(
             "escalations",
             marketdesk::connectors::Secret::new(self.sandboxes.slack.webhook_url("escalations")),
-            http.build_client(),
             http,
         );
         let escalator = Arc::new(
@@ -261,12 +260,11 @@ impl LocalStack {
                     role_arn: SCHEDULER_ROLE.into(),
                 },
             ),
-            notifier: SlackWebhook::new(
+            notifier: SlackWebhook::lazy(
                 "send-failures",
                 marketdesk::connectors::Secret::new(
                     self.sandboxes.slack.webhook_url("escalations"),
                 ),
-                http.build_client(),
                 http,
             ),
             config: Default::default(),

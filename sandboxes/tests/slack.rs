@@ -23,15 +23,10 @@ fn config() -> HttpConfig {
     }
 }
 
+/// Built as the functions build theirs: the HTTPS client is made on the first message.
 fn hook(sink: &SlackSandbox, name: &str) -> SlackWebhook {
-    let cfg = config();
-    SlackWebhook::new(
-        name,
-        Secret::new(sink.webhook_url(name)),
-        cfg.build_client(),
-        cfg,
-    )
-    .with_rate_limit(RateLimit::new(100.0, 100))
+    SlackWebhook::lazy(name, Secret::new(sink.webhook_url(name)), config())
+        .with_rate_limit(RateLimit::new(100.0, 100))
 }
 
 fn escalation() -> Notification {

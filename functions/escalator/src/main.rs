@@ -15,7 +15,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let (config, webhook) = escalator::settings_from(|n| std::env::var(n).ok())?;
     let store = DynamoStore::from_config(&aws::load_config().await, &settings.table);
     let http = HttpConfig::default();
-    let slack = SlackWebhook::new("escalations", webhook, http.build_client(), http);
+    let slack = SlackWebhook::lazy("escalations", webhook, http);
     let escalator = escalator::Escalator::new(store, slack, config)
         .with_health(marketdesk::reports::health::WatchSettings::default());
     let escalator = &escalator;

@@ -35,7 +35,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
             aws_sdk_scheduler::Client::new(&config),
             ScheduleTarget::from_settings(&settings)?,
         ),
-        notifier: SlackWebhook::new("replies", Secret::new(webhook), http.build_client(), http),
+        notifier: SlackWebhook::lazy("replies", Secret::new(webhook), http),
         config: Default::default(),
         frontend_url: settings.frontend_url.clone(),
         lease: sender::settings::lease_from(env)?,

@@ -238,7 +238,9 @@ impl From<&Notification> for SlackMessage {
 pub struct SlackWebhook {
     name: String,
     url: Secret,
-    http: reqwest::Client,
+    /// Built on the first message when not given: TLS set-up (rustls, root certificates) is
+    /// the costliest part of a cold start, and most invocations post nothing to Slack.
+    http: std::sync::OnceLock<reqwest::Client>,
     config: HttpConfig,
     limiter: RateLimiter,
 }
@@ -273,7 +275,18 @@ impl SlackWebhook {
         Self {
             name: name.into(),
             url,
-            http,
+            http: std::sync::OnceLock::from(http),
+            config,
+            limiter: RateLimiter::new(Self::DEFAULT_RATE),
+        }
+    }
+
+    /// As [`Self::new`], with the HTTPS client built from `config` on the first message.
+    pub fn lazy(name: impl Into<String>, url: Secret, config: HttpConfig) -> Self {
+        Self {
+            name: name.into(),
+            url,
+            http: std::sync::OnceLock::new(),
             config,
             limiter: RateLimiter::new(Self::DEFAULT_RATE),
         }
@@ -303,7 +316,8 @@ impl SlackWebhook {
                         retry_after: Some(wait),
                     }));
                 }
-                let request = self.http.post(self.url.expose()).json(&payload);
+                let client = self.http.get_or_init(|| self.config.build_client());
+                let request = client.post(self.url.expose()).json(&payload);
                 let response = http::execute(&ctx, request, self.config.timeout).await?;
                 classify(&ctx, &response)
             })
