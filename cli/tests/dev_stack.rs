@@ -3,7 +3,7 @@
 //!   (what `marketdesk alerts` prints), the same alerts in both;
 //! - at `RUST_LOG=debug`, through ingestion of every channel, replies and alerts, no log line
 //!   holds a buyer's e-mail address, a token, a webhook URL or a credential;
-//! - `marketdesk chaos` (`make chaos`) at a tenth of its size loses and duplicates nothing.
+//! - `marketdesk chaos` (`make chaos`) at a small size loses and duplicates nothing.
 //!
 //! The sandbox's eBay histories hold buyer messages left unanswered for days: the stack's
 //! sweep (every minute locally) alerts on them soon after the first polls.
@@ -388,8 +388,8 @@ fn at_debug_level_no_log_line_holds_an_address_a_token_or_a_credential() {
     assert!(found.is_empty(), "{}", found.join("\n"));
 }
 
-/// `make chaos` at a tenth of its size, as part of `make test`: 300 buyer messages and 30
-/// replies through the whole stack while marketplace and carrier calls fail, the emulator
+/// `make chaos` at a small size, as part of `make test`: 150 buyer messages and 15 replies
+/// through the whole stack while marketplace and carrier calls fail, the emulator
 /// throttles writes, records are redelivered and two workers are killed mid-batch. The run's
 /// own check against its ledger must find nothing lost and nothing twice.
 #[test]
@@ -397,8 +397,8 @@ fn a_short_chaos_run_loses_and_duplicates_nothing() {
     let out = Command::new(BIN)
         .arg("chaos")
         .env("CHAOS_SEED", "19")
-        .env("CHAOS_MESSAGES", "300")
-        .env("CHAOS_REPLIES", "30")
+        .env("CHAOS_MESSAGES", "150")
+        .env("CHAOS_REPLIES", "15")
         .env("CHAOS_KILLS", "2")
         .env("CHAOS_PATIENCE_SECONDS", "120")
         .env_remove("RUST_LOG")
@@ -416,16 +416,16 @@ fn a_short_chaos_run_loses_and_duplicates_nothing() {
             .and_then(|v| v.parse().ok())
             .unwrap_or_else(|| panic!("{name} in {line}"))
     };
-    assert_eq!(count("messages"), 300, "{line}");
+    assert_eq!(count("messages"), 150, "{line}");
     assert_eq!(
         count("stored") + count("quarantined"),
-        300,
+        150,
         "{line}\n{stderr}"
     );
     for zero in ["lost", "duplicated", "sent_twice", "duplicate_alerts"] {
         assert_eq!(count(zero), 0, "{zero}: {line}\n{stderr}");
     }
-    assert_eq!(count("replies"), 30, "{line}");
+    assert_eq!(count("replies"), 15, "{line}");
     assert!(count("sent_once") > 0, "{line}\n{stderr}");
     assert!(out.status.success(), "{line}\n{stderr}");
 }

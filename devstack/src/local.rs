@@ -58,6 +58,8 @@ pub struct Options {
     pub http: HttpConfig,
     /// The sender's claim lease (`MARKETDESK_SENDER_LEASE_SECONDS` deployed).
     pub sender_lease: chrono::TimeDelta,
+    /// How far back each poll reads again, for messages a channel lists late.
+    pub poll_overlap: chrono::TimeDelta,
 }
 
 impl Default for Options {
@@ -71,6 +73,7 @@ impl Default for Options {
             history_days: 30,
             http: HttpConfig::default(),
             sender_lease: chrono::TimeDelta::minutes(15),
+            poll_overlap: PollSettings::default().overlap,
         }
     }
 }
@@ -256,6 +259,7 @@ impl LocalStack {
                 sink: SqsEventSink::new(sqs.clone(), &ingest_queue.url),
                 settings: PollSettings {
                     first_lookback: chrono::Duration::days(30),
+                    overlap: options.poll_overlap,
                     ..Default::default()
                 },
             },

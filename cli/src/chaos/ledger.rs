@@ -83,6 +83,9 @@ pub struct Summary {
     pub duplicate_alerts: usize,
     /// What went wrong, one line each, for the operator.
     pub problems: Vec<String>,
+    /// What the run itself could not do (kills that found no batch, replies it could not
+    /// post): a run that did not inject what it promised proves nothing.
+    pub incomplete: Vec<String>,
 }
 
 impl Summary {

@@ -73,7 +73,7 @@ pub struct ChaosArgs {
 
 pub async fn run(args: ChaosArgs) -> Result<(), Error> {
     let summary = chaos(&args).await?;
-    for problem in &summary.problems {
+    for problem in summary.problems.iter().chain(&summary.incomplete) {
         eprintln!("chaos: {problem}");
     }
     println!("{summary}");
@@ -81,7 +81,8 @@ pub async fn run(args: ChaosArgs) -> Result<(), Error> {
         Ok(())
     } else {
         Err(format!(
-            "the chaos run (seed {}) lost or duplicated something: see the lines above",
+            "the chaos run (seed {}) lost or duplicated something, or could not inject what \
+             it should: see the lines above",
             args.seed
         )
         .into())
@@ -105,6 +106,9 @@ pub async fn chaos(args: &ChaosArgs) -> Result<Summary, Error> {
         },
         // A send interrupted by a kill is reported (`outcome_unknown`) within the run.
         sender_lease: chrono::TimeDelta::seconds(10),
+        // Deployed, a poll every few minutes reads the last 2 minutes again; polled every few
+        // seconds here, the same overlap would hand ingest each message dozens of times.
+        poll_overlap: chrono::TimeDelta::seconds(15),
         ..Options::default()
     };
     let stack = Arc::new(LocalStack::create(&options).await?);
@@ -165,14 +169,16 @@ pub async fn chaos(args: &ChaosArgs) -> Result<Summary, Error> {
         background.push(tokio::spawn(async move {
             loop {
                 polled.poll_all(&poller).await;
-                tokio::time::sleep(Duration::from_secs(2)).await;
+                tokio::time::sleep(Duration::from_secs(5)).await;
             }
         }));
         let tenants = vec![stack.tenant.clone()];
         let (escalator, sender) = (workers.escalator.clone(), workers.sender.clone());
         background.push(tokio::spawn(async move {
             loop {
-                tokio::time::sleep(Duration::from_secs(10)).await;
+                // Deployed every 5 minutes; it reads the open queue, which the emulator does in
+                // time proportional to the table.
+                tokio::time::sleep(Duration::from_secs(20)).await;
                 if let Err(err) = escalator.sweep(&tenants, Utc::now()).await {
                     tracing::warn!(error = %err, "SLA sweep");
                 }
@@ -184,7 +190,7 @@ pub async fn chaos(args: &ChaosArgs) -> Result<Summary, Error> {
         background.push(tokio::spawn(marketdesk_devstack::scheduler::run(
             stack.config.clone(),
             stack.resources.schedule_group.clone(),
-            Duration::from_secs(3),
+            Duration::from_secs(5),
             Utc::now,
         )));
     }
@@ -215,20 +221,20 @@ pub async fn chaos(args: &ChaosArgs) -> Result<Summary, Error> {
             }
         }
         while kills < args.kills && ledger.inbound.len() >= next_kill {
-            let target = match kills % 4 {
-                1 if ledger.replies.len() > 0 => &mut outbound,
+            // Mostly ingest (always busy), the sender once replies flow, now and then the
+            // escalator; ingest when the chosen one has no batch in progress.
+            let preferred = match kills % 4 {
+                1 if !ledger.replies.is_empty() => &mut outbound,
                 3 => &mut escalation,
                 _ => &mut ingest,
             };
-            if target.kill_mid_batch(&mut rng).await {
-                kills += 1;
-                next_kill += kill_every;
-            } else if !ingest.kill_mid_batch(&mut rng).await {
+            let hit =
+                preferred.kill_mid_batch(&mut rng).await || ingest.kill_mid_batch(&mut rng).await;
+            if !hit {
                 break;
-            } else {
-                kills += 1;
-                next_kill += kill_every;
             }
+            kills += 1;
+            next_kill += kill_every;
         }
         tracing::info!(
             messages = ledger.inbound.len(),
@@ -242,7 +248,8 @@ pub async fn chaos(args: &ChaosArgs) -> Result<Summary, Error> {
         }
     }
     // Replies still owed (few tickets early on), then the kills still owed.
-    while ledger.replies.len() < args.replies {
+    let owed_until = Instant::now() + Duration::from_secs(args.patience_seconds);
+    while ledger.replies.len() < args.replies && Instant::now() < owed_until {
         match api.reply(&mut rng, ledger.replies.len()).await? {
             Some(reply) => ledger.replies.push(reply),
             None => tokio::time::sleep(Duration::from_millis(500)).await,
@@ -290,8 +297,14 @@ pub async fn chaos(args: &ChaosArgs) -> Result<Summary, Error> {
         }
         eprintln!("chaos: {unsettled} message(s) or replies not yet accounted for");
     }
-    // One more sweep period for the alerts of the last tickets.
-    tokio::time::sleep(Duration::from_secs(12)).await;
+    // The last tickets' past thresholds: one more sweep, as the next scheduled one would.
+    if let Err(err) = workers
+        .escalator
+        .sweep(std::slice::from_ref(&stack.tenant), Utc::now())
+        .await
+    {
+        tracing::warn!(error = %err, "SLA sweep");
+    }
     observed.alert_keys = alert_keys(&stack.sandboxes.slack.delivered());
 
     let throttled = stack.emulator.set_write_throttle(0.0, 0).await?;
@@ -316,9 +329,16 @@ pub async fn chaos(args: &ChaosArgs) -> Result<Summary, Error> {
     );
     let mut summary = verify(&ledger, &observed);
     if kills < args.kills {
-        summary.problems.push(format!(
+        summary.incomplete.push(format!(
             "only {kills} of {} kills hit a worker mid-batch",
             args.kills
+        ));
+    }
+    if ledger.replies.len() < args.replies {
+        summary.incomplete.push(format!(
+            "only {} of {} replies were accepted",
+            ledger.replies.len(),
+            args.replies
         ));
     }
     Ok(summary)
@@ -660,6 +680,8 @@ struct ApiClient {
     app: axum::Router,
     token: String,
     replied: std::sync::Mutex<HashSet<String>>,
+    /// Open tickets of the last inbox page not replied to yet, with their version.
+    candidates: std::sync::Mutex<Vec<(String, u64)>>,
 }
 
 impl ApiClient {
@@ -684,6 +706,7 @@ impl ApiClient {
             app,
             token,
             replied: Default::default(),
+            candidates: Default::default(),
         }
     }
 
@@ -707,40 +730,41 @@ impl ApiClient {
     }
 
     /// Replies to an open ticket not answered yet in this run; `None` when there is none.
-    /// A lost race (409) or a throttled write (5xx) is retried with the ticket read again, as
-    /// an agent's browser would.
+    /// Tickets come from one inbox page at a time (at the version it lists); a lost race (409)
+    /// or a throttled write (5xx) is retried with the ticket read again, as an agent's browser
+    /// would.
     async fn reply(&self, rng: &mut Rng, n: usize) -> Result<Option<Reply>, Error> {
-        let (status, page) = self
-            .call("GET", "/v1/tickets?status=open&limit=100", None)
-            .await?;
-        if !status.is_success() {
-            return Ok(None);
+        if self.candidates.lock().unwrap().is_empty() {
+            let (status, page) = self
+                .call("GET", "/v1/tickets?status=open&limit=100", None)
+                .await?;
+            if !status.is_success() {
+                return Ok(None);
+            }
+            let replied = self.replied.lock().unwrap().clone();
+            *self.candidates.lock().unwrap() = page["items"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|t| Some((t["id"].as_str()?.to_owned(), t["version"].as_u64()?)))
+                .filter(|(id, _)| !replied.contains(id))
+                .collect();
         }
-        let candidates: Vec<String> = page["items"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|t| t["id"].as_str().map(str::to_owned))
-            .filter(|id| !self.replied.lock().unwrap().contains(id))
-            .collect();
-        if candidates.is_empty() {
-            return Ok(None);
-        }
-        let ticket = rng.pick(&candidates).clone();
+        let (ticket, mut version) = {
+            let mut candidates = self.candidates.lock().unwrap();
+            if candidates.is_empty() {
+                return Ok(None);
+            }
+            let i = rng.below(candidates.len() as u64) as usize;
+            candidates.swap_remove(i)
+        };
+        self.replied.lock().unwrap().insert(ticket.clone());
         let reference = format!("C{:05}", n + 1);
         let body = format!(
             "Buongiorno, grazie per il messaggio. Stiamo verificando la sua richiesta e le \
              rispondiamo al più presto. Cordiali saluti. Rif. {reference}"
         );
         for _ in 0..10 {
-            let (status, view) = self
-                .call("GET", &format!("/v1/tickets/{ticket}"), None)
-                .await?;
-            if !status.is_success() {
-                tokio::time::sleep(Duration::from_millis(200)).await;
-                continue;
-            }
-            let version = view["ticket"]["version"].as_u64().unwrap_or(0);
             let (status, answer) = self
                 .call(
                     "POST",
@@ -750,23 +774,24 @@ impl ApiClient {
                 .await?;
             match status {
                 StatusCode::ACCEPTED => {
-                    self.replied.lock().unwrap().insert(ticket);
                     let message = answer["message"]["id"]
                         .as_str()
                         .ok_or("a 202 reply names its message")?
                         .to_owned();
                     return Ok(Some(Reply { message, reference }));
                 }
-                StatusCode::CONFLICT => continue,
-                s if s.is_server_error() => {
-                    tokio::time::sleep(Duration::from_millis(200)).await;
-                    continue;
-                }
+                StatusCode::CONFLICT => {}
+                s if s.is_server_error() => tokio::time::sleep(Duration::from_millis(200)).await,
                 other => {
                     tracing::warn!(%ticket, %other, %answer, "chaos: reply refused");
-                    self.replied.lock().unwrap().insert(ticket);
                     return Ok(None);
                 }
+            }
+            let (status, view) = self
+                .call("GET", &format!("/v1/tickets/{ticket}"), None)
+                .await?;
+            if status.is_success() {
+                version = view["ticket"]["version"].as_u64().unwrap_or(version);
             }
         }
         Ok(None)
