@@ -16,7 +16,8 @@ For the chaos run (`make chaos`) the wrapper also answers `/_marketdesk/` itself
 `POST /_marketdesk/chaos` with `{"write_throttle_percent": n, "seed": s}` makes that share of
 DynamoDB writes fail with `ProvisionedThroughputExceededException` before they reach the backend
 (as DynamoDB throttles: nothing is written), and `GET /_marketdesk/ses/sent` lists the raw
-mails SES accepted, so a run can count how often each reply went out.
+mails SES accepted, so a run can count how often each reply went out. The chaos answer also
+counts the requests served, by operation.
 
 Usage: python moto_server.py HOST PORT
 """
@@ -50,12 +51,21 @@ class Chaos:
         self.percent = 0.0
         self.random = random.Random(0)
         self.throttled = 0
+        self.requests = {}
+
+    def count(self, what):
+        with self.lock:
+            self.requests[what] = self.requests.get(what, 0) + 1
 
     def configure(self, body):
         with self.lock:
             self.percent = float(body.get("write_throttle_percent", 0))
             self.random = random.Random(int(body.get("seed", 0)))
-            return {"write_throttle_percent": self.percent, "throttled": self.throttled}
+            return {
+                "write_throttle_percent": self.percent,
+                "throttled": self.throttled,
+                "requests": self.requests,
+            }
 
     def throttles(self, target):
         if target.split(".")[-1] not in WRITES:
@@ -104,6 +114,7 @@ class SerialisedDynamoDb:
         if path.startswith("/_marketdesk/"):
             return self.control(environ, start_response, path)
         target = environ.get("HTTP_X_AMZ_TARGET", "")
+        self.chaos.count(target or environ.get("REQUEST_METHOD", "") + " " + "/".join(path.split("/")[:2]))
         if target.startswith("DynamoDB_") and self.chaos.throttles(target):
             return _json(
                 start_response,

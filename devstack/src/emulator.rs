@@ -96,8 +96,13 @@ impl Emulator {
     }
 
     /// Makes `percent` % of DynamoDB writes fail with `ProvisionedThroughputExceededException`
-    /// (nothing written), drawn from `seed`; 0 stops it. Returns how many were throttled so far.
-    pub async fn set_write_throttle(&self, percent: f64, seed: u64) -> Result<u64, String> {
+    /// (nothing written), drawn from `seed`; 0 stops it. Returns how many were throttled so far
+    /// and the requests served, by operation.
+    pub async fn set_write_throttle(
+        &self,
+        percent: f64,
+        seed: u64,
+    ) -> Result<(u64, serde_json::Value), String> {
         let answer: serde_json::Value = reqwest::Client::new()
             .post(format!("{}/_marketdesk/chaos", self.endpoint()))
             .json(&serde_json::json!({"write_throttle_percent": percent, "seed": seed}))
@@ -108,7 +113,10 @@ impl Emulator {
             .json()
             .await
             .map_err(|e| format!("emulator chaos control: {e}"))?;
-        Ok(answer["throttled"].as_u64().unwrap_or_default())
+        Ok((
+            answer["throttled"].as_u64().unwrap_or_default(),
+            answer["requests"].clone(),
+        ))
     }
 
     /// Every mail the emulator's SES accepted, raw.

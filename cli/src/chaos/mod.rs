@@ -307,7 +307,8 @@ pub async fn chaos(args: &ChaosArgs) -> Result<Summary, Error> {
     }
     observed.alert_keys = alert_keys(&stack.sandboxes.slack.delivered());
 
-    let throttled = stack.emulator.set_write_throttle(0.0, 0).await?;
+    let (throttled, requests) = stack.emulator.set_write_throttle(0.0, 0).await?;
+    tracing::info!(%requests, "chaos: emulator requests by operation");
     for task in background {
         task.abort();
     }
@@ -462,7 +463,8 @@ impl Pool {
                     handler(event).await
                 }
             },
-            Duration::from_millis(200),
+            // Idle instances poll once a second: the emulator serves every receive in Python.
+            Duration::from_secs(1),
             Some(self.redelivery.clone()),
         ))
     }
