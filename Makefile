@@ -4,7 +4,7 @@ VENV ?= .venv
 PYTHON ?= python3
 CARGO ?= cargo
 
-.PHONY: dev test lint fmt clippy cargo-test cfn-lint checkov schemathesis schemathesis-stateful bench bench-build bench-coldstart build deploy clean \
+.PHONY: dev test chaos lint fmt clippy cargo-test cfn-lint checkov schemathesis schemathesis-stateful bench bench-build bench-coldstart build deploy clean \
 	web-build web-api web-check web-unit web-e2e web-test web-size web-deploy chromium
 
 TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
@@ -23,6 +23,14 @@ dev: $(VENV)/.installed web-build
 	$(CARGO) run --quiet -p marketdesk-cli -- dev $(DEV_ARGS)
 
 test: $(VENV)/.installed fmt-check clippy cargo-test cfn-lint checkov schemathesis web-test
+
+# The local stack under a seeded load with faults everywhere (docs/architecture.md, "Chaos
+# run"): 2 000 buyer messages, 200 replies, 5 worker kills; CHAOS_SEED, CHAOS_MESSAGES,
+# CHAOS_REPLIES, CHAOS_KILLS (and CHAOS_FAULT_PERCENT, CHAOS_REDELIVER_PERCENT,
+# CHAOS_THROTTLE_PERCENT) tune it. Prints one summary line; exits 1 on a loss or a duplicate.
+chaos: $(VENV)/.installed
+	$(CARGO) build --quiet --locked -p marketdesk-cli
+	MARKETDESK_VENV=$(abspath $(VENV)) $(TARGET_DIR)/debug/marketdesk chaos
 
 # The virtualenv with the AWS emulator (moto) and cfn-lint, pinned in requirements-dev.txt.
 $(VENV)/.installed: requirements-dev.txt

@@ -12,6 +12,13 @@ transaction, so a write costs time and memory in proportion to the table: seedin
 demo history took minutes and gigabytes. Under the lock a transaction is alone, so an undo log
 of the few items it touches rolls it back just as well (`UndoLogTransactions`).
 
+For the chaos run (`make chaos`) the wrapper also answers `/_marketdesk/` itself:
+`POST /_marketdesk/chaos` with `{"write_throttle_percent": n, "seed": s}` makes that share of
+DynamoDB writes fail with `ProvisionedThroughputExceededException` before they reach the backend
+(as DynamoDB throttles: nothing is written), and `GET /_marketdesk/ses/sent` lists the raw
+mails SES accepted, so a run can count how often each reply went out. The chaos answer also
+counts the requests served, by operation.
+
 Usage: python moto_server.py HOST PORT
 """
 
@@ -27,8 +34,71 @@ from moto.moto_server.werkzeug_app import (
 from werkzeug.serving import run_simple
 
 import copy
+import json
+import random
 import moto.dynamodb.models as dynamodb_models
 from moto.dynamodb.models.table import Table
+
+
+WRITES = {"PutItem", "UpdateItem", "DeleteItem", "TransactWriteItems", "BatchWriteItem"}
+
+
+class Chaos:
+    """What the chaos run asks of the emulator: a share of DynamoDB writes throttled."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.percent = 0.0
+        self.random = random.Random(0)
+        self.throttled = 0
+        self.requests = {}
+
+    def count(self, what):
+        with self.lock:
+            self.requests[what] = self.requests.get(what, 0) + 1
+
+    def configure(self, body):
+        with self.lock:
+            self.percent = float(body.get("write_throttle_percent", 0))
+            self.random = random.Random(int(body.get("seed", 0)))
+            return {
+                "write_throttle_percent": self.percent,
+                "throttled": self.throttled,
+                "requests": self.requests,
+            }
+
+    def throttles(self, target):
+        if target.split(".")[-1] not in WRITES:
+            return False
+        with self.lock:
+            if self.percent <= 0 or self.random.random() * 100 >= self.percent:
+                return False
+            self.throttled += 1
+            return True
+
+
+def _json(start_response, status, value):
+    body = json.dumps(value).encode()
+    start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+    return [body]
+
+
+def _sent_mail():
+    """Every mail SES accepted (raw MIME, or subject and body of a simple one)."""
+    from moto.ses.models import ses_backends
+
+    sent = []
+    for account in list(ses_backends.keys()):
+        for region in list(ses_backends[account].keys()):
+            for message in list(ses_backends[account][region].sent_messages):
+                raw = getattr(message, "raw_data", None)
+                if raw is None:
+                    raw = "Subject: %s\r\n\r\n%s" % (
+                        getattr(message, "subject", ""),
+                        getattr(message, "body", ""),
+                    )
+                sent.append(raw)
+    return sent
 
 
 class SerialisedDynamoDb:
@@ -37,9 +107,24 @@ class SerialisedDynamoDb:
     def __init__(self, app):
         self.app = app
         self.lock = threading.Lock()
+        self.chaos = Chaos()
 
     def __call__(self, environ, start_response):
-        dynamodb = environ.get("HTTP_X_AMZ_TARGET", "").startswith("DynamoDB_")
+        path = environ.get("PATH_INFO", "")
+        if path.startswith("/_marketdesk/"):
+            return self.control(environ, start_response, path)
+        target = environ.get("HTTP_X_AMZ_TARGET", "")
+        self.chaos.count(target or environ.get("REQUEST_METHOD", "") + " " + "/".join(path.split("/")[:2]))
+        if target.startswith("DynamoDB_") and self.chaos.throttles(target):
+            return _json(
+                start_response,
+                "400 Bad Request",
+                {
+                    "__type": "com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException",
+                    "message": "The level of configured provisioned throughput for the table was exceeded (chaos run)",
+                },
+            )
+        dynamodb = target.startswith("DynamoDB_")
         # moto's own API (data.json, reset) walks every backend's dictionaries, which fails when
         # a DynamoDB write changes them meanwhile.
         moto_api = environ.get("PATH_INFO", "").startswith("/moto-api/")
@@ -49,6 +134,15 @@ class SerialisedDynamoDb:
             # The body is produced inside the lock: a lazy iterable would run the backend after
             # the lock is released.
             return [b"".join(self.app(environ, start_response))]
+
+    def control(self, environ, start_response, path):
+        if path == "/_marketdesk/chaos" and environ.get("REQUEST_METHOD") == "POST":
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+            body = json.loads(environ["wsgi.input"].read(length) or b"{}")
+            return _json(start_response, "200 OK", self.chaos.configure(body))
+        if path == "/_marketdesk/ses/sent":
+            return _json(start_response, "200 OK", {"sent": _sent_mail()})
+        return _json(start_response, "404 Not Found", {"message": "unknown control path"})
 
 
 class _TablesAreNotCopied:

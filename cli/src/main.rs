@@ -1,6 +1,7 @@
 //! `marketdesk`: the local stack and operator commands.
 
 mod alerts;
+mod chaos;
 mod check;
 mod dev;
 mod quarantine;
@@ -43,6 +44,10 @@ enum Command {
     Alerts(alerts::AlertsArgs),
     /// A report of the running local stack: the same JSON (or CSV) as GET /v1/reports/<kind>.
     Report(report::ReportArgs),
+    /// The local stack under a seeded load with faults, redeliveries, throttling and worker
+    /// kills; prints one summary line and exits 1 on any lost or duplicated message, reply or
+    /// alert (`make chaos`).
+    Chaos(chaos::ChaosArgs),
 }
 
 #[tokio::main]
@@ -63,6 +68,9 @@ async fn main() -> std::process::ExitCode {
         }
         Command::Alerts(args) => alerts::run(args).await.map_err(Into::into),
         Command::Report(args) => report::run(args).await,
+        Command::Chaos(args) => chaos::run(args)
+            .await
+            .map_err(|e| e as Box<dyn std::error::Error>),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

@@ -2,7 +2,8 @@
 //! - every alert the escalator sends shows as a line in its log and as a post on the Slack sink
 //!   (what `marketdesk alerts` prints), the same alerts in both;
 //! - at `RUST_LOG=debug`, through ingestion of every channel, replies and alerts, no log line
-//!   holds a buyer's e-mail address, a token, a webhook URL or a credential.
+//!   holds a buyer's e-mail address, a token, a webhook URL or a credential;
+//! - `marketdesk chaos` (`make chaos`) at a small size loses and duplicates nothing.
 //!
 //! The sandbox's eBay histories hold buyer messages left unanswered for days: the stack's
 //! sweep (every minute locally) alerts on them soon after the first polls.
@@ -385,4 +386,46 @@ fn at_debug_level_no_log_line_holds_an_address_a_token_or_a_credential() {
     }
     found.truncate(20);
     assert!(found.is_empty(), "{}", found.join("\n"));
+}
+
+/// `make chaos` at a small size, as part of `make test`: 100 buyer messages and 10 replies
+/// through the whole stack while marketplace and carrier calls fail, the emulator
+/// throttles writes, records are redelivered and two workers are killed mid-batch. The run's
+/// own check against its ledger must find nothing lost and nothing twice.
+#[test]
+fn a_short_chaos_run_loses_and_duplicates_nothing() {
+    let out = Command::new(BIN)
+        .arg("chaos")
+        .env("CHAOS_SEED", "19")
+        .env("CHAOS_MESSAGES", "100")
+        .env("CHAOS_REPLIES", "10")
+        .env("CHAOS_KILLS", "2")
+        .env("CHAOS_PATIENCE_SECONDS", "120")
+        .env_remove("RUST_LOG")
+        .stdin(Stdio::null())
+        .output()
+        .expect("marketdesk chaos runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 1, "one summary line\n{stdout}\n{stderr}");
+    let line = lines[0];
+    let padded = format!(" {line}");
+    let count = |name: &str| -> u64 {
+        field(&padded, name)
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_else(|| panic!("{name} in {line}"))
+    };
+    assert_eq!(count("messages"), 100, "{line}");
+    assert_eq!(
+        count("stored") + count("quarantined"),
+        100,
+        "{line}\n{stderr}"
+    );
+    for zero in ["lost", "duplicated", "sent_twice", "duplicate_alerts"] {
+        assert_eq!(count(zero), 0, "{zero}: {line}\n{stderr}");
+    }
+    assert_eq!(count("replies"), 10, "{line}");
+    assert!(count("sent_once") > 0, "{line}\n{stderr}");
+    assert!(out.status.success(), "{line}\n{stderr}");
 }

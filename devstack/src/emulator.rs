@@ -95,6 +95,51 @@ impl Emulator {
         format!("http://{}", self.addr)
     }
 
+    /// Makes `percent` % of DynamoDB writes fail with `ProvisionedThroughputExceededException`
+    /// (nothing written), drawn from `seed`; 0 stops it. Returns how many were throttled so far
+    /// and the requests served, by operation.
+    pub async fn set_write_throttle(
+        &self,
+        percent: f64,
+        seed: u64,
+    ) -> Result<(u64, serde_json::Value), String> {
+        let answer: serde_json::Value = reqwest::Client::new()
+            .post(format!("{}/_marketdesk/chaos", self.endpoint()))
+            .json(&serde_json::json!({"write_throttle_percent": percent, "seed": seed}))
+            .send()
+            .await
+            .and_then(reqwest::Response::error_for_status)
+            .map_err(|e| format!("emulator chaos control: {e}"))?
+            .json()
+            .await
+            .map_err(|e| format!("emulator chaos control: {e}"))?;
+        Ok((
+            answer["throttled"].as_u64().unwrap_or_default(),
+            answer["requests"].clone(),
+        ))
+    }
+
+    /// Every mail the emulator's SES accepted, raw.
+    pub async fn sent_mail(&self) -> Result<Vec<String>, String> {
+        let answer: serde_json::Value = reqwest::Client::new()
+            .get(format!("{}/_marketdesk/ses/sent", self.endpoint()))
+            .send()
+            .await
+            .and_then(reqwest::Response::error_for_status)
+            .map_err(|e| format!("emulator SES outbox: {e}"))?
+            .json()
+            .await
+            .map_err(|e| format!("emulator SES outbox: {e}"))?;
+        Ok(answer["sent"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|m| m.as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default())
+    }
+
     /// AWS configuration for clients of this emulator (fixed test credentials and region).
     pub async fn sdk_config(&self) -> SdkConfig {
         sdk_config_for(&self.endpoint()).await

@@ -54,6 +54,12 @@ pub struct Options {
     pub frontend_url: String,
     /// Days of demo history seeded through the write path (0 for none: the stack starts faster).
     pub history_days: i64,
+    /// Timeouts and retries of the marketplace, carrier and Slack clients.
+    pub http: HttpConfig,
+    /// The sender's claim lease (`MARKETDESK_SENDER_LEASE_SECONDS` deployed).
+    pub sender_lease: chrono::TimeDelta,
+    /// How far back each poll reads again, for messages a channel lists late.
+    pub poll_overlap: chrono::TimeDelta,
 }
 
 impl Default for Options {
@@ -65,6 +71,9 @@ impl Default for Options {
             poll_every: Duration::from_secs(15),
             frontend_url: "http://localhost:3000".into(),
             history_days: 30,
+            http: HttpConfig::default(),
+            sender_lease: chrono::TimeDelta::minutes(15),
+            poll_overlap: PollSettings::default().overlap,
         }
     }
 }
@@ -162,13 +171,13 @@ impl LocalStack {
         )
     }
 
-    /// Starts the functions' handlers and the trickle as background tasks.
-    pub async fn run(&mut self, options: &Options) -> Result<(), Error> {
+    /// The functions' handlers, built as their `main`s build them, for this stack's resources
+    /// and sandboxes. [`LocalStack::run`] runs them; the chaos run runs them under faults.
+    pub async fn workers(&self, options: &Options) -> Result<Workers, Error> {
         let config = self.config.clone();
         let sqs = aws_sdk_sqs::Client::new(&config);
         let ingest_queue = self.resources.queue("IngestQueue").clone();
-        let escalation_queue = self.resources.queue("EscalationQueue").clone();
-        let http = HttpConfig::default();
+        let http = options.http;
         let secrets = || SecretsManager::from_config(&config);
         let endpoints = self.sandboxes.endpoints();
         let clients = || ChannelClients::new(secrets(), endpoints.clone(), http);
@@ -178,33 +187,17 @@ impl LocalStack {
         let settings = self.settings();
         let live =
             LiveContext::from_settings(secrets(), &settings, endpoints.clone(), http).await?;
-        let worker = Arc::new(ingest::Worker::new(
+        let ingest = Arc::new(ingest::Worker::new(
             Ingestor::new(
                 self.store.clone(),
                 S3MailBlobs::from_config(&config),
                 live,
-                EventBridgeScheduler::new(
-                    aws_sdk_scheduler::Client::new(&config),
-                    ScheduleTarget {
-                        group: self.resources.schedule_group.clone(),
-                        queue_arn: escalation_queue.arn.clone(),
-                        role_arn: SCHEDULER_ROLE.into(),
-                    },
-                ),
+                self.escalation_scheduler(),
             )
             .with_outbound(Arc::new(SqsOutboundQueue::new(
                 sqs.clone(),
                 self.resources.queue("OutboundQueue").url.clone(),
             ))),
-        ));
-        self.spawn(crate::queues::run(
-            sqs.clone(),
-            ingest_queue.url.clone(),
-            move |event| {
-                let worker = worker.clone();
-                async move { worker.handle(event).await }
-            },
-            Duration::from_millis(500),
         ));
 
         let slack = SlackWebhook::lazy(
@@ -223,16 +216,6 @@ impl LocalStack {
             )
             .with_health(marketdesk::reports::health::WatchSettings::default()),
         );
-        let sqs_escalator = escalator.clone();
-        self.spawn(crate::queues::run(
-            sqs.clone(),
-            escalation_queue.url.clone(),
-            move |event| {
-                let escalator = sqs_escalator.clone();
-                async move { escalator.handle_sqs(event, Utc::now()).await }
-            },
-            Duration::from_millis(500),
-        ));
         // The sender: replies by SES from the demo accounts' approved addresses (verified on
         // the emulator as they would be in SES), eBay replies through the sandbox.
         let ses = aws_sdk_sesv2::Client::new(&config);
@@ -252,14 +235,7 @@ impl LocalStack {
             store: self.store.clone(),
             mail: marketdesk::adapters::ses::SesMailTransport::from_config(&config),
             channels: clients(),
-            scheduler: EventBridgeScheduler::new(
-                aws_sdk_scheduler::Client::new(&config),
-                ScheduleTarget {
-                    group: self.resources.schedule_group.clone(),
-                    queue_arn: escalation_queue.arn.clone(),
-                    role_arn: SCHEDULER_ROLE.into(),
-                },
-            ),
+            scheduler: self.escalation_scheduler(),
             notifier: SlackWebhook::lazy(
                 "send-failures",
                 marketdesk::connectors::Secret::new(
@@ -269,12 +245,68 @@ impl LocalStack {
             ),
             config: Default::default(),
             frontend_url: Some(options.frontend_url.clone()),
-            lease: chrono::TimeDelta::minutes(15),
+            lease: options.sender_lease,
             outbound: Arc::new(SqsOutboundQueue::new(
                 sqs.clone(),
                 self.resources.queue("OutboundQueue").url.clone(),
             )),
         });
+        let poller = Arc::new(poller::PollerFunction {
+            poller: Poller {
+                store: self.store.clone(),
+                sink: SqsEventSink::new(sqs.clone(), &ingest_queue.url),
+                settings: PollSettings {
+                    first_lookback: chrono::Duration::days(30),
+                    overlap: options.poll_overlap,
+                    ..Default::default()
+                },
+            },
+            clients: clients(),
+        });
+        Ok(Workers {
+            ingest,
+            escalator,
+            sender,
+            poller,
+        })
+    }
+
+    /// Polls every enabled account of the stack's tenant once, as its schedules would.
+    pub async fn poll_all(&self, poller: &LocalPoller) {
+        poll_accounts(&self.store, &self.tenant, poller).await;
+    }
+
+    /// Starts the functions' handlers and the trickle as background tasks.
+    pub async fn run(&mut self, options: &Options) -> Result<(), Error> {
+        let config = self.config.clone();
+        let sqs = aws_sdk_sqs::Client::new(&config);
+        let ingest_queue = self.resources.queue("IngestQueue").clone();
+        let escalation_queue = self.resources.queue("EscalationQueue").clone();
+        let Workers {
+            ingest: worker,
+            escalator,
+            sender,
+            poller,
+        } = self.workers(options).await?;
+        self.spawn(crate::queues::run(
+            sqs.clone(),
+            ingest_queue.url.clone(),
+            move |event| {
+                let worker = worker.clone();
+                async move { worker.handle(event).await }
+            },
+            Duration::from_millis(500),
+        ));
+        let sqs_escalator = escalator.clone();
+        self.spawn(crate::queues::run(
+            sqs.clone(),
+            escalation_queue.url.clone(),
+            move |event| {
+                let escalator = sqs_escalator.clone();
+                async move { escalator.handle_sqs(event, Utc::now()).await }
+            },
+            Duration::from_millis(500),
+        ));
         let outbox = sender.clone();
         self.spawn(crate::queues::run(
             sqs.clone(),
@@ -308,39 +340,12 @@ impl LocalStack {
             Utc::now,
         ));
 
-        let poller = poller::PollerFunction {
-            poller: Poller {
-                store: self.store.clone(),
-                sink: SqsEventSink::new(sqs.clone(), &ingest_queue.url),
-                settings: PollSettings {
-                    first_lookback: chrono::Duration::days(30),
-                    ..Default::default()
-                },
-            },
-            clients: clients(),
-        };
         let (store, tenant, every) = (self.store.clone(), self.tenant.clone(), options.poll_every);
         self.spawn(async move {
             let mut tick = tokio::time::interval(every);
             loop {
                 tick.tick().await;
-                let accounts = match store.accounts(&tenant).await {
-                    Ok(accounts) => accounts,
-                    Err(err) => {
-                        tracing::warn!(error = %err, "listing accounts");
-                        continue;
-                    }
-                };
-                for account in accounts.into_iter().filter(|a| a.enabled) {
-                    let request = poller::PollRequest {
-                        tenant: tenant.clone(),
-                        account: account.id.clone(),
-                    };
-                    let run = format!("local-{}", ulid::Ulid::generate());
-                    if let Err(err) = poller.handle(request, &run, Utc::now()).await {
-                        tracing::warn!(account = %account.id, error = %err, "poll");
-                    }
-                }
+                poll_accounts(&store, &tenant, &poller).await;
             }
         });
 
@@ -457,6 +462,46 @@ impl LocalStack {
     pub fn stop(&mut self) {
         for task in self.tasks.drain(..) {
             task.abort();
+        }
+    }
+}
+
+/// The handlers of the stack's functions (see [`LocalStack::workers`]).
+pub struct Workers {
+    pub ingest: Arc<IngestWorker>,
+    pub escalator: Arc<LocalEscalator>,
+    pub sender: Arc<LocalSender>,
+    pub poller: Arc<LocalPoller>,
+}
+
+pub type IngestWorker =
+    ingest::Worker<DynamoStore, S3MailBlobs, LiveContext<SecretsManager>, EventBridgeScheduler>;
+pub type LocalEscalator = escalator::Escalator<DynamoStore, SlackWebhook>;
+pub type LocalSender = sender::Sender<
+    DynamoStore,
+    marketdesk::adapters::ses::SesMailTransport,
+    ChannelClients<SecretsManager>,
+    EventBridgeScheduler,
+    SlackWebhook,
+>;
+pub type LocalPoller = poller::PollerFunction<DynamoStore, SqsEventSink, SecretsManager>;
+
+async fn poll_accounts(store: &DynamoStore, tenant: &TenantId, poller: &LocalPoller) {
+    let accounts = match store.accounts(tenant).await {
+        Ok(accounts) => accounts,
+        Err(err) => {
+            tracing::warn!(error = %err, "listing accounts");
+            return;
+        }
+    };
+    for account in accounts.into_iter().filter(|a| a.enabled) {
+        let request = poller::PollRequest {
+            tenant: tenant.clone(),
+            account: account.id.clone(),
+        };
+        let run = format!("local-{}", ulid::Ulid::generate());
+        if let Err(err) = poller.handle(request, &run, Utc::now()).await {
+            tracing::warn!(account = %account.id, error = %err, "poll");
         }
     }
 }

@@ -4,6 +4,8 @@
 //! `maxReceiveCount`, the emulator moves it to the DLQ as SQS would.
 
 use std::future::Future;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
@@ -30,11 +32,58 @@ fn queue_error(queue: &str, err: impl std::fmt::Display) -> QueueError {
     }
 }
 
+/// At-least-once delivery made visible (the chaos run): a seeded share of the records a
+/// handler completed is not deleted, so SQS delivers them again after the visibility timeout,
+/// as it may at any time.
+#[derive(Debug)]
+pub struct Redelivery {
+    percent: u64,
+    rng: Mutex<marketdesk_sandboxes::rng::Rng>,
+    redelivered: AtomicUsize,
+}
+
+impl Redelivery {
+    pub fn new(percent: u64, seed: u64) -> Self {
+        Redelivery {
+            percent,
+            rng: Mutex::new(marketdesk_sandboxes::rng::Rng::new(seed)),
+            redelivered: AtomicUsize::new(0),
+        }
+    }
+
+    /// Completed records left on the queue so far.
+    pub fn redelivered(&self) -> usize {
+        self.redelivered.load(Ordering::Relaxed)
+    }
+
+    fn keep(&self) -> bool {
+        let keep = self.rng.lock().unwrap().chance(self.percent);
+        if keep {
+            self.redelivered.fetch_add(1, Ordering::Relaxed);
+        }
+        keep
+    }
+}
+
 /// Receives up to 10 records and runs `handler` on them; returns how many were received.
 pub async fn deliver_once<H, Fut>(
     client: &Client,
     queue_url: &str,
     handler: &H,
+) -> Result<usize, QueueError>
+where
+    H: Fn(SqsEvent) -> Fut,
+    Fut: Future<Output = SqsBatchResponse>,
+{
+    deliver_once_with(client, queue_url, handler, None).await
+}
+
+/// [`deliver_once`], leaving a share of the completed records for redelivery.
+pub async fn deliver_once_with<H, Fut>(
+    client: &Client,
+    queue_url: &str,
+    handler: &H,
+    redelivery: Option<&Redelivery>,
 ) -> Result<usize, QueueError>
 where
     H: Fn(SqsEvent) -> Fut,
@@ -85,6 +134,7 @@ where
         .iter()
         .enumerate()
         .filter(|(_, m)| !failed.contains(&m.message_id().unwrap_or_default()))
+        .filter(|_| !redelivery.is_some_and(Redelivery::keep))
         .filter_map(|(i, m)| {
             DeleteMessageBatchRequestEntry::builder()
                 .id(format!("d{i}"))
@@ -173,8 +223,22 @@ where
     H: Fn(SqsEvent) -> Fut,
     Fut: Future<Output = SqsBatchResponse>,
 {
+    run_with(client, queue_url, handler, idle, None).await
+}
+
+/// [`run`], leaving a share of the completed records for redelivery.
+pub async fn run_with<H, Fut>(
+    client: Client,
+    queue_url: String,
+    handler: H,
+    idle: Duration,
+    redelivery: Option<std::sync::Arc<Redelivery>>,
+) where
+    H: Fn(SqsEvent) -> Fut,
+    Fut: Future<Output = SqsBatchResponse>,
+{
     loop {
-        match deliver_once(&client, &queue_url, &handler).await {
+        match deliver_once_with(&client, &queue_url, &handler, redelivery.as_deref()).await {
             Ok(0) => tokio::time::sleep(idle).await,
             Ok(_) => {}
             Err(err) => {

@@ -45,6 +45,23 @@ pub async fn fire_due(
     group: &str,
     now: DateTime<Utc>,
 ) -> Result<Vec<String>, FireError> {
+    fire_due_with(config, group, now, &mut Known::default()).await
+}
+
+/// What GetSchedule said about each schedule seen so far: `None` for one that is not an `at()`
+/// schedule. A schedule's name is derived from what it fires (decision 0005), so its answer
+/// never changes; the firer reads each schedule once, not once per round.
+#[derive(Debug, Default)]
+pub struct Known(std::collections::HashMap<String, Option<(DateTime<Utc>, String, String)>>);
+
+/// [`fire_due`], reading only the schedules `known` does not hold yet. A schedule deleted
+/// between the listing and its read (the ticket was answered) is skipped, not a failed round.
+pub async fn fire_due_with(
+    config: &SdkConfig,
+    group: &str,
+    now: DateTime<Utc>,
+    known: &mut Known,
+) -> Result<Vec<String>, FireError> {
     let scheduler = aws_sdk_scheduler::Client::new(config);
     let sqs = aws_sdk_sqs::Client::new(config);
     let aws = |operation: &'static str, message: String| FireError::Aws {
@@ -72,29 +89,53 @@ pub async fn fire_due(
             break;
         }
     }
+    let listed: std::collections::HashSet<&String> = names.iter().collect();
+    known.0.retain(|name, _| listed.contains(name));
     let mut due = Vec::new();
     for name in names {
-        let s = scheduler
-            .get_schedule()
-            .group_name(group)
-            .name(&name)
-            .send()
-            .await
-            .map_err(|e| aws("GetSchedule", DisplayErrorContext(e).to_string()))?;
-        let Some(at) = s.schedule_expression().and_then(parse_at) else {
+        if !known.0.contains_key(&name) {
+            let s = match scheduler
+                .get_schedule()
+                .group_name(group)
+                .name(&name)
+                .send()
+                .await
+            {
+                Ok(s) => s,
+                Err(e)
+                    if e.as_service_error()
+                        .is_some_and(|e| e.is_resource_not_found_exception()) =>
+                {
+                    continue;
+                }
+                Err(e) => return Err(aws("GetSchedule", DisplayErrorContext(e).to_string())),
+            };
+            let entry = match s.schedule_expression().and_then(parse_at) {
+                None => None,
+                Some(at) => {
+                    let target = s.target().ok_or_else(|| FireError::Unsupported {
+                        name: name.clone(),
+                        reason: "no target".into(),
+                    })?;
+                    Some((
+                        at,
+                        target.arn().to_string(),
+                        target.input().unwrap_or_default().to_string(),
+                    ))
+                }
+            };
+            known.0.insert(name.clone(), entry);
+        }
+        let Some(Some((at, queue_arn, input))) = known.0.get(&name) else {
             continue;
         };
-        if at > now {
+        if *at > now {
             continue;
         }
-        let target = s.target().ok_or_else(|| FireError::Unsupported {
-            name: name.clone(),
-            reason: "no target".into(),
-        })?;
         due.push(Due {
-            at,
-            queue_arn: target.arn().to_string(),
-            input: target.input().unwrap_or_default().to_string(),
+            at: *at,
+            queue_arn: queue_arn.clone(),
+            input: input.clone(),
             name,
         });
     }
@@ -122,13 +163,20 @@ pub async fn fire_due(
             .send()
             .await
             .map_err(|e| aws("SendMessage", DisplayErrorContext(e).to_string()))?;
-        scheduler
+        let deleted = scheduler
             .delete_schedule()
             .group_name(group)
             .name(&d.name)
             .send()
-            .await
-            .map_err(|e| aws("DeleteSchedule", DisplayErrorContext(e).to_string()))?;
+            .await;
+        // Deleted meanwhile (the ticket moved on): what it fired is judged stale downstream.
+        if let Err(e) = deleted
+            && !e
+                .as_service_error()
+                .is_some_and(|e| e.is_resource_not_found_exception())
+        {
+            return Err(aws("DeleteSchedule", DisplayErrorContext(e).to_string()));
+        }
         tracing::info!(schedule = %d.name, at = %d.at, "fired local schedule");
         fired.push(d.name);
     }
@@ -145,9 +193,10 @@ pub async fn run(
 ) {
     let mut tick = tokio::time::interval(every);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut known = Known::default();
     loop {
         tick.tick().await;
-        if let Err(e) = fire_due(&config, &group, clock()).await {
+        if let Err(e) = fire_due_with(&config, &group, clock(), &mut known).await {
             tracing::warn!(error = %e, "local schedule firer round failed");
         }
     }

@@ -233,3 +233,49 @@ async fn futures_results<E: std::fmt::Debug>(
     }
     winners
 }
+
+/// The chaos run's throttling (`Emulator::set_write_throttle`): a throttled write is refused
+/// the way DynamoDB refuses it, writes nothing, is counted, and writes go through again once it
+/// is off. On an emulator of its own: the shared one serves the other tests meanwhile.
+#[tokio::test]
+async fn a_throttled_write_is_refused_as_dynamodb_refuses_it_and_writes_nothing() {
+    let emulator = marketdesk_devstack::Emulator::start().unwrap();
+    let config = emulator.sdk_config().await;
+    let client = Client::from_conf(
+        aws_sdk_dynamodb::config::Builder::from(&config)
+            .retry_config(aws_sdk_dynamodb::config::retry::RetryConfig::disabled())
+            .build(),
+    );
+    marketdesk_devstack::Resources::from_template()
+        .unwrap()
+        .create_table(&client, "throttled")
+        .await
+        .unwrap();
+    let write = || {
+        client
+            .put_item()
+            .table_name("throttled")
+            .item("PK", s("T#demo#TKT#1"))
+            .item("SK", s("A#META"))
+    };
+    let read = || {
+        client
+            .get_item()
+            .table_name("throttled")
+            .key("PK", s("T#demo#TKT#1"))
+            .key("SK", s("A#META"))
+    };
+    emulator.set_write_throttle(100.0, 1).await.unwrap();
+    let refused = write().send().await.unwrap_err();
+    assert!(
+        refused
+            .as_service_error()
+            .is_some_and(|e| e.is_provisioned_throughput_exceeded_exception()),
+        "{refused:?}"
+    );
+    assert!(read().send().await.unwrap().item().is_none());
+    let (throttled, _) = emulator.set_write_throttle(0.0, 0).await.unwrap();
+    assert_eq!(throttled, 1);
+    write().send().await.unwrap();
+    assert!(read().send().await.unwrap().item().is_some());
+}

@@ -2,7 +2,9 @@
 //!
 //! Each route has a name (the vendor's operation name, e.g. `searchOrders`). A test queues
 //! faults for a route; the next requests of that route take them in order, one fault each;
-//! requests after the queue is empty are answered normally.
+//! requests after the queue is empty are answered normally — unless random faults are set
+//! ([`Faults::set_random`]): then a seeded share of those requests gets one of a set of faults,
+//! which is how the chaos run (`make chaos`) makes every marketplace and carrier flaky at once.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
@@ -13,6 +15,8 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+
+use crate::rng::Rng;
 
 /// A misbehaviour to inject into one request.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -57,6 +61,23 @@ pub struct Recorded {
 pub struct Faults {
     queues: Arc<Mutex<HashMap<String, VecDeque<Fault>>>>,
     log: Arc<Mutex<Vec<Recorded>>>,
+    random: Arc<Mutex<Option<(RandomFaults, Rng)>>>,
+}
+
+/// Faults for a share of every route's requests, drawn from a seeded generator (the requests'
+/// order across concurrent callers decides which request gets which draw).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RandomFaults {
+    pub seed: u64,
+    /// Share of requests that get a fault, in percent.
+    pub percent: u64,
+    /// The faults to draw from, each equally likely.
+    pub faults: Vec<Fault>,
+    /// Routes that are never faulted at random (queued faults still apply).
+    pub spared: Vec<String>,
+    /// Routes where [`Fault::ExpiredToken`] is drawn as a 503 instead: on a token endpoint it
+    /// means "the seller's grant is revoked", a permanent failure, not a transient one.
+    pub token_routes: Vec<String>,
 }
 
 impl Faults {
@@ -85,6 +106,24 @@ impl Faults {
         self.queues.lock().unwrap().clear();
     }
 
+    /// Faults a share of the requests that find no queued fault; `None` stops it.
+    pub fn set_random(&self, random: Option<RandomFaults>) {
+        *self.random.lock().unwrap() = random.map(|r| {
+            let rng = Rng::new(r.seed);
+            (r, rng)
+        });
+    }
+
+    /// How many requests got a fault, queued or random.
+    pub fn faulted(&self) -> usize {
+        self.log
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|r| r.fault.as_ref().is_some_and(|f| *f != Fault::Pass))
+            .count()
+    }
+
     /// Every request received so far, in order.
     pub fn requests(&self) -> Vec<Recorded> {
         self.log.lock().unwrap().clone()
@@ -101,11 +140,29 @@ impl Faults {
     }
 
     fn take(&self, route: &str) -> Option<Fault> {
-        self.queues
+        let queued = self
+            .queues
             .lock()
             .unwrap()
             .get_mut(route)
-            .and_then(VecDeque::pop_front)
+            .and_then(VecDeque::pop_front);
+        queued.or_else(|| self.draw(route))
+    }
+
+    fn draw(&self, route: &str) -> Option<Fault> {
+        let mut random = self.random.lock().unwrap();
+        let (config, rng) = random.as_mut()?;
+        if config.faults.is_empty()
+            || config.spared.iter().any(|r| r == route)
+            || !rng.chance(config.percent)
+        {
+            return None;
+        }
+        let fault = rng.pick(&config.faults).clone();
+        if fault == Fault::ExpiredToken && config.token_routes.iter().any(|r| r == route) {
+            return Some(Fault::ServerError(503));
+        }
+        Some(fault)
     }
 
     fn record(&self, entry: Recorded) {
@@ -183,4 +240,57 @@ pub(crate) fn with_retry_after(mut response: Response, retry_after: Option<u64>)
             .insert(header::RETRY_AFTER, HeaderValue::from(secs));
     }
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn random(seed: u64, percent: u64) -> RandomFaults {
+        RandomFaults {
+            seed,
+            percent,
+            faults: vec![Fault::ServerError(500), Fault::ExpiredToken],
+            spared: vec!["spared".into()],
+            token_routes: vec!["token".into()],
+        }
+    }
+
+    #[test]
+    fn random_faults_hit_about_their_share_and_repeat_with_the_seed() {
+        let draws = |seed| {
+            let faults = Faults::default();
+            faults.set_random(Some(random(seed, 20)));
+            (0..2000).map(|_| faults.take("api")).collect::<Vec<_>>()
+        };
+        let first = draws(7);
+        let hit = first.iter().filter(|f| f.is_some()).count();
+        assert!((300..500).contains(&hit), "{hit} of 2000");
+        assert_eq!(first, draws(7));
+        assert_ne!(first, draws(8));
+    }
+
+    #[test]
+    fn queued_faults_come_first_and_spared_routes_are_never_drawn() {
+        let faults = Faults::default();
+        faults.set_random(Some(random(1, 100)));
+        faults.push("spared", Fault::TruncatedBody);
+        assert_eq!(faults.take("spared"), Some(Fault::TruncatedBody));
+        assert!((0..100).all(|_| faults.take("spared").is_none()));
+        faults.set_random(None);
+        assert!((0..100).all(|_| faults.take("api").is_none()));
+    }
+
+    #[test]
+    fn a_token_endpoint_gets_a_503_rather_than_a_revoked_grant() {
+        let faults = Faults::default();
+        faults.set_random(Some(random(3, 100)));
+        let drawn: Vec<_> = (0..200).filter_map(|_| faults.take("token")).collect();
+        assert!(
+            drawn
+                .iter()
+                .all(|f| *f == Fault::ServerError(500) || *f == Fault::ServerError(503))
+        );
+        assert!(drawn.contains(&Fault::ServerError(503)));
+    }
 }

@@ -13,10 +13,10 @@ pub mod carriers;
 pub mod ebay;
 pub mod faults;
 pub mod mail;
-mod rng;
+pub mod rng;
 mod server;
 pub mod shopify;
 pub mod slack;
 mod tokens;
 
-pub use faults::{Fault, Faults, Recorded};
+pub use faults::{Fault, Faults, RandomFaults, Recorded};

@@ -2,7 +2,7 @@
 //! platform and crate version, which `rand`'s `StdRng` does not promise.
 
 #[derive(Debug, Clone)]
-pub(crate) struct Rng(u64);
+pub struct Rng(u64);
 
 impl Rng {
     pub fn new(seed: u64) -> Self {
