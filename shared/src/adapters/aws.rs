@@ -11,7 +11,7 @@ use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode};
 /// endpoint, region and test credentials) before `load().await`.
 ///
 /// Every SDK client made from the loaded configuration shares one HTTPS client, so the TLS
-/// set-up (root certificates, rustls config) happens once, on the first request, not per
+/// set-up (root certificates, rustls config) happens once for all of them, not per
 /// client. On Lambda the credentials and region come from the environment the service sets:
 /// the default chain would also build profile, SSO, web-identity (with an STS client), ECS and
 /// IMDS providers during init, none of which can answer there (docs/decisions/0012).
@@ -20,8 +20,8 @@ pub fn config_loader() -> ConfigLoader {
 }
 
 fn config_loader_for(on_lambda: bool) -> ConfigLoader {
-    // The SDK's own HTTPS stack (hyper 1, rustls with aws-lc), built without connecting: the
-    // connector and its certificates are made when a client first sends.
+    // The SDK's own HTTPS stack (hyper 1, rustls with aws-lc). The first `Client::new` builds
+    // its connector (and reads the trust store) to validate it; later clients share it (0021).
     let https = aws_smithy_http_client::Builder::new()
         .tls_provider(tls::Provider::Rustls(CryptoMode::AwsLc))
         .build_https();
