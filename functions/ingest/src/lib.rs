@@ -13,8 +13,8 @@ use marketdesk::escalation::EscalationScheduler;
 use marketdesk::ingest::service::{Enricher, MailBlobs};
 use marketdesk::ingest::{IngestError, Ingestor, parse_body};
 use marketdesk::store::{
-    AccountStore, ConfigStore, CustomerStore, OrderStore, QuarantineRecord, QuarantineStore,
-    TicketStore, UNATTRIBUTED_TENANT,
+    AccountStore, ConfigStore, CustomerStore, FeedbackStore, OrderStore, QuarantineRecord,
+    QuarantineStore, TicketStore, UNATTRIBUTED_TENANT,
 };
 
 /// SQS's `maxReceiveCount` of the ingest queue's redrive policy (infra/template.yaml).
@@ -30,7 +30,13 @@ pub struct Worker<S, B, E, W> {
 
 impl<S, B, E, W> Worker<S, B, E, W>
 where
-    S: TicketStore + CustomerStore + OrderStore + AccountStore + QuarantineStore + ConfigStore,
+    S: TicketStore
+        + CustomerStore
+        + OrderStore
+        + AccountStore
+        + QuarantineStore
+        + ConfigStore
+        + FeedbackStore,
     B: MailBlobs,
     E: Enricher,
     W: EscalationScheduler,

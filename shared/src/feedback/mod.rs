@@ -8,6 +8,7 @@
 //! the record; see decision 0023. The older [`crate::domain::Feedback`] stays the eBay feed's.
 
 pub mod assess;
+pub mod job;
 pub mod parse;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -16,6 +17,7 @@ use serde::{Deserialize, Serialize};
 use crate::domain::{AccountId, FeedbackRating, OrderId, TenantId, TicketId};
 
 pub use assess::{Assessment, Criterion, Evidence, FeedbackFacts, SellerDetails, assess};
+pub use job::{JobStep, ReportJob, next_step};
 pub use parse::{DateFormat, FeedbackRow, ParsedReport, RejectedRow, ReportError, parse_report};
 
 /// Where a feedback was seen.
