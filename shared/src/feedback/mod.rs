@@ -49,6 +49,8 @@ pub struct FeedbackRecord {
     /// 1–5; `None` when only a notice without stars was seen.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stars: Option<u8>,
+    /// `negative` (1–2 stars), `neutral` (3) or `positive` (4–5).
+    #[cfg_attr(feature = "openapi", schema(value_type = String, example = "negative"))]
     pub rating: FeedbackRating,
     pub comment: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
