@@ -37,6 +37,7 @@ pub struct FeedbackParams {
 #[utoipa::path(
     get,
     path = "/v1/feedback",
+    operation_id = "list_feedback",
     tag = "feedback",
     params(FeedbackParams),
     responses(
@@ -91,6 +92,7 @@ pub async fn list<S: FeedbackStore>(
 #[utoipa::path(
     get,
     path = "/v1/feedback/{id}",
+    operation_id = "get_feedback",
     tag = "feedback",
     params(("id" = String, Path, description = "`{order}_{yyyymmdd}`, e.g. `171-1234567-1234567_20261103`")),
     responses(
