@@ -22,8 +22,7 @@ impl DynamoStore {
     async fn conditional_put<T: Serialize>(
         &self,
         tenant: &TenantId,
-        pk: String,
-        sk: String,
+        (pk, sk): (String, String),
         value: &T,
         expected: Option<u64>,
         entity: &'static str,
@@ -91,8 +90,7 @@ impl FeedbackStore for DynamoStore {
         let tenant = &record.tenant;
         self.conditional_put(
             tenant,
-            feedback_pk(tenant),
-            record.id.clone(),
+            (feedback_pk(tenant), record.id.clone()),
             &next,
             expected_version,
             "feedback",
@@ -182,8 +180,7 @@ impl FeedbackStore for DynamoStore {
         next.version = expected_version.map_or(1, |v| v + 1);
         self.conditional_put(
             tenant,
-            keys::account_pk(tenant, &job.account),
-            JOB_SK.to_owned(),
+            (keys::account_pk(tenant, &job.account), JOB_SK.to_owned()),
             &next,
             expected_version,
             "feedback report job",
