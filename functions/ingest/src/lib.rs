@@ -179,6 +179,21 @@ mod tests {
     }
 
     #[test]
+    fn the_feedback_report_row_sample_parses_and_impossible_stars_are_refused_for_good() {
+        let bodies = bodies(include_str!("../../../events/sqs_amazon_feedback.json"));
+        let parsed = parse_body(&bodies[0]).unwrap();
+        let [IngestInput::Source(source)] = &parsed[..] else {
+            panic!("{parsed:?}")
+        };
+        let SourceEvent::AmazonFeedback(row) = &**source else {
+            panic!("{source:?}")
+        };
+        assert_eq!(row.order_id.as_str(), "171-5550001-1234567");
+        assert_eq!(row.stars, 1);
+        assert!(parse_body(&bodies[1]).is_err_and(|e| e.is_permanent()));
+    }
+
+    #[test]
     fn the_order_change_sample_is_a_notification_routed_by_seller_not_tenant() {
         let bodies = bodies(include_str!("../../../events/sqs_order_change.json"));
         let parsed = parse_body(&bodies[0]).unwrap();
