@@ -228,3 +228,90 @@ async fn ebay_conversations_arrive_with_their_order_and_a_follow_up_joins_its_ti
     assert_eq!(after.message_count, ticket.message_count + 1);
     assert_eq!(e.open().await.len(), open.len(), "no new ticket");
 }
+
+#[tokio::test]
+async fn the_feedback_report_is_created_once_a_day_collected_on_later_runs_and_becomes_tickets() {
+    let e = env().await;
+    let t0 = now();
+    let step = |r: poller::PollReport| r.feedback_report.expect("an Amazon account").step;
+    assert_eq!(
+        step(e.poll_at("acct_amazon_it", t0).await.unwrap()),
+        "created"
+    );
+    e.ingest().await;
+    let mut steps = Vec::new();
+    let mut rows = 0;
+    for minutes in [10, 20, 30] {
+        let report = e
+            .poll_at("acct_amazon_it", t0 + chrono::Duration::minutes(minutes))
+            .await
+            .unwrap()
+            .feedback_report
+            .unwrap();
+        rows += report.rows_sent;
+        assert!(report.rejected.is_empty(), "{:?}", report.rejected);
+        steps.push(report.step);
+    }
+    assert_eq!(steps, ["pending", "pending", "collected"]);
+    assert!(rows >= 2, "the sandbox's report has rows for seeded orders");
+    e.ingest().await;
+
+    let records = e
+        .stack
+        .store
+        .feedback_page(&e.tenant, &PageRequest::first(100))
+        .await
+        .unwrap()
+        .items;
+    assert_eq!(records.len() as u32, rows);
+    let product_review = records
+        .iter()
+        .find(|r| r.stars == Some(1))
+        .expect("the 1-star product review on an FBA order");
+    let assessment = product_review.assessment.as_ref().unwrap();
+    assert!(assessment.meets(marketdesk::feedback::Criterion::ProductReview));
+    assert!(assessment.meets(marketdesk::feedback::Criterion::FbaFulfilment));
+    assert!(product_review.ticket.is_some());
+    assert!(
+        records
+            .iter()
+            .filter(|r| r.stars >= Some(4))
+            .all(|r| r.ticket.is_none())
+    );
+
+    // The same day: nothing more; the report was created once.
+    assert_eq!(
+        step(
+            e.poll_at("acct_amazon_it", t0 + chrono::Duration::hours(3))
+                .await
+                .unwrap()
+        ),
+        "idle"
+    );
+    assert_eq!(e.sandboxes.amazon.reports().created(), 1);
+    // The next day's report brings the same rows: no new record or ticket.
+    let tickets = e.open().await.len();
+    let next_day = t0 + chrono::Duration::days(1);
+    assert_eq!(
+        step(e.poll_at("acct_amazon_it", next_day).await.unwrap()),
+        "created"
+    );
+    for minutes in [10, 20, 30] {
+        e.poll_at(
+            "acct_amazon_it",
+            next_day + chrono::Duration::minutes(minutes),
+        )
+        .await
+        .unwrap();
+    }
+    e.ingest().await;
+    assert_eq!(e.open().await.len(), tickets);
+    let again = e
+        .stack
+        .store
+        .feedback_page(&e.tenant, &PageRequest::first(100))
+        .await
+        .unwrap()
+        .items;
+    assert_eq!(again.len(), records.len());
+}

@@ -8,10 +8,20 @@
 //!   with bodies shaped like the model (`SearchOrdersResponse`, `GetOrderResponse`,
 //!   `ErrorList`).
 //!
+//! - The Reports API's seller feedback report (`createReport` → `getReport` →
+//!   `getReportDocument` → the document): see `amazon/reports.rs`.
+//!
 //! Orders are generated from a seed (same seed, same orders) and tests can add their own.
 
 // Handlers return their refusal (`Err(Response)`) early; the size of that is irrelevant here.
 #![allow(clippy::result_large_err)]
+
+mod reports;
+
+pub use reports::{
+    CREATE_REPORT_ROUTE, DOWNLOAD_REPORT_DOCUMENT_ROUTE, FeedbackLine, GET_REPORT_DOCUMENT_ROUTE,
+    GET_REPORT_ROUTE, Reports,
+};
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::net::SocketAddr;
@@ -102,6 +112,7 @@ struct AmazonState {
     tokens: TokenIssuer,
     oauth: TokenEndpoint,
     counter: Arc<AtomicU64>,
+    reports: Reports,
 }
 
 /// A running LWA + SP-API sandbox; it stops when dropped.
@@ -145,6 +156,7 @@ impl AmazonSandbox {
             config: Arc::new(config),
             orders: Arc::new(Mutex::new(orders)),
             counter: Arc::new(AtomicU64::new(0)),
+            reports: Reports::default(),
         };
         let faults = Faults::default();
         let layer = |route| {
@@ -169,6 +181,22 @@ impl AmazonSandbox {
             .route(
                 "/orders/2026-01-01/orders/{orderId}",
                 get(get_order).layer(layer(GET_ORDER_ROUTE)),
+            )
+            .route(
+                "/reports/2021-06-30/reports",
+                post(reports::create_report).layer(layer(CREATE_REPORT_ROUTE)),
+            )
+            .route(
+                "/reports/2021-06-30/reports/{reportId}",
+                get(reports::get_report).layer(layer(GET_REPORT_ROUTE)),
+            )
+            .route(
+                "/reports/2021-06-30/documents/{reportDocumentId}",
+                get(reports::get_report_document).layer(layer(GET_REPORT_DOCUMENT_ROUTE)),
+            )
+            .route(
+                "/sandbox/report-documents/{id}",
+                get(reports::download_report_document).layer(layer(DOWNLOAD_REPORT_DOCUMENT_ROUTE)),
             )
             .layer(middleware::from_fn_with_state(state.clone(), request_id))
             .with_state(state.clone());
@@ -196,6 +224,11 @@ impl AmazonSandbox {
 
     pub fn faults(&self) -> &Faults {
         &self.faults
+    }
+
+    /// The Reports API's state (feedback rows, polls before DONE, GZIP).
+    pub fn reports(&self) -> &Reports {
+        &self.state.reports
     }
 
     /// Requests the token endpoint received (faulted ones included).

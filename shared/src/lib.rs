@@ -14,6 +14,7 @@ pub mod connectors;
 pub mod domain;
 pub mod drafts;
 pub mod escalation;
+pub mod feedback;
 pub mod inbound_mail;
 pub mod ingest;
 pub mod outbound;

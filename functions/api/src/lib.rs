@@ -9,6 +9,7 @@ pub mod compliance;
 mod config;
 pub mod cors;
 pub mod extract;
+mod feedback;
 mod identity;
 pub mod json;
 mod marketplaces;
@@ -36,8 +37,8 @@ use marketdesk::escalation::{NoSchedules, ScheduleSync};
 use marketdesk::outbound::OutboundQueue;
 use marketdesk::redrive::{NoRedrive, Redrive};
 use marketdesk::store::{
-    AccountStore, ConfigStore, CustomerStore, InsightStore, OrderStore, PresenceStore,
-    QuarantineStore, ReportStore, RuleStore, TicketStore,
+    AccountStore, ConfigStore, CustomerStore, FeedbackStore, InsightStore, OrderStore,
+    PresenceStore, QuarantineStore, ReportStore, RuleStore, TicketStore,
 };
 
 pub use identity::Authenticated;
@@ -190,6 +191,7 @@ pub trait ApiStore:
     + CustomerStore
     + OrderStore
     + ReportStore
+    + FeedbackStore
     + 'static
 {
 }
@@ -204,6 +206,7 @@ impl<
         + CustomerStore
         + OrderStore
         + ReportStore
+        + FeedbackStore
         + 'static,
 > ApiStore for S
 {
@@ -261,6 +264,8 @@ pub fn app<S: ApiStore>(state: AppState<S>) -> Router {
             "/v1/reports/first-response",
             get(reports::first_response::<S>),
         )
+        .route("/v1/feedback", get(feedback::list::<S>))
+        .route("/v1/feedback/{id}", get(feedback::get_one::<S>))
         .route("/v1/reports/sla", get(reports::sla::<S>))
         .route("/v1/reports/volume", get(reports::volume::<S>))
         .route("/v1/reports/resolution", get(reports::resolution::<S>))

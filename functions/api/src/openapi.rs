@@ -65,7 +65,9 @@ use crate::{Problem, accounts, compliance, policies, rules, sla, templates, tick
         accounts::delete,
         crate::carriers::get,
         crate::carriers::put,
-        crate::carriers::delete
+        crate::carriers::delete,
+        crate::feedback::list,
+        crate::feedback::get_one
     ),
     components(schemas(
         Problem,
@@ -94,6 +96,7 @@ use crate::{Problem, accounts, compliance, policies, rules, sla, templates, tick
         (name = "tickets", description = "The inbox and ticket views"),
         (name = "sla", description = "SLA policies and what they mean"),
         (name = "compliance", description = "Marketplace rules for outgoing messages"),
+        (name = "feedback", description = "Amazon seller feedback, its removal assessment and the compliant next step"),
         (name = "templates", description = "Reply templates with placeholders"),
         (name = "admin", description = "Operations: quarantined payloads and their redrive, the audit log"),
         (name = "rules", description = "Automation rules that tag, prioritise, route and draft"),

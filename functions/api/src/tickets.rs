@@ -143,6 +143,11 @@ pub struct TicketDetail {
     order: Option<Order>,
     /// The customer's other tickets and orders on every channel, newest first (at most 50).
     customer_history: Vec<HistoryEntry>,
+    /// A negative-feedback ticket of an Amazon order: the order's feedback records with their
+    /// removal assessment and next step (one more Query, for these tickets only); absent
+    /// otherwise.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    feedback: Vec<marketdesk::feedback::FeedbackRecord>,
 }
 
 /// The SLA state of the view: the level and the time left to the marketplace's deadline.
@@ -238,7 +243,8 @@ pub async fn view<
         + CustomerStore
         + marketdesk::store::OrderStore
         + marketdesk::store::AccountStore
-        + marketdesk::store::ConfigStore,
+        + marketdesk::store::ConfigStore
+        + marketdesk::store::FeedbackStore,
 >(
     State(state): State<AppState<S>>,
     Authenticated(caller): Authenticated,
@@ -328,6 +334,15 @@ pub async fn view<
             }
         }
     }
+    let feedback = match &view.ticket.order {
+        Some(o)
+            if o.channel == marketdesk::domain::Channel::Amazon
+                && view.ticket.risk == Some(marketdesk::domain::Risk::NegativeFeedback) =>
+        {
+            state.store.order_feedback(&caller.tenant, &o.order).await?
+        }
+        _ => Vec::new(),
+    };
     let etag = axum::http::HeaderValue::from_str(&crate::preconditions::etag(view.ticket.version))
         .expect("an ETag is ASCII");
     Ok((
@@ -341,6 +356,7 @@ pub async fn view<
             presences: marketdesk::domain::presence::live(view.presences, now),
             order,
             customer_history,
+            feedback,
         }),
     ))
 }

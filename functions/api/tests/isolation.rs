@@ -16,7 +16,8 @@ use marketdesk::domain::{AccountId, RuleId};
 use marketdesk::domain::{AgentId, TenantId, Ticket};
 use marketdesk::outbound::MemoryOutboundQueue;
 use marketdesk::store::{
-    AccountStore, ConfigStore, QuarantineRecord, QuarantineStore, RuleStore, TicketStore,
+    AccountStore, ConfigStore, FeedbackStore, QuarantineRecord, QuarantineStore, RuleStore,
+    TicketStore,
 };
 use marketdesk::templates::TemplateId;
 use marketdesk_devstack::testing::{TestTable, fresh_table};
@@ -51,6 +52,7 @@ struct Seeds {
     policy: String,
     template: String,
     quarantined: String,
+    feedback: String,
 }
 
 fn rule_body() -> Value {
@@ -146,6 +148,8 @@ impl Seeds {
             redriven_by: None,
         };
         table.store.quarantine(&quarantined).await.unwrap();
+        let feedback = feedback_record(a);
+        table.store.save_feedback(&feedback, None).await.unwrap();
         Seeds {
             ticket,
             account,
@@ -153,6 +157,7 @@ impl Seeds {
             policy: "acme-vip".into(),
             template: "acme_gift_wrap".into(),
             quarantined: quarantined.id,
+            feedback: feedback.id,
         }
     }
 
@@ -167,7 +172,43 @@ impl Seeds {
             self.policy.clone(),
             self.template.clone(),
             self.quarantined.clone(),
+            self.feedback.clone(),
         ]
+    }
+}
+
+/// A negative Amazon feedback of tenant A with its assessment.
+fn feedback_record(a: &TenantId) -> marketdesk::feedback::FeedbackRecord {
+    let order = marketdesk::domain::OrderId::parse("171-9998887-1234567").unwrap();
+    let day = chrono::NaiveDate::from_ymd_opt(2026, 11, 3).unwrap();
+    let seller = marketdesk::feedback::SellerDetails::default();
+    let comment = "The kettle stopped working, cheap quality. The parcel arrived late.";
+    let assessment = marketdesk::feedback::assess(&marketdesk::feedback::FeedbackFacts {
+        comment,
+        stars: 1,
+        left_at: at("2026-11-03T00:00:00Z"),
+        order_id: order.as_str(),
+        fulfilled_by_amazon: Some(true),
+        marketplace_id: "APJ6JRA9NG5V4",
+        seller: &seller,
+    });
+    marketdesk::feedback::FeedbackRecord {
+        id: marketdesk::feedback::feedback_key(&order, day),
+        tenant: a.clone(),
+        account: AccountId::parse("acct_amazon_it").unwrap(),
+        marketplace_id: "APJ6JRA9NG5V4".into(),
+        order_id: order,
+        left_on: day,
+        stars: Some(1),
+        rating: marketdesk::domain::FeedbackRating::Negative,
+        comment: comment.into(),
+        response: None,
+        sources: vec![marketdesk::feedback::FeedbackSource::Report],
+        ticket: None,
+        assessment: Some(assessment),
+        first_seen: at("2026-11-03T10:00:00Z"),
+        updated_at: at("2026-11-03T10:00:00Z"),
+        version: 0,
     }
 }
 
@@ -180,6 +221,7 @@ fn resource_for(collection: &str, seeds: &Seeds) -> Option<String> {
         "policies" => Some(seeds.policy.clone()),
         "templates" => Some(seeds.template.clone()),
         "quarantine" => Some(seeds.quarantined.clone()),
+        "feedback" => Some(seeds.feedback.clone()),
         _ => None,
     }
 }

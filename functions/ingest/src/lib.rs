@@ -13,8 +13,8 @@ use marketdesk::escalation::EscalationScheduler;
 use marketdesk::ingest::service::{Enricher, MailBlobs};
 use marketdesk::ingest::{IngestError, Ingestor, parse_body};
 use marketdesk::store::{
-    AccountStore, ConfigStore, CustomerStore, OrderStore, QuarantineRecord, QuarantineStore,
-    TicketStore, UNATTRIBUTED_TENANT,
+    AccountStore, ConfigStore, CustomerStore, FeedbackStore, OrderStore, QuarantineRecord,
+    QuarantineStore, TicketStore, UNATTRIBUTED_TENANT,
 };
 
 /// SQS's `maxReceiveCount` of the ingest queue's redrive policy (infra/template.yaml).
@@ -30,7 +30,13 @@ pub struct Worker<S, B, E, W> {
 
 impl<S, B, E, W> Worker<S, B, E, W>
 where
-    S: TicketStore + CustomerStore + OrderStore + AccountStore + QuarantineStore + ConfigStore,
+    S: TicketStore
+        + CustomerStore
+        + OrderStore
+        + AccountStore
+        + QuarantineStore
+        + ConfigStore
+        + FeedbackStore,
     B: MailBlobs,
     E: Enricher,
     W: EscalationScheduler,
@@ -170,6 +176,21 @@ mod tests {
         for body in bodies(include_str!("../../../events/sqs_ingest_batch10.json")) {
             assert!(parse_body(&body).is_ok(), "{body}");
         }
+    }
+
+    #[test]
+    fn the_feedback_report_row_sample_parses_and_impossible_stars_are_refused_for_good() {
+        let bodies = bodies(include_str!("../../../events/sqs_amazon_feedback.json"));
+        let parsed = parse_body(&bodies[0]).unwrap();
+        let [IngestInput::Source(source)] = &parsed[..] else {
+            panic!("{parsed:?}")
+        };
+        let SourceEvent::AmazonFeedback(row) = &**source else {
+            panic!("{source:?}")
+        };
+        assert_eq!(row.order_id.as_str(), "171-5550001-1234567");
+        assert_eq!(row.stars, 1);
+        assert!(parse_body(&bodies[1]).is_err_and(|e| e.is_permanent()));
     }
 
     #[test]

@@ -7,8 +7,9 @@ use chrono::{DateTime, Utc};
 use marketdesk::connectors::ConnectorError;
 use marketdesk::connectors::accounts::{ChannelClients, SecretSource};
 use marketdesk::domain::{AccountId, Channel, TenantId};
+use marketdesk::polling::feedback_report::{FeedbackReportRun, step_feedback_report};
 use marketdesk::polling::{EventSink, PollError, Poller};
-use marketdesk::store::{AccountStore, StoreError};
+use marketdesk::store::{AccountStore, FeedbackStore, StoreError};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -27,6 +28,9 @@ pub struct PollReport {
     pub polled: bool,
     pub pages: u32,
     pub events_sent: u32,
+    /// Amazon: this run's step of the daily seller feedback report.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub feedback_report: Option<FeedbackReportRun>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -50,7 +54,7 @@ pub struct PollerFunction<S, K, C> {
     pub clients: ChannelClients<C>,
 }
 
-impl<S: AccountStore, K: EventSink, C: SecretSource> PollerFunction<S, K, C> {
+impl<S: AccountStore + FeedbackStore, K: EventSink, C: SecretSource> PollerFunction<S, K, C> {
     /// Polls the requested account; `owner` names this run for the lease.
     pub async fn handle(
         &self,
@@ -74,6 +78,7 @@ impl<S: AccountStore, K: EventSink, C: SecretSource> PollerFunction<S, K, C> {
             polled: account.enabled,
             pages: 0,
             events_sent: 0,
+            feedback_report: None,
         };
         if !account.enabled {
             return Ok(report);
@@ -86,6 +91,19 @@ impl<S: AccountStore, K: EventSink, C: SecretSource> PollerFunction<S, K, C> {
         tracing::info!(tenant = %request.tenant, account = %request.account, pages = polled.pages, events = polled.events_sent, "polled");
         report.pages = polled.pages;
         report.events_sent = polled.events_sent;
+        // After the orders: the report's rows then find their orders stored (FBA or not).
+        if let Some(reports) = self.clients.amazon_reports(&account).await? {
+            let step = step_feedback_report(
+                &self.poller.store,
+                &self.poller.sink,
+                &reports,
+                &account,
+                now,
+            )
+            .await?;
+            tracing::info!(tenant = %request.tenant, account = %request.account, step = %step.step, rows = step.rows_sent, rejected = step.rejected.len(), "feedback report");
+            report.feedback_report = Some(step);
+        }
         Ok(report)
     }
 }

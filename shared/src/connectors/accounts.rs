@@ -10,7 +10,9 @@ use std::sync::{Arc, Mutex};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
-use super::amazon::{LwaClient, LwaCredentials, Region, SpApiConfig, SpApiOrders};
+use super::amazon::{
+    LwaClient, LwaCredentials, Region, ReportsConfig, SpApiConfig, SpApiOrders, SpApiReports,
+};
 use super::carriers::{
     AftershipConfig, AftershipTracking, ClientCredentials, DhlConfig, DhlTracking, FedexConfig,
     FedexTracking, UpsConfig, UpsTracking, UspsConfig, UspsTracking,
@@ -358,6 +360,42 @@ impl<S: SecretSource> ChannelClients<S> {
                 ErrorKind::Mapping(format!("carriers secret is not the expected JSON: {e}")),
             )
         })
+    }
+
+    /// The Reports API client of an Amazon account (`None` for other channels): built per call,
+    /// since the feedback report job needs it a few times a day.
+    pub async fn amazon_reports(
+        &self,
+        account: &ChannelAccount,
+    ) -> Result<Option<SpApiReports>, ConnectorError> {
+        if account.channel != Channel::Amazon {
+            return Ok(None);
+        }
+        let grant = self.grant(account).await?;
+        let lwa = LwaClient::new(
+            account.id.as_str(),
+            LwaCredentials {
+                client_id: grant.client_id,
+                client_secret: grant.client_secret,
+                refresh_token: grant.refresh_token,
+            },
+            self.endpoints
+                .amazon_lwa
+                .clone()
+                .unwrap_or_else(|| LwaClient::ENDPOINT.to_owned()),
+            self.http_client(),
+            self.http.timeout,
+        );
+        let region = Region::for_marketplace(&account.marketplace.id)
+            .ok_or_else(|| credentials_error(account, "unknown Amazon marketplace"))?;
+        let mut config = ReportsConfig::new(account.id.clone(), region);
+        config.endpoint = self.endpoints.amazon_spapi.clone();
+        config.http = self.http;
+        Ok(Some(SpApiReports::new(
+            config,
+            Arc::new(lwa),
+            self.http_client(),
+        )))
     }
 
     /// Where credentials are read from.

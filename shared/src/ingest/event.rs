@@ -25,6 +25,8 @@ pub enum SourceEvent {
     Order(OrderEvent),
     /// Negative or neutral feedback a buyer left (eBay).
     Feedback(FeedbackEvent),
+    /// A row of an Amazon account's seller feedback report.
+    AmazonFeedback(super::amazon_feedback::AmazonFeedbackEvent),
 }
 
 impl SourceEvent {
@@ -55,6 +57,7 @@ impl SourceEvent {
             SourceEvent::Message(m) => &m.tenant,
             SourceEvent::Order(o) => &o.tenant,
             SourceEvent::Feedback(f) => &f.tenant,
+            SourceEvent::AmazonFeedback(f) => &f.tenant,
         }
     }
 }
@@ -213,6 +216,9 @@ pub fn parse_body(body: &str) -> Result<Vec<IngestInput>, IngestError> {
         serde_json::from_value(value).map_err(|e| IngestError::Malformed(e.to_string()))?;
     if let SourceEvent::Message(m) = &event {
         m.validate()?;
+    }
+    if let SourceEvent::AmazonFeedback(f) = &event {
+        f.validate()?;
     }
     Ok(vec![IngestInput::Source(Box::new(event))])
 }

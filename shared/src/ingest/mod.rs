@@ -5,12 +5,14 @@
 //! a classified e-mail; [`plan`] is the pure step that threads, triages, reopens and computes
 //! deadlines; [`service`] does the I/O around it through ports.
 
+mod amazon_feedback;
 pub mod event;
 pub mod inbound;
 pub mod plan;
 pub mod service;
 pub mod triage;
 
+pub use amazon_feedback::AmazonFeedbackEvent;
 pub use event::{
     FeedbackEvent, IngestInput, MailObject, MessageEvent, OrderEvent, SourceEvent, parse_body,
 };

@@ -20,8 +20,8 @@ use crate::inbound_mail::{self, MailKind};
 use crate::outbound::{OutboundMessage, OutboundQueue};
 use crate::sla::SlaPolicy;
 use crate::store::{
-    AccountStore, ConfigStore, CustomerStore, HistoryEntry, InboundContext, InboundLookup,
-    InboundOutcome, OrderLink, OrderStore, StoreError, TicketStore,
+    AccountStore, ConfigStore, CustomerStore, FeedbackStore, HistoryEntry, InboundContext,
+    InboundLookup, InboundOutcome, OrderLink, OrderStore, StoreError, TicketStore,
 };
 use crate::tenant_cache::TenantCache;
 use crate::tenant_config::ConfigCache;
@@ -115,7 +115,7 @@ pub struct Ingestor<S, B, E, W> {
 
 impl<S, B, E, W> Ingestor<S, B, E, W>
 where
-    S: TicketStore + CustomerStore + OrderStore + AccountStore + ConfigStore,
+    S: TicketStore + CustomerStore + OrderStore + AccountStore + ConfigStore + FeedbackStore,
     B: MailBlobs,
     E: Enricher,
     W: EscalationScheduler,
@@ -156,6 +156,7 @@ where
                     self.inbound(&account, &inbound::from_feedback(f), now)
                         .await
                 }
+                SourceEvent::AmazonFeedback(f) => self.amazon_feedback(f, now).await,
             },
             IngestInput::Mail(m) => self.mail(m, now).await,
             IngestInput::OrderChanged {
@@ -178,7 +179,7 @@ where
         Ok(accounts)
     }
 
-    async fn account(
+    pub(super) async fn account(
         &self,
         tenant: &TenantId,
         id: &crate::domain::AccountId,
@@ -222,10 +223,18 @@ where
             tracing::info!(kind = kind.name(), "system mail recorded on its thread");
         }
         let inbound = inbound::from_mail(&object.tenant, account, &mail, &kind, &object.key);
-        self.inbound(account, &inbound, now).await
+        let outcome = self.inbound(account, &inbound, now).await?;
+        // A feedback notice and the feedback report's row for it are one feedback record.
+        if let (MailKind::NegativeFeedback(notice), IngestOutcome::Recorded { ticket }) =
+            (&kind, &outcome)
+        {
+            self.feedback_notice(account, notice, &inbound, ticket.clone(), now)
+                .await?;
+        }
+        Ok(outcome)
     }
 
-    async fn inbound(
+    pub(super) async fn inbound(
         &self,
         account: &ChannelAccount,
         inbound: &Inbound,

@@ -14,6 +14,8 @@ use crate::domain::{AccountId, TenantId};
 use crate::ingest::SourceEvent;
 use crate::store::{AccountStore, PollCursor, StoreError};
 
+pub mod feedback_report;
+
 /// The poller's one error type.
 #[derive(Debug, thiserror::Error)]
 pub enum PollError {

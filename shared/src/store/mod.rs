@@ -1063,3 +1063,49 @@ pub trait ConfigStore: Send + Sync {
         async move { self.write_config(tenant, &[change], &[], by, at).await }
     }
 }
+
+/// Amazon seller feedback ([`crate::feedback::FeedbackRecord`]), one record per order and day,
+/// and the feedback report job of each Amazon account ([`crate::feedback::ReportJob`]).
+pub trait FeedbackStore: Send + Sync {
+    fn feedback(
+        &self,
+        tenant: &TenantId,
+        id: &str,
+    ) -> impl Future<Output = StoreResult<Option<crate::feedback::FeedbackRecord>>> + Send;
+
+    /// Creates (`expected_version` `None`: fails with `Conflict` if it exists) or replaces the
+    /// record read at `expected_version`; returns it at its new version.
+    fn save_feedback(
+        &self,
+        record: &crate::feedback::FeedbackRecord,
+        expected_version: Option<u64>,
+    ) -> impl Future<Output = StoreResult<crate::feedback::FeedbackRecord>> + Send;
+
+    /// One page of the tenant's feedback, by order id: one Query.
+    fn feedback_page(
+        &self,
+        tenant: &TenantId,
+        page: &PageRequest,
+    ) -> impl Future<Output = StoreResult<Page<crate::feedback::FeedbackRecord>>> + Send;
+
+    /// The feedback left on one Amazon order (one Query).
+    fn order_feedback(
+        &self,
+        tenant: &TenantId,
+        order: &OrderId,
+    ) -> impl Future<Output = StoreResult<Vec<crate::feedback::FeedbackRecord>>> + Send;
+
+    fn report_job(
+        &self,
+        tenant: &TenantId,
+        account: &AccountId,
+    ) -> impl Future<Output = StoreResult<Option<crate::feedback::ReportJob>>> + Send;
+
+    /// Conditional on `expected_version` as [`Self::save_feedback`].
+    fn save_report_job(
+        &self,
+        tenant: &TenantId,
+        job: &crate::feedback::ReportJob,
+        expected_version: Option<u64>,
+    ) -> impl Future<Output = StoreResult<crate::feedback::ReportJob>> + Send;
+}

@@ -152,6 +152,48 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/feedback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The tenant's Amazon seller feedback by order id, one record per order and day (from the
+         *     feedback report and the notice e-mails alike). `rating` and `criterion` filter the page
+         *     after it is read: a filtered page may hold fewer items than `limit` (follow `next_cursor`).
+         */
+        get: operations["list_feedback"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/feedback/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One feedback with its removal assessment: the criteria it appears to meet with their
+         *     evidence, the deadlines, the removal request text with the Seller Central link, and the one
+         *     suggested message to the buyer.
+         */
+        get: operations["get_feedback"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/health": {
         parameters: {
             query?: never;
@@ -840,6 +882,35 @@ export interface components {
              */
             within_24h_percent?: number | null;
         };
+        /** @description The removal assessment and the next step. */
+        Assessment: {
+            /**
+             * @description One message to the buyer about the problem, in the marketplace's language; it never asks
+             *     to change or remove the feedback and passes the compliance checker.
+             */
+            buyer_message?: string | null;
+            /**
+             * Format: date-time
+             * @description The buyer may change or remove it until then (left + 60 days).
+             */
+            buyer_window_ends: string;
+            /** @description The criteria it appears to meet, each with its evidence; empty = none. */
+            criteria: components["schemas"]["Evidence"][];
+            /** @description The language of the buyer message (ISO 639-1). */
+            language: string;
+            /**
+             * @description The text to paste into Seller Central's removal request (it has no API); `None` when no
+             *     criterion is met.
+             */
+            removal_request?: string | null;
+            /**
+             * Format: date-time
+             * @description Amazon considers a removal request until then (left + 90 days); send it now.
+             */
+            request_removal_by: string;
+            /** @description Seller Central's Feedback Manager, where the request is made. */
+            seller_central_url: string;
+        };
         AssigneeRequest: {
             /** @description The agent (JWT `sub`), or `null` to unassign. */
             assignee?: string | null;
@@ -1089,6 +1160,11 @@ export interface components {
             open: components["schemas"]["BadgeCounts"];
             pending: components["schemas"]["BadgeCounts"];
         };
+        /**
+         * @description One of Amazon's removal criteria.
+         * @enum {string}
+         */
+        Criterion: "obscene_language" | "seller_personal_info" | "product_review" | "fba_fulfilment";
         CustomerId: string;
         DayCount: {
             /** Format: date */
@@ -1147,6 +1223,14 @@ export interface components {
             ticket: components["schemas"]["Ticket"];
         };
         EventId: string;
+        /** @description A criterion the feedback appears to meet, and why. */
+        Evidence: {
+            criterion: components["schemas"]["Criterion"];
+            /** @description One sentence for the agent. */
+            note: string;
+            /** @description The words of the comment that show it, as written. */
+            words: string[];
+        };
         /** @description Identifiers the channel gave the message, for dedupe and threading. */
         ExternalRefs: {
             /** @description The channel's conversation id (eBay) or relay alias (Amazon). */
@@ -1156,6 +1240,44 @@ export interface components {
             message_id?: string | null;
             references?: string[];
         };
+        /** @description One Amazon seller feedback as marketdesk keeps it. */
+        FeedbackRecord: {
+            account: components["schemas"]["AccountId"];
+            assessment?: components["schemas"]["Assessment"] | null;
+            comment: string;
+            /** Format: date-time */
+            first_seen: string;
+            /** @description [`feedback_key`]. */
+            id: string;
+            /** Format: date */
+            left_on: string;
+            marketplace_id: string;
+            order_id: components["schemas"]["OrderId"];
+            /**
+             * @description `negative` (1–2 stars), `neutral` (3) or `positive` (4–5).
+             * @example negative
+             */
+            rating: string;
+            response?: string | null;
+            /** @description Where it was seen, first seen first. */
+            sources: components["schemas"]["FeedbackSource"][];
+            /**
+             * Format: int32
+             * @description 1–5; `None` when only a notice without stars was seen.
+             */
+            stars?: number | null;
+            tenant: components["schemas"]["TenantId"];
+            ticket?: components["schemas"]["TicketId"] | null;
+            /** Format: date-time */
+            updated_at: string;
+            /** Format: int64 */
+            version: number;
+        };
+        /**
+         * @description Where a feedback was seen.
+         * @enum {string}
+         */
+        FeedbackSource: "report" | "notice_mail";
         /** @description First response times, in calendar time and in the working time of each ticket's policy. */
         FirstResponse: {
             calendar: components["schemas"]["TimeStats"];
@@ -1261,6 +1383,43 @@ export interface components {
                 id: string;
                 /** @description What it was done to (`tkt_…`, `acct_…`, a quarantine id). */
                 target: string;
+            }[];
+            /** @description Pass it as `cursor` for the next page; `null` on the last page. */
+            next_cursor?: string | null;
+        };
+        /** @description `items` and the cursor of the next page (`null` on the last). */
+        Listing_FeedbackRecord: {
+            items: {
+                account: components["schemas"]["AccountId"];
+                assessment?: components["schemas"]["Assessment"] | null;
+                comment: string;
+                /** Format: date-time */
+                first_seen: string;
+                /** @description [`feedback_key`]. */
+                id: string;
+                /** Format: date */
+                left_on: string;
+                marketplace_id: string;
+                order_id: components["schemas"]["OrderId"];
+                /**
+                 * @description `negative` (1–2 stars), `neutral` (3) or `positive` (4–5).
+                 * @example negative
+                 */
+                rating: string;
+                response?: string | null;
+                /** @description Where it was seen, first seen first. */
+                sources: components["schemas"]["FeedbackSource"][];
+                /**
+                 * Format: int32
+                 * @description 1–5; `None` when only a notice without stars was seen.
+                 */
+                stars?: number | null;
+                tenant: components["schemas"]["TenantId"];
+                ticket?: components["schemas"]["TicketId"] | null;
+                /** Format: date-time */
+                updated_at: string;
+                /** Format: int64 */
+                version: number;
             }[];
             /** @description Pass it as `cursor` for the next page; `null` on the last page. */
             next_cursor?: string | null;
@@ -2222,6 +2381,12 @@ export interface components {
             /** @description The customer's other tickets and orders on every channel, newest first (at most 50). */
             customer_history: components["schemas"]["HistoryEntry"][];
             events: components["schemas"]["TicketEvent"][];
+            /**
+             * @description A negative-feedback ticket of an Amazon order: the order's feedback records with their
+             *     removal assessment and next step (one more Query, for these tickets only); absent
+             *     otherwise.
+             */
+            feedback?: components["schemas"]["FeedbackRecord"][];
             messages: components["schemas"]["Message"][];
             notes: components["schemas"]["Note"][];
             order?: components["schemas"]["Order"] | null;
@@ -3319,6 +3484,97 @@ export interface operations {
             };
             /** @description The body is larger than 1048576 bytes (`field`: `body`). */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_feedback: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Only feedback whose assessment meets this removal criterion: `obscene_language`,
+                 *     `seller_personal_info`, `product_review` or `fba_fulfilment`.
+                 */
+                criterion?: string;
+                /** @description `next_cursor` of the previous page. */
+                cursor?: string;
+                /** @description Page size, 1 to 100 (default 25). */
+                limit?: number;
+                /** @description Only this rating: `negative` (1–2 stars), `neutral` (3) or `positive` (4–5). */
+                rating?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description `items` (feedback records) and `next_cursor` */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Listing_FeedbackRecord"];
+                };
+            };
+            /** @description Invalid parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_feedback: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description `{order}_{yyyymmdd}`, e.g. `171-1234567-1234567_20261103` */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The feedback record */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FeedbackRecord"];
+                };
+            };
+            /** @description No valid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such feedback for this tenant */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

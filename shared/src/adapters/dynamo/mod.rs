@@ -6,6 +6,7 @@ mod accounts;
 mod config;
 pub mod cursor;
 mod customers;
+mod feedback;
 mod inbound;
 mod items;
 pub mod keys;

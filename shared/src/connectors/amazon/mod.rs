@@ -1,5 +1,5 @@
 //! Amazon: Login with Amazon (LWA) access tokens and the Selling Partner API Orders 2026-01-01
-//! (`searchOrders`, `getOrder`), and ORDER_CHANGE notifications from SQS. Buyer messages have no
+//! (`searchOrders`, `getOrder`), Reports 2021-06-30 (the seller feedback report), and ORDER_CHANGE notifications from SQS. Buyer messages have no
 //! API; they arrive by e-mail (`inbound_mail`).
 
 use std::fmt;
@@ -10,10 +10,12 @@ mod mapping;
 pub mod model;
 pub mod notifications;
 mod orders;
+pub mod reports;
 
 pub use lwa::{LwaClient, LwaCredentials};
 pub use mapping::{carrier_code, to_domain_order};
 pub use orders::{SearchOrdersQuery, SearchWindow, SpApiConfig, SpApiOrders};
+pub use reports::{ReportsConfig, SpApiReports};
 
 /// An SP-API region; each has its own endpoint and covers a set of marketplaces.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -354,7 +354,7 @@ fn error_list(response: &RawResponse) -> Option<model::ErrorList> {
 
 /// Whether Amazon refused the access token itself (expired, revoked), as opposed to the
 /// account lacking a role: only then can a new token help.
-fn token_refused(response: &RawResponse) -> bool {
+pub(super) fn token_refused(response: &RawResponse) -> bool {
     match response.status {
         401 => true,
         403 => error_list(response).is_some_and(|list| {
@@ -368,7 +368,7 @@ fn token_refused(response: &RawResponse) -> bool {
     }
 }
 
-fn classify_error(ctx: &CallContext, response: &RawResponse) -> ConnectorError {
+pub(super) fn classify_error(ctx: &CallContext, response: &RawResponse) -> ConnectorError {
     let status = response.status;
     let (code, detail) = match error_list(response).and_then(|l| l.errors.into_iter().next()) {
         Some(e) => {
