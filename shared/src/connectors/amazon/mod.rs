@@ -10,10 +10,12 @@ mod mapping;
 pub mod model;
 pub mod notifications;
 mod orders;
+pub mod solicitations;
 
 pub use lwa::{LwaClient, LwaCredentials};
 pub use mapping::{carrier_code, to_domain_order};
 pub use orders::{SearchOrdersQuery, SearchWindow, SpApiConfig, SpApiOrders};
+pub use solicitations::{ReviewSolicitor, Solicited, SpApiSolicitations};
 
 /// An SP-API region; each has its own endpoint and covers a set of marketplaces.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

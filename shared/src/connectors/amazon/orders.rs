@@ -16,8 +16,8 @@ use super::model::{self, FulfilledBy, FulfillmentStatus, IncludedData};
 use super::{LwaClient, Region, mapping};
 
 const ORDERS_PATH: &str = "/orders/2026-01-01/orders";
-const RATE_HEADER: &str = "x-amzn-ratelimit-limit";
-const REQUEST_ID_HEADER: &str = "x-amzn-requestid";
+pub(super) const RATE_HEADER: &str = "x-amzn-ratelimit-limit";
+pub(super) const REQUEST_ID_HEADER: &str = "x-amzn-requestid";
 
 /// The time filter of `searchOrders`: the API wants exactly one of `createdAfter` and
 /// `lastUpdatedAfter`, which this type makes the only possibility.
@@ -164,7 +164,7 @@ impl SpApiConfig {
         }
     }
 
-    fn base_url(&self) -> &str {
+    pub(super) fn base_url(&self) -> &str {
         self.endpoint
             .as_deref()
             .unwrap_or(self.region.endpoint())
@@ -212,6 +212,11 @@ impl SpApiOrders {
 
     pub fn config(&self) -> &SpApiConfig {
         &self.config
+    }
+
+    /// The account's LWA client, for its other SP-API clients (one token cache per account).
+    pub fn lwa(&self) -> &Arc<LwaClient> {
+        &self.lwa
     }
 
     /// One page of `searchOrders`, as Amazon sent it.
@@ -354,7 +359,7 @@ fn error_list(response: &RawResponse) -> Option<model::ErrorList> {
 
 /// Whether Amazon refused the access token itself (expired, revoked), as opposed to the
 /// account lacking a role: only then can a new token help.
-fn token_refused(response: &RawResponse) -> bool {
+pub(super) fn token_refused(response: &RawResponse) -> bool {
     match response.status {
         401 => true,
         403 => error_list(response).is_some_and(|list| {
@@ -368,7 +373,7 @@ fn token_refused(response: &RawResponse) -> bool {
     }
 }
 
-fn classify_error(ctx: &CallContext, response: &RawResponse) -> ConnectorError {
+pub(super) fn classify_error(ctx: &CallContext, response: &RawResponse) -> ConnectorError {
     let status = response.status;
     let (code, detail) = match error_list(response).and_then(|l| l.errors.into_iter().next()) {
         Some(e) => {
