@@ -8,6 +8,9 @@
 //!   with bodies shaped like the model (`SearchOrdersResponse`, `GetOrderResponse`,
 //!   `ErrorList`).
 //!
+//! - Solicitations v1 (`amazon::solicitations`): the review request's actions and its creation,
+//!   once per order, 5 to 30 days after delivery.
+//!
 //! Orders are generated from a seed (same seed, same orders) and tests can add their own.
 
 // Handlers return their refusal (`Err(Response)`) early; the size of that is irrelevant here.
@@ -34,6 +37,11 @@ use crate::faults::{self, Fault, FaultLayer, Faults};
 use crate::rng::Rng;
 use crate::server::{self, Running};
 use crate::tokens::{self, ClientAuth, TokenCheck, TokenEndpoint, TokenIssuer};
+
+mod solicitations;
+pub use solicitations::{
+    CREATE_REVIEW_SOLICITATION_ROUTE, GET_SOLICITATION_ACTIONS_ROUTE, Solicitation,
+};
 
 pub const REFRESH_TOKEN_ROUTE: &str = "refreshToken";
 pub const SEARCH_ORDERS_ROUTE: &str = "searchOrders";
@@ -102,6 +110,7 @@ struct AmazonState {
     tokens: TokenIssuer,
     oauth: TokenEndpoint,
     counter: Arc<AtomicU64>,
+    solicitations: solicitations::Ledger,
 }
 
 /// A running LWA + SP-API sandbox; it stops when dropped.
@@ -145,6 +154,7 @@ impl AmazonSandbox {
             config: Arc::new(config),
             orders: Arc::new(Mutex::new(orders)),
             counter: Arc::new(AtomicU64::new(0)),
+            solicitations: solicitations::Ledger::default(),
         };
         let faults = Faults::default();
         let layer = |route| {
@@ -169,6 +179,14 @@ impl AmazonSandbox {
             .route(
                 "/orders/2026-01-01/orders/{orderId}",
                 get(get_order).layer(layer(GET_ORDER_ROUTE)),
+            )
+            .route(
+                "/solicitations/v1/orders/{amazonOrderId}",
+                get(solicitations::get_actions).layer(layer(GET_SOLICITATION_ACTIONS_ROUTE)),
+            )
+            .route(
+                "/solicitations/v1/orders/{amazonOrderId}/solicitations/productReviewAndSellerFeedback",
+                post(solicitations::create_review).layer(layer(CREATE_REVIEW_SOLICITATION_ROUTE)),
             )
             .layer(middleware::from_fn_with_state(state.clone(), request_id))
             .with_state(state.clone());
