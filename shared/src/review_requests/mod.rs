@@ -8,12 +8,22 @@
 //! - [`delivered_at`]: the delivery time from the order's packages (every package delivered).
 //! - [`due_at`]: when an order's request is due, if it should be scheduled at all.
 //! - [`decide`]: the verdict for one order given its [`OrderFacts`] and `now`.
+//! - [`trigger_for`] / [`schedule_name`]: the one one-time schedule of an order, named so a
+//!   second save of the order cannot make a second; [`ReviewRequestTrigger`] is its payload on
+//!   the escalation queue.
+//! - `service`: the orchestration over the ports (scheduling on an order save, acting on a
+//!   fired trigger once).
 
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::{DateTime, SecondsFormat, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 
-use crate::domain::{Channel, Order, ShipmentStatus};
+use crate::domain::{
+    AccountId, Channel, Intent, Order, OrderId, OrderRef, Risk, ShipmentStatus, TenantId, Ticket,
+    TicketStatus,
+};
 
+pub mod service;
 mod settings;
 #[cfg(test)]
 mod tests;
@@ -220,4 +230,103 @@ pub fn decide(
         Some((_, reason)) => Decision::Skip(reason),
         None => Decision::Send,
     }
+}
+
+/// The payload of an order's review-request schedule, delivered to the escalation queue.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReviewRequestTrigger {
+    /// Always `review_request`: tells this payload from an SLA threshold's.
+    pub kind: TriggerKind,
+    pub tenant: TenantId,
+    pub account: AccountId,
+    pub order: OrderId,
+    pub marketplace_id: String,
+    /// The delivery time when the order was first known delivered.
+    pub delivered_at: DateTime<Utc>,
+    /// When the schedule fires.
+    pub fire_at: DateTime<Utc>,
+}
+
+/// The one kind of [`ReviewRequestTrigger`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TriggerKind {
+    ReviewRequest,
+}
+
+/// The schedule an order needs, if any: the chosen day after delivery ([`due_at`]), or now
+/// (plus a minute) when that day is past but the window is still open; `None` when the tenant
+/// is not opted in, the order is not covered or not delivered, or the window closed already.
+pub fn trigger_for(
+    tenant: &TenantId,
+    settings: &ReviewRequestSettings,
+    order: &Order,
+    now: DateTime<Utc>,
+) -> Option<ReviewRequestTrigger> {
+    let due = due_at(settings, order)?;
+    let delivered = delivered_at(order)?;
+    if now > delivered + days(WINDOW_END_DAYS) {
+        return None;
+    }
+    Some(ReviewRequestTrigger {
+        kind: TriggerKind::ReviewRequest,
+        tenant: tenant.clone(),
+        account: order.account.clone(),
+        order: order.id.clone(),
+        marketplace_id: order.marketplace_id.clone(),
+        delivered_at: delivered,
+        fire_at: due.max(now + TimeDelta::minutes(1)),
+    })
+}
+
+/// The EventBridge Scheduler name of an order's review request: deterministic in tenant and
+/// order only (one request per order, ever), hashed to Scheduler's 64 characters of
+/// `[0-9a-zA-Z-_.]` like the SLA schedules.
+pub fn schedule_name(tenant: &TenantId, order: &OrderId) -> String {
+    let mut hash = Sha256::new();
+    for part in [tenant.as_str(), "amazon", order.as_str()] {
+        hash.update(part.as_bytes());
+        hash.update([0]);
+    }
+    let digest = hash.finalize();
+    let hex: String = digest[..20].iter().map(|b| format!("{b:02x}")).collect();
+    format!("rr-{hex}")
+}
+
+/// A schedule's description: readable, no buyer data.
+pub fn schedule_description(trigger: &ReviewRequestTrigger) -> String {
+    format!(
+        "Review request of Amazon order {} at {}",
+        trigger.order,
+        trigger.fire_at.to_rfc3339_opts(SecondsFormat::Secs, true)
+    )
+}
+
+/// What the tickets about an order say about it: the skip facts of [`OrderFacts`] (the
+/// delivery and any earlier request are filled in by the caller).
+pub fn facts_from_tickets<'a>(
+    order: &OrderRef,
+    tickets: impl IntoIterator<Item = &'a Ticket>,
+) -> OrderFacts {
+    let mut facts = OrderFacts::default();
+    for ticket in tickets {
+        if ticket.order.as_ref() != Some(order) {
+            continue;
+        }
+        if matches!(ticket.status, TicketStatus::Open | TicketStatus::Pending) {
+            facts.open_ticket = true;
+        }
+        match ticket.risk {
+            Some(Risk::AToZClaim | Risk::Chargeback) => facts.claim = true,
+            Some(Risk::NegativeFeedback) => facts.negative_feedback = true,
+            _ => {}
+        }
+        match ticket.intent {
+            Some(Intent::Claim) => facts.claim = true,
+            Some(Intent::Return | Intent::Refund) => facts.return_or_refund = true,
+            _ => {}
+        }
+    }
+    facts
 }

@@ -219,6 +219,11 @@ impl SpApiOrders {
         &self.lwa
     }
 
+    /// The HTTPS client, shared with the account's other SP-API clients.
+    pub fn http(&self) -> &reqwest::Client {
+        &self.http
+    }
+
     /// One page of `searchOrders`, as Amazon sent it.
     pub async fn search_orders(
         &self,

@@ -9,15 +9,18 @@
 //! Amazon (throttled, no connection); after any other failure the actions are read again, and
 //! an action no longer offered means the first request was carried out.
 
+use std::collections::HashMap;
 use std::fmt;
 use std::future::Future;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use serde::{Deserialize, Serialize};
 
+use crate::connectors::accounts::{AccountClients, ChannelClients, SecretSource};
 use crate::connectors::error::{CallContext, ConnectorError, ErrorKind};
 use crate::connectors::http::{self, HttpConfig, RateLimit, RateLimiter, RawResponse, Secret};
-use crate::domain::OrderId;
+use crate::domain::{AccountId, ChannelAccount, OrderId, TenantId};
+use crate::review_requests::service::AccountSolicitor;
 
 use super::orders::{RATE_HEADER, REQUEST_ID_HEADER, classify_error, token_refused};
 use super::{LwaClient, SpApiConfig};
@@ -308,6 +311,70 @@ impl ReviewSolicitor for SpApiSolicitations {
             }
             Err(e) => Err(e),
         }
+    }
+}
+
+/// [`AccountSolicitor`] over the accounts' clients: each Amazon account's Solicitations client
+/// shares its Orders client's LWA token and is kept (with its rate limiters) until the account
+/// changes.
+pub struct AccountSolicitations<S> {
+    clients: Arc<ChannelClients<S>>,
+    built: Mutex<HashMap<(TenantId, AccountId), (u64, Arc<SpApiSolicitations>)>>,
+}
+
+impl<S: SecretSource> AccountSolicitations<S> {
+    pub fn new(clients: Arc<ChannelClients<S>>) -> Self {
+        Self {
+            clients,
+            built: Mutex::new(HashMap::new()),
+        }
+    }
+
+    async fn client(
+        &self,
+        account: &ChannelAccount,
+    ) -> Result<Arc<SpApiSolicitations>, ConnectorError> {
+        let key = (account.tenant.clone(), account.id.clone());
+        if let Some((version, client)) = self.built.lock().expect("poisoned").get(&key)
+            && *version == account.version
+        {
+            return Ok(client.clone());
+        }
+        let clients = self.clients.clients(account).await?;
+        let AccountClients::Amazon(orders) = &*clients else {
+            return Err(
+                CallContext::new("sp-api", account.id.as_str(), "solicitations").error(
+                    ErrorKind::InvalidRequest(format!(
+                        "account {} is not an Amazon account",
+                        account.id
+                    )),
+                ),
+            );
+        };
+        let client = Arc::new(SpApiSolicitations::new(
+            orders.config(),
+            orders.lwa().clone(),
+            orders.http().clone(),
+        ));
+        self.built
+            .lock()
+            .expect("poisoned")
+            .insert(key, (account.version, client.clone()));
+        Ok(client)
+    }
+}
+
+impl<S: SecretSource> AccountSolicitor for AccountSolicitations<S> {
+    async fn request_review(
+        &self,
+        account: &ChannelAccount,
+        order: &OrderId,
+        marketplace_id: &str,
+    ) -> Result<Solicited, ConnectorError> {
+        self.client(account)
+            .await?
+            .request_review(order, marketplace_id)
+            .await
     }
 }
 
