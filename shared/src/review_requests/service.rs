@@ -70,6 +70,27 @@ pub trait AccountSolicitor: Send + Sync {
     ) -> impl Future<Output = Result<Solicited, ConnectorError>> + Send;
 }
 
+/// No Solicitations client (a worker built without one): the escalator refuses review
+/// triggers instead of deciding them.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoSolicitor;
+
+impl AccountSolicitor for NoSolicitor {
+    async fn request_review(
+        &self,
+        account: &ChannelAccount,
+        _: &OrderId,
+        _: &str,
+    ) -> Result<Solicited, ConnectorError> {
+        Err(
+            crate::connectors::CallContext::new("sp-api", account.id.as_str(), "solicitations")
+                .error(crate::connectors::ErrorKind::Connect(
+                    "no Solicitations client configured".into(),
+                )),
+        )
+    }
+}
+
 /// What ingestion calls after it wrote an order (object-safe, so the ingestor holds it boxed
 /// like its outbound queue).
 pub trait OrderSaved: Send + Sync {
