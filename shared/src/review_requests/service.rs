@@ -15,16 +15,18 @@ use super::{
 };
 use crate::connectors::ConnectorError;
 use crate::connectors::amazon::Solicited;
-use crate::domain::{Channel, ChannelAccount, Order, OrderId, TenantId, Ticket};
+use crate::domain::{Channel, ChannelAccount, Order, OrderId, TenantId, Ticket, TicketStatus};
 use crate::store::{
     AccountStore, CustomerStore, HistoryEntry, OrderStore, PageRequest, ReviewClaim, ReviewOutcome,
-    ReviewRequestRecord, ReviewRequestStore, StoreError, TicketStore,
+    ReviewRequestRecord, ReviewRequestStore, StoreError, TicketQueue, TicketStore,
 };
 
 /// How long a claim holds an order's request: longer than a request with its retries takes.
 const CLAIM_LEASE: TimeDelta = TimeDelta::minutes(2);
 /// How many of the buyer's history entries are read for tickets about the order.
 const HISTORY_LIMIT: u32 = 100;
+/// At most this many pages of a queue's risk lane are read.
+const RISK_PAGES: usize = 5;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ReviewError {
@@ -321,12 +323,35 @@ where
         Ok(decide(&settings, &trigger.marketplace_id, &facts, now))
     }
 
-    /// The tickets of the order's buyer that name the order (the buyer's history, first page).
+    /// The tickets that may name the order: the account-risk lane of the open and pending
+    /// queues (claims, chargebacks, negative feedback sort first, so this reads only as many
+    /// pages as such tickets fill), and the order's buyer's history when the order carries a
+    /// buyer identity (SP-API orders fetched without the BUYER dataset carry none).
     async fn order_tickets(
         &self,
         tenant: &TenantId,
         order: &Order,
     ) -> Result<Vec<Ticket>, ReviewError> {
+        let mut tickets = Vec::new();
+        for status in [TicketStatus::Open, TicketStatus::Pending] {
+            let queue = TicketQueue::Status(status);
+            let mut page = PageRequest::first(PageRequest::MAX_LIMIT);
+            for _ in 0..RISK_PAGES {
+                let listed = self.store.queue(tenant, &queue, &page).await?;
+                let mut past_risks = false;
+                for ticket in listed.items {
+                    if ticket.risk.is_none() {
+                        past_risks = true;
+                        break;
+                    }
+                    tickets.push(ticket);
+                }
+                match listed.next {
+                    Some(cursor) if !past_risks => page.cursor = Some(cursor),
+                    _ => break,
+                }
+            }
+        }
         let mut customer = None;
         for identity in &order.buyer_identities {
             if let Some(found) = self.store.find_by_identity(tenant, identity).await? {
@@ -335,15 +360,15 @@ where
             }
         }
         let Some(customer) = customer else {
-            return Ok(Vec::new());
+            return Ok(tickets);
         };
         let history = self
             .store
             .history(tenant, &customer, &PageRequest::first(HISTORY_LIMIT))
             .await?;
-        let mut tickets = Vec::new();
         for entry in history.items {
             if let HistoryEntry::Ticket { ticket, .. } = entry
+                && !tickets.iter().any(|t| t.id == ticket)
                 && let Some(ticket) = self.store.ticket(tenant, &ticket).await?
             {
                 tickets.push(ticket);
