@@ -319,8 +319,11 @@ impl ReviewSolicitor for SpApiSolicitations {
 /// changes.
 pub struct AccountSolicitations<S> {
     clients: Arc<ChannelClients<S>>,
-    built: Mutex<HashMap<(TenantId, AccountId), (u64, Arc<SpApiSolicitations>)>>,
+    built: Mutex<HashMap<(TenantId, AccountId), Built>>,
 }
+
+/// An account's client and the account version it was built for.
+type Built = (u64, Arc<SpApiSolicitations>);
 
 impl<S: SecretSource> AccountSolicitations<S> {
     pub fn new(clients: Arc<ChannelClients<S>>) -> Self {
