@@ -18,12 +18,14 @@ use marketdesk::adapters::secrets::SecretsManager;
 use marketdesk::adapters::sqs::{SqsEventSink, SqsOutboundQueue};
 use marketdesk::connectors::HttpConfig;
 use marketdesk::connectors::accounts::{ChannelClients, LiveContext};
+use marketdesk::connectors::amazon::solicitations::AccountSolicitations;
 use marketdesk::connectors::carrier_accounts::TenantTrackers;
 use marketdesk::connectors::slack::SlackWebhook;
 use marketdesk::domain::{Channel, TenantId, TicketStatus};
 use marketdesk::escalation::EscalationConfig;
 use marketdesk::ingest::Ingestor;
 use marketdesk::polling::{PollSettings, Poller};
+use marketdesk::review_requests::service::ReviewPlanner;
 use marketdesk::store::{AccountStore, PageRequest, TicketQueue, TicketStore};
 use marketdesk_sandboxes::mail::{GeneratedKind, MailGenerator, deliver};
 use tokio::task::JoinHandle;
@@ -197,6 +199,10 @@ impl LocalStack {
             .with_outbound(Arc::new(SqsOutboundQueue::new(
                 sqs.clone(),
                 self.resources.queue("OutboundQueue").url.clone(),
+            )))
+            .with_review_requests(Arc::new(ReviewPlanner::new(
+                self.store.clone(),
+                self.escalation_scheduler(),
             ))),
         ));
 
@@ -214,6 +220,7 @@ impl LocalStack {
                     fallback_assignee: None,
                 },
             )
+            .with_review_requests(AccountSolicitations::new(Arc::new(clients())))
             .with_health(marketdesk::reports::health::WatchSettings::default()),
         );
         // The sender: replies by SES from the demo accounts' approved addresses (verified on
@@ -476,7 +483,8 @@ pub struct Workers {
 
 pub type IngestWorker =
     ingest::Worker<DynamoStore, S3MailBlobs, LiveContext<SecretsManager>, EventBridgeScheduler>;
-pub type LocalEscalator = escalator::Escalator<DynamoStore, SlackWebhook>;
+pub type LocalEscalator =
+    escalator::Escalator<DynamoStore, SlackWebhook, AccountSolicitations<SecretsManager>>;
 pub type LocalSender = sender::Sender<
     DynamoStore,
     marketdesk::adapters::ses::SesMailTransport,

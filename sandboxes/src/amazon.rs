@@ -10,6 +10,8 @@
 //!
 //! - The Reports API's seller feedback report (`createReport` → `getReport` →
 //!   `getReportDocument` → the document): see `amazon/reports.rs`.
+//! - Solicitations v1 (`amazon::solicitations`): the review request's actions and its creation,
+//!   once per order, 5 to 30 days after delivery.
 //!
 //! Orders are generated from a seed (same seed, same orders) and tests can add their own.
 
@@ -44,6 +46,11 @@ use crate::faults::{self, Fault, FaultLayer, Faults};
 use crate::rng::Rng;
 use crate::server::{self, Running};
 use crate::tokens::{self, ClientAuth, TokenCheck, TokenEndpoint, TokenIssuer};
+
+mod solicitations;
+pub use solicitations::{
+    CREATE_REVIEW_SOLICITATION_ROUTE, GET_SOLICITATION_ACTIONS_ROUTE, Solicitation,
+};
 
 pub const REFRESH_TOKEN_ROUTE: &str = "refreshToken";
 pub const SEARCH_ORDERS_ROUTE: &str = "searchOrders";
@@ -113,6 +120,7 @@ struct AmazonState {
     oauth: TokenEndpoint,
     counter: Arc<AtomicU64>,
     reports: Reports,
+    solicitations: solicitations::Ledger,
 }
 
 /// A running LWA + SP-API sandbox; it stops when dropped.
@@ -157,6 +165,7 @@ impl AmazonSandbox {
             orders: Arc::new(Mutex::new(orders)),
             counter: Arc::new(AtomicU64::new(0)),
             reports: Reports::default(),
+            solicitations: solicitations::Ledger::default(),
         };
         let faults = Faults::default();
         let layer = |route| {
@@ -197,6 +206,14 @@ impl AmazonSandbox {
             .route(
                 "/sandbox/report-documents/{id}",
                 get(reports::download_report_document).layer(layer(DOWNLOAD_REPORT_DOCUMENT_ROUTE)),
+            )
+            .route(
+                "/solicitations/v1/orders/{amazonOrderId}",
+                get(solicitations::get_actions).layer(layer(GET_SOLICITATION_ACTIONS_ROUTE)),
+            )
+            .route(
+                "/solicitations/v1/orders/{amazonOrderId}/solicitations/productReviewAndSellerFeedback",
+                post(solicitations::create_review).layer(layer(CREATE_REVIEW_SOLICITATION_ROUTE)),
             )
             .layer(middleware::from_fn_with_state(state.clone(), request_id))
             .with_state(state.clone());

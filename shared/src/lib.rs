@@ -21,6 +21,7 @@ pub mod outbound;
 pub mod polling;
 pub mod redrive;
 pub mod reports;
+pub mod review_requests;
 pub mod sla;
 pub mod store;
 pub mod templates;

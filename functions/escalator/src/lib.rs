@@ -20,8 +20,13 @@ use marketdesk::escalation::{
     decide, overdue_trigger,
 };
 use marketdesk::reports::health::{WatchSettings, watch};
+use marketdesk::review_requests::ReviewRequestTrigger;
+use marketdesk::review_requests::service::{
+    AccountSolicitor, NoSolicitor, ReviewError, ReviewRequester,
+};
 use marketdesk::store::{
-    AccountStore, ConfigStore, PageRequest, ReportStore, StoreError, TicketQueue, TicketStore,
+    AccountStore, ConfigStore, CustomerStore, OrderStore, PageRequest, ReportStore, ReviewOutcome,
+    ReviewRequestStore, StoreError, TicketQueue, TicketStore,
 };
 use marketdesk::tenant_config::ConfigCache;
 use serde::{Deserialize, Serialize};
@@ -49,6 +54,10 @@ pub enum EscalatorError {
     },
     #[error("ticket {ticket} of tenant {tenant} kept changing; escalation not claimed")]
     Contended { tenant: TenantId, ticket: TicketId },
+    #[error(transparent)]
+    ReviewRequest(#[from] ReviewError),
+    #[error("a review-request trigger arrived but this escalator has no Solicitations client")]
+    NoSolicitor,
     #[error("sweep of tenant {tenant}: {failed} ticket(s) failed to escalate")]
     Sweep { tenant: TenantId, failed: usize },
 }
@@ -74,9 +83,12 @@ pub struct SweepReport {
 }
 
 /// The escalator with its dependencies, built once per process.
-pub struct Escalator<S, N> {
+pub struct Escalator<S, N, A = NoSolicitor> {
     store: S,
     notifier: N,
+    /// Amazon's Solicitations API per account, for review-request triggers (decision 0022);
+    /// `None` until [`Escalator::with_review_requests`]: such triggers then fail.
+    solicitor: Option<A>,
     /// Tenants' SLA policies (`ConfigCache::policies`): a ticket is judged by its tenant's.
     policies: ConfigCache,
     config: EscalationConfig,
@@ -88,15 +100,42 @@ pub struct Escalator<S, N> {
     health: Option<WatchSettings>,
 }
 
-impl<S: TicketStore + ConfigStore + ReportStore + AccountStore, N: Notifier> Escalator<S, N> {
+impl<S, N: Notifier> Escalator<S, N> {
     pub fn new(store: S, notifier: N, config: EscalationConfig) -> Self {
         Self {
             store,
             notifier,
+            solicitor: None,
             policies: ConfigCache::default(),
             config,
             lookahead: TimeDelta::hours(24),
             health: None,
+        }
+    }
+}
+
+impl<S, N, A> Escalator<S, N, A>
+where
+    S: TicketStore
+        + ConfigStore
+        + ReportStore
+        + AccountStore
+        + ReviewRequestStore
+        + OrderStore
+        + CustomerStore,
+    N: Notifier,
+    A: AccountSolicitor,
+{
+    /// Acts on review-request triggers through `solicitor`.
+    pub fn with_review_requests<B: AccountSolicitor>(self, solicitor: B) -> Escalator<S, N, B> {
+        Escalator {
+            store: self.store,
+            notifier: self.notifier,
+            solicitor: Some(solicitor),
+            policies: self.policies,
+            config: self.config,
+            lookahead: self.lookahead,
+            health: self.health,
         }
     }
 
@@ -118,6 +157,11 @@ impl<S: TicketStore + ConfigStore + ReportStore + AccountStore, N: Notifier> Esc
     pub async fn handle_sqs(&self, event: SqsEvent, now: DateTime<Utc>) -> SqsBatchResponse {
         for_each_record(event, |record| async move {
             let body = json_body(&record)?;
+            if body.get("kind").and_then(|k| k.as_str()) == Some("review_request") {
+                let trigger: ReviewRequestTrigger =
+                    serde_json::from_value(body).map_err(EscalatorError::Trigger)?;
+                return self.review_request(&trigger, now).await.map(|_| ());
+            }
             let trigger: EscalationTrigger =
                 serde_json::from_value(body).map_err(EscalatorError::Trigger)?;
             let outcome = self.escalate(&trigger, now).await?;
@@ -128,6 +172,26 @@ impl<S: TicketStore + ConfigStore + ReportStore + AccountStore, N: Notifier> Esc
             Ok::<_, EscalatorError>(())
         })
         .await
+    }
+
+    /// A fired review-request schedule (or its redelivery): the order's request is decided and
+    /// made at most once (`review_requests::service::ReviewRequester`).
+    pub async fn review_request(
+        &self,
+        trigger: &ReviewRequestTrigger,
+        now: DateTime<Utc>,
+    ) -> Result<ReviewOutcome, EscalatorError> {
+        let Some(solicitor) = &self.solicitor else {
+            return Err(EscalatorError::NoSolicitor);
+        };
+        let outcome = ReviewRequester::new(&self.store, solicitor)
+            .handle(trigger, now)
+            .await?;
+        tracing::info!(
+            tenant = %trigger.tenant, order = %trigger.order, outcome = ?outcome,
+            "review request handled"
+        );
+        Ok(outcome)
     }
 
     /// Judges one trigger against the ticket as stored and acts on it at most once.

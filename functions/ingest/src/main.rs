@@ -10,6 +10,7 @@ use marketdesk::config::Settings;
 use marketdesk::connectors::HttpConfig;
 use marketdesk::connectors::accounts::{Endpoints, LiveContext};
 use marketdesk::ingest::Ingestor;
+use marketdesk::review_requests::service::ReviewPlanner;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
@@ -23,15 +24,15 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         HttpConfig::default(),
     )
     .await?;
-    let mut ingestor = Ingestor::new(
-        DynamoStore::from_config(&config, &settings.table),
-        S3MailBlobs::from_config(&config),
-        live,
-        EventBridgeScheduler::new(
-            aws_sdk_scheduler::Client::new(&config),
-            ScheduleTarget::from_settings(&settings)?,
-        ),
+    let store = DynamoStore::from_config(&config, &settings.table);
+    let scheduler = EventBridgeScheduler::new(
+        aws_sdk_scheduler::Client::new(&config),
+        ScheduleTarget::from_settings(&settings)?,
     );
+    // Review requests of delivered Amazon orders: one schedule per order (decision 0022).
+    let planner = ReviewPlanner::new(store.clone(), scheduler.clone());
+    let mut ingestor = Ingestor::new(store, S3MailBlobs::from_config(&config), live, scheduler)
+        .with_review_requests(std::sync::Arc::new(planner));
     // Automatic replies (ready drafts an account sends itself) go to the sender's queue.
     if let Some(url) = settings.outbound_queue_url.clone() {
         let sqs = SqsOutboundQueue::new(aws_sdk_sqs::Client::new(&config), url);

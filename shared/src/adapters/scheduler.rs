@@ -158,6 +158,54 @@ impl EscalationScheduler for EventBridgeScheduler {
     }
 }
 
+impl crate::review_requests::service::ReviewRequestScheduler for EventBridgeScheduler {
+    /// One `at()` schedule per order (decision 0022), on the escalation queue like the SLA
+    /// thresholds; its name depends on tenant and order only, so a second create is a conflict,
+    /// which is success.
+    async fn schedule(
+        &self,
+        trigger: &crate::review_requests::ReviewRequestTrigger,
+    ) -> Result<(), crate::review_requests::service::ReviewError> {
+        use crate::review_requests::{schedule_description, schedule_name};
+        let name = schedule_name(&trigger.tenant, &trigger.order);
+        let error = |message: String| crate::review_requests::service::ReviewError::Schedule {
+            tenant: trigger.tenant.clone(),
+            order: trigger.order.clone(),
+            schedule: name.clone(),
+            message,
+        };
+        let input = serde_json::to_string(trigger).map_err(|e| error(e.to_string()))?;
+        let target = Target::builder()
+            .arn(&self.target.queue_arn)
+            .role_arn(&self.target.role_arn)
+            .input(input)
+            .build()
+            .map_err(|e| error(e.to_string()))?;
+        let window = FlexibleTimeWindow::builder()
+            .mode(FlexibleTimeWindowMode::Off)
+            .build()
+            .map_err(|e| error(e.to_string()))?;
+        let result = self
+            .client
+            .create_schedule()
+            .name(&name)
+            .group_name(&self.target.group)
+            .schedule_expression(at_expression(trigger.fire_at))
+            .schedule_expression_timezone("UTC")
+            .flexible_time_window(window)
+            .action_after_completion(ActionAfterCompletion::Delete)
+            .description(schedule_description(trigger))
+            .target(target)
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(SdkError::ServiceError(e)) if e.err().is_conflict_exception() => Ok(()),
+            Err(e) => Err(error(DisplayErrorContext(e).to_string())),
+        }
+    }
+}
+
 /// Where account poll schedules live and what they start.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PollTarget {

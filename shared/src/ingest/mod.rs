@@ -43,6 +43,9 @@ pub enum IngestError {
     Blob(String),
     #[error(transparent)]
     Connector(#[from] ConnectorError),
+    /// Scheduling an order's review request failed (worth retrying).
+    #[error("review request: {0}")]
+    ReviewRequest(String),
 }
 
 impl IngestError {
@@ -68,6 +71,7 @@ impl IngestError {
             IngestError::Store(_) => "store",
             IngestError::Blob(_) => "blob",
             IngestError::Connector(_) => "connector",
+            IngestError::ReviewRequest(_) => "review_request",
         }
     }
 }

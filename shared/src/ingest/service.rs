@@ -111,6 +111,9 @@ pub struct Ingestor<S, B, E, W> {
     /// Where a reply ingestion sends by itself is handed to the sender; without one, the
     /// sender's outbox sweep finds it (it is stored queued either way).
     outbound: Option<Arc<dyn OutboundQueue>>,
+    /// Schedules the review request of a delivered Amazon order (decision 0022); none
+    /// without it.
+    review_requests: Option<Arc<dyn crate::review_requests::service::OrderSaved>>,
 }
 
 impl<S, B, E, W> Ingestor<S, B, E, W>
@@ -129,7 +132,18 @@ where
             accounts: TenantCache::new(ACCOUNTS_TTL),
             config: ConfigCache::default(),
             outbound: None,
+            review_requests: None,
         }
+    }
+
+    /// Schedules review requests of delivered Amazon orders through `planner` when orders
+    /// are saved.
+    pub fn with_review_requests(
+        mut self,
+        planner: Arc<dyn crate::review_requests::service::OrderSaved>,
+    ) -> Self {
+        self.review_requests = Some(planner);
+        self
     }
 
     /// Hands automatic replies (`drafts::auto_send`) to the sender through `queue`.
@@ -412,6 +426,14 @@ where
             });
         }
         let written = self.store.save_order(tenant, order).await?;
+        if let Some(planner) = &self.review_requests {
+            // Named per order: a second save, or a redelivery (which may find the order
+            // written already), cannot make a second schedule.
+            planner
+                .order_saved(tenant, order, now)
+                .await
+                .map_err(|e| IngestError::ReviewRequest(e.to_string()))?;
+        }
         // A stale copy (a newer one is stored) must not replace the history's details either.
         if order.buyer_identities.is_empty() || !written {
             return Ok(IngestOutcome::OrderSaved { written });

@@ -15,6 +15,11 @@ use crate::domain::{
 use crate::sla::SlaPolicy;
 use crate::templates::{Template, TemplateId};
 
+mod review_requests;
+pub use review_requests::{
+    ReviewClaim, ReviewCounts, ReviewOutcome, ReviewRequestRecord, ReviewRequestStore,
+};
+
 /// The storage layer's one error type.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {

@@ -16,6 +16,7 @@ pub mod orders;
 mod outbound;
 mod quarantine;
 mod reports;
+mod review_requests;
 mod rules;
 mod stats;
 mod tickets;

@@ -11,11 +11,13 @@ pub mod model;
 pub mod notifications;
 mod orders;
 pub mod reports;
+pub mod solicitations;
 
 pub use lwa::{LwaClient, LwaCredentials};
 pub use mapping::{carrier_code, to_domain_order};
 pub use orders::{SearchOrdersQuery, SearchWindow, SpApiConfig, SpApiOrders};
 pub use reports::{ReportsConfig, SpApiReports};
+pub use solicitations::{ReviewSolicitor, Solicited, SpApiSolicitations};
 
 /// An SP-API region; each has its own endpoint and covers a set of marketplaces.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

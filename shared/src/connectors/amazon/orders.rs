@@ -16,8 +16,8 @@ use super::model::{self, FulfilledBy, FulfillmentStatus, IncludedData};
 use super::{LwaClient, Region, mapping};
 
 const ORDERS_PATH: &str = "/orders/2026-01-01/orders";
-const RATE_HEADER: &str = "x-amzn-ratelimit-limit";
-const REQUEST_ID_HEADER: &str = "x-amzn-requestid";
+pub(super) const RATE_HEADER: &str = "x-amzn-ratelimit-limit";
+pub(super) const REQUEST_ID_HEADER: &str = "x-amzn-requestid";
 
 /// The time filter of `searchOrders`: the API wants exactly one of `createdAfter` and
 /// `lastUpdatedAfter`, which this type makes the only possibility.
@@ -164,7 +164,7 @@ impl SpApiConfig {
         }
     }
 
-    fn base_url(&self) -> &str {
+    pub(super) fn base_url(&self) -> &str {
         self.endpoint
             .as_deref()
             .unwrap_or(self.region.endpoint())
@@ -212,6 +212,16 @@ impl SpApiOrders {
 
     pub fn config(&self) -> &SpApiConfig {
         &self.config
+    }
+
+    /// The account's LWA client, for its other SP-API clients (one token cache per account).
+    pub fn lwa(&self) -> &Arc<LwaClient> {
+        &self.lwa
+    }
+
+    /// The HTTPS client, shared with the account's other SP-API clients.
+    pub fn http(&self) -> &reqwest::Client {
+        &self.http
     }
 
     /// One page of `searchOrders`, as Amazon sent it.
