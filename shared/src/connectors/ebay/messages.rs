@@ -9,7 +9,7 @@ use reqwest::Method;
 use serde::de::DeserializeOwned;
 
 use crate::connectors::error::{CallContext, ConnectorError, ErrorKind};
-use crate::connectors::http::{HttpConfig, RateLimit, RawResponse};
+use crate::connectors::http::{HttpConfig, RateLimit};
 use crate::connectors::{
     ChannelMessage, ConversationSource, MessagePage, OutgoingReply, ReplyTransport, SentReply,
 };
