@@ -121,6 +121,8 @@ struct AmazonState {
     counter: Arc<AtomicU64>,
     reports: Reports,
     solicitations: solicitations::Ledger,
+    /// `x-amzn-RateLimit-Limit` announced on Orders answers (starts as the config's).
+    rate_header: Arc<Mutex<Option<f64>>>,
 }
 
 /// A running LWA + SP-API sandbox; it stops when dropped.
@@ -161,6 +163,7 @@ impl AmazonSandbox {
         let state = AmazonState {
             tokens,
             oauth,
+            rate_header: Arc::new(Mutex::new(config.rate_limit_header)),
             config: Arc::new(config),
             orders: Arc::new(Mutex::new(orders)),
             counter: Arc::new(AtomicU64::new(0)),
@@ -266,6 +269,16 @@ impl AmazonSandbox {
     /// The refresh token stops working: the token endpoint answers `invalid_grant`.
     pub fn revoke_refresh_token(&self) {
         self.state.tokens.revoke_refresh_token();
+    }
+
+    /// From now on Orders answers announce this rate (`x-amzn-RateLimit-Limit`), as Amazon
+    /// does for an account whose usage plan differs from the default; `None` stops it.
+    pub fn set_rate_limit_header(&self, per_second: Option<f64>) {
+        *self
+            .state
+            .rate_header
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()) = per_second;
     }
 
     /// Adds or replaces an order, shaped like the model's `Order` with every dataset filled.
@@ -454,7 +467,8 @@ fn check_token(state: &AmazonState, headers: &HeaderMap) -> Option<Response> {
 }
 
 fn with_rate_header(state: &AmazonState, mut response: Response) -> Response {
-    if let Some(rate) = state.config.rate_limit_header
+    let rate = *state.rate_header.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some(rate) = rate
         && let Ok(value) = HeaderValue::from_str(&rate.to_string())
     {
         response

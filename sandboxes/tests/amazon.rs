@@ -431,6 +431,25 @@ async fn the_rate_limit_header_slows_the_client_instead_of_hitting_429s() {
 }
 
 #[tokio::test]
+async fn a_higher_announced_rate_lifts_the_clients_default_usage_plan() {
+    let sandbox = AmazonSandbox::start().await.unwrap();
+    let id = some_order_id(&sandbox);
+    // One call, then one every 100 s: without the header the second call would wait that long.
+    let client = client_with(&sandbox, |c| c.get_rate = RateLimit::new(0.01, 1));
+    sandbox.set_rate_limit_header(Some(50.0));
+
+    let calls = async {
+        for _ in 0..5 {
+            client.order(&id).await.unwrap();
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(20), calls)
+        .await
+        .expect("the announced 50/s replaced the 0.01/s plan after the first answer");
+    assert_eq!(sandbox.faults().count(GET_ORDER_ROUTE), 5);
+}
+
+#[tokio::test]
 async fn an_expired_access_token_is_replaced_once_and_the_call_succeeds() {
     let sandbox = AmazonSandbox::start().await.unwrap();
     let id = some_order_id(&sandbox);

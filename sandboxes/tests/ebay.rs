@@ -313,6 +313,53 @@ async fn a_send_answered_too_late_is_found_in_the_conversation_not_sent_twice() 
 }
 
 #[tokio::test]
+async fn a_send_accepted_with_a_cut_off_answer_is_confirmed_from_the_conversation() {
+    let sandbox = EbaySandbox::start().await.unwrap();
+    let conversation = sandbox.conversation_ids()[0].clone();
+    sandbox
+        .faults()
+        .push(SEND_MESSAGE_ROUTE, Fault::TruncatedBody);
+
+    let sent = client(&sandbox)
+        .send_reply(&reply(&conversation, "Refund issued today."))
+        .await
+        .unwrap();
+
+    let delivered = sandbox.sent();
+    assert_eq!(delivered.len(), 1);
+    assert_eq!(
+        sent.message_id.as_deref(),
+        delivered[0].1["messageId"].as_str(),
+        "the id comes from the conversation read back"
+    );
+    assert_eq!(sandbox.faults().count(SEND_MESSAGE_ROUTE), 1);
+    assert_eq!(sandbox.faults().count(GET_CONVERSATION_ROUTE), 1);
+}
+
+#[tokio::test]
+async fn a_success_with_a_garbled_body_and_no_message_is_unknown_not_sent_again() {
+    let sandbox = EbaySandbox::start().await.unwrap();
+    let conversation = sandbox.conversation_ids()[0].clone();
+    // A 200 that is not eBay's answer (the sandbox did not carry the send out).
+    sandbox
+        .faults()
+        .push(SEND_MESSAGE_ROUTE, Fault::InvalidJson);
+
+    let err = client(&sandbox)
+        .send_reply(&reply(&conversation, "Refund issued today."))
+        .await
+        .unwrap_err();
+
+    assert!(matches!(err.kind, ErrorKind::OutcomeUnknown(_)), "{err}");
+    assert!(sandbox.sent().is_empty());
+    assert_eq!(
+        sandbox.faults().count(SEND_MESSAGE_ROUTE),
+        1,
+        "eBay may have taken it: never sent again"
+    );
+}
+
+#[tokio::test]
 async fn a_send_that_never_arrived_is_checked_then_sent_again() {
     let sandbox = EbaySandbox::start().await.unwrap();
     let conversation = sandbox.conversation_ids()[0].clone();

@@ -108,7 +108,8 @@ impl fmt::Display for Summary {
             self.messages,
             self.stored,
             self.quarantined,
-            self.lost,
+            // One figure for what is lost: buyer messages and agent replies alike.
+            self.lost + self.replies_lost,
             self.duplicated,
             self.replies,
             self.sent_once,
@@ -299,6 +300,10 @@ mod tests {
             (2, 1, 1, 1)
         );
         assert!(!summary.clean());
+        assert!(
+            summary.to_string().contains(" lost=1 "),
+            "a reply recorded delivered and never sent is counted lost: {summary}"
+        );
     }
 
     #[test]

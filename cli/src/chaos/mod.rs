@@ -117,6 +117,10 @@ pub async fn chaos(args: &ChaosArgs) -> Result<Summary, Error> {
     let mut rng = Rng::new(args.seed ^ 0xC4A0_5EED);
 
     inject_faults(&stack, args);
+    // The sandbox announces a raised usage plan (as Amazon's `x-amzn-RateLimit-Limit` does for
+    // such accounts): at the default getOrder rate (0.5/s) the run's order lookups alone would
+    // take half an hour, and the run measures loss and duplication, not Amazon's quota.
+    stack.sandboxes.amazon.set_rate_limit_header(Some(20.0));
     stack
         .emulator
         .set_write_throttle(args.throttle_percent, args.seed)

@@ -9,7 +9,7 @@ use reqwest::Method;
 use serde::de::DeserializeOwned;
 
 use crate::connectors::error::{CallContext, ConnectorError, ErrorKind};
-use crate::connectors::http::{HttpConfig, RateLimit, RawResponse};
+use crate::connectors::http::{HttpConfig, RateLimit};
 use crate::connectors::{
     ChannelMessage, ConversationSource, MessagePage, OutgoingReply, ReplyTransport, SentReply,
 };
@@ -264,7 +264,8 @@ impl EbayMessages {
     /// `sendMessage`. Retries only what cannot have been delivered; after a failure that may
     /// have been delivered (timeout, 500, broken connection) it reads the conversation back and
     /// either reports the message found or, if not found, sends again. If even that check
-    /// fails the answer is [`ErrorKind::OutcomeUnknown`].
+    /// fails the answer is [`ErrorKind::OutcomeUnknown`]. A success with an unreadable body is
+    /// read back too, but never sent again.
     pub async fn send_message(
         &self,
         request: &SendMessageRequest,
@@ -282,7 +283,12 @@ impl EbayMessages {
                     .attempt(&ctx, Method::POST, "/send_message", &[], Some(&body))
                     .await
                 {
-                    Ok(response) if response.is_success() => return Ok(read_sent(&ctx, &response)),
+                    Ok(response) if response.is_success() => {
+                        return match response.json::<SendMessageResponse>(&ctx) {
+                            Ok(sent) => Ok(sent_reply(sent)),
+                            Err(unreadable) => self.confirm(request, started, unreadable).await,
+                        };
+                    }
                     Ok(response) => classify_error(&ctx, &response),
                     Err(err) => err,
                 };
@@ -300,6 +306,32 @@ impl EbayMessages {
                 }
             })
             .await
+    }
+
+    /// A 2xx whose body is not a `sendMessage` answer (a proxy's page, a cut-off body) says
+    /// little: the conversation read back tells whether the message is there. Not there (or
+    /// not readable) is reported as unknown rather than sent again: eBay may have taken it.
+    async fn confirm(
+        &self,
+        request: &SendMessageRequest,
+        started: DateTime<Utc>,
+        unreadable: ConnectorError,
+    ) -> Result<SentReply, ConnectorError> {
+        let ctx = self.context("sendMessage");
+        let unknown = |why: String| {
+            Err(ctx.error(ErrorKind::OutcomeUnknown(format!(
+                "sendMessage answered success with an unreadable body ({}); {why}",
+                unreadable.kind
+            ))))
+        };
+        match self.find_sent(request, started).await {
+            Ok(Some(sent)) => Ok(sent),
+            Ok(None) => unknown("the message is not in the conversation (yet)".to_owned()),
+            Err(check) => unknown(format!(
+                "reading the conversation back failed: {}",
+                check.kind
+            )),
+        }
     }
 
     /// Looks for `request`'s text among the seller's messages since shortly before `started`.
@@ -426,20 +458,10 @@ fn may_have_been_delivered(err: &ConnectorError) -> bool {
         }
 }
 
-fn read_sent(ctx: &CallContext, response: &RawResponse) -> SentReply {
-    match response.json::<SendMessageResponse>(ctx) {
-        Ok(sent) => SentReply {
-            message_id: Some(sent.message_id).filter(|id| !id.is_empty()),
-            sent_at: parse_time(sent.created_date.as_deref()),
-        },
-        Err(err) => {
-            // eBay accepted the message; sending it again would duplicate it.
-            tracing::warn!(account = %ctx.account, error = %err.kind, "sendMessage accepted but its answer is unreadable");
-            SentReply {
-                message_id: None,
-                sent_at: None,
-            }
-        }
+fn sent_reply(sent: SendMessageResponse) -> SentReply {
+    SentReply {
+        message_id: Some(sent.message_id).filter(|id| !id.is_empty()),
+        sent_at: parse_time(sent.created_date.as_deref()),
     }
 }
 
