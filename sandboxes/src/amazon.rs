@@ -8,6 +8,9 @@
 //!   with bodies shaped like the model (`SearchOrdersResponse`, `GetOrderResponse`,
 //!   `ErrorList`).
 //!
+//! - Messaging v1 (`getMessagingActionsForOrder` and the seller-initiated messages): see
+//!   [`messaging`].
+//!
 //! Orders are generated from a seed (same seed, same orders) and tests can add their own.
 
 // Handlers return their refusal (`Err(Response)`) early; the size of that is irrelevant here.
@@ -34,6 +37,11 @@ use crate::faults::{self, Fault, FaultLayer, Faults};
 use crate::rng::Rng;
 use crate::server::{self, Running};
 use crate::tokens::{self, ClientAuth, TokenCheck, TokenEndpoint, TokenIssuer};
+
+mod messaging;
+pub use messaging::{
+    GET_MESSAGING_ACTIONS_ROUTE, MessagingRequest, SentMessage, offered_for, operation_route,
+};
 
 pub const REFRESH_TOKEN_ROUTE: &str = "refreshToken";
 pub const SEARCH_ORDERS_ROUTE: &str = "searchOrders";
@@ -102,6 +110,7 @@ struct AmazonState {
     tokens: TokenIssuer,
     oauth: TokenEndpoint,
     counter: Arc<AtomicU64>,
+    messaging: messaging::MessagingState,
 }
 
 /// A running LWA + SP-API sandbox; it stops when dropped.
@@ -145,6 +154,7 @@ impl AmazonSandbox {
             config: Arc::new(config),
             orders: Arc::new(Mutex::new(orders)),
             counter: Arc::new(AtomicU64::new(0)),
+            messaging: Default::default(),
         };
         let faults = Faults::default();
         let layer = |route| {
@@ -170,6 +180,7 @@ impl AmazonSandbox {
                 "/orders/2026-01-01/orders/{orderId}",
                 get(get_order).layer(layer(GET_ORDER_ROUTE)),
             )
+            .merge(messaging::routes(&faults))
             .layer(middleware::from_fn_with_state(state.clone(), request_id))
             .with_state(state.clone());
         let server = server::serve(router, addr).await?;
@@ -225,6 +236,24 @@ impl AmazonSandbox {
             .lock()
             .unwrap()
             .insert(order_id(&order), order);
+    }
+
+    /// Fixes the Messaging actions offered for order `id` (instead of the sandbox's rule).
+    pub fn set_offered_actions(&self, id: &str, actions: &[&str]) {
+        self.state.messaging.offered.lock().unwrap().insert(
+            id.to_owned(),
+            actions.iter().map(|a| (*a).to_owned()).collect(),
+        );
+    }
+
+    /// The Messaging API messages accepted so far, in order.
+    pub fn sent_messages(&self) -> Vec<SentMessage> {
+        self.state.messaging.sent.lock().unwrap().clone()
+    }
+
+    /// Every Messaging POST received (token refused, invalid or accepted), in order.
+    pub fn messaging_requests(&self) -> Vec<MessagingRequest> {
+        self.state.messaging.requests.lock().unwrap().clone()
     }
 
     /// Changes a stored order in place; `false` if there is none with this id.

@@ -107,6 +107,7 @@ fn buyer(channel: Channel) -> Message {
                 Channel::Amazon => ALIAS.into(),
                 _ => "C-991".into(),
             }),
+            order_action: None,
         },
         sent_at: at(ASKED),
         received_at: at(ASKED) + Duration::seconds(40),

@@ -1,5 +1,6 @@
 //! Amazon: Login with Amazon (LWA) access tokens and the Selling Partner API Orders 2026-01-01
-//! (`searchOrders`, `getOrder`), and ORDER_CHANGE notifications from SQS. Buyer messages have no
+//! (`searchOrders`, `getOrder`), the Messaging API's seller-initiated actions on an order
+//! (`messaging`), and ORDER_CHANGE notifications from SQS. Buyer messages have no
 //! API; they arrive by e-mail (`inbound_mail`).
 
 use std::fmt;
@@ -7,12 +8,14 @@ use std::str::FromStr;
 
 mod lwa;
 mod mapping;
+pub mod messaging;
 pub mod model;
 pub mod notifications;
 mod orders;
 
 pub use lwa::{LwaClient, LwaCredentials};
 pub use mapping::{carrier_code, to_domain_order};
+pub use messaging::SpApiMessaging;
 pub use orders::{SearchOrdersQuery, SearchWindow, SpApiConfig, SpApiOrders};
 
 /// An SP-API region; each has its own endpoint and covers a set of marketplaces.

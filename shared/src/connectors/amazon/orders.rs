@@ -16,8 +16,8 @@ use super::model::{self, FulfilledBy, FulfillmentStatus, IncludedData};
 use super::{LwaClient, Region, mapping};
 
 const ORDERS_PATH: &str = "/orders/2026-01-01/orders";
-const RATE_HEADER: &str = "x-amzn-ratelimit-limit";
-const REQUEST_ID_HEADER: &str = "x-amzn-requestid";
+pub(super) const RATE_HEADER: &str = "x-amzn-ratelimit-limit";
+pub(super) const REQUEST_ID_HEADER: &str = "x-amzn-requestid";
 
 /// The time filter of `searchOrders`: the API wants exactly one of `createdAfter` and
 /// `lastUpdatedAfter`, which this type makes the only possibility.
@@ -164,7 +164,7 @@ impl SpApiConfig {
         }
     }
 
-    fn base_url(&self) -> &str {
+    pub(super) fn base_url(&self) -> &str {
         self.endpoint
             .as_deref()
             .unwrap_or(self.region.endpoint())
@@ -212,6 +212,16 @@ impl SpApiOrders {
 
     pub fn config(&self) -> &SpApiConfig {
         &self.config
+    }
+
+    /// The account's LWA client, for the account's other SP-API clients (Messaging).
+    pub fn lwa(&self) -> &Arc<LwaClient> {
+        &self.lwa
+    }
+
+    /// The HTTP client this one uses (one connection pool per process).
+    pub fn http_client(&self) -> &reqwest::Client {
+        &self.http
     }
 
     /// One page of `searchOrders`, as Amazon sent it.
@@ -354,7 +364,7 @@ fn error_list(response: &RawResponse) -> Option<model::ErrorList> {
 
 /// Whether Amazon refused the access token itself (expired, revoked), as opposed to the
 /// account lacking a role: only then can a new token help.
-fn token_refused(response: &RawResponse) -> bool {
+pub(super) fn token_refused(response: &RawResponse) -> bool {
     match response.status {
         401 => true,
         403 => error_list(response).is_some_and(|list| {
@@ -368,7 +378,7 @@ fn token_refused(response: &RawResponse) -> bool {
     }
 }
 
-fn classify_error(ctx: &CallContext, response: &RawResponse) -> ConnectorError {
+pub(super) fn classify_error(ctx: &CallContext, response: &RawResponse) -> ConnectorError {
     let status = response.status;
     let (code, detail) = match error_list(response).and_then(|l| l.errors.into_iter().next()) {
         Some(e) => {
