@@ -118,6 +118,7 @@ pub async fn run(args: DevArgs) -> Result<(), Box<dyn std::error::Error + Send +
         .with_redrive(redrive)
         .with_accounts(vault, schedules)
         .with_escalations(stack.escalation_scheduler())
+        .with_order_messaging(stack.order_messaging())
         .with_tracking(
             stack.trackers().await?,
             marketdesk::tracking::RefreshPolicy::from_lookup(|k| std::env::var(k).ok()),

@@ -144,6 +144,16 @@ impl LocalStack {
         Ok(TenantTrackers::from_settings(Arc::new(clients), &self.settings()).await?)
     }
 
+    /// The accounts' clients the stack's API asks Amazon's Messaging API through (order
+    /// actions), built as the deployed API builds them.
+    pub fn order_messaging(&self) -> Arc<ChannelClients<SecretsManager>> {
+        Arc::new(ChannelClients::new(
+            SecretsManager::from_config(&self.config),
+            self.sandboxes.endpoints(),
+            HttpConfig::default(),
+        ))
+    }
+
     /// Where the API writes connected accounts' credentials and poll schedules: the emulator's
     /// Secrets Manager (which the stack's pollers read) and its Scheduler.
     pub fn account_provisioning(&self) -> (SecretsManager, EventBridgePollSchedules) {

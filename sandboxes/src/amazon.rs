@@ -12,6 +12,8 @@
 //!   `getReportDocument` → the document): see `amazon/reports.rs`.
 //! - Solicitations v1 (`amazon::solicitations`): the review request's actions and its creation,
 //!   once per order, 5 to 30 days after delivery.
+//! - Messaging v1 (`getMessagingActionsForOrder` and the seller-initiated messages): see
+//!   [`messaging`].
 //!
 //! Orders are generated from a seed (same seed, same orders) and tests can add their own.
 
@@ -50,6 +52,10 @@ use crate::tokens::{self, ClientAuth, TokenCheck, TokenEndpoint, TokenIssuer};
 mod solicitations;
 pub use solicitations::{
     CREATE_REVIEW_SOLICITATION_ROUTE, GET_SOLICITATION_ACTIONS_ROUTE, Solicitation,
+};
+mod messaging;
+pub use messaging::{
+    GET_MESSAGING_ACTIONS_ROUTE, MessagingRequest, SentMessage, offered_for, operation_route,
 };
 
 pub const REFRESH_TOKEN_ROUTE: &str = "refreshToken";
@@ -123,6 +129,7 @@ struct AmazonState {
     solicitations: solicitations::Ledger,
     /// `x-amzn-RateLimit-Limit` announced on Orders answers (starts as the config's).
     rate_header: Arc<Mutex<Option<f64>>>,
+    messaging: messaging::MessagingState,
 }
 
 /// A running LWA + SP-API sandbox; it stops when dropped.
@@ -169,6 +176,7 @@ impl AmazonSandbox {
             counter: Arc::new(AtomicU64::new(0)),
             reports: Reports::default(),
             solicitations: solicitations::Ledger::default(),
+            messaging: Default::default(),
         };
         let faults = Faults::default();
         let layer = |route| {
@@ -218,6 +226,7 @@ impl AmazonSandbox {
                 "/solicitations/v1/orders/{amazonOrderId}/solicitations/productReviewAndSellerFeedback",
                 post(solicitations::create_review).layer(layer(CREATE_REVIEW_SOLICITATION_ROUTE)),
             )
+            .merge(messaging::routes(&faults))
             .layer(middleware::from_fn_with_state(state.clone(), request_id))
             .with_state(state.clone());
         let server = server::serve(router, addr).await?;
@@ -288,6 +297,24 @@ impl AmazonSandbox {
             .lock()
             .unwrap()
             .insert(order_id(&order), order);
+    }
+
+    /// Fixes the Messaging actions offered for order `id` (instead of the sandbox's rule).
+    pub fn set_offered_actions(&self, id: &str, actions: &[&str]) {
+        self.state.messaging.offered.lock().unwrap().insert(
+            id.to_owned(),
+            actions.iter().map(|a| (*a).to_owned()).collect(),
+        );
+    }
+
+    /// The Messaging API messages accepted so far, in order.
+    pub fn sent_messages(&self) -> Vec<SentMessage> {
+        self.state.messaging.sent.lock().unwrap().clone()
+    }
+
+    /// Every Messaging POST received (token refused, invalid or accepted), in order.
+    pub fn messaging_requests(&self) -> Vec<MessagingRequest> {
+        self.state.messaging.requests.lock().unwrap().clone()
     }
 
     /// Changes a stored order in place; `false` if there is none with this id.

@@ -15,6 +15,7 @@ pub mod json;
 mod marketplaces;
 pub mod openapi;
 mod ops;
+pub mod order_actions;
 mod paging;
 mod policies;
 mod preconditions;
@@ -34,7 +35,7 @@ use axum::routing::{delete, get, post, put};
 use marketdesk::accounts::{CredentialVault, NotConfigured, PollSchedules};
 use marketdesk::auth::DevTokens;
 use marketdesk::escalation::{NoSchedules, ScheduleSync};
-use marketdesk::outbound::OutboundQueue;
+use marketdesk::outbound::{NoOrderMessaging, OrderMessaging, OutboundQueue};
 use marketdesk::redrive::{NoRedrive, Redrive};
 use marketdesk::store::{
     AccountStore, ConfigStore, CustomerStore, FeedbackStore, InsightStore, OrderStore,
@@ -66,6 +67,8 @@ pub struct AppState<S> {
     /// Carrier tracking the ticket view refreshes stale shipments with (none: as stored).
     pub tracking: Arc<dyn marketdesk::tracking::LiveTracking>,
     pub tracking_policy: marketdesk::tracking::RefreshPolicy,
+    /// Amazon's Messaging API, for the actions offered on a ticket's order (none: 503).
+    pub order_messaging: Arc<dyn OrderMessaging>,
 }
 
 impl<S: std::fmt::Debug> std::fmt::Debug for AppState<S> {
@@ -91,6 +94,7 @@ impl<S> Clone for AppState<S> {
             escalations: self.escalations.clone(),
             tracking: self.tracking.clone(),
             tracking_policy: self.tracking_policy,
+            order_messaging: self.order_messaging.clone(),
         }
     }
 }
@@ -109,6 +113,7 @@ impl<S> AppState<S> {
             escalations: Arc::new(NoSchedules),
             tracking: Arc::new(marketdesk::tracking::no_live_tracking()),
             tracking_policy: marketdesk::tracking::RefreshPolicy::default(),
+            order_messaging: Arc::new(NoOrderMessaging),
         }
     }
 
@@ -125,6 +130,7 @@ impl<S> AppState<S> {
             escalations: Arc::new(NoSchedules),
             tracking: Arc::new(marketdesk::tracking::no_live_tracking()),
             tracking_policy: marketdesk::tracking::RefreshPolicy::default(),
+            order_messaging: Arc::new(NoOrderMessaging),
         }
     }
 
@@ -169,6 +175,12 @@ impl<S> AppState<S> {
     ) -> Self {
         self.tracking = Arc::new(tracker);
         self.tracking_policy = policy;
+        self
+    }
+
+    /// Order actions ask Amazon's Messaging API through `messaging`.
+    pub fn with_order_messaging(mut self, messaging: Arc<dyn OrderMessaging>) -> Self {
+        self.order_messaging = messaging;
         self
     }
 
@@ -255,6 +267,14 @@ pub fn app<S: ApiStore>(state: AppState<S>) -> Router {
         .route(
             "/v1/tickets/{id}/no-response-needed",
             post(writes::no_response_needed::<S>),
+        )
+        .route(
+            "/v1/tickets/{id}/order-actions",
+            get(order_actions::list::<S>),
+        )
+        .route(
+            "/v1/tickets/{id}/order-actions/{action}",
+            post(order_actions::send::<S>),
         )
         .route(
             "/v1/reports/response-rate",

@@ -20,12 +20,12 @@ async fn main() -> Result<(), lambda_http::Error> {
     let store = DynamoStore::from_config(&config, &settings.table);
     let env = |k: &str| std::env::var(k).ok();
     // The ticket view refreshes stale shipments; without carrier credentials it shows links.
-    let clients = ChannelClients::new(
+    let clients = std::sync::Arc::new(ChannelClients::new(
         SecretsManager::from_config(&config),
         Endpoints::from_lookup(env),
         HttpConfig::default(),
-    );
-    let tracker = TenantTrackers::from_settings(std::sync::Arc::new(clients), &settings).await;
+    ));
+    let tracker = TenantTrackers::from_settings(clients.clone(), &settings).await;
     let poll_target = PollTarget::from_settings(&settings);
     let escalations = ScheduleTarget::from_settings(&settings);
     let queue_url = settings
@@ -43,6 +43,8 @@ async fn main() -> Result<(), lambda_http::Error> {
     }
     let mut state = api::AppState::deployed(store, outbound)
         .with_redrive(redrive)
+        // Amazon Messaging API actions on a ticket's order, with the accounts' own clients.
+        .with_order_messaging(clients)
         .with_cors_origins(api::cors::origins_from_env()?);
     // Without a poll target the rest of the API still serves; account changes answer 503.
     match poll_target {

@@ -1,4 +1,6 @@
-//! Sends accepted replies through their channel: the consumer of the outbound queue.
+//! Sends accepted replies through their channel: the consumer of the outbound queue. Amazon
+//! Messaging API actions on an order (`ExternalRefs::order_action`) go the same way, through
+//! [`OrderMessaging`], after checking that Amazon still offers the action.
 //!
 //! For each [`OutboundMessage`] the reply is read from its ticket and, if still queued, built
 //! ([`marketdesk::outbound::build`]) and sent at most once (docs/decisions/0006): a conditional
@@ -24,8 +26,8 @@ use marketdesk::domain::{
 };
 use marketdesk::escalation::{EscalationScheduler, ticket_url};
 use marketdesk::outbound::{
-    ChannelReplies, MailTransport, OutboundError, OutboundMessage, OutboundQueue, Outgoing,
-    ReplyContext, build, reply_effect,
+    ChannelReplies, MailTransport, OrderMessaging, OutboundError, OutboundMessage, OutboundQueue,
+    Outgoing, ReplyContext, build, reply_effect,
 };
 use marketdesk::reports::{Handling, Recorder, tenant_time_zone};
 use marketdesk::store::{
@@ -122,7 +124,7 @@ impl<S, M, C, K, N> Sender<S, M, C, K, N>
 where
     S: SenderStore,
     M: MailTransport,
-    C: ChannelReplies,
+    C: ChannelReplies + OrderMessaging,
     K: EscalationScheduler,
     N: Notifier,
 {
@@ -218,7 +220,9 @@ where
         match &message.delivery {
             Some(DeliveryState::Delivered { at }) => {
                 // The send and its record happened; the SLA update may not have.
-                self.stop_clock(view.ticket, &message, *at, now).await?;
+                if message.external.order_action.is_none() {
+                    self.stop_clock(view.ticket, &message, *at, now).await?;
+                }
                 return Ok(Outcome::AlreadyDelivered);
             }
             Some(DeliveryState::Failed { reason, .. }) => {
@@ -270,6 +274,27 @@ where
         let sent = match &outgoing {
             Outgoing::Mail(mail) => self.mail.send_mail(&account.id, mail).await.map(|_| ()),
             Outgoing::Channel(reply) => self.channels.send_reply(&account, reply).await.map(|_| ()),
+            Outgoing::Action(action) => {
+                // Amazon's offer changes (an order ships, a window closes): checked again
+                // right before sending, under the claim.
+                match self
+                    .channels
+                    .offered_actions(&account, &action.order, &action.marketplace)
+                    .await
+                {
+                    Ok(Some(offered)) if offered.contains(&action.action) => {
+                        self.channels.send_action(&account, action).await
+                    }
+                    Ok(_) => {
+                        let detail = format!(
+                            "Amazon does not offer {} for order {} any more",
+                            action.action, action.order
+                        );
+                        return self.fail(&view, message, "not_offered", &detail, now).await;
+                    }
+                    Err(e) => Err(e),
+                }
+            }
         };
         if let Err(err) = sent {
             if err.is_transient() {
@@ -302,7 +327,11 @@ where
                 return Err(e.into());
             }
         }
-        self.stop_clock(view.ticket, &delivered, now, now).await?;
+        // A Messaging API action starts a message; it answers no buyer message, so it stops
+        // no clock and counts as no reply.
+        if delivered.external.order_action.is_none() {
+            self.stop_clock(view.ticket, &delivered, now, now).await?;
+        }
         Ok(Outcome::Delivered)
     }
 

@@ -11,7 +11,8 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
 use super::amazon::{
-    LwaClient, LwaCredentials, Region, ReportsConfig, SpApiConfig, SpApiOrders, SpApiReports,
+    LwaClient, LwaCredentials, Region, ReportsConfig, SpApiConfig, SpApiMessaging, SpApiOrders,
+    SpApiReports,
 };
 use super::carriers::{
     AftershipConfig, AftershipTracking, ClientCredentials, DhlConfig, DhlTracking, FedexConfig,
@@ -133,6 +134,7 @@ struct ShopifyToken {
 
 /// The account version clients were built for, and the clients.
 type Built = (u64, Arc<AccountClients>);
+type BuiltMessaging = (u64, Arc<SpApiMessaging>);
 
 /// Builds and keeps the clients of every account this process has met.
 pub struct ChannelClients<S> {
@@ -144,6 +146,8 @@ pub struct ChannelClients<S> {
     client: std::sync::OnceLock<reqwest::Client>,
     page_size: Option<u32>,
     built: Mutex<HashMap<(TenantId, AccountId), Built>>,
+    /// Amazon accounts' Messaging clients (their own 1 request/s bucket), per account version.
+    messaging: Mutex<HashMap<(TenantId, AccountId), BuiltMessaging>>,
 }
 
 fn credentials_error(account: &ChannelAccount, reason: impl std::fmt::Display) -> ConnectorError {
@@ -164,6 +168,7 @@ impl<S: SecretSource> ChannelClients<S> {
             http,
             page_size: None,
             built: Mutex::new(HashMap::new()),
+            messaging: Mutex::new(HashMap::new()),
         }
     }
 
@@ -195,6 +200,35 @@ impl<S: SecretSource> ChannelClients<S> {
             .expect("poisoned")
             .insert(key, (account.version, clients.clone()));
         Ok(clients)
+    }
+
+    /// The Messaging API client of an Amazon account, sharing its Orders client's token.
+    pub async fn amazon_messaging(
+        &self,
+        account: &ChannelAccount,
+    ) -> Result<Arc<SpApiMessaging>, ConnectorError> {
+        let key = (account.tenant.clone(), account.id.clone());
+        if let Some((version, client)) = self.messaging.lock().expect("poisoned").get(&key)
+            && *version == account.version
+        {
+            return Ok(client.clone());
+        }
+        let AccountClients::Amazon(orders) = &*self.clients(account).await? else {
+            return Err(
+                CallContext::new("sp-api", account.id.as_str(), "messaging").error(
+                    ErrorKind::InvalidRequest(format!(
+                        "{} has no Amazon Messaging API",
+                        account.channel
+                    )),
+                ),
+            );
+        };
+        let client = Arc::new(SpApiMessaging::sharing(orders));
+        self.messaging
+            .lock()
+            .expect("poisoned")
+            .insert(key, (account.version, client.clone()));
+        Ok(client)
     }
 
     async fn grant(&self, account: &ChannelAccount) -> Result<RefreshGrant, ConnectorError> {

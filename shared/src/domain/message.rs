@@ -56,6 +56,25 @@ pub struct ExternalRefs {
     /// The channel's conversation id (eBay) or relay alias (Amazon).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub conversation: Option<String>,
+    /// Set on a seller-initiated Amazon Messaging API action: the sender sends the message
+    /// through that action on the order, not by e-mail.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order_action: Option<OrderAction>,
+}
+
+/// An Amazon Messaging API action (`unexpectedProblem`, `confirmDeliveryDetails`…) on an order,
+/// as an outbound message carries it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct OrderAction {
+    /// The action's name as `getMessagingActionsForOrder` lists it.
+    pub action: String,
+    pub order: super::OrderId,
+    /// The marketplace the order was placed in.
+    pub marketplace: String,
+    /// The `Idempotency-Key` the request carried, if any: a retry with it sends nothing new.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub idempotency_key: Option<String>,
 }
 
 /// Delivery of an outbound message.

@@ -18,7 +18,9 @@ pub use channel::{Channel, Marketplace};
 pub use claim::{Claim, ClaimKind, ClaimStatus, Feedback, FeedbackRating};
 pub use customer::{Customer, Identity, IdentityKind};
 pub use ids::*;
-pub use message::{Attachment, AuthorKind, DeliveryState, Direction, ExternalRefs, Message};
+pub use message::{
+    Attachment, AuthorKind, DeliveryState, Direction, ExternalRefs, Message, OrderAction,
+};
 pub use order::{
     FulfillmentChannel, Money, Order, OrderItem, OrderRef, Shipment, ShipmentStatus, TrackingEvent,
 };

@@ -262,6 +262,7 @@ impl InboundMail {
             in_reply_to: self.in_reply_to.clone(),
             references: self.references.clone(),
             conversation: self.amazon.as_ref().map(|r| r.alias.clone()),
+            order_action: None,
         }
     }
 }

@@ -9,8 +9,9 @@
 //!   [`OutboundError`], which never heals by retrying.
 //! - [`reply_effect`]: the ticket after a delivered reply (SLA clock stopped, response time
 //!   counted for reports).
-//! - Ports: [`MailTransport`] (SES, `adapters::ses`) and [`ChannelReplies`] (a channel's own
-//!   messaging API, through `connectors::accounts::ChannelClients`).
+//! - Ports: [`MailTransport`] (SES, `adapters::ses`), [`ChannelReplies`] (a channel's own
+//!   messaging API, through `connectors::accounts::ChannelClients`) and [`OrderMessaging`]
+//!   (Amazon's Messaging API actions on an order, [`actions`]).
 
 use std::future::Future;
 
@@ -20,14 +21,16 @@ use serde::{Deserialize, Serialize};
 use crate::connectors::{ConnectorError, OutgoingReply, SentReply};
 use crate::domain::{
     AccountId, AuthorKind, Channel, ChannelAccount, Customer, DeliveryState, Direction,
-    IdentityKind, Message, MessageId, TenantId, Ticket, TicketId,
+    IdentityKind, Message, MessageId, OrderAction, TenantId, Ticket, TicketId,
 };
 
+pub mod actions;
 mod effect;
 mod mail;
 mod queue;
 mod transport;
 
+pub use actions::{NoOrderMessaging, OrderMessaging, OutgoingAction};
 pub use effect::{ReplyEffect, reply_effect};
 pub use mail::{is_mail_address, reply_subject};
 pub use queue::{MemoryOutboundQueue, OutboundQueue, QueueError};
@@ -48,6 +51,8 @@ pub enum Outgoing {
     Mail(OutgoingMail),
     /// A message for the channel's own API (eBay), for [`ChannelReplies`].
     Channel(OutgoingReply),
+    /// An Amazon Messaging API action on the ticket's order, for [`OrderMessaging`].
+    Action(OutgoingAction),
 }
 
 /// A complete e-mail. `Debug` leaves out the recipient and the content: both are the buyer's.
@@ -114,6 +119,8 @@ pub enum OutboundError {
     NoConversation { ticket: TicketId },
     #[error("the e-mail for message {message} could not be written: {reason}")]
     Mime { message: MessageId, reason: String },
+    #[error("message {message} is an order action marketdesk cannot send: {reason}")]
+    ActionUnsupported { message: MessageId, reason: String },
 }
 
 impl OutboundError {
@@ -132,6 +139,7 @@ impl OutboundError {
             OutboundError::NoRecipient { .. } => "no_recipient",
             OutboundError::NoConversation { .. } => "no_conversation",
             OutboundError::Mime { .. } => "mime",
+            OutboundError::ActionUnsupported { .. } => "action_unsupported",
         }
     }
 }
@@ -172,6 +180,9 @@ pub fn build(
             account_channel: ctx.account.channel,
         });
     }
+    if let Some(action) = &reply.external.order_action {
+        return order_action(ticket, reply, action).map(Outgoing::Action);
+    }
     let buyer = last_buyer_message(ctx.messages, reply);
     match ticket.channel {
         Channel::Ebay => {
@@ -203,6 +214,33 @@ pub fn build(
             mail::compose(ctx, reply, buyer, &from, &to, now).map(Outgoing::Mail)
         }
     }
+}
+
+/// A Messaging API action: Amazon tickets only, text only, within the model's limits.
+fn order_action(
+    ticket: &Ticket,
+    reply: &Message,
+    action: &OrderAction,
+) -> Result<OutgoingAction, OutboundError> {
+    let unsupported = |reason: String| OutboundError::ActionUnsupported {
+        message: reply.id.clone(),
+        reason,
+    };
+    if ticket.channel != Channel::Amazon {
+        return Err(unsupported(format!("ticket is on {}", ticket.channel)));
+    }
+    if !reply.attachments.is_empty() {
+        return Err(unsupported("attachments are not sent".to_owned()));
+    }
+    let spec = actions::spec(&action.action)
+        .ok_or_else(|| unsupported(format!("unknown action '{}'", action.action)))?;
+    actions::check_text(spec, &reply.body).map_err(unsupported)?;
+    Ok(OutgoingAction {
+        order: action.order.clone(),
+        marketplace: action.marketplace.clone(),
+        action: spec.name.to_owned(),
+        text: reply.body.clone(),
+    })
 }
 
 fn check_reply(reply: &Message) -> Result<(), OutboundError> {

@@ -107,6 +107,7 @@ fn buyer(channel: Channel) -> Message {
                 Channel::Amazon => ALIAS.into(),
                 _ => "C-991".into(),
             }),
+            order_action: None,
         },
         sent_at: at(ASKED),
         received_at: at(ASKED) + Duration::seconds(40),
@@ -395,4 +396,41 @@ fn an_automatic_reply_does_not_stop_amazons_clock() {
         reply_effect(&before, &auto, delivered, &seed_policies(), delivered),
         None
     );
+}
+
+fn order_action(name: &str) -> Message {
+    let mut action = reply(agent());
+    action.external.order_action = Some(crate::domain::OrderAction {
+        action: name.into(),
+        order: crate::domain::OrderId::parse("402-1234567-1234567").unwrap(),
+        marketplace: "APJ6JRA9NG5V4".into(),
+        idempotency_key: None,
+    });
+    action
+}
+
+#[test]
+fn an_order_action_goes_to_the_messaging_api_not_by_mail() {
+    let messages = [buyer(Channel::Amazon), order_action("unexpectedProblem")];
+    // No sender address needed: nothing is mailed.
+    let Outgoing::Action(out) = build_for(Channel::Amazon, None, &messages, None).unwrap() else {
+        panic!("a Messaging API action")
+    };
+    assert_eq!(out.action, "unexpectedProblem");
+    assert_eq!(out.order.as_str(), "402-1234567-1234567");
+    assert_eq!(out.marketplace, "APJ6JRA9NG5V4");
+    assert_eq!(out.text, messages[1].body);
+}
+
+#[test]
+fn an_order_action_that_cannot_be_sent_is_a_typed_error() {
+    for (channel, name) in [
+        (Channel::Amazon, "legalDisclosure"),
+        (Channel::Amazon, "noSuchAction"),
+        (Channel::Ebay, "unexpectedProblem"),
+    ] {
+        let messages = [buyer(channel), order_action(name)];
+        let err = build_for(channel, Some("help@acme.example"), &messages, None).unwrap_err();
+        assert_eq!(err.code(), "action_unsupported", "{channel} {name}");
+    }
 }

@@ -648,6 +648,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/tickets/{id}/order-actions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The actions Amazon offers for the ticket's order now. */
+        get: operations["list_order_actions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tickets/{id}/order-actions/{action}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send a Messaging API action on the ticket's Amazon order. */
+        post: operations["send_order_action"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/tickets/{id}/presence": {
         parameters: {
             query?: never;
@@ -1238,6 +1272,7 @@ export interface components {
             in_reply_to?: string | null;
             /** @description The channel's message id (eBay message id, e-mail Message-ID). */
             message_id?: string | null;
+            order_action?: components["schemas"]["OrderAction"] | null;
             references?: string[];
         };
         /** @description One Amazon seller feedback as marketdesk keeps it. */
@@ -1608,6 +1643,17 @@ export interface components {
             /** @description The note, for agents only; never sent to the buyer. */
             body: string;
         };
+        /** @description An action Amazon offers (`marketdesk::outbound::actions::OfferedAction`). */
+        OfferedActionSchema: {
+            /** @description The longest text, for supported actions. */
+            max_chars?: number | null;
+            /** @description Amazon's name (`unexpectedProblem`, `confirmDeliveryDetails`…). */
+            name: string;
+            /** @description What the message is for. */
+            purpose?: string | null;
+            /** @description Whether marketdesk can send it (text-only actions). */
+            supported: boolean;
+        };
         Order: {
             account: components["schemas"]["AccountId"];
             /**
@@ -1634,6 +1680,52 @@ export interface components {
             updated_at: string;
             /** Format: int64 */
             version: number;
+        };
+        /**
+         * @description An Amazon Messaging API action (`unexpectedProblem`, `confirmDeliveryDetails`…) on an order,
+         *     as an outbound message carries it.
+         */
+        OrderAction: {
+            /** @description The action's name as `getMessagingActionsForOrder` lists it. */
+            action: string;
+            /** @description The `Idempotency-Key` the request carried, if any: a retry with it sends nothing new. */
+            idempotency_key?: string | null;
+            /** @description The marketplace the order was placed in. */
+            marketplace: string;
+            order: components["schemas"]["OrderId"];
+        };
+        /** @description The answer to an accepted action. */
+        OrderActionAccepted: {
+            /** @description Whether this request stored it (false: an earlier request with the same key or text did). */
+            created: boolean;
+            /** @description Non-blocking compliance findings. */
+            findings: components["schemas"]["ComplianceFinding"][];
+            /** @description The outbound message carrying the action (delivery `queued` until the sender reports). */
+            message: components["schemas"]["Message"];
+        };
+        OrderActionRequest: {
+            /** @description The text's language (`it`); else the buyer's, else detected. */
+            language?: string | null;
+            /**
+             * @description The text sent to the buyer, in the buyer's language; within the action's limit
+             *     (2 000 chars, 800 for `confirmCustomizationDetails`, 400 for `digitalAccessKey`).
+             */
+            text: string;
+        };
+        /** @description The actions Amazon offers for the ticket's order now. */
+        OrderActions: {
+            /** @description In Amazon's order; `supported: false` for the ones marketdesk cannot send (attachments). */
+            actions: components["schemas"]["OfferedActionSchema"][];
+            /** @description The marketplace id the order was placed in. */
+            marketplace?: string | null;
+            /** @description The Amazon order id, when the ticket has one. */
+            order?: string | null;
+            /**
+             * @description Why the list is empty without asking Amazon: `not_amazon`, `no_order`, `no_account`,
+             *     or `order_unknown` (Amazon does not know the order).
+             */
+            reason?: string | null;
+            ticket: string;
         };
         /** @description A marketplace order number as the channel writes it (e.g. `305-1234567-1234567`). */
         OrderId: string;
@@ -5846,6 +5938,160 @@ export interface operations {
             };
             /** @description If-Match missing */
             428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_order_actions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Ticket id (`tkt_…`) */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The offered actions; empty with a `reason` when the ticket has no Amazon order */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderActions"];
+                };
+            };
+            /** @description No valid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such ticket for this tenant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Store or Amazon unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    send_order_action: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A retry with the same key stores and sends nothing new */
+                "Idempotency-Key"?: string | null;
+            };
+            path: {
+                /** @description Amazon's action name (`unexpectedProblem`, `confirmDeliveryDetails`, `confirmOrderDetails`, `confirmServiceDetails`, `confirmCustomizationDetails`, `digitalAccessKey`) */
+                action: string;
+                /** @description Ticket id (`tkt_…`) */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OrderActionRequest"];
+            };
+        };
+        responses: {
+            /** @description The same request was accepted before: that message, nothing new sent */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderActionAccepted"];
+                };
+            };
+            /** @description Stored as a queued outbound message; the sender sends it once */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderActionAccepted"];
+                };
+            };
+            /** @description Invalid request (text blank or too long, bad key) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such ticket for this tenant, or no such action */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Amazon does not offer the action for the order now (`offered` lists what it does), or the ticket changed while writing */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than 1048576 bytes (`field`: `body`). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Blocking compliance `findings`; an action marketdesk cannot send (attachments); a ticket without an Amazon order */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Store or Amazon unavailable: nothing was saved */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };

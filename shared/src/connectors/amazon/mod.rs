@@ -1,5 +1,7 @@
 //! Amazon: Login with Amazon (LWA) access tokens and the Selling Partner API Orders 2026-01-01
-//! (`searchOrders`, `getOrder`), Reports 2021-06-30 (the seller feedback report), and ORDER_CHANGE notifications from SQS. Buyer messages have no
+//! (`searchOrders`, `getOrder`), Reports 2021-06-30 (the seller feedback report), Solicitations
+//! (the review request), the Messaging API's seller-initiated actions on an order (`messaging`),
+//! and ORDER_CHANGE notifications from SQS. Buyer messages have no
 //! API; they arrive by e-mail (`inbound_mail`).
 
 use std::fmt;
@@ -7,6 +9,7 @@ use std::str::FromStr;
 
 mod lwa;
 mod mapping;
+pub mod messaging;
 pub mod model;
 pub mod notifications;
 mod orders;
@@ -15,6 +18,7 @@ pub mod solicitations;
 
 pub use lwa::{LwaClient, LwaCredentials};
 pub use mapping::{carrier_code, to_domain_order};
+pub use messaging::SpApiMessaging;
 pub use orders::{SearchOrdersQuery, SearchWindow, SpApiConfig, SpApiOrders};
 pub use reports::{ReportsConfig, SpApiReports};
 pub use solicitations::{ReviewSolicitor, Solicited, SpApiSolicitations};
