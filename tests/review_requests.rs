@@ -18,6 +18,7 @@ use marketdesk::connectors::accounts::{ChannelClients, LiveContext};
 use marketdesk::connectors::amazon::solicitations::AccountSolicitations;
 use marketdesk::connectors::carrier_accounts::TenantTrackers;
 use marketdesk::connectors::slack::SlackWebhook;
+use marketdesk::domain::audit::action;
 use marketdesk::domain::*;
 use marketdesk::escalation::{EscalationConfig, NoSchedules};
 use marketdesk::ingest::Ingestor;
@@ -96,9 +97,17 @@ async fn env(settings: ReviewRequestSettings) -> Env {
     )
     .with_review_requests(AccountSolicitations::new(clients()));
     let admin = AgentId::parse("admin").unwrap();
+    let now = Utc::now();
+    let audit = AuditEntry::new(
+        now,
+        admin.as_str(),
+        action::REVIEW_REQUESTS_CHANGE,
+        "review-requests",
+        serde_json::json!({}),
+    );
     p.stack
         .store
-        .save_review_settings(&p.tenant, &settings, None, &admin, Utc::now())
+        .save_review_settings(&p.tenant, &settings, None, &audit, &admin, now)
         .await
         .unwrap();
     Env {

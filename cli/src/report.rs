@@ -13,7 +13,7 @@ use tower::ServiceExt;
 
 use crate::quarantine::{StackFile, stack_path};
 
-const KINDS: [&str; 9] = [
+const KINDS: [&str; 10] = [
     "response-rate",
     "first-response",
     "sla",
@@ -23,11 +23,13 @@ const KINDS: [&str; 9] = [
     "agents",
     "account-health",
     "vtr",
+    "review-requests",
 ];
 
 #[derive(Debug, Args)]
 pub struct ReportArgs {
-    /// response-rate, first-response, sla, volume, resolution, claims, agents, account-health, vtr
+    /// response-rate, first-response, sla, volume, resolution, claims, agents, account-health, vtr,
+    /// review-requests
     pub kind: String,
     #[arg(long, default_value_t = 30)]
     pub days: u32,

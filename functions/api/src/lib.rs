@@ -21,6 +21,7 @@ mod policies;
 mod preconditions;
 mod problem;
 pub mod reports;
+mod review_requests;
 pub mod rules;
 pub mod sla;
 mod templates;
@@ -39,7 +40,7 @@ use marketdesk::outbound::{NoOrderMessaging, OrderMessaging, OutboundQueue};
 use marketdesk::redrive::{NoRedrive, Redrive};
 use marketdesk::store::{
     AccountStore, ConfigStore, CustomerStore, FeedbackStore, InsightStore, OrderStore,
-    PresenceStore, QuarantineStore, ReportStore, RuleStore, TicketStore,
+    PresenceStore, QuarantineStore, ReportStore, ReviewRequestStore, RuleStore, TicketStore,
 };
 
 pub use identity::Authenticated;
@@ -204,6 +205,7 @@ pub trait ApiStore:
     + OrderStore
     + ReportStore
     + FeedbackStore
+    + ReviewRequestStore
     + 'static
 {
 }
@@ -219,6 +221,7 @@ impl<
         + OrderStore
         + ReportStore
         + FeedbackStore
+        + ReviewRequestStore
         + 'static,
 > ApiStore for S
 {
@@ -297,6 +300,14 @@ pub fn app<S: ApiStore>(state: AppState<S>) -> Router {
             get(carriers::get::<S>)
                 .put(carriers::put::<S>)
                 .delete(carriers::delete::<S>),
+        )
+        .route(
+            "/v1/admin/review-requests",
+            get(review_requests::get::<S>).put(review_requests::put::<S>),
+        )
+        .route(
+            "/v1/reports/review-requests",
+            get(review_requests::report::<S>),
         )
         .route(
             "/v1/reports/account-health",

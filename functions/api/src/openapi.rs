@@ -69,7 +69,10 @@ use crate::{Problem, accounts, compliance, policies, rules, sla, templates, tick
         crate::carriers::put,
         crate::carriers::delete,
         crate::feedback::list,
-        crate::feedback::get_one
+        crate::feedback::get_one,
+        crate::review_requests::get,
+        crate::review_requests::put,
+        crate::review_requests::report
     ),
     components(schemas(
         Problem,

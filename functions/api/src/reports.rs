@@ -79,11 +79,11 @@ pub struct ReportWindow {
     pub agent: Option<AgentId>,
 }
 
-struct Request {
+pub(crate) struct Request {
     tz: Tz,
-    filter: Filter,
-    csv: bool,
-    now: DateTime<Utc>,
+    pub(crate) filter: Filter,
+    pub(crate) csv: bool,
+    pub(crate) now: DateTime<Utc>,
 }
 
 impl Request {
@@ -120,7 +120,7 @@ fn wants_csv(format: Option<&str>, headers: &HeaderMap) -> Result<bool, Problem>
     }
 }
 
-async fn request<S: ConfigStore>(
+pub(crate) async fn request<S: ConfigStore>(
     state: &AppState<S>,
     tenant: &marketdesk::domain::TenantId,
     params: &ReportParams,
@@ -228,7 +228,7 @@ async fn data<S: ReportStore>(
     })
 }
 
-fn csv_response(name: &str, body: String) -> Response {
+pub(crate) fn csv_response(name: &str, body: String) -> Response {
     (
         StatusCode::OK,
         [

@@ -16,8 +16,8 @@ use marketdesk::domain::{AccountId, RuleId};
 use marketdesk::domain::{AgentId, TenantId, Ticket};
 use marketdesk::outbound::MemoryOutboundQueue;
 use marketdesk::store::{
-    AccountStore, ConfigStore, FeedbackStore, QuarantineRecord, QuarantineStore, RuleStore,
-    TicketStore,
+    AccountStore, ConfigStore, FeedbackStore, QuarantineRecord, QuarantineStore,
+    ReviewRequestStore, RuleStore, TicketStore,
 };
 use marketdesk::templates::TemplateId;
 use marketdesk_devstack::testing::{TestTable, fresh_table};
@@ -594,11 +594,19 @@ async fn every_answer_to_tenant_a_matches_the_schema_the_document_gives_it() {
             .unwrap()
             .unwrap()
             .version;
-        // The carrier settings are created by their first PUT, which has nothing to match yet.
+        // The carrier and review-request settings are created by their first PUT, which has
+        // nothing to match yet.
         let version = if route.path == "/v1/admin/carriers" {
             env.table
                 .store
                 .carrier_settings(&env.a)
+                .await
+                .unwrap()
+                .map(|stored| stored.version)
+        } else if route.path == "/v1/admin/review-requests" {
+            env.table
+                .store
+                .review_settings(&env.a)
                 .await
                 .unwrap()
                 .map(|stored| stored.version)

@@ -20,6 +20,7 @@ pub mod action {
     pub const RULE_CHANGE: &str = "rule.change";
     pub const CARRIERS_CHANGE: &str = "carriers.change";
     pub const CARRIERS_DELETE: &str = "carriers.delete";
+    pub const REVIEW_REQUESTS_CHANGE: &str = "review_requests.change";
     pub const ORDER_ACTION: &str = "ticket.order_action";
 }
 

@@ -9,7 +9,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::{StoreResult, Stored};
-use crate::domain::{AccountId, AgentId, OrderId, TenantId};
+use crate::domain::{AccountId, AgentId, AuditEntry, OrderId, TenantId};
 use crate::review_requests::{NotEligibleReason, ReviewRequestSettings, SkipReason};
 
 /// What became of an order's review request.
@@ -104,13 +104,15 @@ pub trait ReviewRequestStore: Send + Sync {
         tenant: &TenantId,
     ) -> impl Future<Output = StoreResult<Option<Stored<ReviewRequestSettings>>>> + Send;
 
-    /// Saves the settings if the stored version is still `expected` (`None`: none stored yet);
-    /// else [`super::StoreError::Conflict`] with nothing written.
+    /// Saves the settings (changed by `by`) with their audit entry in one transaction, if the
+    /// stored version is still `expected` (`None`: none stored yet); else
+    /// [`super::StoreError::Conflict`] with nothing written.
     fn save_review_settings(
         &self,
         tenant: &TenantId,
         settings: &ReviewRequestSettings,
         expected: Option<u64>,
+        audit: &AuditEntry,
         by: &AgentId,
         at: DateTime<Utc>,
     ) -> impl Future<Output = StoreResult<Stored<ReviewRequestSettings>>> + Send;

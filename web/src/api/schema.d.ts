@@ -135,6 +135,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/admin/review-requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The tenant's review-request settings (admins); the defaults (off) when it saved none. */
+        get: operations["get_review_request_settings"];
+        /**
+         * Replace the tenant's review-request settings (admins): the first time without `If-Match`,
+         *     then with the settings' ETag. Orders delivered from now on are scheduled by them.
+         */
+        put: operations["put_review_request_settings"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/compliance/check": {
         parameters: {
             query?: never;
@@ -320,6 +341,23 @@ export interface paths {
          *     automatic reply counts on eBay only, messages younger than 24 h are pending (apart).
          */
         get: operations["response_rate"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/reports/review-requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Review requests sent, failed, skipped (by reason) and not eligible (by reason). */
+        get: operations["review_requests_report"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2010,6 +2048,57 @@ export interface components {
             periods: components["schemas"]["RatePeriod"][];
             window: components["schemas"]["ReportWindow"];
         };
+        /** @description Counts of outcomes over a period. */
+        ReviewCounts: {
+            /** Format: int64 */
+            failed: number;
+            /** @description By reason (`too_late`, `not_offered`, …). */
+            not_eligible: {
+                [key: string]: number;
+            };
+            /** Format: int64 */
+            sent: number;
+            /** @description By reason (`open_ticket`, `claim`, …); reasons with none are left out. */
+            skipped: {
+                [key: string]: number;
+            };
+        };
+        /** @description What became of the review requests of a period. */
+        ReviewRequestReport: {
+            /** @description Sent, failed, skipped by the tenant's rules (by reason) and not eligible (by reason). */
+            counts: components["schemas"]["ReviewCounts"];
+            /**
+             * Format: date
+             * @description First and last day covered, inclusive; review requests are counted by UTC day.
+             */
+            from: string;
+            /** Format: date-time */
+            generated_at: string;
+            /** Format: date */
+            to: string;
+        };
+        /** @description A tenant's "Request a Review" settings. Off until the tenant opts in. */
+        ReviewRequestSettings: {
+            /**
+             * Format: int32
+             * @description The day after delivery the request is sent, within Amazon's window (5–30).
+             */
+            days_after_delivery: number;
+            /** @description The tenant's opt-in. */
+            enabled: boolean;
+            /** @description Amazon marketplace ids to request reviews in; empty means every marketplace. */
+            marketplaces?: string[];
+            skip?: components["schemas"]["SkipRules"];
+        };
+        /** @description The settings as stored (or the defaults: off), with who changed them last. */
+        ReviewRequestSettingsView: {
+            settings: components["schemas"]["ReviewRequestSettings"];
+            /** Format: date-time */
+            updated_at?: string | null;
+            updated_by?: string | null;
+            /** Format: int64 */
+            version?: number | null;
+        };
         /**
          * @description What puts the seller account at risk; any risk means top priority.
          * @enum {string}
@@ -2197,6 +2286,17 @@ export interface components {
          * @enum {string}
          */
         ShipmentStatus: "label_created" | "in_transit" | "out_for_delivery" | "delivered" | "exception" | "unknown";
+        /** @description Which facts keep an order from getting a request; each rule can be turned off. */
+        SkipRules: {
+            /** @description Skip an order with an A-to-z claim or chargeback. */
+            claim: boolean;
+            /** @description Skip an order whose buyer left negative or neutral feedback. */
+            negative_feedback: boolean;
+            /** @description Skip an order with an open or pending ticket. */
+            open_ticket: boolean;
+            /** @description Skip an order with a return or refund. */
+            return_or_refund: boolean;
+        };
         SlaHitReport: {
             /**
              * @description Breached clock cycles, most recent first (at most 200): answered late, or still open
@@ -3508,6 +3608,149 @@ export interface operations {
             };
         };
     };
+    get_review_request_settings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The settings; the `ETag` once the tenant saved any */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReviewRequestSettingsView"];
+                };
+            };
+            /** @description No valid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not an admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    put_review_request_settings: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The settings' ETag, `"v{version}"`; required once the tenant saved settings */
+                "If-Match"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "days_after_delivery": 7,
+                 *       "enabled": true,
+                 *       "marketplaces": [
+                 *         "APJ6JRA9NG5V4"
+                 *       ],
+                 *       "skip": {
+                 *         "claim": true,
+                 *         "negative_feedback": true,
+                 *         "open_ticket": true,
+                 *         "return_or_refund": true
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["ReviewRequestSettings"];
+            };
+        };
+        responses: {
+            /** @description The settings; the new `ETag` */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReviewRequestSettingsView"];
+                };
+            };
+            /** @description Malformed body or unknown field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not an admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Stale If-Match: `review_requests` is the current settings */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than 1048576 bytes (`field`: `body`). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A setting breaks a rule, `field` names it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match missing while settings are stored */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     check_compliance: {
         parameters: {
             query?: never;
@@ -4021,6 +4264,65 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ResponseRateReport"];
+                    "text/csv": string;
+                };
+            };
+            /** @description Invalid parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    review_requests_report: {
+        parameters: {
+            query?: {
+                /** @description A channel account id. */
+                account?: string;
+                /** @description An agent (JWT `sub`): the figures of what that agent handled. */
+                agent?: string;
+                /** @description `amazon`, `ebay`, `shopify` or `email`. */
+                channel?: string;
+                /** @description Days covered when `from` is not given (default 30). */
+                days?: number;
+                /** @description `json` (default) or `csv`. */
+                format?: string;
+                /** @description First local day, inclusive (`YYYY-MM-DD`; default: `days` before `to`). */
+                from?: string;
+                /** @description Last local day, inclusive (`YYYY-MM-DD`; default: today in the tenant's time zone). */
+                to?: string;
+                /**
+                 * @description IANA time zone of the days; reports are kept in the tenant's (its working time zone),
+                 *     which is the default and the only one accepted.
+                 */
+                tz?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description JSON report (CSV with `format=csv` or `Accept: text/csv`) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReviewRequestReport"];
                     "text/csv": string;
                 };
             };

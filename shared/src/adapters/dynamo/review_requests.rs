@@ -12,7 +12,7 @@ use super::items::{Item, from_attributes, n, s};
 use super::keys::ONE;
 use super::tickets::is_conditional_failure;
 use super::{DynamoStore, backend};
-use crate::domain::{AgentId, OrderId, TenantId};
+use crate::domain::{AgentId, AuditEntry, OrderId, TenantId};
 use crate::review_requests::ReviewRequestSettings;
 use crate::store::{
     ReviewClaim, ReviewCounts, ReviewOutcome, ReviewRequestRecord, ReviewRequestStore, StoreError,
@@ -105,6 +105,7 @@ impl ReviewRequestStore for DynamoStore {
         tenant: &TenantId,
         settings: &ReviewRequestSettings,
         expected: Option<u64>,
+        audit: &AuditEntry,
         by: &AgentId,
         at: DateTime<Utc>,
     ) -> StoreResult<Stored<ReviewRequestSettings>> {
@@ -115,27 +116,45 @@ impl ReviewRequestStore for DynamoStore {
             updated_by: by.clone(),
         };
         let item = Item::new(settings_pk(tenant), SETTINGS_SK, &stored).to_attributes()?;
-        let request = self
-            .client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(item));
-        let request = match expected {
-            None => request.condition_expression("attribute_not_exists(PK)"),
-            Some(v) => request
+        let put = Put::builder().table_name(&self.table).set_item(Some(item));
+        let put = match expected {
+            None => put.condition_expression("attribute_not_exists(PK)"),
+            Some(v) => put
                 .condition_expression("#v = :v")
                 .expression_attribute_names("#v", "version")
                 .expression_attribute_values(":v", n(v)),
         };
-        match request.send().await {
+        let put = put.build().map_err(|e| corrupt(SETTINGS_SK, e))?;
+        // The settings and their audit entry together, or neither.
+        let items = vec![
+            TransactWriteItem::builder().put(put).build(),
+            super::audit_put(&self.table, tenant, audit)?,
+        ];
+        let result = self
+            .client
+            .transact_write_items()
+            .set_transact_items(Some(items))
+            .send()
+            .await;
+        match result {
             Ok(_) => Ok(stored),
-            Err(e) if is_conditional_failure(&e) => Err(Self::conflict(
-                tenant,
-                "review-request settings",
-                SETTINGS_SK,
-                expected,
-            )),
-            Err(e) => Err(backend(tenant, "SaveReviewSettings", e)),
+            Err(err) => match err.as_service_error() {
+                // moto may leave the reasons out; the only condition is the settings' version.
+                Some(TransactWriteItemsError::TransactionCanceledException(e))
+                    if e.cancellation_reasons().is_empty()
+                        || e.cancellation_reasons()
+                            .iter()
+                            .any(|r| r.code() == Some("ConditionalCheckFailed")) =>
+                {
+                    Err(Self::conflict(
+                        tenant,
+                        "review-request settings",
+                        SETTINGS_SK,
+                        expected,
+                    ))
+                }
+                _ => Err(backend(tenant, "SaveReviewSettings", err)),
+            },
         }
     }
 
