@@ -305,3 +305,50 @@ async fn positive_feedback_is_recorded_without_a_ticket_and_a_lost_race_is_refus
     assert!(matches!(err, StoreError::Conflict { .. }), "{err}");
     assert_eq!(env.records(FBA_ORDER).await[0].comment, "Great, thanks");
 }
+
+#[tokio::test]
+async fn a_notice_sent_after_midnight_and_the_report_row_of_the_day_before_are_one_feedback() {
+    let env = env().await;
+    let raw = std::fs::read_to_string(format!(
+        "{}/../shared/tests/fixtures/mail/feedback_negative_uk_en.eml",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap();
+    let notice = env.mail("feedback-notice", &raw).await;
+    env.deliver(&[notice]).await;
+    let records = env.records(NOTICE_ORDER).await;
+    assert_eq!(records.len(), 1);
+    assert_eq!(
+        records[0].left_on,
+        NaiveDate::from_ymd_opt(2026, 11, 17).unwrap()
+    );
+
+    // The buyer left it late on the 16th; the report says so.
+    let comment = "Item fine but it took two weeks and the box was wet.";
+    env.deliver(&[row(&env.tenant, NOTICE_ORDER, (2026, 11, 16), 2, comment)])
+        .await;
+    let records = env.records(NOTICE_ORDER).await;
+    assert_eq!(records.len(), 1, "one feedback: {records:?}");
+    let record = &records[0];
+    assert_eq!(
+        record.sources,
+        vec![FeedbackSource::NoticeMail, FeedbackSource::Report]
+    );
+    assert_eq!(
+        record.left_on,
+        NaiveDate::from_ymd_opt(2026, 11, 16).unwrap()
+    );
+    assert_eq!(record.stars, Some(2));
+    assert_eq!(env.open_tickets().await.len(), 1);
+
+    // A report row of another day is another (changed) feedback.
+    env.deliver(&[row(
+        &env.tenant,
+        NOTICE_ORDER,
+        (2026, 11, 18),
+        4,
+        "Sorted, thanks",
+    )])
+    .await;
+    assert_eq!(env.records(NOTICE_ORDER).await.len(), 2);
+}

@@ -942,3 +942,108 @@ async fn an_opted_in_ebay_account_answers_a_wismo_with_tracking_by_itself_once()
     assert!(e.deliver(&[message]).await.is_empty());
     assert_eq!(queue.sent().len(), 1);
 }
+
+/// The claim records of `order`.
+async fn claims_of(e: &Env, order: &str) -> Vec<marketdesk::claims::ClaimRecord> {
+    e.stack
+        .store
+        .order_claims(&e.tenant, &OrderId::parse(order).unwrap())
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_claim_notice_opens_one_claim_with_amazons_deadline_and_a_reminder_moves_it() {
+    use marketdesk::claims::{ClaimKind, ClaimStatus, DeadlineSource};
+    const CLAIM_ORDER: &str = "405-7418529-6301478";
+    let e = env().await;
+    let notice = e.mail("atoz-1", &fixture("atoz_claim_it.eml")).await;
+    assert!(e.deliver(std::slice::from_ref(&notice)).await.is_empty());
+    // SQS delivers it again: nothing new.
+    assert!(e.deliver(&[notice]).await.is_empty());
+
+    let claims = claims_of(&e, CLAIM_ORDER).await;
+    assert_eq!(claims.len(), 1, "{claims:?}");
+    let claim = &claims[0];
+    assert_eq!(claim.id.as_str(), "405-7418529-6301478_a_to_z");
+    assert_eq!(claim.kind, ClaimKind::AToZ);
+    assert_eq!(claim.status, ClaimStatus::Open);
+    assert_eq!(claim.version, 1, "the redelivery wrote nothing");
+    // "entro il 18 novembre 2026": the end of that day in Italy.
+    assert_eq!(claim.respond_by, at("2026-11-18T22:59:59Z"));
+    assert_eq!(claim.deadline_source, DeadlineSource::Notice);
+    assert_eq!(
+        claim.reason.as_deref(),
+        Some("L'articolo ricevuto è danneggiato")
+    );
+    assert_eq!(claim.amount.as_ref().map(|m| m.minor), Some(5990));
+    assert_eq!(claim.notices.len(), 1);
+    let tickets = e.open_tickets().await;
+    assert_eq!(tickets.len(), 1);
+    assert_eq!(claim.ticket, tickets[0].id);
+
+    // A reminder with a later deadline: the same claim, two notices, the new date.
+    let reminder = fixture("atoz_claim_it.eml")
+        .replace("18 novembre 2026", "21 novembre 2026")
+        .replace("Message-ID: <", "Message-ID: <reminder-");
+    assert!(
+        reminder.contains("reminder-"),
+        "the fixture has a Message-ID"
+    );
+    let reminder = e.mail("atoz-2", &reminder).await;
+    assert!(e.deliver(&[reminder]).await.is_empty());
+    let claims = claims_of(&e, CLAIM_ORDER).await;
+    assert_eq!(claims.len(), 1);
+    assert_eq!(claims[0].notices.len(), 2);
+    assert_eq!(claims[0].respond_by, at("2026-11-21T22:59:59Z"));
+    assert_eq!(claims[0].version, 2);
+
+    // A chargeback on the same order is a claim of its own.
+    let chargeback = fixture("chargeback_de.eml").replace("303-9517534-8524561", CLAIM_ORDER);
+    let chargeback = e.mail("cb-1", &chargeback).await;
+    assert!(e.deliver(&[chargeback]).await.is_empty());
+    let mut kinds: Vec<_> = claims_of(&e, CLAIM_ORDER)
+        .await
+        .into_iter()
+        .map(|c| c.kind)
+        .collect();
+    kinds.sort_by_key(|k| k.as_str());
+    assert_eq!(kinds, [ClaimKind::AToZ, ClaimKind::Chargeback]);
+}
+
+#[tokio::test]
+async fn a_claim_lost_between_the_ticket_write_and_its_own_is_written_when_the_notice_comes_again()
+{
+    const CLAIM_ORDER: &str = "405-7418529-6301478";
+    let e = env().await;
+    let notice = e.mail("atoz-1", &fixture("atoz_claim_it.eml")).await;
+    assert!(e.deliver(std::slice::from_ref(&notice)).await.is_empty());
+    let claim = claims_of(&e, CLAIM_ORDER).await.remove(0);
+    // As if the worker died after the ticket's transaction and before the claim's write.
+    aws_sdk_dynamodb::Client::new(&e.stack.config)
+        .delete_item()
+        .table_name(&e.stack.resources.table)
+        .key(
+            "PK",
+            aws_sdk_dynamodb::types::AttributeValue::S("T#acme#CLAIM".into()),
+        )
+        .key(
+            "SK",
+            aws_sdk_dynamodb::types::AttributeValue::S(claim.id.to_string()),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert!(claims_of(&e, CLAIM_ORDER).await.is_empty());
+
+    assert!(e.deliver(&[notice]).await.is_empty());
+    let again = claims_of(&e, CLAIM_ORDER).await;
+    assert_eq!(again.len(), 1);
+    assert_eq!(again[0].ticket, claim.ticket);
+    assert_eq!(again[0].respond_by, claim.respond_by);
+    assert_eq!(
+        e.view(&claim.ticket).await.messages.len(),
+        1,
+        "the message once"
+    );
+}

@@ -136,6 +136,58 @@ pub async fn seed_history(
 }
 
 #[allow(clippy::too_many_arguments)]
+/// The claim record a claim notice of the history would have opened: answered and decided
+/// once Amazon's time is past, open while it runs.
+async fn seed_claim(
+    store: &DynamoStore,
+    ticket: &Ticket,
+    kind: marketdesk::claims::ClaimKind,
+    now: DateTime<Utc>,
+) -> Result<(), Error> {
+    use marketdesk::claims::{ClaimOutcome, ClaimStatus, NoticeFacts};
+    let at = ticket.created_at;
+    let mut claim = marketdesk::claims::open(
+        &NoticeFacts {
+            tenant: ticket.tenant.clone(),
+            account: ticket.account.clone(),
+            kind,
+            order_id: None,
+            marketplace_id: Some("APJ6JRA9NG5V4".into()),
+            ticket: ticket.id.clone(),
+            reason: Some("Articolo non ricevuto".into()),
+            amount: Some(Money {
+                minor: 4990,
+                currency: "EUR".into(),
+            }),
+            respond_by: None,
+            reference: format!("demo-history-claim:{}", ticket.id),
+            sent_at: at,
+        },
+        at,
+    );
+    if claim.respond_by < now {
+        let agent = AgentId::parse(AGENTS[0])?;
+        let note = Some("Tracking con la prova di consegna inviato in Seller Central".into());
+        claim.change(
+            ClaimStatus::Responded,
+            None,
+            note,
+            &agent,
+            at + Duration::hours(5),
+        )?;
+        let outcome = Some(ClaimOutcome::Denied);
+        claim.change(
+            ClaimStatus::Closed,
+            outcome,
+            None,
+            &agent,
+            at + Duration::days(4),
+        )?;
+    }
+    marketdesk::store::ClaimStore::save_claim(store, &claim, None).await?;
+    Ok(())
+}
+
 async fn seed_ticket(
     store: &DynamoStore,
     recorder: &Recorder<'_>,
@@ -258,6 +310,9 @@ async fn seed_ticket(
         .await?;
     summary.tickets += 1;
     summary.ticket_ids.push(ticket.id.clone());
+    if let Some(kind) = risk.and_then(marketdesk::claims::ClaimKind::of_risk) {
+        seed_claim(store, &ticket, kind, now).await?;
+    }
     let bump = |f: &mut Option<TicketFacts>, w: &ReportWrite| {
         if let Some(next) = &w.facts {
             let mut next = next.clone();

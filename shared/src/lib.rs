@@ -8,6 +8,7 @@ pub mod accounts;
 pub mod adapters;
 pub mod auth;
 pub mod automation;
+pub mod claims;
 pub mod compliance;
 pub mod config;
 pub mod connectors;

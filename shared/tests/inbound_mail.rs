@@ -555,6 +555,7 @@ fn expectations() -> Vec<Expect> {
                     amount: Some(Money { minor: 4599, currency: "USD".into() }),
                     // November 17 ends at 23:59:59 Pacific time.
                     respond_by: Some(utc("2026-11-18T07:59:59Z")),
+                    reason: Some("Item not received".into()),
                     marketplace: Some(mp("com")),
                 }),
             )
@@ -574,6 +575,7 @@ fn expectations() -> Vec<Expect> {
                     order_id: order("405-7418529-6301478"),
                     amount: eur(5990),
                     respond_by: Some(utc("2026-11-18T22:59:59Z")),
+                    reason: Some("L'articolo ricevuto è danneggiato".into()),
                     marketplace: Some(mp("it")),
                 }),
             )
@@ -593,6 +595,7 @@ fn expectations() -> Vec<Expect> {
                     order_id: order("303-9517534-8524561"),
                     amount: eur(124_900),
                     respond_by: Some(utc("2026-11-23T22:59:59Z")),
+                    reason: Some("Transaktion nicht erkannt".into()),
                     marketplace: Some(mp("de")),
                 }),
             )
@@ -612,6 +615,7 @@ fn expectations() -> Vec<Expect> {
                     amount: eur(8995),
                     // "en un plazo de 7 días" from the notice's Date.
                     respond_by: Some(utc("2026-11-23T13:27:32Z")),
+                    reason: Some("El comprador no reconoce el cargo".into()),
                     marketplace: Some(mp("es")),
                 }),
             )

@@ -5,6 +5,7 @@ mod accounts;
 mod admin;
 pub mod audit;
 mod carriers;
+mod claims;
 pub mod compliance;
 mod config;
 pub mod cors;
@@ -39,7 +40,7 @@ use marketdesk::escalation::{NoSchedules, ScheduleSync};
 use marketdesk::outbound::{NoOrderMessaging, OrderMessaging, OutboundQueue};
 use marketdesk::redrive::{NoRedrive, Redrive};
 use marketdesk::store::{
-    AccountStore, ConfigStore, CustomerStore, FeedbackStore, InsightStore, OrderStore,
+    AccountStore, ClaimStore, ConfigStore, CustomerStore, FeedbackStore, InsightStore, OrderStore,
     PresenceStore, QuarantineStore, ReportStore, ReviewRequestStore, RuleStore, TicketStore,
 };
 
@@ -205,6 +206,7 @@ pub trait ApiStore:
     + OrderStore
     + ReportStore
     + FeedbackStore
+    + ClaimStore
     + ReviewRequestStore
     + 'static
 {
@@ -221,6 +223,7 @@ impl<
         + OrderStore
         + ReportStore
         + FeedbackStore
+        + ClaimStore
         + ReviewRequestStore
         + 'static,
 > ApiStore for S
@@ -287,6 +290,9 @@ pub fn app<S: ApiStore>(state: AppState<S>) -> Router {
             "/v1/reports/first-response",
             get(reports::first_response::<S>),
         )
+        .route("/v1/claims", get(claims::list::<S>))
+        .route("/v1/claims/{id}", get(claims::get_one::<S>))
+        .route("/v1/claims/{id}/status", put(claims::set_status::<S>))
         .route("/v1/feedback", get(feedback::list::<S>))
         .route("/v1/feedback/{id}", get(feedback::get_one::<S>))
         .route("/v1/reports/sla", get(reports::sla::<S>))

@@ -148,6 +148,10 @@ pub struct TicketDetail {
     /// otherwise.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     feedback: Vec<marketdesk::feedback::FeedbackRecord>,
+    /// A claim ticket (A-to-z, chargeback): its claims with Amazon's own clock, apart from the
+    /// ticket's SLA (one more request, for these tickets only); absent otherwise.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    claims: Vec<crate::claims::ClaimView>,
 }
 
 /// The SLA state of the view: the level and the time left to the marketplace's deadline.
@@ -244,7 +248,8 @@ pub async fn view<
         + marketdesk::store::OrderStore
         + marketdesk::store::AccountStore
         + marketdesk::store::ConfigStore
-        + marketdesk::store::FeedbackStore,
+        + marketdesk::store::FeedbackStore
+        + marketdesk::store::ClaimStore,
 >(
     State(state): State<AppState<S>>,
     Authenticated(caller): Authenticated,
@@ -343,6 +348,11 @@ pub async fn view<
         }
         _ => Vec::new(),
     };
+    let claims = ticket_claims(&*state.store, &view.ticket).await?;
+    let claims = claims
+        .into_iter()
+        .map(|c| crate::claims::ClaimView::of(c, now))
+        .collect();
     let etag = axum::http::HeaderValue::from_str(&crate::preconditions::etag(view.ticket.version))
         .expect("an ETag is ASCII");
     Ok((
@@ -357,6 +367,29 @@ pub async fn view<
             order,
             customer_history,
             feedback,
+            claims,
         }),
     ))
+}
+
+/// The claims of a claim ticket: its order's (one Query), or the one keyed by the ticket when no
+/// notice named the order (one GetItem).
+async fn ticket_claims<S: marketdesk::store::ClaimStore>(
+    store: &S,
+    ticket: &Ticket,
+) -> Result<Vec<marketdesk::claims::ClaimRecord>, marketdesk::store::StoreError> {
+    let Some(kind) = ticket.risk.and_then(marketdesk::claims::ClaimKind::of_risk) else {
+        return Ok(Vec::new());
+    };
+    match &ticket.order {
+        Some(order) => store.order_claims(&ticket.tenant, &order.order).await,
+        None => {
+            let id = marketdesk::claims::claim_id(None, &ticket.id, kind);
+            Ok(store
+                .claim(&ticket.tenant, &id)
+                .await?
+                .into_iter()
+                .collect())
+        }
+    }
 }

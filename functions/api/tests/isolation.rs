@@ -16,7 +16,7 @@ use marketdesk::domain::{AccountId, RuleId};
 use marketdesk::domain::{AgentId, TenantId, Ticket};
 use marketdesk::outbound::MemoryOutboundQueue;
 use marketdesk::store::{
-    AccountStore, ConfigStore, FeedbackStore, QuarantineRecord, QuarantineStore,
+    AccountStore, ClaimStore, ConfigStore, FeedbackStore, QuarantineRecord, QuarantineStore,
     ReviewRequestStore, RuleStore, TicketStore,
 };
 use marketdesk::templates::TemplateId;
@@ -53,6 +53,7 @@ struct Seeds {
     template: String,
     quarantined: String,
     feedback: String,
+    claim: String,
 }
 
 fn rule_body() -> Value {
@@ -150,6 +151,8 @@ impl Seeds {
         table.store.quarantine(&quarantined).await.unwrap();
         let feedback = feedback_record(a);
         table.store.save_feedback(&feedback, None).await.unwrap();
+        let claim = claim_record(a, &ticket);
+        table.store.save_claim(&claim, None).await.unwrap();
         Seeds {
             ticket,
             account,
@@ -158,6 +161,7 @@ impl Seeds {
             template: "acme_gift_wrap".into(),
             quarantined: quarantined.id,
             feedback: feedback.id,
+            claim: claim.id.to_string(),
         }
     }
 
@@ -173,8 +177,29 @@ impl Seeds {
             self.template.clone(),
             self.quarantined.clone(),
             self.feedback.clone(),
+            self.claim.clone(),
         ]
     }
+}
+
+/// An open A-to-z claim of tenant A on its ticket.
+fn claim_record(a: &TenantId, ticket: &Ticket) -> marketdesk::claims::ClaimRecord {
+    marketdesk::claims::open(
+        &marketdesk::claims::NoticeFacts {
+            tenant: a.clone(),
+            account: AccountId::parse("acct_amazon_it").unwrap(),
+            kind: marketdesk::claims::ClaimKind::AToZ,
+            order_id: ticket.order.as_ref().map(|o| o.order.clone()),
+            marketplace_id: Some("APJ6JRA9NG5V4".into()),
+            ticket: ticket.id.clone(),
+            reason: None,
+            amount: None,
+            respond_by: None,
+            reference: "<iso-claim@amazon>".into(),
+            sent_at: at("2026-11-20T10:00:00Z"),
+        },
+        at("2026-11-20T10:01:00Z"),
+    )
 }
 
 /// A negative Amazon feedback of tenant A with its assessment.
@@ -222,6 +247,7 @@ fn resource_for(collection: &str, seeds: &Seeds) -> Option<String> {
         "templates" => Some(seeds.template.clone()),
         "quarantine" => Some(seeds.quarantined.clone()),
         "feedback" => Some(seeds.feedback.clone()),
+        "claims" => Some(seeds.claim.clone()),
         // Not a resource of its own: an action name on the ticket's order.
         "order-actions" => Some("unexpectedProblem".into()),
         _ => None,

@@ -121,6 +121,8 @@ where
         + ReportStore
         + AccountStore
         + ReviewRequestStore
+        + marketdesk::store::ClaimStore
+        + marketdesk::store::FeedbackStore
         + OrderStore
         + CustomerStore,
     N: Notifier,

@@ -13,8 +13,8 @@ use marketdesk::escalation::EscalationScheduler;
 use marketdesk::ingest::service::{Enricher, MailBlobs};
 use marketdesk::ingest::{IngestError, Ingestor, parse_body};
 use marketdesk::store::{
-    AccountStore, ConfigStore, CustomerStore, FeedbackStore, OrderStore, QuarantineRecord,
-    QuarantineStore, TicketStore, UNATTRIBUTED_TENANT,
+    AccountStore, ClaimStore, ConfigStore, CustomerStore, FeedbackStore, OrderStore,
+    QuarantineRecord, QuarantineStore, TicketStore, UNATTRIBUTED_TENANT,
 };
 
 /// SQS's `maxReceiveCount` of the ingest queue's redrive policy (infra/template.yaml).
@@ -36,7 +36,8 @@ where
         + AccountStore
         + QuarantineStore
         + ConfigStore
-        + FeedbackStore,
+        + FeedbackStore
+        + ClaimStore,
     B: MailBlobs,
     E: Enricher,
     W: EscalationScheduler,

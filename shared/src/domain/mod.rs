@@ -15,7 +15,7 @@ pub mod ticket;
 pub use account::{ChannelAccount, ReplyIdentity, SecretRef, Tenant};
 pub use audit::AuditEntry;
 pub use channel::{Channel, Marketplace};
-pub use claim::{Claim, ClaimKind, ClaimStatus, Feedback, FeedbackRating};
+pub use claim::{Feedback, FeedbackRating};
 pub use customer::{Customer, Identity, IdentityKind};
 pub use ids::*;
 pub use message::{

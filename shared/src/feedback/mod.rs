@@ -107,6 +107,22 @@ impl FeedbackRecord {
     }
 }
 
+/// The record among an order's `records` that is the same feedback as `incoming` although its
+/// key's day differs: a notice e-mail is dated by when it was sent, the report by when the buyer
+/// left the feedback, so one left just before midnight is noticed the next day. Only a record
+/// seen from the other source, one day apart, qualifies; two report rows of different days are
+/// two feedbacks (the buyer changed it).
+pub fn same_feedback_across_midnight<'a>(
+    records: &'a [FeedbackRecord],
+    incoming: &FeedbackRecord,
+) -> Option<&'a FeedbackRecord> {
+    records.iter().find(|r| {
+        r.id != incoming.id
+            && (r.left_on - incoming.left_on).num_days().abs() == 1
+            && !incoming.sources.iter().any(|s| r.sources.contains(s))
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -136,6 +152,30 @@ mod tests {
                 .to_utc(),
             version: 1,
         }
+    }
+
+    #[test]
+    fn a_notice_the_day_after_the_reports_day_is_the_same_feedback_and_a_second_row_is_not() {
+        let report = record("Rotto", Some(1), FeedbackSource::Report);
+        let mut notice = record("Rotto", Some(1), FeedbackSource::NoticeMail);
+        notice.left_on = report.left_on.succ_opt().unwrap();
+        notice.id = feedback_key(&notice.order_id, notice.left_on);
+        let stored = [report.clone()];
+        assert_eq!(
+            same_feedback_across_midnight(&stored, &notice).map(|r| &r.id),
+            Some(&report.id)
+        );
+        // The other way round: the report row after the notice.
+        assert!(same_feedback_across_midnight(std::slice::from_ref(&notice), &report).is_some());
+        // A report row of the next day is a changed feedback, and two days apart is not midnight.
+        let mut next_row = report.clone();
+        next_row.left_on = notice.left_on;
+        next_row.id = notice.id.clone();
+        assert!(same_feedback_across_midnight(&stored, &next_row).is_none());
+        let mut later = notice.clone();
+        later.left_on = report.left_on + chrono::Days::new(2);
+        later.id = feedback_key(&later.order_id, later.left_on);
+        assert!(same_feedback_across_midnight(&stored, &later).is_none());
     }
 
     #[test]

@@ -58,6 +58,8 @@ pub struct ClaimNotice {
     /// The seller's deadline: a written date ends at 23:59:59 in the marketplace's time zone;
     /// "within N days" counts from the notice's Date.
     pub respond_by: Option<DateTime<Utc>>,
+    /// The reason the notice gives ("Item not received"), as written.
+    pub reason: Option<String>,
     pub marketplace: Option<&'static AmazonMarketplace>,
 }
 
@@ -471,8 +473,22 @@ fn claim_notice(
         order_id: mail.order_id.clone(),
         amount: amount_in_text(&mail.text, marketplace),
         respond_by: deadline_in_text(&mail.text, mail.sent_at, marketplace),
+        reason: reason_in_text(&mail.text),
         marketplace,
     }
+}
+
+/// The labelled reason of a claim notice (`Claim reason: Item not received`, `Motivo del
+/// reclamo: …`, `Grund: …`, `Motif : …`), at most 200 characters.
+fn reason_in_text(text: &str) -> Option<String> {
+    static REASON: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(
+            r"(?im)^[ \t>*]*(?:claim reason|reason for (?:the )?(?:claim|chargeback)|reason|motivo(?: del reclamo| della richiesta| de la reclamaci\x{f3}n| del contracargo)?|grund(?: der r\x{fc}ckbuchung| der reklamation)?|motif(?: de la r\x{e9}clamation| du litige)?|raison)[ \t]*:[ \t]*(\S[^\r\n]*)$",
+        )
+        .expect("valid regex")
+    });
+    let reason = REASON.captures(text)?.get(1)?.as_str().trim();
+    Some(reason.chars().take(200).collect())
 }
 
 fn stars_in_text(text: &str) -> Option<u8> {

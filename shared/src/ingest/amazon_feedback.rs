@@ -22,8 +22,8 @@ use crate::domain::{
 use crate::escalation::EscalationScheduler;
 use crate::feedback::{self, FeedbackFacts, FeedbackRecord, FeedbackSource, SellerDetails};
 use crate::store::{
-    AccountStore, ConfigStore, CustomerStore, FeedbackStore, OrderStore, SeenKey, StoreError,
-    ThreadKey, TicketStore,
+    AccountStore, ClaimStore, ConfigStore, CustomerStore, FeedbackStore, OrderStore, SeenKey,
+    StoreError, ThreadKey, TicketStore,
 };
 
 /// How many times a feedback write is retried after losing a race on its record.
@@ -196,7 +196,13 @@ fn assessment_note(record: &FeedbackRecord) -> Option<String> {
 
 impl<S, B, E, W> Ingestor<S, B, E, W>
 where
-    S: TicketStore + CustomerStore + OrderStore + AccountStore + ConfigStore + FeedbackStore,
+    S: TicketStore
+        + CustomerStore
+        + OrderStore
+        + AccountStore
+        + ConfigStore
+        + FeedbackStore
+        + ClaimStore,
     B: MailBlobs,
     E: Enricher,
     W: EscalationScheduler,
@@ -278,13 +284,29 @@ where
         let seller = seller_details(account);
         let mut last = None;
         for _ in 0..ATTEMPTS {
-            let existing = store.feedback(&tenant, &incoming.id).await?;
+            let mut existing = store.feedback(&tenant, &incoming.id).await?;
+            if existing.is_none() {
+                // Not under its own day's key: maybe seen from the other source across midnight.
+                let order_records = store.order_feedback(&tenant, &incoming.order_id).await?;
+                if let Some(same) =
+                    feedback::same_feedback_across_midnight(&order_records, &incoming)
+                {
+                    let mut same = same.clone();
+                    // The report knows the day the buyer left it; a notice only when it was sent.
+                    if incoming.sources.contains(&FeedbackSource::Report) {
+                        same.left_on = incoming.left_on;
+                    }
+                    incoming.id = same.id.clone();
+                    incoming.left_on = same.left_on;
+                    existing = Some(same);
+                }
+            }
             let (mut record, expected) = match existing {
                 Some(mut stored) => {
                     let changed = stored.merge(&incoming);
                     let needs_ticket = stored.needs_attention() && stored.ticket.is_none();
                     if !changed && !needs_ticket {
-                        return Ok(IngestOutcome::Duplicate);
+                        return Ok(IngestOutcome::Duplicate { ticket: None });
                     }
                     let version = stored.version;
                     (stored, Some(version))

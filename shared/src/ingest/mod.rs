@@ -6,6 +6,7 @@
 //! deadlines; [`service`] does the I/O around it through ports.
 
 mod amazon_feedback;
+mod claims;
 pub mod event;
 pub mod inbound;
 pub mod plan;

@@ -10,6 +10,7 @@ use chrono::{DateTime, Utc};
 use super::event::{IngestInput, MailObject, MessageEvent, OrderEvent, SourceEvent};
 use super::inbound::{self, Inbound};
 use super::{IngestError, plan};
+use crate::claims::ClaimKind;
 use crate::connectors::ConnectorError;
 use crate::domain::{
     Channel, ChannelAccount, Customer, CustomerId, IdentityKind, Order, OrderId, OrderRef,
@@ -20,8 +21,8 @@ use crate::inbound_mail::{self, MailKind};
 use crate::outbound::{OutboundMessage, OutboundQueue};
 use crate::sla::SlaPolicy;
 use crate::store::{
-    AccountStore, ConfigStore, CustomerStore, FeedbackStore, HistoryEntry, InboundContext,
-    InboundLookup, InboundOutcome, OrderLink, OrderStore, StoreError, TicketStore,
+    AccountStore, ClaimStore, ConfigStore, CustomerStore, FeedbackStore, HistoryEntry,
+    InboundContext, InboundLookup, InboundOutcome, OrderLink, OrderStore, StoreError, TicketStore,
 };
 use crate::tenant_cache::TenantCache;
 use crate::tenant_config::ConfigCache;
@@ -41,7 +42,10 @@ pub enum IngestOutcome {
     Recorded {
         ticket: crate::domain::TicketId,
     },
-    Duplicate,
+    /// Seen before; the ticket it was recorded on when known.
+    Duplicate {
+        ticket: Option<crate::domain::TicketId>,
+    },
     OrderSaved {
         written: bool,
     },
@@ -118,7 +122,13 @@ pub struct Ingestor<S, B, E, W> {
 
 impl<S, B, E, W> Ingestor<S, B, E, W>
 where
-    S: TicketStore + CustomerStore + OrderStore + AccountStore + ConfigStore + FeedbackStore,
+    S: TicketStore
+        + CustomerStore
+        + OrderStore
+        + AccountStore
+        + ConfigStore
+        + FeedbackStore
+        + ClaimStore,
     B: MailBlobs,
     E: Enricher,
     W: EscalationScheduler,
@@ -238,12 +248,31 @@ where
         }
         let inbound = inbound::from_mail(&object.tenant, account, &mail, &kind, &object.key);
         let outcome = self.inbound(account, &inbound, now).await?;
-        // A feedback notice and the feedback report's row for it are one feedback record.
-        if let (MailKind::NegativeFeedback(notice), IngestOutcome::Recorded { ticket }) =
-            (&kind, &outcome)
-        {
-            self.feedback_notice(account, notice, &inbound, ticket.clone(), now)
-                .await?;
+        // The records a notice keeps beside its ticket are written after it, and again when
+        // the notice is seen again (a crash between the two writes): both writes are idempotent.
+        let ticket = match &outcome {
+            IngestOutcome::Recorded { ticket } => Some(ticket.clone()),
+            IngestOutcome::Duplicate { ticket } => ticket.clone(),
+            IngestOutcome::OrderSaved { .. } | IngestOutcome::Nothing => None,
+        };
+        if let Some(ticket) = ticket {
+            match &kind {
+                // A feedback notice and the feedback report's row for it are one feedback record.
+                MailKind::NegativeFeedback(notice) => {
+                    self.feedback_notice(account, notice, &inbound, ticket, now)
+                        .await?
+                }
+                MailKind::AToZClaim(notice) => {
+                    self.claim_notice(account, ClaimKind::AToZ, notice, &inbound, ticket, now)
+                        .await?
+                }
+                MailKind::Chargeback(notice) => {
+                    let kind = ClaimKind::Chargeback;
+                    self.claim_notice(account, kind, notice, &inbound, ticket, now)
+                        .await?
+                }
+                _ => {}
+            }
         }
         Ok(outcome)
     }
@@ -279,7 +308,9 @@ where
                 if let Some(ticket) = &ctx.ticket {
                     self.schedule(None, ticket, policies, now).await;
                 }
-                return Ok(IngestOutcome::Duplicate);
+                return Ok(IngestOutcome::Duplicate {
+                    ticket: ctx.ticket.as_ref().map(|t| t.id.clone()),
+                });
             }
             self.enrich(account, inbound, &mut ctx, now).await;
             if let Some(order) = ctx.order.as_ref().filter(|_| ctx.order_is_fresh) {
@@ -317,7 +348,9 @@ where
                     }
                     return Ok(IngestOutcome::Recorded { ticket: after.id });
                 }
-                Ok(InboundOutcome::Duplicate) => return Ok(IngestOutcome::Duplicate),
+                Ok(InboundOutcome::Duplicate) => {
+                    return Ok(IngestOutcome::Duplicate { ticket: None });
+                }
                 Err(conflict @ StoreError::Conflict { .. }) => last_conflict = Some(conflict),
                 Err(other) => return Err(other.into()),
             }

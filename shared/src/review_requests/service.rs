@@ -17,8 +17,9 @@ use crate::connectors::ConnectorError;
 use crate::connectors::amazon::Solicited;
 use crate::domain::{Channel, ChannelAccount, Order, OrderId, TenantId, Ticket, TicketStatus};
 use crate::store::{
-    AccountStore, CustomerStore, HistoryEntry, OrderStore, PageRequest, ReviewClaim, ReviewOutcome,
-    ReviewRequestRecord, ReviewRequestStore, StoreError, TicketQueue, TicketStore,
+    AccountStore, ClaimStore, CustomerStore, FeedbackStore, HistoryEntry, OrderStore, PageRequest,
+    ReviewClaim, ReviewOutcome, ReviewRequestRecord, ReviewRequestStore, StoreError, TicketQueue,
+    TicketStore,
 };
 
 /// How long a claim holds an order's request: longer than a request with its retries takes.
@@ -180,7 +181,13 @@ pub struct ReviewRequester<'a, S, A> {
 
 impl<'a, S, A> ReviewRequester<'a, S, A>
 where
-    S: ReviewRequestStore + OrderStore + CustomerStore + TicketStore + AccountStore,
+    S: ReviewRequestStore
+        + OrderStore
+        + CustomerStore
+        + TicketStore
+        + AccountStore
+        + ClaimStore
+        + FeedbackStore,
     A: AccountSolicitor,
 {
     pub fn new(store: &'a S, solicitor: &'a A) -> Self {
@@ -319,6 +326,19 @@ where
             order: trigger.order.clone(),
         };
         let mut facts = facts_from_tickets(&reference, &tickets);
+        // The order's claim and feedback records outlive their tickets: a claim filed and
+        // resolved, or negative feedback handled, still skips the order.
+        facts.claim |= !self
+            .store
+            .order_claims(tenant, &trigger.order)
+            .await?
+            .is_empty();
+        facts.negative_feedback |= self
+            .store
+            .order_feedback(tenant, &trigger.order)
+            .await?
+            .iter()
+            .any(|f| f.rating == crate::domain::FeedbackRating::Negative);
         facts.delivered_at = order.as_ref().map(|_| trigger.delivered_at);
         Ok(decide(&settings, &trigger.marketplace_id, &facts, now))
     }

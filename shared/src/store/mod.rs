@@ -15,7 +15,9 @@ use crate::domain::{
 use crate::sla::SlaPolicy;
 use crate::templates::{Template, TemplateId};
 
+mod claims;
 mod review_requests;
+pub use claims::ClaimStore;
 pub use review_requests::{
     ReviewClaim, ReviewCounts, ReviewOutcome, ReviewRequestRecord, ReviewRequestStore,
 };

@@ -53,7 +53,7 @@ impl DynamoStore {
         }
     }
 
-    async fn get_one<T: serde::de::DeserializeOwned>(
+    pub(super) async fn get_one<T: serde::de::DeserializeOwned>(
         &self,
         tenant: &TenantId,
         pk: String,

@@ -3,6 +3,7 @@
 //! are skipped when absent so the indexes stay sparse.
 
 mod accounts;
+mod claims;
 mod config;
 pub mod cursor;
 mod customers;
