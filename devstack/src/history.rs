@@ -135,7 +135,6 @@ pub async fn seed_history(
     Ok(summary)
 }
 
-#[allow(clippy::too_many_arguments)]
 /// The claim record a claim notice of the history would have opened: answered and decided
 /// once Amazon's time is past, open while it runs.
 async fn seed_claim(
@@ -188,6 +187,7 @@ async fn seed_claim(
     Ok(())
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn seed_ticket(
     store: &DynamoStore,
     recorder: &Recorder<'_>,
