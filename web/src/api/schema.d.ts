@@ -156,6 +156,68 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/claims": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The tenant's claims (A-to-z Guarantee claims, chargebacks): open ones first, each status by
+         *     Amazon's deadline, soonest first, with the clock of each.
+         */
+        get: operations["list_claims"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/claims/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The case file of a claim, what a seller needs when Amazon reviews it: the claim with
+         *     Amazon's clock, the order, the whole conversation with the buyer (messages oldest first,
+         *     the team's notes) and its figures (replies before and after the claim, what is still
+         *     unanswered).
+         */
+        get: operations["get_claim"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/claims/{id}/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Record the seller's answer to the marketplace (stops Amazon's clock in marketdesk) or the
+         *     claim's outcome, with a note; every change is kept in the claim's `changes`.
+         */
+        put: operations["set_claim_status"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/compliance/check": {
         parameters: {
             query?: never;
@@ -1100,18 +1162,121 @@ export interface components {
             version?: number | null;
         };
         /**
-         * @description Where the reply goes.
+         * @description The case file of a claim: the record, its clock, the order, and the whole conversation with
+         *     the buyer (messages and the team's notes, oldest first) with its figures.
+         */
+        CaseFile: {
+            claim: components["schemas"]["ClaimRecord"];
+            clock: components["schemas"]["ClaimClock"];
+            conversation: components["schemas"]["Conversation"];
+            messages: components["schemas"]["Message"][];
+            notes: components["schemas"]["Note"][];
+            order?: components["schemas"]["Order"] | null;
+        };
+        /**
+         * @description Where a conversation comes from and where its replies go.
          * @enum {string}
          */
         Channel: "amazon" | "ebay" | "shopify" | "email";
         ClaimBody: components["schemas"]["ClaimReport"] & {
             window: components["schemas"]["ReportWindow"];
         };
-        ClaimKind: {
+        /** @description A change a person made to the claim, newest last. */
+        ClaimChange: {
+            /** Format: date-time */
+            at: string;
+            by: components["schemas"]["AgentId"];
+            /** @description What the seller answered or decided, in their words. */
+            note?: string | null;
+            outcome?: components["schemas"]["ClaimOutcome"] | null;
+            status: components["schemas"]["ClaimStatus"];
+        };
+        /** @description Amazon's clock of a claim, apart from the ticket's SLA. */
+        ClaimClock: {
+            /** @description Whether the seller's answer came before the deadline, once they answered. */
+            answered_in_time?: boolean | null;
+            level: components["schemas"]["ClaimClockLevel"];
+            /**
+             * Format: int64
+             * @description Seconds to `respond_by` (negative once passed) while the claim is open.
+             */
+            remaining_seconds?: number | null;
+            /** Format: date-time */
+            respond_by: string;
+        };
+        /**
+         * @description The level of a claim's clock.
+         * @enum {string}
+         */
+        ClaimClockLevel: "ok" | "warning" | "overdue" | "answered" | "closed";
+        /**
+         * @description What kind of claim.
+         * @enum {string}
+         */
+        ClaimKind: "a_to_z" | "chargeback";
+        /** @description One notice e-mail about the claim. */
+        ClaimNoticeSeen: {
+            /**
+             * Format: date-time
+             * @description When the marketplace sent it.
+             */
+            at: string;
+            /** @description The notice's Message-ID (or the stored object's key when it has none): each is added once. */
+            reference: string;
+            /**
+             * Format: date-time
+             * @description The deadline it states, if any.
+             */
+            respond_by?: string | null;
+        };
+        /**
+         * @description How a closed claim ended.
+         * @enum {string}
+         */
+        ClaimOutcome: "granted_seller_funded" | "granted_amazon_funded" | "denied" | "withdrawn";
+        /** @description One claim as marketdesk keeps it. */
+        ClaimRecord: {
+            account: components["schemas"]["AccountId"];
+            amount?: components["schemas"]["Money"] | null;
+            /** @description What people changed, oldest first. */
+            changes?: components["schemas"]["ClaimChange"][];
+            deadline_source: components["schemas"]["DeadlineSource"];
+            /**
+             * @description [`claim_id`]: `{order}_{kind}` (or `{ticket}_{kind}` when no notice named the order).
+             * @example 114-3941689-8772232_a_to_z
+             */
+            id: string;
+            kind: components["schemas"]["ClaimKind"];
+            marketplace_id?: string | null;
+            /** @description Every notice seen, oldest first. */
+            notices: components["schemas"]["ClaimNoticeSeen"][];
+            /**
+             * Format: date-time
+             * @description When the first notice was sent.
+             */
+            opened_at: string;
+            order_id?: components["schemas"]["OrderId"] | null;
+            outcome?: components["schemas"]["ClaimOutcome"] | null;
+            /** @description The reason the notice gives ("Item not received"), in its language. */
+            reason?: string | null;
+            /**
+             * Format: date-time
+             * @description The marketplace's deadline for the seller's answer: Amazon's clock, not the team's SLA.
+             */
+            respond_by: string;
+            /**
+             * Format: date-time
+             * @description When the seller marked it answered (status `responded`), if they did.
+             */
+            responded_at?: string | null;
+            status: components["schemas"]["ClaimStatus"];
+            tenant: components["schemas"]["TenantId"];
+            /** @description The ticket the claim's notices and the buyer conversation are on. */
+            ticket: components["schemas"]["TicketId"];
+            /** Format: date-time */
+            updated_at: string;
             /** Format: int64 */
-            count: number;
-            /** @description `atoz_claim`, `chargeback`, `ebay_inr`, `negative_feedback`. */
-            kind: string;
+            version: number;
         };
         ClaimReport: {
             by_kind: components["schemas"]["ClaimKind"][];
@@ -1139,6 +1304,27 @@ export interface components {
              * @description Orders first seen in the range (by purchase day).
              */
             orders: number;
+        };
+        /**
+         * @description Where a claim stands on the seller's side.
+         * @enum {string}
+         */
+        ClaimStatus: "open" | "responded" | "closed";
+        /** @description The seller's answer to the marketplace, or the claim's outcome. */
+        ClaimStatusRequest: {
+            /** @description What the seller answered or what was decided, up to 500 characters. */
+            note?: string | null;
+            outcome?: components["schemas"]["ClaimOutcome"] | null;
+            /**
+             * @description `responded` once the seller answered in Seller Central, `closed` when decided, `open`
+             *     to reopen.
+             */
+            status: components["schemas"]["ClaimStatus"];
+        };
+        /** @description A claim with Amazon's clock now. */
+        ClaimView: {
+            claim: components["schemas"]["ClaimRecord"];
+            clock: components["schemas"]["ClaimClock"];
         };
         /** @description An OAuth client of a carrier API. */
         ClientInput: {
@@ -1227,6 +1413,38 @@ export interface components {
             language: string;
             verdict: components["schemas"]["ComplianceOutcome"];
         };
+        /** @description What the seller said to the buyer around the claim: the figures a case review asks for. */
+        Conversation: {
+            /** Format: int32 */
+            buyer_messages: number;
+            /**
+             * Format: date-time
+             * @description The buyer's first message on the ticket.
+             */
+            first_buyer_message_at?: string | null;
+            /**
+             * Format: date-time
+             * @description The seller's first reply after the claim was opened.
+             */
+            first_reply_after_claim_at?: string | null;
+            /**
+             * Format: date-time
+             * @description The seller's first reply to the buyer.
+             */
+            first_reply_at?: string | null;
+            /** Format: int32 */
+            replies_after_claim: number;
+            /**
+             * Format: int32
+             * @description Replies to the buyer (agents and automations), delivered or queued, before the claim.
+             */
+            replies_before_claim: number;
+            /**
+             * Format: int32
+             * @description Buyer messages after the seller's last reply: what is still unanswered.
+             */
+            unanswered_buyer_messages: number;
+        };
         /** @description The inbox badges. */
         Counts: {
             open: components["schemas"]["BadgeCounts"];
@@ -1249,6 +1467,11 @@ export interface components {
             /** Format: date */
             day: string;
         };
+        /**
+         * @description Where the response deadline comes from.
+         * @enum {string}
+         */
+        DeadlineSource: "notice" | "default";
         /** @description Delivery of an outbound message. */
         DeliveryState: {
             /** @enum {string} */
@@ -1456,6 +1679,15 @@ export interface components {
                 id: string;
                 /** @description What it was done to (`tkt_…`, `acct_…`, a quarantine id). */
                 target: string;
+            }[];
+            /** @description Pass it as `cursor` for the next page; `null` on the last page. */
+            next_cursor?: string | null;
+        };
+        /** @description `items` and the cursor of the next page (`null` on the last). */
+        Listing_ClaimView: {
+            items: {
+                claim: components["schemas"]["ClaimRecord"];
+                clock: components["schemas"]["ClaimClock"];
             }[];
             /** @description Pass it as `cursor` for the next page; `null` on the last page. */
             next_cursor?: string | null;
@@ -2570,6 +2802,11 @@ export interface components {
         };
         /** @description The ticket view. */
         TicketDetail: {
+            /**
+             * @description A claim ticket (A-to-z, chargeback): its claims with Amazon's own clock, apart from the
+             *     ticket's SLA (one more request, for these tickets only); absent otherwise.
+             */
+            claims?: components["schemas"]["ClaimView"][];
             /** @description The customer's other tickets and orders on every channel, newest first (at most 50). */
             customer_history: components["schemas"]["HistoryEntry"][];
             events: components["schemas"]["TicketEvent"][];
@@ -3741,6 +3978,191 @@ export interface operations {
                 };
             };
             /** @description If-Match missing while settings are stored */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_claims: {
+        parameters: {
+            query?: {
+                /** @description `next_cursor` of the previous page. */
+                cursor?: string;
+                /** @description Page size, 1 to 100 (default 25). */
+                limit?: number;
+                /** @description Only claims of this status: `open`, `responded` or `closed`. */
+                status?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description `items` (claims with their clock) and `next_cursor` */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Listing_ClaimView"];
+                };
+            };
+            /** @description Invalid parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_claim: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description `{order}_{kind}`, e.g. `114-3941689-8772232_a_to_z` */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The case file; ETag `"v{version}"` of the claim for If-Match */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CaseFile"];
+                };
+            };
+            /** @description No valid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such claim for this tenant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    set_claim_status: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The claim's ETag, `"v{version}"` */
+                "If-Match": string;
+            };
+            path: {
+                /** @description The claim's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "note": "Tracking with the delivery scan sent in Seller Central",
+                 *       "status": "responded"
+                 *     }
+                 */
+                "application/json": components["schemas"]["ClaimStatusRequest"];
+            };
+        };
+        responses: {
+            /** @description The claim with its clock; the new ETag */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ClaimView"];
+                };
+            };
+            /** @description Malformed body, unknown field or bad If-Match */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such claim for this tenant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Stale If-Match: `claim` is the claim as it is now */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than 1048576 bytes (`field`: `body`). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An outcome without `closed`, or a note too long; `field` names it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match missing */
             428: {
                 headers: {
                     [name: string]: unknown;
