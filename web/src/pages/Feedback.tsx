@@ -25,6 +25,8 @@ function FeedbackList({ query }: { query: URLSearchParams }) {
   const rating = RATINGS.find((r) => r === query.get('rating')) ?? null;
   const criterion = CRITERIA.find((c) => c === query.get('criterion')) ?? null;
   const cursor = query.get('cursor');
+  // The page size: the API's default unless the address names one (1–100).
+  const limit = Math.min(100, Math.max(1, Number(query.get('limit')) || PAGE));
   // The cursors of the pages before this one (kept in the address, so Back works).
   const before = (query.get('before') ?? '').split(',').filter(Boolean);
   const [items, setItems] = useState<Record_[] | null>(null);
@@ -36,7 +38,7 @@ function FeedbackList({ query }: { query: URLSearchParams }) {
     setItems(null);
     void api
       .GET('/v1/feedback', {
-        params: { query: { limit: PAGE, ...(rating ? { rating } : {}), ...(criterion ? { criterion } : {}), ...(cursor ? { cursor } : {}) } },
+        params: { query: { limit, ...(rating ? { rating } : {}), ...(criterion ? { criterion } : {}), ...(cursor ? { cursor } : {}) } },
       })
       .then((r) => {
         if (gone) return;
@@ -52,7 +54,7 @@ function FeedbackList({ query }: { query: URLSearchParams }) {
     return () => {
       gone = true;
     };
-  }, [rating, criterion, cursor]);
+  }, [rating, criterion, cursor, limit]);
 
   const go = (change: { rating?: string | null; criterion?: string | null; cursor?: string | null; before?: string[] }) => {
     const s = new URLSearchParams();
@@ -60,6 +62,7 @@ function FeedbackList({ query }: { query: URLSearchParams }) {
     const c = change.criterion !== undefined ? change.criterion : criterion;
     if (r) s.set('rating', r);
     if (c) s.set('criterion', c);
+    if (limit !== PAGE) s.set('limit', String(limit));
     if (change.cursor) s.set('cursor', change.cursor);
     if (change.before?.length) s.set('before', change.before.join(','));
     const qs = s.toString();

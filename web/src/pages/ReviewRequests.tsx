@@ -170,16 +170,17 @@ export function ReviewRequestSettings({ isAdmin }: { isAdmin: boolean }) {
           {fieldError("marketplaces")}
         </fieldset>
 
-        <label class="block">
-          <span>Days after delivery</span>
+        <div class="block field">
+          <label for="rr-days">Days after delivery</label>
           <input
+            id="rr-days"
             type="number"
             name="days_after_delivery"
             min={REVIEW_WINDOW.from}
             max={REVIEW_WINDOW.to}
             value={days}
             aria-invalid={fields.days_after_delivery ? true : undefined}
-            aria-describedby={fields.days_after_delivery ? 'rr-days_after_delivery-error' : 'rr-days-help'}
+            aria-describedby={fields.days_after_delivery ? 'rr-days_after_delivery-error rr-days-help' : 'rr-days-help'}
             onInput={(e) => {
               setDays((e.target as HTMLInputElement).value);
               setMessage(null);
@@ -189,7 +190,7 @@ export function ReviewRequestSettings({ isAdmin }: { isAdmin: boolean }) {
             Amazon allows {REVIEW_WINDOW.from} to {REVIEW_WINDOW.to} days after delivery.
           </span>
           {fieldError("days_after_delivery")}
-        </label>
+        </div>
 
         <fieldset class="group">
           <legend>Skip an order when</legend>
