@@ -214,6 +214,10 @@ function ActionForm({
       setResult('Not sent: the text breaks Amazon’s messaging rules (listed below). Amazon’s rules allow no override.');
       return;
     }
+    if (status === 409 && !Array.isArray(err.offered)) {
+      setResult('Not sent: the ticket changed while the message was stored. Nothing went out; send it again.');
+      return;
+    }
     if (status === 409) {
       const now = Array.isArray(err.offered) ? (err.offered as string[]).map(actionLabel).join(', ') : '';
       await onNotOffered(`Not sent: Amazon no longer offers “${label}” for this order${now ? `; it offers ${now}` : ''}. The list was re-read.`);
