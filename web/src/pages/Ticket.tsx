@@ -4,7 +4,7 @@ import { session } from '../auth';
 import { ChannelBadge, Countdown, PriorityBadge, RiskMarker } from '../components/Badges';
 import { authorName, Composer } from '../components/Composer';
 import { OrderActions } from '../components/OrderActions';
-import { actionLabel } from '../amazon';
+import { actionLabel, ratingLabel } from '../amazon';
 import { channelLabel, dateTime, date, intentLabel, marketplaceLabel, money, shipmentLabel } from '../format';
 import { useNow, usePoll } from '../hooks';
 import { navigate } from '../router';
@@ -198,6 +198,24 @@ export function TicketPage({ id, reply }: { id: string; reply: boolean }) {
             <Properties view={view} onEdit={edit} me={me?.user ?? ''} />
           </section>
           <OrderCard order={order} orderRef={t.order?.order} />
+          {view.feedback?.length ? (
+            <section class="card" aria-labelledby="ticket-feedback-title" data-testid="ticket-feedback">
+              <h2 id="ticket-feedback-title">Seller feedback</h2>
+              <ul class="history">
+                {view.feedback.map((f) => (
+                  <li key={f.id}>
+                    <a href={`/feedback/${encodeURIComponent(f.id)}`}>
+                      {ratingLabel[f.rating] ?? f.rating} feedback of {date(f.left_on)}
+                    </a>
+                    <span class="muted small">
+                      {' '}
+                      · {f.assessment?.criteria.length ? `removal possible until ${date(f.assessment.request_removal_by)}` : 'no removal criterion'}
+                    </span>
+                  </li>
+                ))}
+              </ul>
+            </section>
+          ) : null}
           {t.channel === 'amazon' && t.order ? <OrderActions ticket={t} marketplace={order?.marketplace_id} onSent={load} /> : null}
           <section class="card">
             <h2>Customer history</h2>
