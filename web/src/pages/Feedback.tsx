@@ -32,6 +32,7 @@ function FeedbackList({ query }: { query: URLSearchParams }) {
   const [items, setItems] = useState<Record_[] | null>(null);
   const [next, setNext] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const now = useNow(60_000);
 
   useEffect(() => {
     let gone = false;
@@ -148,7 +149,7 @@ function FeedbackList({ query }: { query: URLSearchParams }) {
                   <td>{marketplaceLabel('amazon', f.marketplace_id)}</td>
                   <td>{date(f.left_on)}</td>
                   <td>
-                    <FeedbackStatus f={f} />
+                    <FeedbackStatus f={f} now={now} />
                   </td>
                 </tr>
               ))}
@@ -177,8 +178,7 @@ function FeedbackList({ query }: { query: URLSearchParams }) {
 }
 
 /** Where a feedback stands: removable (criteria met) and its deadline, answered, or past. */
-function FeedbackStatus({ f }: { f: Record_ }) {
-  const now = useNow(60_000);
+function FeedbackStatus({ f, now }: { f: Record_; now: number }) {
   const a = f.assessment;
   const parts: preact.ComponentChildren[] = [];
   if (a && a.criteria.length) {
