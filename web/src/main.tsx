@@ -183,7 +183,7 @@ function App({ config }: { config: AppConfig }) {
           <span class="avatar">{me.user.slice(0, 2).toUpperCase()}</span>
           <span class="me-name">{me.user}</span>
         </span>
-        <button class="btn small secondary" onClick={() => signOut(config.oidc)}>
+        <button class="btn small secondary" title={`Signed in as ${me.user} (${me.role})`} onClick={() => signOut(config.oidc)}>
           Sign out
         </button>
       </nav>

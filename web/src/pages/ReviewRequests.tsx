@@ -113,7 +113,7 @@ export function ReviewRequestSettings({ isAdmin }: { isAdmin: boolean }) {
     const field = fieldOf(err.field);
     if ((status === 422 || status === 400) && field) {
       setFields({ [field]: err.detail ?? problemText(r.error) });
-      setMessage({ ok: false, text: 'Not saved: see the field marked below.' });
+      setMessage({ ok: false, text: 'Not saved: see the field marked in red.' });
       return;
     }
     setMessage({ ok: false, text: `Not saved: ${problemText(r.error)}` });
