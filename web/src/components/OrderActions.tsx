@@ -17,6 +17,9 @@ export interface OrderActionsProps {
   onSent: () => Promise<void> | void;
 }
 
+/** Languages of Amazon's European and US marketplaces, offered for the text. */
+const LANGUAGES = ['en', 'it', 'de', 'fr', 'es', 'nl', 'pl', 'sv'];
+
 function newKey(): string {
   return typeof crypto !== 'undefined' && 'randomUUID' in crypto
     ? crypto.randomUUID()
@@ -145,6 +148,7 @@ function ActionForm({
   onNotOffered: (text: string) => Promise<void>;
 }) {
   const [text, setText] = useState('');
+  const [language, setLanguage] = useState(ticket.language ?? '');
   const [findings, setFindings] = useState<Finding[]>([]);
   const [checkedText, setCheckedText] = useState<string | null>(null);
   const [verdict, setVerdict] = useState<string | null>(null);
@@ -167,7 +171,7 @@ function ActionForm({
     let current = true;
     void api
       .POST('/v1/compliance/check', {
-        body: { channel: 'amazon', marketplace: marketplace ?? undefined, language: ticket.language ?? undefined, body: settled },
+        body: { channel: 'amazon', marketplace: marketplace ?? undefined, language: language || undefined, body: settled },
       })
       .then((r) => {
         if (!current || !r.data) return;
@@ -178,7 +182,7 @@ function ActionForm({
     return () => {
       current = false;
     };
-  }, [settled]);
+  }, [settled, language]);
 
   const checked = checkedText === text;
   const blocked = checked && verdict === 'block';
@@ -187,13 +191,13 @@ function ActionForm({
 
   const send = async () => {
     // One key per text: a retry of the same text (a lost answer) sends nothing new.
-    if (key.current?.text !== text) key.current = { text, key: newKey() };
+    if (key.current?.text !== `${language}:${text}`) key.current = { text: `${language}:${text}`, key: newKey() };
     setSending(true);
     setResult(null);
     setFieldError(null);
     const r = await api.POST('/v1/tickets/{id}/order-actions/{action}', {
       params: { path: { id: ticket.id, action: action.name }, header: { 'Idempotency-Key': key.current.key } },
-      body: { text, language: ticket.language ?? undefined },
+      body: { text, language: language || undefined },
     });
     setSending(false);
     const status = r.response.status;
@@ -249,8 +253,19 @@ function ActionForm({
     >
       <h3>{label}</h3>
       {action.purpose ? <p class="small muted">{action.purpose}</p> : null}
+      <label class="inline-label">
+        <span>Language</span>
+        <select value={language} onChange={(e) => setLanguage((e.target as HTMLSelectElement).value)}>
+          <option value="">The buyer’s (detected)</option>
+          {[...new Set([ticket.language, ...LANGUAGES].filter((l): l is string => !!l))].map((l) => (
+            <option key={l} value={l}>
+              {l}
+            </option>
+          ))}
+        </select>
+      </label>
       <label class="block">
-        <span>Text to the buyer{ticket.language ? ` (${ticket.language})` : ''}</span>
+        <span>Text to the buyer</span>
         <textarea
           rows={5}
           value={text}
