@@ -10,18 +10,20 @@ export const channelLabel: Record<string, string> = {
   email: 'E-mail',
 };
 
+/** Amazon marketplace ids the app names. */
+export const AMAZON_MARKETPLACES: Record<string, string> = {
+  APJ6JRA9NG5V4: 'Amazon.it',
+  A1PA6795UKMFR9: 'Amazon.de',
+  A13V1IB3VIYZZH: 'Amazon.fr',
+  A1RKKUPIHCS9HS: 'Amazon.es',
+  A1F83G8C2ARO7P: 'Amazon.co.uk',
+  ATVPDKIKX0DER: 'Amazon.com',
+};
+
 /** "Amazon.it" from a marketplace id or a country-ish code in an account or order. */
 export function marketplaceLabel(channel: string, marketplaceId?: string | null): string | null {
   if (!marketplaceId) return null;
-  const amazon: Record<string, string> = {
-    APJ6JRA9NG5V4: 'Amazon.it',
-    A1PA6795UKMFR9: 'Amazon.de',
-    A13V1IB3VIYZZH: 'Amazon.fr',
-    A1RKKUPIHCS9HS: 'Amazon.es',
-    A1F83G8C2ARO7P: 'Amazon.co.uk',
-    ATVPDKIKX0DER: 'Amazon.com',
-  };
-  if (channel === 'amazon') return amazon[marketplaceId] ?? marketplaceId;
+  if (channel === 'amazon') return AMAZON_MARKETPLACES[marketplaceId] ?? marketplaceId;
   if (channel === 'ebay') {
     const m = /^EBAY_([A-Z]{2})$/.exec(marketplaceId);
     return m ? `eBay ${m[1]}` : marketplaceId;

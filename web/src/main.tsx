@@ -14,11 +14,12 @@ import {
 } from './auth';
 import { marketplaceLabel } from './format';
 import { Inbox } from './pages/Inbox';
-import { Settings } from './pages/Settings';
+import { Settings, type SettingsKind } from './pages/Settings';
 import { TicketPage } from './pages/Ticket';
 import { navigate, onLinkClick, useLocation } from './router';
 
 type DashboardPage = typeof import('./pages/Dashboard').Dashboard;
+type FeedbackPage = typeof import('./pages/Feedback').Feedback;
 
 /** The dashboard's chunk, fetched the first time it is shown (the inbox does not carry it). */
 function LazyDashboard({ query }: { query: URLSearchParams }) {
@@ -30,6 +31,18 @@ function LazyDashboard({ query }: { query: URLSearchParams }) {
   if (failed) return <p class="error" role="alert">The dashboard could not be loaded: reload the page.</p>;
   if (!page) return <p class="muted loading">Loading the dashboard…</p>;
   return <page.Dashboard query={query} />;
+}
+
+/** The feedback screen's chunk, fetched the first time it is shown. */
+function LazyFeedback({ id, query }: { id: string | null; query: URLSearchParams }) {
+  const [page, setPage] = useState<{ Feedback: FeedbackPage } | null>(null);
+  const [failed, setFailed] = useState(false);
+  useEffect(() => {
+    import('./pages/Feedback').then((m) => setPage({ Feedback: m.Feedback }), () => setFailed(true));
+  }, []);
+  if (failed) return <p class="error" role="alert">The feedback screen could not be loaded: reload the page.</p>;
+  if (!page) return <p class="muted loading">Loading the feedback…</p>;
+  return <page.Feedback id={id} query={query} />;
 }
 
 function SignIn({ config, error }: { config: AppConfig; error?: string | null }) {
@@ -118,7 +131,9 @@ function App({ config }: { config: AppConfig }) {
         ? 'Settings'
         : path === '/dashboard'
           ? 'Dashboard'
-          : 'Inbox';
+          : path.startsWith('/feedback')
+            ? 'Feedback'
+            : 'Inbox';
     document.title = `${title} · marketdesk`;
   }, [path]);
 
@@ -126,13 +141,15 @@ function App({ config }: { config: AppConfig }) {
 
   let page;
   const ticket = /^\/tickets\/([^/]+)$/.exec(path);
-  const settings = /^\/settings(?:\/(policies|templates|rules|accounts))?$/.exec(path);
+  const settings = /^\/settings(?:\/(policies|templates|rules|accounts|review-requests))?$/.exec(path);
+  const feedback = /^\/feedback(?:\/([^/]+))?$/.exec(path);
   if (ticket) page = <TicketPage key={ticket[1]} id={decodeURIComponent(ticket[1]!)} reply={query.get('reply') === '1'} />;
   else if (path === '/dashboard') page = <LazyDashboard query={query} />;
-  else if (settings) page = <Settings kind={(settings[1] as 'policies' | 'templates' | 'rules' | 'accounts') ?? 'policies'} />;
+  else if (feedback) page = <LazyFeedback key={feedback[1] ?? ''} id={feedback[1] ? decodeURIComponent(feedback[1]) : null} query={query} />;
+  else if (settings) page = <Settings kind={(settings[1] as SettingsKind | undefined) ?? (me.role === 'admin' ? 'policies' : 'review-requests')} isAdmin={me.role === 'admin'} />;
   else page = <Inbox query={query} accounts={accounts} />;
 
-  const section = ticket || path === '/' ? 'inbox' : settings ? 'settings' : path === '/dashboard' ? 'dashboard' : '';
+  const section = ticket || path === '/' ? 'inbox' : settings ? 'settings' : path === '/dashboard' ? 'dashboard' : feedback ? 'feedback' : '';
   return (
     <div class="shell" onClick={onLinkClick}>
       <a class="skip" href="#main">
@@ -151,17 +168,22 @@ function App({ config }: { config: AppConfig }) {
         <a href="/dashboard" class={section === 'dashboard' ? 'on' : ''} aria-current={section === 'dashboard' ? 'page' : undefined}>
           Dashboard
         </a>
-        {me.role === 'admin' ? (
-          <a href="/settings/policies" class={section === 'settings' ? 'on' : ''} aria-current={section === 'settings' ? 'page' : undefined}>
-            Settings
-          </a>
-        ) : null}
+        <a href="/feedback" class={section === 'feedback' ? 'on' : ''} aria-current={section === 'feedback' ? 'page' : undefined}>
+          Feedback
+        </a>
+        <a
+          href={me.role === 'admin' ? '/settings/policies' : '/settings/review-requests'}
+          class={section === 'settings' ? 'on' : ''}
+          aria-current={section === 'settings' ? 'page' : undefined}
+        >
+          Settings
+        </a>
         <span class="spacer" />
         <span class="me" title={`${me.role} of ${me.tenant}`}>
           <span class="avatar">{me.user.slice(0, 2).toUpperCase()}</span>
           <span class="me-name">{me.user}</span>
         </span>
-        <button class="btn small secondary" onClick={() => signOut(config.oidc)}>
+        <button class="btn small secondary" title={`Signed in as ${me.user} (${me.role})`} onClick={() => signOut(config.oidc)}>
           Sign out
         </button>
       </nav>

@@ -1,6 +1,7 @@
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { api, problemText, type Finding, type Message, type Order, type Ticket } from '../api/client';
 import { useDebounced } from '../hooks';
+import { FindingList } from './Findings';
 import { fill, pickVariant, unfilled, utf16Span, valuesFrom } from '../templates';
 import { dateTime } from '../format';
 
@@ -24,8 +25,6 @@ export interface ComposerProps {
   onSent: () => void;
   onReload: () => void;
 }
-
-const SEVERITY_LABEL: Record<string, string> = { block: 'Blocks sending', warn: 'Warning' };
 
 /** The text with the findings' spans marked (for the backdrop behind the textarea). */
 function Highlighted({ text, findings }: { text: string; findings: Finding[] }) {
@@ -279,22 +278,7 @@ export function Composer(props: ComposerProps) {
         </div>
       ) : null}
 
-      {checked && findings.length ? (
-        <ul class="findings" aria-label="Compliance findings">
-          {findings.map((f, i) => (
-            <li key={i} class={`sev-${f.severity}`} data-rule={f.rule}>
-              <button type="button" class="linklike" onClick={() => select(f)}>
-                <span class="rule">{f.rule}</span> <q>{f.excerpt}</q>
-              </button>
-              <span class="sev">{SEVERITY_LABEL[f.severity] ?? f.severity}</span>
-              <div class="msg">{f.message}</div>
-              <div class="suggestion">
-                <strong>Suggestion:</strong> {f.suggestion}
-              </div>
-            </li>
-          ))}
-        </ul>
-      ) : null}
+      {checked && findings.length ? <FindingList findings={findings} onSelect={select} /> : null}
       {checkError ? <p class="error small">Compliance check unavailable: {checkError}</p> : null}
 
       {conflict ? (

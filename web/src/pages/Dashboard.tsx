@@ -5,6 +5,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { api, problemText, type Schemas } from '../api/client';
 import { HealthStrip, HeatMap, RateTrend, ResponseDistribution, ResponseTimes } from '../charts/Charts';
 import { formatMinutes, percent, trendPoints } from '../charts/scale';
+import { reasonLabel } from '../amazon';
 import { channelLabel, dateTime, vtrReasonLabel } from '../format';
 import { navigate } from '../router';
 
@@ -16,6 +17,7 @@ type Health = Schemas['AccountHealthReport'];
 type Resolution = Schemas['ResolutionBody'];
 type Claims = Schemas['ClaimBody'];
 type Vtr = Schemas['VtrReport'];
+type Reviews = Schemas['ReviewRequestReport'];
 
 export const PERIODS = [7, 30, 90] as const;
 const CHANNELS = ['amazon', 'ebay', 'shopify'] as const;
@@ -33,7 +35,8 @@ type ReportPath =
   | '/v1/reports/claims'
   | '/v1/reports/sla'
   | '/v1/reports/account-health'
-  | '/v1/reports/vtr';
+  | '/v1/reports/vtr'
+  | '/v1/reports/review-requests';
 
 interface Filters {
   days: number;
@@ -125,6 +128,7 @@ export function Dashboard({ query: search }: { query: URLSearchParams }) {
   const [resolution, setResolution] = useState<Resolution | null>(null);
   const [claims, setClaims] = useState<Claims | null>(null);
   const [vtr, setVtr] = useState<Vtr | null>(null);
+  const [reviews, setReviews] = useState<Reviews | null>(null);
 
   useEffect(() => {
     let gone = false;
@@ -141,6 +145,8 @@ export function Dashboard({ query: search }: { query: URLSearchParams }) {
     load<Claims>(api.GET('/v1/reports/claims', q), setClaims);
     load<Health>(api.GET('/v1/reports/account-health', {}), setHealth);
     load<Vtr>(api.GET('/v1/reports/vtr', q), setVtr);
+    // Review requests are Amazon's: the period only.
+    load<Reviews>(api.GET('/v1/reports/review-requests', { params: { query: { days } } }), setReviews);
     return () => {
       gone = true;
     };
@@ -293,6 +299,12 @@ export function Dashboard({ query: search }: { query: URLSearchParams }) {
           {!vtr ? <p class="muted loading">Loading…</p> : <VtrWatch report={vtr} />}
         </Card>
 
+        {!channel || channel === 'amazon' ? (
+          <Card id="reviews" title="Review requests (Amazon)" csv={<CsvButton path="/v1/reports/review-requests" params={{ days }} name={`review-requests-${days}d.csv`} what="the review-request report" />}>
+            {!reviews ? <p class="muted loading">Loading…</p> : <ReviewReport report={reviews} />}
+          </Card>
+        ) : null}
+
         <Card wide id="volume" title="Buyer messages by hour and weekday" csv={<CsvButton path="/v1/reports/volume" params={params} name={`volume-${stem}.csv`} what="the volume report" />}>
           {volume ? <HeatMap cells={volume.cells} /> : <p class="muted loading">Loading…</p>}
         </Card>
@@ -347,6 +359,61 @@ export function Dashboard({ query: search }: { query: URLSearchParams }) {
         </Card>
       </div>
     </section>
+  );
+}
+
+/** What became of the period's review requests: sent, failed, skipped by the tenant's rules
+ * (by reason) and not eligible (by reason). */
+function ReviewReport({ report }: { report: Reviews }) {
+  const c = report.counts;
+  const skipped = Object.entries(c.skipped).sort((a, b) => b[1] - a[1]);
+  const notEligible = Object.entries(c.not_eligible).sort((a, b) => b[1] - a[1]);
+  const skippedTotal = skipped.reduce((n, [, k]) => n + k, 0);
+  const notEligibleTotal = notEligible.reduce((n, [, k]) => n + k, 0);
+  const rows = (entries: [string, number][], kind: string) =>
+    entries.map(([reason, n]) => (
+      <tr key={`${kind}:${reason}`} data-reason={reason} data-kind={kind}>
+        <th scope="row">{reasonLabel(reason)}</th>
+        <td>{n}</td>
+      </tr>
+    ));
+  return (
+    <>
+      <p class="small muted">
+        {report.from} – {report.to} (UTC days). Off until opted in under Settings → Review requests.
+      </p>
+      <div class="tiles small-tiles" data-testid="review-tiles">
+        <Tile label="Sent" value={String(c.sent)} />
+        <Tile label="Failed" value={String(c.failed)} level={c.failed ? 'bad' : ''} />
+        <Tile label="Skipped" value={String(skippedTotal)} hint="by your rules" />
+        <Tile label="Not eligible" value={String(notEligibleTotal)} />
+      </div>
+      {skipped.length || notEligible.length ? (
+        <table class="table compact" data-testid="review-reasons">
+          <caption class="sr-only">Review requests skipped and not eligible, by reason</caption>
+          <tbody>
+            {skipped.length ? (
+              <tr>
+                <th scope="rowgroup" colSpan={2}>
+                  Skipped by your rules
+                </th>
+              </tr>
+            ) : null}
+            {rows(skipped, 'skipped')}
+            {notEligible.length ? (
+              <tr>
+                <th scope="rowgroup" colSpan={2}>
+                  Not eligible
+                </th>
+              </tr>
+            ) : null}
+            {rows(notEligible, 'not_eligible')}
+          </tbody>
+        </table>
+      ) : c.sent === 0 && c.failed === 0 ? (
+        <p class="muted small">No review request was due in this period.</p>
+      ) : null}
+    </>
   );
 }
 

@@ -1,10 +1,12 @@
-// Settings for admins: SLA policies (with the preview), templates, automation rules and channel
-// accounts. Each entry is edited as the API's JSON (validated by the API, whose 422 names the
+// Settings for admins: SLA policies (with the preview), templates, automation rules, channel
+// accounts and review requests (a form of its own, ReviewRequests.tsx). Each entry is edited as the API's JSON (validated by the API, whose 422 names the
 // field), saved with If-Match so two admins never overwrite each other.
 import { useEffect, useState } from 'preact/hooks';
 import { api, problemText } from '../api/client';
+import { ReviewRequestSettings } from './ReviewRequests';
 
 type Kind = 'policies' | 'templates' | 'rules' | 'accounts';
+export type SettingsKind = Kind | 'review-requests';
 
 const KINDS: { kind: Kind; label: string; help: string }[] = [
   { kind: 'policies', label: 'SLA policies', help: 'Deadlines per channel, business hours and holidays. Narrowest first.' },
@@ -12,6 +14,34 @@ const KINDS: { kind: Kind; label: string; help: string }[] = [
   { kind: 'rules', label: 'Rules', help: 'Keyword rules that tag, prioritise, route and suggest drafts, in order.' },
   { kind: 'accounts', label: 'Accounts', help: 'Connected Amazon, eBay and Shopify accounts (credentials are write-only).' },
 ];
+const REVIEW_TAB = { kind: 'review-requests' as const, label: 'Review requests' };
+
+function SettingsTabs({ kind, isAdmin }: { kind: SettingsKind; isAdmin: boolean }) {
+  const tabs: { kind: SettingsKind; label: string }[] = [...(isAdmin ? KINDS : []), REVIEW_TAB];
+  return (
+    <header class="page-head">
+      <h1 id="settings-title">Settings</h1>
+      <nav class="status-tabs" aria-label="Settings sections">
+        {tabs.map((k) => (
+          <a key={k.kind} href={`/settings/${k.kind}`} class={k.kind === kind ? 'tab active' : 'tab'} aria-current={k.kind === kind ? 'page' : undefined}>
+            {k.label}
+          </a>
+        ))}
+      </nav>
+    </header>
+  );
+}
+
+export function Settings({ kind, isAdmin }: { kind: SettingsKind; isAdmin: boolean }) {
+  if (kind === 'review-requests')
+    return (
+      <section class="settings" aria-labelledby="settings-title">
+        <SettingsTabs kind={kind} isAdmin={isAdmin} />
+        <ReviewRequestSettings isAdmin={isAdmin} />
+      </section>
+    );
+  return <EntrySettings kind={kind} isAdmin={isAdmin} />;
+}
 
 type Entry = Record<string, unknown> & { id: string; version?: number };
 
@@ -75,7 +105,7 @@ function editable(entry: Entry): string {
   return JSON.stringify(copy, null, 2);
 }
 
-export function Settings({ kind }: { kind: Kind }) {
+function EntrySettings({ kind, isAdmin }: { kind: Kind; isAdmin: boolean }) {
   const [items, setItems] = useState<Entry[]>([]);
   const [error, setError] = useState<string | null>(null);
   const [selected, setSelected] = useState<Entry | null>(null);
@@ -111,16 +141,7 @@ export function Settings({ kind }: { kind: Kind }) {
 
   return (
     <section class="settings" aria-labelledby="settings-title">
-      <header class="page-head">
-        <h1 id="settings-title">Settings</h1>
-        <nav class="status-tabs" aria-label="Settings sections">
-          {KINDS.map((k) => (
-            <a key={k.kind} href={`/settings/${k.kind}`} class={k.kind === kind ? 'tab active' : 'tab'} aria-current={k.kind === kind ? 'page' : undefined}>
-              {k.label}
-            </a>
-          ))}
-        </nav>
-      </header>
+      <SettingsTabs kind={kind} isAdmin={isAdmin} />
       <p class="muted">{meta.help}</p>
       {error ? <p class="error" role="alert">{error}</p> : null}
       <div class="split">

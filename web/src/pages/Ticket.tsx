@@ -3,6 +3,8 @@ import { api, problemText, type Message, type Order, type TicketDetail } from '.
 import { session } from '../auth';
 import { ChannelBadge, Countdown, PriorityBadge, RiskMarker } from '../components/Badges';
 import { authorName, Composer } from '../components/Composer';
+import { OrderActions } from '../components/OrderActions';
+import { actionLabel, ratingLabel } from '../amazon';
 import { channelLabel, dateTime, date, intentLabel, marketplaceLabel, money, shipmentLabel } from '../format';
 import { useNow, usePoll } from '../hooks';
 import { navigate } from '../router';
@@ -196,6 +198,25 @@ export function TicketPage({ id, reply }: { id: string; reply: boolean }) {
             <Properties view={view} onEdit={edit} me={me?.user ?? ''} />
           </section>
           <OrderCard order={order} orderRef={t.order?.order} />
+          {view.feedback?.length ? (
+            <section class="card" aria-labelledby="ticket-feedback-title" data-testid="ticket-feedback">
+              <h2 id="ticket-feedback-title">Seller feedback</h2>
+              <ul class="history">
+                {view.feedback.map((f) => (
+                  <li key={f.id}>
+                    <a href={`/feedback/${encodeURIComponent(f.id)}`}>
+                      {ratingLabel[f.rating] ?? f.rating} feedback of {date(f.left_on)}
+                    </a>
+                    <span class="muted small">
+                      {' '}
+                      · {f.assessment?.criteria.length ? `removal possible until ${date(f.assessment.request_removal_by)}` : 'no removal criterion'}
+                    </span>
+                  </li>
+                ))}
+              </ul>
+            </section>
+          ) : null}
+          {t.channel === 'amazon' && t.order ? <OrderActions ticket={t} marketplace={order?.marketplace_id} onSent={load} /> : null}
           <section class="card">
             <h2>Customer history</h2>
             {view.customer_history.length === 0 ? <p class="muted small">No other tickets or orders.</p> : null}
@@ -220,13 +241,21 @@ export function TicketPage({ id, reply }: { id: string; reply: boolean }) {
 
 function MessageItem({ m }: { m: Message }) {
   const kind = (m.author as { kind: string }).kind;
-  const delivery = (m.delivery as { state?: string } | undefined)?.state;
+  const delivery = (m.delivery as { state?: string; reason?: string } | undefined) ?? undefined;
+  const action = m.external?.order_action?.action;
   return (
-    <li class={`message author-${kind}`} data-author={kind}>
+    <li class={`message author-${kind}`} data-author={kind} data-order-action={action}>
       <div class="meta">
         <strong>{kind === 'buyer' ? m.author_name ?? 'Buyer' : authorName(m)}</strong>
         <span class="kind">{kind}</span> · {dateTime(m.sent_at)}
-        {delivery ? <span class={`delivery d-${delivery}`}> · {delivery}</span> : null}
+        {action ? <span class="badge order-action-badge"> Amazon message · {actionLabel(action)}</span> : null}
+        {delivery?.state ? (
+          <span class={`delivery d-${delivery.state}`}>
+            {' '}
+            · {delivery.state}
+            {delivery.reason ? ` (${delivery.reason === 'not_offered' ? 'Amazon no longer offered it' : delivery.reason})` : ''}
+          </span>
+        ) : null}
       </div>
       {m.subject && !m.body.trim().startsWith(m.subject.replace(/^(re|fwd?):\s*/i, '').trim()) ? <div class="msg-subject">{m.subject}</div> : null}
       <div class="body">{m.body}</div>
