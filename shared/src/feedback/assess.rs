@@ -519,10 +519,19 @@ fn personal_info(facts: &FeedbackFacts<'_>, folded: &str) -> Vec<String> {
     words
 }
 
+/// The marketplace's calendar day of `at` (a feedback's day starts at the marketplace's
+/// midnight, which is the day before in UTC east of Greenwich).
+pub fn local_date(marketplace_id: &str, at: DateTime<Utc>) -> chrono::NaiveDate {
+    match crate::inbound_mail::marketplace_by_id(marketplace_id) {
+        Some(m) => at.with_timezone(&m.time_zone).date_naive(),
+        None => at.date_naive(),
+    }
+}
+
 fn removal_request(facts: &FeedbackFacts<'_>, criteria: &[Evidence]) -> String {
     let mut text = format!(
         "Please review the seller feedback left on {} for order {} ({} star{}) for removal.\n",
-        facts.left_at.format("%Y-%m-%d"),
+        local_date(facts.marketplace_id, facts.left_at),
         facts.order_id,
         facts.stars,
         if facts.stars == 1 { "" } else { "s" }
@@ -662,6 +671,21 @@ mod tests {
         );
         assert_eq!(a.buyer_window_ends, at("2027-01-02T00:00:00Z"));
         assert_eq!(a.request_removal_by, at("2027-02-01T00:00:00Z"));
+    }
+
+    #[test]
+    fn the_removal_request_names_the_day_in_the_marketplaces_calendar() {
+        let seller = SellerDetails::default();
+        let mut f = facts(FBA_COMMENT, "APJ6JRA9NG5V4", Some(true), &seller);
+        // 1 December in Italy starts at 23:00 UTC on 30 November.
+        f.left_at = at("2026-11-30T23:00:00Z");
+        let a = assess(&f);
+        let request = a.removal_request.as_deref().unwrap();
+        assert!(request.contains("left on 2026-12-01"), "{request}");
+        assert_eq!(
+            local_date("APJ6JRA9NG5V4", a.buyer_window_ends).to_string(),
+            "2027-01-30"
+        );
     }
 
     #[test]

@@ -141,14 +141,6 @@ fn seller_details(account: &ChannelAccount) -> SellerDetails {
     }
 }
 
-/// The marketplace's calendar day of an instant (a notice's day).
-fn marketplace_day(marketplace_id: &str, at: DateTime<Utc>) -> NaiveDate {
-    match crate::inbound_mail::marketplace_by_id(marketplace_id) {
-        Some(m) => at.with_timezone(&m.time_zone).date_naive(),
-        None => at.date_naive(),
-    }
-}
-
 fn day_start(marketplace_id: &str, day: NaiveDate) -> DateTime<Utc> {
     let midnight = day.and_hms_opt(0, 0, 0).expect("midnight exists");
     crate::inbound_mail::marketplace_by_id(marketplace_id)
@@ -177,8 +169,8 @@ fn assessment_note(record: &FeedbackRecord) -> Option<String> {
     }
     text.push_str(&format!(
         "Buyer may change or remove it until {}; Amazon considers a removal request until {} (send it now).\n",
-        a.buyer_window_ends.date_naive(),
-        a.request_removal_by.date_naive()
+        feedback::assess::local_date(&record.marketplace_id, a.buyer_window_ends),
+        feedback::assess::local_date(&record.marketplace_id, a.request_removal_by)
     ));
     if let Some(request) = &a.removal_request {
         text.push_str(&format!(
@@ -239,7 +231,7 @@ where
         let marketplace_id = notice
             .marketplace
             .map_or(account.marketplace.id.clone(), |m| m.id.to_owned());
-        let left_on = marketplace_day(&marketplace_id, inbound.sent_at);
+        let left_on = feedback::assess::local_date(&marketplace_id, inbound.sent_at);
         let rating = notice
             .stars
             .map(feedback::parse::rating_of)
@@ -481,7 +473,7 @@ mod tests {
             .to_utc();
         // 00:30 in Rome on the 4th, still the 3rd in Los Angeles-free UTC.
         assert_eq!(
-            marketplace_day("APJ6JRA9NG5V4", late_utc),
+            feedback::assess::local_date("APJ6JRA9NG5V4", late_utc),
             NaiveDate::from_ymd_opt(2026, 11, 4).unwrap()
         );
         assert_eq!(
