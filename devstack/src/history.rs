@@ -132,6 +132,23 @@ pub async fn seed_history(
         };
         store.record_report(tenant, &write).await?;
     }
+    // One A-to-z claim still running, whatever the dice said: the claims screen has a clock.
+    if days > 0 {
+        seed_ticket(
+            store,
+            &recorder,
+            tenant,
+            Channel::Amazon,
+            PLACES[0].1,
+            now - Duration::hours(6),
+            Some(Risk::AToZClaim),
+            now,
+            &mut rng,
+            n + 1,
+            &mut summary,
+        )
+        .await?;
+    }
     Ok(summary)
 }
 
@@ -310,7 +327,11 @@ async fn seed_ticket(
         .await?;
     summary.tickets += 1;
     summary.ticket_ids.push(ticket.id.clone());
-    if let Some(kind) = risk.and_then(marketdesk::claims::ClaimKind::of_risk) {
+    // Amazon's claims only: the history's other risks are eBay cases and Shopify disputes.
+    if let Some(kind) = risk
+        .filter(|_| channel == Channel::Amazon)
+        .and_then(marketdesk::claims::ClaimKind::of_risk)
+    {
         seed_claim(store, &ticket, kind, now).await?;
     }
     let bump = |f: &mut Option<TicketFacts>, w: &ReportWrite| {

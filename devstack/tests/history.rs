@@ -8,7 +8,7 @@ use marketdesk::domain::{AuthorKind, Direction, TenantId};
 use marketdesk::reports::report::{self, Filter, ReportData};
 use marketdesk::reports::{local_day, tenant_time_zone};
 use marketdesk::sla::seed_policies;
-use marketdesk::store::{ReportStore, TicketStore};
+use marketdesk::store::{ClaimStore, ReportStore, TicketStore};
 use marketdesk_devstack::history::seed_history;
 use marketdesk_devstack::testing::fresh_table;
 
@@ -23,6 +23,25 @@ async fn the_reports_of_the_seeded_history_match_its_stored_tickets() {
         .unwrap();
     assert!(summary.tickets >= 40, "{summary:?}");
     assert_eq!(summary.ticket_ids.len(), summary.tickets);
+    // Amazon's claims have their records, one of them still running.
+    let claims = table
+        .store
+        .claims_page(
+            &tenant,
+            Some(marketdesk::claims::ClaimStatus::Open),
+            &marketdesk::store::PageRequest::first(100),
+        )
+        .await
+        .unwrap();
+    assert!(!claims.items.is_empty(), "an open claim is seeded");
+    for claim in &claims.items {
+        assert!(claim.respond_by > now, "{claim:?}");
+        let ticket = table.store.ticket(&tenant, &claim.ticket).await.unwrap();
+        assert_eq!(
+            ticket.and_then(|t| t.risk),
+            Some(marketdesk::domain::Risk::AToZClaim)
+        );
+    }
 
     let tz = tenant_time_zone(&seed_policies());
     let to = local_day(now, tz);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { actionLabel, deadline, fieldOf, reasonLabel, stars } from './amazon';
+import { actionLabel, claimCountdown, deadline, fieldOf, reasonLabel, stars } from './amazon';
+import { formatDuration } from './sla';
 
 const t = (iso: string) => Date.parse(iso);
 
@@ -52,5 +53,21 @@ describe('labels', () => {
     expect(fieldOf('marketplaces[1]')).toBe('marketplaces');
     expect(fieldOf('days_after_delivery')).toBe('days_after_delivery');
     expect(fieldOf(null)).toBeNull();
+  });
+});
+
+describe('claimCountdown', () => {
+  const now = Date.parse('2026-11-16T06:00:00Z');
+  const open = (respond_by: string) => claimCountdown({ status: 'open', respond_by }, now, formatDuration);
+  it('counts down to Amazon’s deadline and warns in the last day', () => {
+    expect(open('2026-11-18T06:00:00Z')).toEqual({ level: 'ok', css: 'ok', label: '2d left' });
+    expect(open('2026-11-17T05:00:00Z')).toEqual({ level: 'warning', css: 'warning', label: '23h 00m left' });
+  });
+  it('says how long it is overdue', () => {
+    expect(open('2026-11-16T04:30:00Z')).toEqual({ level: 'overdue', css: 'breached', label: 'overdue +1h 30m' });
+  });
+  it('stops once answered or closed, whatever the deadline', () => {
+    expect(claimCountdown({ status: 'responded', respond_by: '2026-11-01T00:00:00Z' }, now, formatDuration).level).toBe('answered');
+    expect(claimCountdown({ status: 'closed', respond_by: '2026-11-01T00:00:00Z' }, now, formatDuration).level).toBe('closed');
   });
 });

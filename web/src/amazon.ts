@@ -118,3 +118,41 @@ export function fieldOf(field: string | null | undefined): string | null {
   if (!field) return null;
   return field.replace(/\[\d+\]$/, '');
 }
+
+/** The kinds of claim (`ClaimKind`). */
+export const claimKindLabel: Record<string, string> = {
+  a_to_z: 'A-to-z Guarantee claim',
+  chargeback: 'Chargeback',
+};
+
+export const claimStatusLabel: Record<string, string> = {
+  open: 'Open: Amazon waits for your answer',
+  responded: 'Answered: Amazon decides',
+  closed: 'Closed',
+};
+
+export const claimOutcomeLabel: Record<string, string> = {
+  granted_seller_funded: 'Granted, debited from you',
+  granted_amazon_funded: 'Granted, funded by Amazon',
+  denied: 'Decided in your favour',
+  withdrawn: 'Withdrawn by the buyer',
+};
+
+/** What a claim's clock shows: the API's `ClaimClock` levels, counted live from `respond_by`. */
+export interface ClaimCountdown {
+  /** ok | warning (under 24 h) | overdue | answered | closed — the API's levels. */
+  level: 'ok' | 'warning' | 'overdue' | 'answered' | 'closed';
+  /** The countdown's CSS level (`.countdown.level-…`). */
+  css: 'ok' | 'warning' | 'breached' | 'answered';
+  label: string;
+}
+
+/** Amazon's clock of a claim at `now` (the same rule as the API: warning 24 h before). */
+export function claimCountdown(claim: { status: string; respond_by: string }, now: number, format: (s: number) => string): ClaimCountdown {
+  if (claim.status === 'responded') return { level: 'answered', css: 'answered', label: 'answered' };
+  if (claim.status === 'closed') return { level: 'closed', css: 'answered', label: 'closed' };
+  const left = Math.floor((Date.parse(claim.respond_by) - now) / 1000);
+  if (left <= 0) return { level: 'overdue', css: 'breached', label: `overdue +${format(-left)}` };
+  if (left <= 24 * 3600) return { level: 'warning', css: 'warning', label: `${format(left)} left` };
+  return { level: 'ok', css: 'ok', label: `${format(left)} left` };
+}

@@ -20,6 +20,7 @@ import { navigate, onLinkClick, useLocation } from './router';
 
 type DashboardPage = typeof import('./pages/Dashboard').Dashboard;
 type FeedbackPage = typeof import('./pages/Feedback').Feedback;
+type ClaimsPage = typeof import('./pages/Claims').Claims;
 
 /** The dashboard's chunk, fetched the first time it is shown (the inbox does not carry it). */
 function LazyDashboard({ query }: { query: URLSearchParams }) {
@@ -31,6 +32,18 @@ function LazyDashboard({ query }: { query: URLSearchParams }) {
   if (failed) return <p class="error" role="alert">The dashboard could not be loaded: reload the page.</p>;
   if (!page) return <p class="muted loading">Loading the dashboard…</p>;
   return <page.Dashboard query={query} />;
+}
+
+/** The claims screen's chunk, fetched the first time it is shown. */
+function LazyClaims({ id, query }: { id: string | null; query: URLSearchParams }) {
+  const [page, setPage] = useState<{ Claims: ClaimsPage } | null>(null);
+  const [failed, setFailed] = useState(false);
+  useEffect(() => {
+    import('./pages/Claims').then((m) => setPage({ Claims: m.Claims }), () => setFailed(true));
+  }, []);
+  if (failed) return <p class="error" role="alert">The claims screen could not be loaded: reload the page.</p>;
+  if (!page) return <p class="muted loading">Loading the claims…</p>;
+  return <page.Claims id={id} query={query} />;
 }
 
 /** The feedback screen's chunk, fetched the first time it is shown. */
@@ -133,7 +146,9 @@ function App({ config }: { config: AppConfig }) {
           ? 'Dashboard'
           : path.startsWith('/feedback')
             ? 'Feedback'
-            : 'Inbox';
+            : path.startsWith('/claims')
+              ? 'Claims'
+              : 'Inbox';
     document.title = `${title} · marketdesk`;
   }, [path]);
 
@@ -143,13 +158,15 @@ function App({ config }: { config: AppConfig }) {
   const ticket = /^\/tickets\/([^/]+)$/.exec(path);
   const settings = /^\/settings(?:\/(policies|templates|rules|accounts|review-requests))?$/.exec(path);
   const feedback = /^\/feedback(?:\/([^/]+))?$/.exec(path);
+  const claims = /^\/claims(?:\/([^/]+))?$/.exec(path);
   if (ticket) page = <TicketPage key={ticket[1]} id={decodeURIComponent(ticket[1]!)} reply={query.get('reply') === '1'} />;
   else if (path === '/dashboard') page = <LazyDashboard query={query} />;
   else if (feedback) page = <LazyFeedback key={feedback[1] ?? ''} id={feedback[1] ? decodeURIComponent(feedback[1]) : null} query={query} />;
+  else if (claims) page = <LazyClaims key={claims[1] ?? ''} id={claims[1] ? decodeURIComponent(claims[1]) : null} query={query} />;
   else if (settings) page = <Settings kind={(settings[1] as SettingsKind | undefined) ?? (me.role === 'admin' ? 'policies' : 'review-requests')} isAdmin={me.role === 'admin'} />;
   else page = <Inbox query={query} accounts={accounts} />;
 
-  const section = ticket || path === '/' ? 'inbox' : settings ? 'settings' : path === '/dashboard' ? 'dashboard' : feedback ? 'feedback' : '';
+  const section = ticket || path === '/' ? 'inbox' : settings ? 'settings' : path === '/dashboard' ? 'dashboard' : feedback ? 'feedback' : claims ? 'claims' : '';
   return (
     <div class="shell" onClick={onLinkClick}>
       <a class="skip" href="#main">
@@ -170,6 +187,9 @@ function App({ config }: { config: AppConfig }) {
         </a>
         <a href="/feedback" class={section === 'feedback' ? 'on' : ''} aria-current={section === 'feedback' ? 'page' : undefined}>
           Feedback
+        </a>
+        <a href="/claims" class={section === 'claims' ? 'on' : ''} aria-current={section === 'claims' ? 'page' : undefined}>
+          Claims
         </a>
         <a
           href={me.role === 'admin' ? '/settings/policies' : '/settings/review-requests'}

@@ -4,10 +4,11 @@ import { session } from '../auth';
 import { ChannelBadge, Countdown, PriorityBadge, RiskMarker } from '../components/Badges';
 import { authorName, Composer } from '../components/Composer';
 import { OrderActions } from '../components/OrderActions';
-import { actionLabel, ratingLabel } from '../amazon';
+import { actionLabel, claimCountdown, claimKindLabel, ratingLabel } from '../amazon';
 import { channelLabel, dateTime, date, intentLabel, marketplaceLabel, money, shipmentLabel } from '../format';
 import { useNow, usePoll } from '../hooks';
 import { navigate } from '../router';
+import { formatDuration } from '../sla';
 
 /** How often an open ticket is re-read (new messages, presences) and the presence renewed. */
 const VIEW_POLL_MS = 5_000;
@@ -216,6 +217,7 @@ export function TicketPage({ id, reply }: { id: string; reply: boolean }) {
               </ul>
             </section>
           ) : null}
+          {view.claims?.length ? <ClaimsCard claims={view.claims.map((c) => c.claim)} /> : null}
           {t.channel === 'amazon' && t.order ? <OrderActions ticket={t} marketplace={order?.marketplace_id} onSent={load} /> : null}
           <section class="card">
             <h2>Customer history</h2>
@@ -470,5 +472,29 @@ function NoteForm({ onAdd }: { onAdd: (body: string) => Promise<boolean> }) {
         </button>
       </div>
     </form>
+  );
+}
+
+/** A claim ticket's claims with Amazon's own clock (it runs apart from the ticket's SLA). */
+function ClaimsCard({ claims }: { claims: NonNullable<TicketDetail['claims']>[number]['claim'][] }) {
+  const now = useNow(1000);
+  return (
+    <section class="card" aria-labelledby="ticket-claims-title" data-testid="ticket-claims">
+      <h2 id="ticket-claims-title">Claims</h2>
+      <ul class="history">
+        {claims.map((c) => {
+          const clock = claimCountdown(c, now, formatDuration);
+          return (
+            <li key={c.id}>
+              <a href={`/claims/${encodeURIComponent(c.id)}`}>{claimKindLabel[c.kind] ?? c.kind}</a>{' '}
+              <span class={`countdown level-${clock.css}`} data-claim-level={clock.level} title={`Amazon's deadline: ${dateTime(c.respond_by)}`}>
+                {clock.label}
+              </span>
+              <div class="muted small">Amazon’s deadline {dateTime(c.respond_by)}: replying to the buyer does not stop it.</div>
+            </li>
+          );
+        })}
+      </ul>
+    </section>
   );
 }
