@@ -651,3 +651,81 @@ async fn an_ebay_history_imported_shuffled_and_twice_alerts_exactly_as_in_order(
         assert!(alerts_of(ok).is_empty(), "answered in time: no alert");
     }
 }
+
+/// An open claim of `tenant` whose notice states `respond_by`.
+fn open_claim(tenant: &TenantId, order: &str, respond_by: &str) -> marketdesk::claims::ClaimRecord {
+    marketdesk::claims::open(
+        &marketdesk::claims::NoticeFacts {
+            tenant: tenant.clone(),
+            account: AccountId::parse("acct_amazon_it").unwrap(),
+            kind: marketdesk::claims::ClaimKind::AToZ,
+            order_id: Some(OrderId::parse(order).unwrap()),
+            marketplace_id: Some("APJ6JRA9NG5V4".into()),
+            ticket: TicketId::generate(at("2026-03-25T10:00:00Z")),
+            reason: Some("Articolo non ricevuto".into()),
+            amount: None,
+            respond_by: Some(at(respond_by)),
+            reference: format!("<{order}@amazon>"),
+            sent_at: at("2026-03-25T10:00:00Z"),
+        },
+        at("2026-03-25T10:01:00Z"),
+    )
+}
+
+#[tokio::test]
+async fn the_sweep_alerts_a_day_before_amazons_claim_deadline_and_when_it_passes_once_each() {
+    use marketdesk::claims::{ClaimClockLevel, ClaimStatus};
+    use marketdesk::store::ClaimStore;
+    use marketdesk_sandboxes::slack::HookState;
+    let s = stack().await;
+    let demo = tenant("demo");
+    let due = at("2026-03-28T22:59:59Z");
+    let claim = open_claim(&demo, "405-7418529-6301478", "2026-03-28T22:59:59Z");
+    s.store.save_claim(&claim, None).await.unwrap();
+    // An answered claim with the same deadline is never alerted.
+    let mut answered = open_claim(&demo, "405-1111111-2222222", "2026-03-28T22:59:59Z");
+    answered
+        .change(
+            ClaimStatus::Responded,
+            None,
+            None,
+            &AgentId::parse("alice").unwrap(),
+            at("2026-03-26T10:00:00Z"),
+        )
+        .unwrap();
+    s.store.save_claim(&answered, None).await.unwrap();
+    let sweep = |now| {
+        let demo = demo.clone();
+        let escalator = &s.escalator;
+        async move { escalator.sweep(&[demo], now).await.unwrap() }
+    };
+
+    assert_eq!(sweep(due - Duration::hours(30)).await.claim_alerts, 0);
+    assert_eq!(sweep(due - Duration::hours(20)).await.claim_alerts, 1);
+    assert_eq!(
+        sweep(due - Duration::hours(19)).await.claim_alerts,
+        0,
+        "once"
+    );
+    let alerts = s.alerts();
+    assert_eq!(alerts.len(), 1, "{alerts:?}");
+    assert!(alerts[0].contains("405-7418529-6301478"), "{alerts:?}");
+    assert!(alerts[0].contains("20 h left"), "{alerts:?}");
+
+    // Slack refuses the overdue alert: nothing is recorded, the next sweep sends it.
+    s.slack.set_hook_state("escalations", HookState::Archived);
+    assert_eq!(sweep(due + Duration::hours(1)).await.claim_alerts, 0);
+    let stored = s.store.claim(&demo, &claim.id).await.unwrap().unwrap();
+    assert_eq!(stored.alerts.len(), 1, "the failed alert is taken back");
+    s.slack.set_hook_state("escalations", HookState::Active);
+    assert_eq!(sweep(due + Duration::hours(2)).await.claim_alerts, 1);
+    assert_eq!(sweep(due + Duration::hours(3)).await.claim_alerts, 0);
+    let alerts = s.alerts();
+    assert_eq!(alerts.len(), 2, "{alerts:?}");
+    assert!(alerts[1].contains("deadline passed"), "{alerts:?}");
+    let stored = s.store.claim(&demo, &claim.id).await.unwrap().unwrap();
+    let levels: Vec<_> = stored.alerts.iter().map(|a| a.level).collect();
+    assert_eq!(levels, [ClaimClockLevel::Warning, ClaimClockLevel::Overdue]);
+    let untouched = s.store.claim(&demo, &answered.id).await.unwrap().unwrap();
+    assert!(untouched.alerts.is_empty());
+}

@@ -7,6 +7,8 @@
 //! write alerts Slack. If the alert fails, the claim is released and the record fails, so SQS
 //! redelivers it and, after five attempts, moves it to the DLQ.
 
+mod claims;
+
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use chrono::{DateTime, TimeDelta, Utc};
 pub use marketdesk::adapters::lambda::{Invocation, SweepKind, SweepRequest};
@@ -80,6 +82,9 @@ pub struct SweepReport {
     /// Account-health warnings sent (reports::forecast).
     #[serde(default)]
     pub health_warnings: usize,
+    /// Alerts about Amazon's claim deadlines sent (`claims::ClaimRecord::alert_due`).
+    #[serde(default)]
+    pub claim_alerts: usize,
 }
 
 /// The escalator with its dependencies, built once per process.
@@ -305,13 +310,20 @@ where
             for status in [TicketStatus::Open, TicketStatus::Pending] {
                 self.sweep_queue(tenant, status, now, &mut report).await?;
             }
-            // Account health rides on the same sweep: a failure is logged, never the SLA's.
+            // Claims and account health ride on the same sweep: a failure of theirs is logged,
+            // never the SLA's.
             if let Some(settings) = self.health {
                 match self.watch_health(tenant, settings, now).await {
                     Ok(watched) => report.health_warnings += watched.warnings,
                     Err(e) => {
                         tracing::error!(tenant = %tenant, error = %e, "account-health watch failed")
                     }
+                }
+            }
+            match self.watch_claims(tenant, now).await {
+                Ok(sent) => report.claim_alerts += sent,
+                Err(e) => {
+                    tracing::error!(tenant = %tenant, error = %e, "claim deadline watch failed")
                 }
             }
             if report.failed > before {

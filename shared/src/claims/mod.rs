@@ -191,6 +191,9 @@ pub struct ClaimRecord {
     /// What people changed, oldest first.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub changes: Vec<ClaimChange>,
+    /// The team alerts sent about Amazon's deadline ([`ClaimRecord::alert_due`]), oldest first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub alerts: Vec<ClaimAlert>,
     pub updated_at: DateTime<Utc>,
     pub version: u64,
 }
@@ -249,6 +252,7 @@ pub fn open(facts: &NoticeFacts, now: DateTime<Utc>) -> ClaimRecord {
             respond_by: facts.respond_by,
         }],
         changes: Vec::new(),
+        alerts: Vec::new(),
         updated_at: now,
         version: 0,
     }
@@ -339,6 +343,110 @@ impl ClaimRecord {
             answered_in_time: self.responded_at.map(|at| at <= self.respond_by),
         }
     }
+}
+
+impl ClaimRecord {
+    /// The alert the team is owed now: `warning` in the last day before Amazon's deadline,
+    /// `overdue` once it passed, each once per deadline (a reminder that moves the deadline
+    /// arms them again); none once the seller answered.
+    pub fn alert_due(&self, now: DateTime<Utc>) -> Option<ClaimClockLevel> {
+        let level = self.clock(now).level;
+        if !matches!(level, ClaimClockLevel::Warning | ClaimClockLevel::Overdue) {
+            return None;
+        }
+        let sent = |l: ClaimClockLevel| {
+            self.alerts
+                .iter()
+                .any(|a| a.level == l && a.respond_by == self.respond_by)
+        };
+        // An overdue claim never warned first gets the overdue alert alone.
+        (!sent(level) && !(level == ClaimClockLevel::Warning && sent(ClaimClockLevel::Overdue)))
+            .then_some(level)
+    }
+
+    /// Records that the `level` alert is being sent (before it is: at most once).
+    pub fn mark_alerted(&mut self, level: ClaimClockLevel, now: DateTime<Utc>) {
+        self.alerts.push(ClaimAlert {
+            level,
+            respond_by: self.respond_by,
+            at: now,
+        });
+        self.updated_at = now;
+    }
+
+    /// The team's alert of `level` about this claim.
+    pub fn notification(
+        &self,
+        level: ClaimClockLevel,
+        frontend_url: &str,
+        now: DateTime<Utc>,
+    ) -> crate::connectors::Notification {
+        let what = match self.kind {
+            ClaimKind::AToZ => "A-to-z Guarantee claim",
+            ClaimKind::Chargeback => "Chargeback",
+        };
+        let subject = self
+            .order_id
+            .as_ref()
+            .map_or_else(String::new, |o| format!(" on order {o}"));
+        let left = (self.respond_by - now).num_minutes();
+        let title = if level == ClaimClockLevel::Overdue {
+            format!("{what}{subject}: Amazon's deadline passed unanswered")
+        } else if left >= 60 {
+            format!("{what}{subject}: {} h left to answer Amazon", left / 60)
+        } else {
+            format!("{what}{subject}: {} min left to answer Amazon", left.max(0))
+        };
+        let mut fields = vec![(
+            "Respond by".to_owned(),
+            self.respond_by.format("%Y-%m-%d %H:%M UTC").to_string(),
+        )];
+        if let Some(reason) = &self.reason {
+            fields.push(("Reason".to_owned(), reason.clone()));
+        }
+        if let Some(amount) = &self.amount {
+            fields.push((
+                "Amount".to_owned(),
+                format!(
+                    "{}.{:02} {}",
+                    amount.minor / 100,
+                    (amount.minor % 100).abs(),
+                    amount.currency
+                ),
+            ));
+        }
+        let base = frontend_url.trim_end_matches('/');
+        crate::connectors::Notification {
+            title,
+            body: "Answer the claim in Seller Central (tracking, proof of delivery or a refund), \
+                   then mark it answered in marketdesk. Replying to the buyer does not stop \
+                   Amazon's clock."
+                .to_owned(),
+            fields,
+            links: vec![
+                (
+                    "Open the case file".to_owned(),
+                    format!("{base}/claims/{}", self.id),
+                ),
+                (
+                    "Open the ticket".to_owned(),
+                    format!("{base}/tickets/{}", self.ticket),
+                ),
+            ],
+            footer: Some("Amazon's deadline, apart from the ticket's SLA".to_owned()),
+        }
+    }
+}
+
+/// An alert sent about a claim's deadline.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ClaimAlert {
+    /// `warning` or `overdue`.
+    pub level: ClaimClockLevel,
+    /// The deadline it was about.
+    pub respond_by: DateTime<Utc>,
+    pub at: DateTime<Utc>,
 }
 
 /// An open claim turns `warning` this long before Amazon's deadline.

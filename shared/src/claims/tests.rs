@@ -315,3 +315,74 @@ fn kinds_and_statuses_read_back_what_they_write() {
     assert_eq!(ClaimKind::of_risk(Risk::AToZClaim), Some(ClaimKind::AToZ));
     assert_eq!(ClaimKind::of_risk(Risk::NegativeFeedback), None);
 }
+
+#[test]
+fn the_team_is_alerted_once_a_day_before_and_once_when_overdue_and_again_for_a_new_deadline() {
+    let mut record = open(
+        &facts(
+            "<a@x>",
+            "2026-11-15T06:00:00Z",
+            Some("2026-11-18T06:00:00Z"),
+        ),
+        at("2026-11-15T06:00:00Z"),
+    );
+    assert_eq!(record.alert_due(at("2026-11-16T06:00:00Z")), None);
+    let day_before = at("2026-11-17T07:00:00Z");
+    assert_eq!(record.alert_due(day_before), Some(ClaimClockLevel::Warning));
+    record.mark_alerted(ClaimClockLevel::Warning, day_before);
+    assert_eq!(record.alert_due(at("2026-11-17T08:00:00Z")), None);
+    let late = at("2026-11-18T06:30:00Z");
+    assert_eq!(record.alert_due(late), Some(ClaimClockLevel::Overdue));
+    record.mark_alerted(ClaimClockLevel::Overdue, late);
+    assert_eq!(record.alert_due(at("2026-11-18T09:00:00Z")), None);
+
+    // A reminder moves the deadline: its last day is alerted again.
+    let now = at("2026-11-18T10:00:00Z");
+    record.add_notice(
+        &facts(
+            "<b@x>",
+            "2026-11-18T09:00:00Z",
+            Some("2026-11-19T06:00:00Z"),
+        ),
+        now,
+    );
+    assert_eq!(record.alert_due(now), Some(ClaimClockLevel::Warning));
+    // Answered: nothing more.
+    let alice = AgentId::parse("alice").unwrap();
+    record
+        .change(ClaimStatus::Responded, None, None, &alice, now)
+        .unwrap();
+    assert_eq!(record.alert_due(at("2026-11-20T00:00:00Z")), None);
+}
+
+#[test]
+fn a_claim_found_overdue_gets_the_overdue_alert_alone_naming_the_order_and_links() {
+    let record = open(
+        &facts(
+            "<a@x>",
+            "2026-11-15T06:00:00Z",
+            Some("2026-11-18T06:00:00Z"),
+        ),
+        at("2026-11-15T06:00:00Z"),
+    );
+    let now = at("2026-11-18T07:00:00Z");
+    assert_eq!(record.alert_due(now), Some(ClaimClockLevel::Overdue));
+    let n = record.notification(ClaimClockLevel::Overdue, "https://app.example/", now);
+    assert!(n.title.contains("114-3941689-8772232"), "{}", n.title);
+    assert!(n.title.contains("passed"), "{}", n.title);
+    assert_eq!(
+        n.links[0].1,
+        "https://app.example/claims/114-3941689-8772232_a_to_z"
+    );
+    assert_eq!(n.links[1].1, "https://app.example/tickets/tkt_1");
+    let warning = record.notification(
+        ClaimClockLevel::Warning,
+        "https://app.example",
+        at("2026-11-17T09:00:00Z"),
+    );
+    assert!(
+        warning.title.ends_with("21 h left to answer Amazon"),
+        "{}",
+        warning.title
+    );
+}

@@ -1178,6 +1178,18 @@ export interface components {
          * @enum {string}
          */
         Channel: "amazon" | "ebay" | "shopify" | "email";
+        /** @description An alert sent about a claim's deadline. */
+        ClaimAlert: {
+            /** Format: date-time */
+            at: string;
+            /** @description `warning` or `overdue`. */
+            level: components["schemas"]["ClaimClockLevel"];
+            /**
+             * Format: date-time
+             * @description The deadline it was about.
+             */
+            respond_by: string;
+        };
         ClaimBody: components["schemas"]["ClaimReport"] & {
             window: components["schemas"]["ReportWindow"];
         };
@@ -1237,6 +1249,8 @@ export interface components {
         /** @description One claim as marketdesk keeps it. */
         ClaimRecord: {
             account: components["schemas"]["AccountId"];
+            /** @description The team alerts sent about Amazon's deadline ([`ClaimRecord::alert_due`]), oldest first. */
+            alerts?: components["schemas"]["ClaimAlert"][];
             amount?: components["schemas"]["Money"] | null;
             /** @description What people changed, oldest first. */
             changes?: components["schemas"]["ClaimChange"][];
