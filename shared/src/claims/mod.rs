@@ -360,8 +360,7 @@ impl ClaimRecord {
                 .any(|a| a.level == l && a.respond_by == self.respond_by)
         };
         // An overdue claim never warned first gets the overdue alert alone.
-        (!sent(level) && !(level == ClaimClockLevel::Warning && sent(ClaimClockLevel::Overdue)))
-            .then_some(level)
+        (!sent(level)).then_some(level)
     }
 
     /// Records that the `level` alert is being sent (before it is: at most once).
