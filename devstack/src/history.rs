@@ -90,7 +90,7 @@ pub async fn seed_history(
             let risk = (rng.below(40) == 0).then_some(match channel {
                 Channel::Amazon => Risk::AToZClaim,
                 Channel::Ebay => Risk::EbayItemNotReceived,
-                _ => Risk::Chargeback,
+                Channel::Shopify | Channel::Email => Risk::Chargeback,
             });
             seed_ticket(
                 store,

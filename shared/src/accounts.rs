@@ -98,6 +98,14 @@ pub fn is_shop_domain(domain: &str) -> bool {
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
 }
 
+/// An e-mail account has no marketplace credentials: nothing is polled for it.
+fn no_credentials() -> FieldError {
+    FieldError::new(
+        "channel",
+        "e-mail accounts have nothing to poll: connect amazon, ebay or shopify",
+    )
+}
+
 impl Credentials {
     /// The credentials `input` gives for `channel`: the channel's fields present, non-blank and
     /// token-shaped, no other channel's field. Errors name `credentials.{field}`.
@@ -119,12 +127,7 @@ impl Credentials {
                 "seller_username",
             ],
             Channel::Shopify => &["shop_domain", "access_token"],
-            Channel::Email => {
-                return Err(FieldError::new(
-                    "channel",
-                    "e-mail accounts have nothing to poll: connect amazon, ebay or shopify",
-                ));
-            }
+            Channel::Email => return Err(no_credentials()),
         };
         for (name, value) in fields {
             let field = format!("credentials.{name}");
@@ -167,7 +170,8 @@ impl Credentials {
                 refresh_token: secret(&input.refresh_token),
                 seller_username: text(&input.seller_username),
             },
-            _ => {
+            Channel::Email => return Err(no_credentials()),
+            Channel::Shopify => {
                 let shop_domain = text(&input.shop_domain).to_ascii_lowercase();
                 if !is_shop_domain(&shop_domain) {
                     return Err(FieldError::new(

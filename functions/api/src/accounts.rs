@@ -276,7 +276,7 @@ fn sender_address(channel: Channel, value: Option<&str>) -> Result<Option<String
                 field,
                 format!("is required for {channel}: replies are e-mails from it"),
             )),
-            _ => Ok(None),
+            Channel::Ebay | Channel::Email => Ok(None),
         };
     };
     let valid = address.len() <= 254

@@ -349,9 +349,10 @@ where
                 account: ticket.account.clone(),
             }));
         };
+        // Mail replies go to the customer's address; eBay's to the conversation.
         let customer = match ticket.channel {
             Channel::Ebay => None,
-            _ => {
+            Channel::Amazon | Channel::Shopify | Channel::Email => {
                 self.store
                     .customer(&request.tenant, &ticket.customer)
                     .await?

@@ -148,7 +148,13 @@ pub fn check(request: &CheckRequest) -> Verdict {
             )
         })
         .collect();
-    if matches!(request.channel, Channel::Amazon | Channel::Ebay) {
+    // The marketplaces' own message rules; a store's and a mailbox's replies have none.
+    let rules: Option<fn(&Scan<'_>) -> Vec<Raw>> = match request.channel {
+        Channel::Amazon => Some(channels::amazon),
+        Channel::Ebay => Some(channels::ebay),
+        Channel::Shopify | Channel::Email => None,
+    };
+    if let Some(rules) = rules {
         let folded = Folded::new(body);
         let scan = Scan {
             body,
@@ -156,10 +162,7 @@ pub fn check(request: &CheckRequest) -> Verdict {
             links: links::find(body),
             lexicon: lexicon::scan(body, &folded, resolved.scan),
         };
-        raw.extend(match request.channel {
-            Channel::Amazon => channels::amazon(&scan),
-            _ => channels::ebay(&scan),
-        });
+        raw.extend(rules(&scan));
     }
 
     let mut findings: Vec<Finding> = channels::merge(raw)

@@ -80,7 +80,9 @@ pub fn from_message(event: &MessageEvent) -> Inbound {
     let sender = event.counterparty.as_deref().map(|user| {
         let kind = match event.channel {
             Channel::Shopify => IdentityKind::ShopifyCustomer,
-            _ => IdentityKind::EbayUser,
+            Channel::Ebay => IdentityKind::EbayUser,
+            Channel::Amazon => IdentityKind::AmazonRelay,
+            Channel::Email => IdentityKind::Email,
         };
         Identity::new(kind, user)
     });

@@ -105,7 +105,7 @@ fn buyer(channel: Channel) -> Message {
             references: vec!["m1@amazon.it".into()],
             conversation: Some(match channel {
                 Channel::Amazon => ALIAS.into(),
-                _ => "C-991".into(),
+                Channel::Ebay | Channel::Shopify | Channel::Email => "C-991".into(),
             }),
             order_action: None,
         },

@@ -66,7 +66,7 @@ fn policy_of(channel: Channel) -> &'static str {
     match channel {
         Channel::Amazon => "amazon",
         Channel::Ebay => "ebay",
-        _ => "shopify-it",
+        Channel::Shopify | Channel::Email => "shopify-it",
     }
 }
 
