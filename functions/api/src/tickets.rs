@@ -326,7 +326,17 @@ pub async fn view<
             }
             Some(order)
         }
-        None => None,
+        // An order the customer's history does not carry (a notice's ticket: a claim, a
+        // feedback, whose customer never ordered through this channel's feed) is read itself.
+        None => match wanted {
+            Some(w) => {
+                state
+                    .store
+                    .order(&caller.tenant, w.channel, &w.order)
+                    .await?
+            }
+            None => None,
+        },
     };
     let mut view = view;
     // Only with the order in hand: a view that could not find it must not blank the draft.

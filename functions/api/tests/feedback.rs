@@ -297,6 +297,37 @@ async fn claims_are_listed_by_amazons_deadline_with_their_case_file_and_the_sell
     .await;
     assert_eq!(view.status, StatusCode::OK, "{}", view.text);
     assert_eq!(view.body["claims"].as_array().unwrap().len(), 2);
+    // The order, which the notice ticket's customer history does not hold, is read itself.
+    assert!(view.body["order"].is_null(), "not stored yet");
+    let order_record = marketdesk::domain::Order {
+        channel: marketdesk::domain::Channel::Amazon,
+        id: order.clone(),
+        account: AccountId::parse("acct_amazon_it").unwrap(),
+        marketplace_id: "APJ6JRA9NG5V4".into(),
+        status: "Shipped".into(),
+        fulfillment: marketdesk::domain::FulfillmentChannel::Marketplace,
+        purchased_at: at("2026-11-10T10:00:00Z"),
+        buyer_name: None,
+        buyer_identities: vec![],
+        total: None,
+        items: vec![],
+        shipments: vec![],
+        updated_at: at("2026-11-11T10:00:00Z"),
+        version: 0,
+    };
+    marketdesk::store::OrderStore::save_order(&table.store, &t, &order_record)
+        .await
+        .unwrap();
+    let view = call(
+        Method::GET,
+        format!("/v1/tickets/{}", ticket.id),
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(view.body["order"]["id"], order.as_str(), "{}", view.text);
+    let file = call(Method::GET, path.clone(), None, None).await;
+    assert_eq!(file.body["order"]["status"], "Shipped", "{}", file.text);
 
     // Another tenant sees none of it; an id that cannot exist is a 404 too.
     let other = common::request(
