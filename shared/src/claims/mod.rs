@@ -548,6 +548,10 @@ pub struct CaseFile {
     pub conversation: Conversation,
     pub messages: Vec<Message>,
     pub notes: Vec<Note>,
+    /// The case as plain text, to paste into the claim's response in Seller Central: the claim,
+    /// the order and its shipments, and what the buyer and the seller wrote when (UTC). The
+    /// team's internal notes are not in it.
+    pub summary: String,
 }
 
 /// Builds the case file of `claim` from its ticket's messages and notes and the order.
@@ -560,14 +564,125 @@ pub fn case_file(
 ) -> CaseFile {
     messages.sort_by_key(|m| m.sent_at);
     notes.sort_by_key(|n| n.at);
+    let conversation = conversation(&messages, claim.opened_at);
     CaseFile {
         clock: claim.clock(now),
-        conversation: conversation(&messages, claim.opened_at),
+        summary: summary(&claim, order.as_ref(), &messages, &conversation),
+        conversation,
         claim,
         order,
         messages,
         notes,
     }
+}
+
+/// Longest excerpt of one message in the summary, in characters.
+const SUMMARY_EXCERPT_CHARS: usize = 400;
+
+fn utc(at: DateTime<Utc>) -> String {
+    at.format("%Y-%m-%d %H:%M UTC").to_string()
+}
+
+/// The plain-text case ([`CaseFile::summary`]), in English, the language of Amazon's claim forms
+/// for sellers; the buyer's and the seller's words stay as written.
+fn summary(
+    claim: &ClaimRecord,
+    order: Option<&crate::domain::Order>,
+    messages: &[Message],
+    c: &Conversation,
+) -> String {
+    use std::fmt::Write;
+    let mut out = String::new();
+    let what = match claim.kind {
+        ClaimKind::AToZ => "A-to-z Guarantee claim",
+        ClaimKind::Chargeback => "Chargeback",
+    };
+    let on = claim
+        .order_id
+        .as_ref()
+        .map_or_else(String::new, |o| format!(" on order {o}"));
+    let _ = writeln!(out, "{what}{on}, opened {}.", utc(claim.opened_at));
+    if let Some(reason) = &claim.reason {
+        let _ = writeln!(out, "Reason given: {reason}.");
+    }
+    if let Some(order) = order {
+        let fulfilment = match order.fulfillment {
+            crate::domain::FulfillmentChannel::Marketplace => "fulfilled by Amazon",
+            crate::domain::FulfillmentChannel::Merchant => "shipped by the seller",
+        };
+        let _ = writeln!(
+            out,
+            "Order placed {}, {fulfilment}, status {}.",
+            utc(order.purchased_at),
+            order.status
+        );
+        for s in &order.shipments {
+            let status = serde_json::to_value(s.status)
+                .ok()
+                .and_then(|v| v.as_str().map(|v| v.replace('_', " ")))
+                .unwrap_or_default();
+            let last = s
+                .events
+                .iter()
+                .max_by_key(|e| e.at)
+                .map_or_else(String::new, |e| format!(", last scan {}", utc(e.at)));
+            let _ = writeln!(
+                out,
+                "Shipment: {} tracking {}, {status}{last}.",
+                s.carrier, s.tracking_number
+            );
+        }
+    }
+    let _ = writeln!(
+        out,
+        "Messages: {} from the buyer, {} replies from the seller before the claim and {} since.",
+        c.buyer_messages, c.replies_before_claim, c.replies_after_claim
+    );
+    if let (Some(asked), Some(answered)) = (c.first_buyer_message_at, c.first_reply_at)
+        && answered >= asked
+    {
+        let minutes = (answered - asked).num_minutes();
+        let _ = writeln!(
+            out,
+            "The seller first answered {} h {:02} min after the buyer's first message.",
+            minutes / 60,
+            minutes % 60
+        );
+    }
+    out.push_str("\nConversation (UTC):\n");
+    for m in messages {
+        let who = match (&m.direction, &m.author) {
+            (_, AuthorKind::Buyer) => "Buyer",
+            (_, AuthorKind::System) => "Amazon",
+            (Direction::Outbound, AuthorKind::Agent { .. }) => "Seller",
+            (Direction::Outbound, AuthorKind::Automation { .. }) => "Seller (automatic reply)",
+            (Direction::Inbound, AuthorKind::Agent { .. } | AuthorKind::Automation { .. }) => {
+                "Seller (sent from the channel)"
+            }
+        };
+        let failed = matches!(
+            m.delivery,
+            Some(crate::domain::DeliveryState::Failed { .. })
+        );
+        let mut text: String = m
+            .body
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .chars()
+            .take(SUMMARY_EXCERPT_CHARS)
+            .collect();
+        if m.body.chars().count() > SUMMARY_EXCERPT_CHARS {
+            text.push('…');
+        }
+        let _ = writeln!(
+            out,
+            "- {} {who}{}: {text}",
+            utc(m.sent_at),
+            if failed { " (not delivered)" } else { "" }
+        );
+    }
+    out
 }
 
 #[cfg(test)]

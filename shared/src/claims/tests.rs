@@ -386,3 +386,57 @@ fn a_claim_found_overdue_gets_the_overdue_alert_alone_naming_the_order_and_links
         warning.title
     );
 }
+
+#[test]
+fn the_summary_tells_the_case_in_time_order_without_the_internal_notes() {
+    let record = open(
+        &facts(
+            "<a@x>",
+            "2026-11-15T06:00:00Z",
+            Some("2026-11-18T06:00:00Z"),
+        ),
+        at("2026-11-15T06:00:00Z"),
+    );
+    let mut buyer = message(
+        Direction::Inbound,
+        AuthorKind::Buyer,
+        "2026-11-12T10:00:00Z",
+    );
+    buyer.body = "Where is my\n\norder?".into();
+    let mut reply = message(Direction::Outbound, agent(), "2026-11-12T12:30:00Z");
+    reply.body = "It was delivered on Nov 11, tracking attached.".into();
+    let note = Note {
+        id: crate::domain::NoteId::generate(at("2026-11-15T07:00:00Z")),
+        ticket: TicketId::parse("tkt_1").unwrap(),
+        author: AgentId::parse("alice").unwrap(),
+        body: "internal: buyer is a known abuser".into(),
+        at: at("2026-11-15T07:00:00Z"),
+    };
+    let file = case_file(
+        record,
+        None,
+        vec![reply, buyer],
+        vec![note],
+        at("2026-11-16T00:00:00Z"),
+    );
+    let text = &file.summary;
+    assert!(
+        text.starts_with(
+            "A-to-z Guarantee claim on order 114-3941689-8772232, opened 2026-11-15 06:00 UTC."
+        ),
+        "{text}"
+    );
+    assert!(text.contains("Reason given: Item not received."), "{text}");
+    assert!(text.contains("first answered 2 h 30 min after"), "{text}");
+    let buyer_at = text
+        .find("- 2026-11-12 10:00 UTC Buyer: Where is my order?")
+        .unwrap();
+    let seller_at = text
+        .find("- 2026-11-12 12:30 UTC Seller: It was delivered")
+        .unwrap();
+    assert!(buyer_at < seller_at, "{text}");
+    assert!(
+        !text.contains("abuser"),
+        "internal notes stay internal: {text}"
+    );
+}

@@ -1172,6 +1172,12 @@ export interface components {
             messages: components["schemas"]["Message"][];
             notes: components["schemas"]["Note"][];
             order?: components["schemas"]["Order"] | null;
+            /**
+             * @description The case as plain text, to paste into the claim's response in Seller Central: the claim,
+             *     the order and its shipments, and what the buyer and the seller wrote when (UTC). The
+             *     team's internal notes are not in it.
+             */
+            summary: string;
         };
         /**
          * @description Where a conversation comes from and where its replies go.

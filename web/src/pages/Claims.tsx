@@ -7,6 +7,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { api, problemText, versionOf, type Schemas } from '../api/client';
 import { claimCountdown, claimKindLabel, claimOutcomeLabel, claimStatusLabel } from '../amazon';
 import { dateTime, marketplaceLabel, money } from '../format';
+import { CopyBlock } from '../components/CopyBlock';
 import { useNow } from '../hooks';
 import { navigate } from '../router';
 import { formatDuration } from '../sla';
@@ -303,6 +304,14 @@ function CaseFilePage({ id }: { id: string }) {
         </section>
 
         <StatusForm claim={claim} version={version} onSaved={(v, text) => { setVersion(v); setNotice(text); void load(); }} onStale={(text) => { setNotice(text); void load(); }} />
+
+        <section class="card wide" aria-labelledby="summary-title" data-testid="claim-summary">
+          <h2 id="summary-title">The case for Amazon</h2>
+          <p class="small muted">
+            The claim, the order and what was written when, as plain text to paste into your response in Seller Central (internal notes are left out).
+          </p>
+          <CopyBlock text={file.summary} what="the case" />
+        </section>
 
         <section class="card wide" aria-labelledby="timeline-title">
           <h2 id="timeline-title">What was said, oldest first</h2>

@@ -9,6 +9,7 @@ import { criterionLabel, deadline, ratingLabel, sourceLabel, stars } from '../am
 import { date, dateTime, marketplaceLabel } from '../format';
 import { useNow } from '../hooks';
 import { navigate } from '../router';
+import { CopyBlock } from '../components/CopyBlock';
 
 type Record_ = Schemas['FeedbackRecord'];
 type Criterion = Schemas['Criterion'];
@@ -356,31 +357,3 @@ function Marked({ text, words }: { text: string; words: string[] }) {
   );
 }
 
-function CopyBlock({ text, what }: { text: string; what: string }) {
-  const [copied, setCopied] = useState<string | null>(null);
-  const copy = async () => {
-    try {
-      await navigator.clipboard.writeText(text);
-      setCopied('Copied.');
-    } catch {
-      setCopied('The browser refused: select the text and copy it.');
-    }
-  };
-  return (
-    <div class="copy-block">
-      <pre class="prepared" tabIndex={0}>
-        {text}
-      </pre>
-      <div class="actions">
-        <button type="button" class="btn small secondary" aria-label={`Copy ${what}`} onClick={() => void copy()}>
-          Copy
-        </button>
-        {copied ? (
-          <span class="small ok" role="status">
-            {copied}
-          </span>
-        ) : null}
-      </div>
-    </div>
-  );
-}

@@ -67,6 +67,12 @@ test('the claims screen lists the API’s claims with Amazon’s clock and recor
   await expect(page.locator('[data-testid="claim-timeline"] li')).toHaveCount(file.messages.length + file.notes.length);
   await expect(page.getByTestId('claim-conversation')).toContainText(String(file.conversation.buyer_messages));
   await expect(page.getByTestId('claim-ticket')).toHaveAttribute('href', `/tickets/${file.claim.ticket}`);
+  // The case as text for Seller Central, copied as the API gives it.
+  await expect(page.getByTestId('claim-summary').locator('pre')).toHaveText(file.summary);
+  expect(file.summary).toContain('A-to-z Guarantee claim');
+  await page.context().grantPermissions(['clipboard-read', 'clipboard-write']);
+  await page.getByRole('button', { name: 'Copy the case' }).click();
+  expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(file.summary);
   await screenshot(page, 'claim-case-file');
   await expectAccessible(page);
 
@@ -85,7 +91,7 @@ test('the claims screen lists the API’s claims with Amazon’s clock and recor
   await page.locator('select[name="status"]').selectOption('closed');
   await page.locator('select[name="outcome"]').selectOption('denied');
   await page.getByRole('button', { name: 'Save' }).click();
-  await expect(page.getByRole('status')).toContainText('Someone else changed this claim');
+  await expect(page.locator('p.notice')).toContainText('Someone else changed this claim');
   await expect(page.getByTestId('claim-status')).toContainText('Open');
   await expect(page.getByTestId('claim-changes')).toContainText('Amazon asked for more');
 

@@ -16,12 +16,15 @@ interface Page {
  * poller asks for on an account's first run and collects on a later one. Wait for it.
  */
 async function feedback(): Promise<Feedback[]> {
+  // The report's rows are ingested one by one: wait until the count holds still.
+  let seen = -1;
   for (let i = 0; i < 60; i++) {
     const page = await apiGet<Page>('/v1/feedback?limit=100');
-    if (page.items.length) return page.items;
+    if (page.items.length && page.items.length === seen) return page.items;
+    seen = page.items.length;
     await new Promise((r) => setTimeout(r, 2000));
   }
-  return [];
+  return (await apiGet<Page>('/v1/feedback?limit=100')).items;
 }
 
 test('the feedback screen lists the API’s feedback with its filters and pages', async ({ page }) => {
