@@ -101,7 +101,7 @@ pub async fn list<S: ClaimStore>(
 
 /// An id of the key's shape, else 404 without asking the store (no probing).
 fn claim_id(id: &str) -> Result<ClaimId, Problem> {
-    let not_found = || Problem::not_found(format!("no claim {id}"));
+    let not_found = || no_claim(id);
     if id.len() > 120
         || !id
             .chars()
@@ -138,11 +138,7 @@ pub async fn get_one<S: ClaimStore + TicketStore + OrderStore>(
 ) -> Result<Response, Problem> {
     let id = claim_id(&id)?;
     let tenant = &caller.tenant;
-    let claim = state
-        .store
-        .claim(tenant, &id)
-        .await?
-        .ok_or_else(|| Problem::not_found(format!("no claim {id}")))?;
+    let claim = stored_claim(&*state.store, tenant, &id).await?;
     let view = state.store.ticket_view(tenant, &claim.ticket).await?;
     let channel = view.as_ref().map(|v| v.ticket.channel);
     let order = match (channel, &claim.order_id) {
@@ -222,11 +218,7 @@ pub async fn set_status<S: ClaimStore>(
     }
     let expected = if_match(&headers, "claim")?;
     let tenant = &caller.tenant;
-    let mut claim = state
-        .store
-        .claim(tenant, &id)
-        .await?
-        .ok_or_else(|| Problem::not_found(format!("no claim {id}")))?;
+    let mut claim = stored_claim(&*state.store, tenant, &id).await?;
     let now = Utc::now();
     if claim.version != expected {
         return Ok(stale("claim", claim.version, &ClaimView::of(claim, now)));
@@ -241,11 +233,7 @@ pub async fn set_status<S: ClaimStore>(
             &ClaimView::of(saved, now),
         )),
         Err(StoreError::Conflict { .. }) => {
-            let current = state
-                .store
-                .claim(tenant, &id)
-                .await?
-                .ok_or_else(|| Problem::not_found(format!("no claim {id}")))?;
+            let current = stored_claim(&*state.store, tenant, &id).await?;
             Ok(stale(
                 "claim",
                 current.version,
@@ -254,6 +242,22 @@ pub async fn set_status<S: ClaimStore>(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+fn no_claim(id: &str) -> Problem {
+    Problem::not_found(format!("no claim {id}"))
+}
+
+/// The tenant's claim `id`, or 404.
+async fn stored_claim<S: ClaimStore>(
+    store: &S,
+    tenant: &marketdesk::domain::TenantId,
+    id: &ClaimId,
+) -> Result<ClaimRecord, Problem> {
+    store
+        .claim(tenant, id)
+        .await?
+        .ok_or_else(|| no_claim(id.as_str()))
 }
 
 fn unprocessable(field: &str, detail: String) -> Problem {

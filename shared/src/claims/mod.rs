@@ -33,6 +33,14 @@ impl ClaimKind {
         }
     }
 
+    /// How a seller names it.
+    pub fn label(self) -> &'static str {
+        match self {
+            ClaimKind::AToZ => "A-to-z Guarantee claim",
+            ClaimKind::Chargeback => "Chargeback",
+        }
+    }
+
     pub fn parse(value: &str) -> Option<Self> {
         [ClaimKind::AToZ, ClaimKind::Chargeback]
             .into_iter()
@@ -373,6 +381,14 @@ impl ClaimRecord {
         self.updated_at = now;
     }
 
+    /// "A-to-z Guarantee claim on order 114-…", or the kind alone without an order.
+    fn headline(&self) -> String {
+        match &self.order_id {
+            Some(order) => format!("{} on order {order}", self.kind.label()),
+            None => self.kind.label().to_owned(),
+        }
+    }
+
     /// The team's alert of `level` about this claim.
     pub fn notification(
         &self,
@@ -380,38 +396,23 @@ impl ClaimRecord {
         frontend_url: &str,
         now: DateTime<Utc>,
     ) -> crate::connectors::Notification {
-        let what = match self.kind {
-            ClaimKind::AToZ => "A-to-z Guarantee claim",
-            ClaimKind::Chargeback => "Chargeback",
-        };
-        let subject = self
-            .order_id
-            .as_ref()
-            .map_or_else(String::new, |o| format!(" on order {o}"));
+        let what = self.headline();
         let left = (self.respond_by - now).num_minutes();
         let title = if level == ClaimClockLevel::Overdue {
-            format!("{what}{subject}: Amazon's deadline passed unanswered")
+            format!("{what}: Amazon's deadline passed unanswered")
         } else if left >= 60 {
-            format!("{what}{subject}: {} h left to answer Amazon", left / 60)
+            format!("{what}: {} h left to answer Amazon", left / 60)
         } else {
-            format!("{what}{subject}: {} min left to answer Amazon", left.max(0))
+            format!("{what}: {} min left to answer Amazon", left.max(0))
         };
-        let mut fields = vec![(
-            "Respond by".to_owned(),
-            self.respond_by.format("%Y-%m-%d %H:%M UTC").to_string(),
-        )];
+        let mut fields = vec![("Respond by".to_owned(), utc(self.respond_by))];
         if let Some(reason) = &self.reason {
             fields.push(("Reason".to_owned(), reason.clone()));
         }
         if let Some(amount) = &self.amount {
             fields.push((
                 "Amount".to_owned(),
-                format!(
-                    "{}.{:02} {}",
-                    amount.minor / 100,
-                    (amount.minor % 100).abs(),
-                    amount.currency
-                ),
+                crate::templates::format::money(amount, "en"),
             ));
         }
         let base = frontend_url.trim_end_matches('/');
@@ -593,15 +594,12 @@ fn summary(
 ) -> String {
     use std::fmt::Write;
     let mut out = String::new();
-    let what = match claim.kind {
-        ClaimKind::AToZ => "A-to-z Guarantee claim",
-        ClaimKind::Chargeback => "Chargeback",
-    };
-    let on = claim
-        .order_id
-        .as_ref()
-        .map_or_else(String::new, |o| format!(" on order {o}"));
-    let _ = writeln!(out, "{what}{on}, opened {}.", utc(claim.opened_at));
+    let _ = writeln!(
+        out,
+        "{}, opened {}.",
+        claim.headline(),
+        utc(claim.opened_at)
+    );
     if let Some(reason) = &claim.reason {
         let _ = writeln!(out, "Reason given: {reason}.");
     }

@@ -9,7 +9,7 @@
 //! `template.unfilled_placeholder` and blocks sending, and [`Rendered::missing`] lists it so a
 //! frontend can ask the agent for it.
 
-mod format;
+pub(crate) mod format;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;

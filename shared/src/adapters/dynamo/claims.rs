@@ -3,14 +3,11 @@
 //! `{status rank}#{respond_by}#{id}`, so the list reads open claims first, soonest deadline
 //! first, one Query per page. Versioned, every write conditional.
 
-use aws_sdk_dynamodb::types::AttributeValue;
-
 use super::items::{Item, from_attributes, s};
-use super::tickets::is_conditional_failure;
 use super::{DynamoStore, backend, cursor, keys};
 use crate::claims::{ClaimRecord, ClaimStatus};
 use crate::domain::{ClaimId, OrderId, TenantId};
-use crate::store::{ClaimStore, Page, PageRequest, StoreError, StoreResult};
+use crate::store::{ClaimStore, Page, PageRequest, StoreResult};
 
 fn claim_pk(tenant: &TenantId) -> String {
     format!("{}CLAIM", keys::tenant_prefix(tenant))
@@ -46,28 +43,9 @@ impl ClaimStore for DynamoStore {
         let mut item = Item::new(claim_pk(tenant), record.id.as_str(), &next);
         item.gsi1pk = Some(list_pk(tenant));
         item.gsi1sk = Some(list_sk(&next));
-        let request = self
-            .client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(item.to_attributes()?));
-        let request = match expected_version {
-            None => request.condition_expression("attribute_not_exists(PK)"),
-            Some(v) => request
-                .condition_expression("#v = :expected")
-                .expression_attribute_names("#v", "version")
-                .expression_attribute_values(":expected", AttributeValue::N(v.to_string())),
-        };
-        match request.send().await {
-            Ok(_) => Ok(next),
-            Err(e) if is_conditional_failure(&e) => Err(StoreError::Conflict {
-                tenant: tenant.clone(),
-                entity: "claim",
-                id: record.id.to_string(),
-                expected: expected_version,
-            }),
-            Err(e) => Err(backend(tenant, "SaveClaim", e)),
-        }
+        self.conditional_put(tenant, item, expected_version, "claim", "SaveClaim")
+            .await?;
+        Ok(next)
     }
 
     async fn claims_page(

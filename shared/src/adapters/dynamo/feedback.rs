@@ -19,21 +19,22 @@ fn feedback_pk(tenant: &TenantId) -> String {
 }
 
 impl DynamoStore {
-    async fn conditional_put<T: Serialize>(
+    /// Puts `item`, new (`expected` `None`) or over the version read; a lost race is
+    /// `Conflict` naming `entity` and the item's sort key.
+    pub(super) async fn conditional_put<T: Serialize>(
         &self,
         tenant: &TenantId,
-        (pk, sk): (String, String),
-        value: &T,
+        item: Item<T>,
         expected: Option<u64>,
         entity: &'static str,
         operation: &'static str,
     ) -> StoreResult<()> {
-        let item = Item::new(pk, sk.clone(), value).to_attributes()?;
+        let sk = item.sk.clone();
         let request = self
             .client
             .put_item()
             .table_name(&self.table)
-            .set_item(Some(item));
+            .set_item(Some(item.to_attributes()?));
         let request = match expected {
             None => request.condition_expression("attribute_not_exists(PK)"),
             Some(v) => request
@@ -90,8 +91,7 @@ impl FeedbackStore for DynamoStore {
         let tenant = &record.tenant;
         self.conditional_put(
             tenant,
-            (feedback_pk(tenant), record.id.clone()),
-            &next,
+            Item::new(feedback_pk(tenant), record.id.clone(), &next),
             expected_version,
             "feedback",
             "SaveFeedback",
@@ -180,8 +180,7 @@ impl FeedbackStore for DynamoStore {
         next.version = expected_version.map_or(1, |v| v + 1);
         self.conditional_put(
             tenant,
-            (keys::account_pk(tenant, &job.account), JOB_SK.to_owned()),
-            &next,
+            Item::new(keys::account_pk(tenant, &job.account), JOB_SK, &next),
             expected_version,
             "feedback report job",
             "SaveReportJob",
