@@ -5,12 +5,13 @@
 // (`PUT /v1/claims/{id}/status`, If-Match). Loaded lazily (main.tsx).
 import { useEffect, useState } from 'preact/hooks';
 import { api, problemText, versionOf, type Schemas } from '../api/client';
-import { claimCountdown, claimKindLabel, claimOutcomeLabel, claimStatusLabel } from '../amazon';
+import { claimKindLabel, claimOutcomeLabel, claimStatusLabel } from '../amazon';
 import { dateTime, marketplaceLabel, money } from '../format';
+import { ClaimClock } from '../components/ClaimClock';
 import { CopyBlock } from '../components/CopyBlock';
 import { useNow } from '../hooks';
+import { Pager } from '../components/Pager';
 import { navigate } from '../router';
-import { formatDuration } from '../sla';
 
 type ClaimView = Schemas['ClaimView'];
 type Claim = Schemas['ClaimRecord'];
@@ -25,14 +26,6 @@ export function Claims({ id, query }: { id: string | null; query: URLSearchParam
   return id ? <CaseFilePage id={id} /> : <ClaimList query={query} />;
 }
 
-export function Clock({ claim, now }: { claim: Pick<Claim, 'status' | 'respond_by'>; now: number }) {
-  const c = claimCountdown(claim, now, formatDuration);
-  return (
-    <span class={`countdown level-${c.css}`} data-claim-level={c.level} title={`Amazon's deadline: ${dateTime(claim.respond_by)}`}>
-      {c.label}
-    </span>
-  );
-}
 
 function ClaimList({ query }: { query: URLSearchParams }) {
   const status = STATUSES.find((s) => s === query.get('status')) ?? null;
@@ -124,7 +117,7 @@ function ClaimList({ query }: { query: URLSearchParams }) {
               {items.map(({ claim }) => (
                 <tr key={claim.id} data-claim={claim.id} data-status={claim.status}>
                   <td>
-                    <Clock claim={claim} now={now} />
+                    <ClaimClock claim={claim} now={now} />
                   </td>
                   <td>
                     <a href={`/claims/${encodeURIComponent(claim.id)}`}>{claimKindLabel[claim.kind] ?? claim.kind}</a>
@@ -143,19 +136,7 @@ function ClaimList({ query }: { query: URLSearchParams }) {
           </table>
         </div>
       )}
-      <nav class="pager" aria-label="Pages">
-        <button
-          type="button"
-          class="btn small secondary"
-          disabled={!cursor}
-          onClick={() => go({ cursor: before[before.length - 1] || null, before: before.slice(0, -1) })}
-        >
-          ← Previous page
-        </button>
-        <button type="button" class="btn small secondary" disabled={!next} onClick={() => go({ cursor: next, before: [...before, cursor ?? ''] })}>
-          Next page →
-        </button>
-      </nav>
+      <Pager cursor={cursor} next={next} before={before} go={go} />
     </section>
   );
 }
@@ -215,7 +196,7 @@ function CaseFilePage({ id }: { id: string }) {
           {claimKindLabel[claim.kind] ?? claim.kind} {claim.order_id ? <span class="code">{claim.order_id}</span> : null}
         </h1>
         <div class="row-meta">
-          <Clock claim={claim} now={now} />
+          <ClaimClock claim={claim} now={now} />
           <span class="badge" data-testid="claim-status">
             {claimStatusLabel[claim.status] ?? claim.status}
           </span>

@@ -8,6 +8,7 @@ import { api, problemText, type Schemas } from '../api/client';
 import { criterionLabel, deadline, ratingLabel, sourceLabel, stars } from '../amazon';
 import { date, dateTime, marketplaceLabel } from '../format';
 import { useNow } from '../hooks';
+import { Pager } from '../components/Pager';
 import { navigate } from '../router';
 import { CopyBlock } from '../components/CopyBlock';
 
@@ -158,22 +159,7 @@ function FeedbackList({ query }: { query: URLSearchParams }) {
           </table>
         </div>
       )}
-      <nav class="pager" aria-label="Pages">
-        <button
-          type="button"
-          class="btn small secondary"
-          disabled={!cursor}
-          onClick={() => {
-            const prev = before.slice(0, -1);
-            go({ cursor: before[before.length - 1] || null, before: prev });
-          }}
-        >
-          ← Previous page
-        </button>
-        <button type="button" class="btn small secondary" disabled={!next} onClick={() => go({ cursor: next, before: [...before, cursor ?? ''] })}>
-          Next page →
-        </button>
-      </nav>
+      <Pager cursor={cursor} next={next} before={before} go={go} />
     </section>
   );
 }

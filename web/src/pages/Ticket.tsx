@@ -3,12 +3,12 @@ import { api, problemText, type Message, type Order, type TicketDetail } from '.
 import { session } from '../auth';
 import { ChannelBadge, Countdown, PriorityBadge, RiskMarker } from '../components/Badges';
 import { authorName, Composer } from '../components/Composer';
+import { ClaimClock } from '../components/ClaimClock';
 import { OrderActions } from '../components/OrderActions';
-import { actionLabel, claimCountdown, claimKindLabel, ratingLabel } from '../amazon';
+import { actionLabel, claimKindLabel, ratingLabel } from '../amazon';
 import { channelLabel, dateTime, date, intentLabel, marketplaceLabel, money, shipmentLabel } from '../format';
 import { useNow, usePoll } from '../hooks';
 import { navigate } from '../router';
-import { formatDuration } from '../sla';
 
 /** How often an open ticket is re-read (new messages, presences) and the presence renewed. */
 const VIEW_POLL_MS = 5_000;
@@ -482,18 +482,12 @@ function ClaimsCard({ claims }: { claims: NonNullable<TicketDetail['claims']>[nu
     <section class="card" aria-labelledby="ticket-claims-title" data-testid="ticket-claims">
       <h2 id="ticket-claims-title">Claims</h2>
       <ul class="history">
-        {claims.map((c) => {
-          const clock = claimCountdown(c, now, formatDuration);
-          return (
-            <li key={c.id}>
-              <a href={`/claims/${encodeURIComponent(c.id)}`}>{claimKindLabel[c.kind] ?? c.kind}</a>{' '}
-              <span class={`countdown level-${clock.css}`} data-claim-level={clock.level} title={`Amazon's deadline: ${dateTime(c.respond_by)}`}>
-                {clock.label}
-              </span>
-              <div class="muted small">Amazon’s deadline {dateTime(c.respond_by)}: replying to the buyer does not stop it.</div>
-            </li>
-          );
-        })}
+        {claims.map((c) => (
+          <li key={c.id}>
+            <a href={`/claims/${encodeURIComponent(c.id)}`}>{claimKindLabel[c.kind] ?? c.kind}</a> <ClaimClock claim={c} now={now} />
+            <div class="muted small">Amazon’s deadline {dateTime(c.respond_by)}: replying to the buyer does not stop it.</div>
+          </li>
+        ))}
       </ul>
     </section>
   );
